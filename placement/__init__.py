@@ -1,0 +1,75 @@
+"""placement: decide at which tier of government each public function should sit.
+
+Each function is scored for economies of scale, specialism, standardisation and local knowledge
+at every tier; a mixed-integer program assigns each to its best tier under budgets, caps and
+coterminosity constraints, and the engine reports what a one-size answer would cost.
+
+>>> import placement
+>>> inst = placement.load("instances/tiny-budget")
+>>> result = placement.solve(inst)          # HiGHS by default
+>>> result.placements["tier"].to_dict()["prevention"]
+'local'
+
+Heavy modules (pandas, solver libraries) load on first use, so ``import placement`` and the
+command line start quickly.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "load",
+    "solve",
+    "evaluate",
+    "Instance",
+    "Result",
+    "Scenario",
+    "ScoringModel",
+    "SolveOptions",
+    "Status",
+    "PlacementError",
+    "InstanceError",
+    "SolverUnavailableError",
+]
+
+_LAZY = {
+    "load": ("placement.io", "load"),
+    "solve": ("placement.api", "solve"),
+    "evaluate": ("placement.api", "evaluate"),
+    "Instance": ("placement.domain", "Instance"),
+    "Scenario": ("placement.domain", "Scenario"),
+    "ScoringModel": ("placement.domain", "ScoringModel"),
+    "Result": ("placement.result", "Result"),
+    "SolveOptions": ("placement.solvers.base", "SolveOptions"),
+    "Status": ("placement.solvers.base", "Status"),
+    "PlacementError": ("placement.errors", "PlacementError"),
+    "InstanceError": ("placement.errors", "InstanceError"),
+    "SolverUnavailableError": ("placement.errors", "SolverUnavailableError"),
+}
+
+if TYPE_CHECKING:
+    from placement.api import evaluate, solve
+    from placement.domain import Instance, Scenario, ScoringModel
+    from placement.errors import InstanceError, PlacementError, SolverUnavailableError
+    from placement.io import load
+    from placement.result import Result
+    from placement.solvers.base import SolveOptions, Status
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        mod, attr = _LAZY[name]
+        value = getattr(importlib.import_module(mod), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'placement' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,210 @@
+"""The library entry points: :func:`solve` and :func:`evaluate`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+import numpy as np
+
+from placement import solvers
+from placement.canonical import CanonicalForm
+from placement.check import check
+from placement.domain import NO_TIER, Instance, Scenario
+from placement.errors import InstanceError, Problem
+from placement.formulation import build
+from placement.result import Result
+from placement.solvers.base import RawSolution, SolveOptions, Status
+
+__all__ = ["solve", "evaluate", "solve_form", "result_from_raw"]
+
+
+def result_from_raw(
+    inst: Instance,
+    form: CanonicalForm,
+    raw: RawSolution,
+    *,
+    solver: str,
+    options: SolveOptions,
+    build_seconds: float,
+) -> Result:
+    """Label a backend's raw solution and run the independent checker on it."""
+    assignment = None
+    rep = None
+    if raw.x is not None:
+        X = np.asarray(raw.x[: form.n_x], dtype=float).reshape(form.n_functions, form.n_tiers)
+        assignment = np.argmax(X, axis=1)
+        rep = check(inst, assignment, raw.objective, x_matrix=X)
+    return Result(
+        instance=inst,
+        solver=solver,
+        status=raw.status,
+        assignment=assignment,
+        objective=raw.objective,
+        bound=raw.bound,
+        gap=raw.gap,
+        build_seconds=build_seconds,
+        solve_seconds=raw.seconds,
+        nodes=raw.nodes,
+        check=rep,
+        message=raw.message,
+        precision_loss=raw.precision_loss,
+        solver_version=raw.solver_version,
+        options=options,
+        warnings=list(inst.warnings),
+    )
+
+
+def solve_form(inst: Instance, form: CanonicalForm, solver: str, options: SolveOptions,
+               build_seconds: float = 0.0) -> Result:
+    """Solve an already-built canonical form of ``inst`` and return a checked result."""
+    backend = solvers.get(solver)
+    raw = backend.solve(form, options)
+    return result_from_raw(inst, form, raw, solver=backend.name, options=options,
+                           build_seconds=build_seconds)
+
+
+def solve(
+    instance: Instance,
+    solver: str = "highs",
+    *,
+    scenario: str | Scenario | None = None,
+    time_limit: float | None = None,
+    threads: int | None = None,
+    seed: int = 0,
+    rel_gap: float = 0.0,
+    log: bool = False,
+) -> Result:
+    """Place every function at its best tier.
+
+    Parameters
+    ----------
+    instance
+        From :func:`placement.load` or :meth:`Instance.from_frames`.
+    solver
+        ``"highs"`` (default), ``"cbc"``, ``"cp-sat"`` or ``"scip"``; see
+        :func:`placement.solvers.installed`.
+    scenario
+        A scenario id of the instance (or a :class:`Scenario`) whose overrides apply.
+    time_limit, threads, seed, rel_gap, log
+        Solver options (see :class:`placement.solvers.SolveOptions`).
+
+    Returns
+    -------
+    Result
+        With ``status``, ``objective``, ``placements`` (a DataFrame), the checker's verdict in
+        ``check``, and ``to_json()``.
+
+    Examples
+    --------
+    >>> import placement
+    >>> inst = placement.load("instances/tiny-budget")
+    >>> r = placement.solve(inst)
+    >>> r.status.value, round(r.objective, 3)
+    ('optimal', 23.0)
+    >>> r.tiers.to_dict()["procurement"]
+    'national'
+    """
+    options = SolveOptions(time_limit=time_limit, threads=threads, seed=seed, rel_gap=rel_gap,
+                           log=log)
+    backend = solvers.get(solver)  # fail fast, before any work, on an unknown solver
+    t0 = time.perf_counter()
+    inst = instance.with_scenario(scenario)
+    form = build(inst)
+    build_seconds = time.perf_counter() - t0
+    raw = backend.solve(form, options)
+    return result_from_raw(inst, form, raw, solver=backend.name, options=options,
+                           build_seconds=build_seconds)
+
+
+def evaluate(
+    instance: Instance,
+    placement: Mapping[str, str] | np.ndarray | str | Scenario,
+) -> Result:
+    """Evaluate a fixed placement: its value, resource use and every constraint it breaks.
+
+    Parameters
+    ----------
+    placement
+        Function id -> tier id, an array of tier indices, ``"current"`` (the status quo), or a
+        scenario (id or object) with a fixed placement; the scenario's overrides apply too.
+
+    Returns
+    -------
+    Result
+        ``solver="fixed"``; ``status`` is ``feasible`` when the checker finds nothing violated
+        and ``infeasible`` otherwise (the violations are in ``check``).
+
+    Examples
+    --------
+    >>> import placement
+    >>> inst = placement.load("instances/tiny-budget")
+    >>> r = placement.evaluate(inst, "current")
+    >>> r.status.value
+    'feasible'
+    """
+    inst = instance
+    t0 = time.perf_counter()
+    if isinstance(placement, Scenario) or (
+        isinstance(placement, str) and placement != "current"
+    ):
+        from placement.scenarios import fixed_assignment
+
+        sc = instance.scenarios[placement] if isinstance(placement, str) else placement
+        if isinstance(placement, str) and placement not in instance.scenarios:
+            raise InstanceError.single(None, "scenario", None, placement,
+                                       f"a scenario of '{instance.name}'")
+        inst = instance.with_scenario(sc)
+        if sc.placement is None:
+            raise InstanceError.single(None, f"scenarios.{sc.id}", "placement", None,
+                                       "a fixed placement to evaluate", missing=True)
+        a = fixed_assignment(inst, sc)
+    else:
+        inst = instance.with_scenario(None)
+        if isinstance(placement, str):  # "current"
+            a = inst.functions.current.copy()
+            missing = np.nonzero(a == NO_TIER)[0]
+            if missing.size:
+                raise InstanceError.single(
+                    None, "current", None, None,
+                    f"a current tier for every function ({missing.size} have none, e.g. "
+                    f"'{inst.functions.ids[missing[0]]}')")
+        elif isinstance(placement, np.ndarray):
+            a = np.asarray(placement, dtype=np.int64)
+        else:
+            a = _assignment_from_mapping(inst, placement)
+    rep = check(inst, a)
+    return Result(
+        instance=inst,
+        solver="fixed",
+        status=Status.FEASIBLE if rep.ok else Status.INFEASIBLE,
+        assignment=a,
+        objective=rep.objective,
+        build_seconds=time.perf_counter() - t0,
+        check=rep,
+        message="fixed placement evaluated",
+        warnings=list(inst.warnings),
+    )
+
+
+def _assignment_from_mapping(inst: Instance, placement: Mapping[str, str]) -> np.ndarray:
+    problems = []
+    tix = inst.tier_index
+    fix = inst.functions.index
+    a = np.full(inst.n_functions, NO_TIER, dtype=np.int64)
+    for f, t in placement.items():
+        if f not in fix:
+            problems.append(Problem(None, "placement", None, f, "a function id"))
+        elif t not in tix:
+            problems.append(Problem(None, "placement", f, t,
+                                    f"a tier id ({', '.join(inst.tier_ids)})"))
+        else:
+            a[fix[f]] = tix[t]
+    missing = np.nonzero(a == NO_TIER)[0]
+    if missing.size and not problems:
+        problems.append(Problem(None, "placement", None, None,
+                                f"a tier for every function ({missing.size} have none, e.g. "
+                                f"'{inst.functions.ids[missing[0]]}')"))
+    if problems:
+        raise InstanceError(problems, subject="placement")
+    return a

@@ -1,0 +1,271 @@
+"""The independent checker: recomputes a placement's objective and every constraint from the
+instance itself, never from the solver's matrix, and lists what is violated.
+
+It shares no code with :mod:`placement.formulation` or :func:`placement.scoring.value_matrix`:
+values are recomputed at the chosen tiers only, from the scores, weights and curves, so a bug in
+the model builder cannot hide behind the same bug in the check.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from placement.domain import NO_TIER, Instance
+
+__all__ = ["Violation", "CheckReport", "check", "placement_values", "CHECKS", "TOLERANCE"]
+
+#: Relative tolerance for constraint and objective comparisons.
+TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken constraint, in the instance's own words."""
+
+    kind: str  # assignment, allowed, pinned, budget, cap, max_moves, objective, link, ...
+    subject: str  # what it concerns: a function, a resource, a resource at a tier
+    amount: float  # how much the left-hand side is
+    limit: float  # what it may be
+    message: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "subject": self.subject,
+            "amount": _finite(self.amount),
+            "limit": _finite(self.limit),
+            "message": self.message,
+        }
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+@dataclass
+class CheckReport:
+    """The checker's verdict. ``ok`` is true when nothing is violated."""
+
+    objective: float | None  # recomputed from the instance
+    claimed: float | None  # what the solver said
+    violations: list[Violation] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)  # which families were checked
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "objective": self.objective,
+            "claimed_objective": self.claimed,
+            "checked": list(self.checked),
+            "violations": [v.to_dict() for v in self.violations],
+        }
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"checker: ok ({', '.join(self.checked)})"
+        return f"checker: {len(self.violations)} violation(s): " + "; ".join(
+            v.message for v in self.violations[:5]
+        )
+
+
+def _over(amount: float, limit: float) -> bool:
+    return amount > limit + TOLERANCE * max(1.0, abs(limit))
+
+
+def placement_values(inst: Instance, assignment: np.ndarray) -> np.ndarray:
+    """Value of each function at its assigned tier, recomputed from scores and curves."""
+    F = inst.n_functions
+    out = np.zeros(F)
+    ok = assignment != NO_TIER
+    rows = np.nonzero(ok)[0]
+    t = assignment[rows]
+    if inst.values is not None:
+        out[rows] = np.asarray(inst.values, dtype=float)[rows, t]
+        return out
+    model = inst.model
+    if model is None:
+        raise ValueError(f"instance {inst.name!r} has neither a scoring model nor values")
+    fn = inst.functions
+    pop = np.array([tier.population for tier in inst.tiers], dtype=float)[t]
+    total = np.zeros(rows.shape[0])
+    for j, crit in enumerate(model.criteria):
+        lo = np.where(np.isnan(fn.lo[rows, j]), crit.lo, fn.lo[rows, j])
+        hi = np.where(np.isnan(fn.hi[rows, j]), crit.hi, fn.hi[rows, j])
+        # position on the log ramp, written as a ratio of logs of ratios
+        r = np.log(pop / lo) / np.log(hi / lo)
+        r = np.minimum(np.maximum(r, 0.0), 1.0)
+        perf = 1.0 - r if crit.direction == "down" else r
+        explicit = np.array(
+            [tier.performance.get(crit.id, np.nan) for tier in inst.tiers], dtype=float
+        )[t]
+        perf = np.where(np.isnan(explicit), perf, explicit)
+        total += crit.weight * fn.scores[rows, j] * perf
+    out[rows] = total
+    return out
+
+
+def _resource_use(inst: Instance, assignment: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(F, R) running use at the assigned tier, and (F, R) one-off move costs incurred."""
+    fn = inst.functions
+    F = inst.n_functions
+    units = np.array([t.units for t in inst.tiers], dtype=float)
+    a = np.where(assignment == NO_TIER, 0, assignment)
+    use = fn.fixed * units[a][:, None] + fn.variable
+    if inst.costs is not None:
+        explicit = np.asarray(inst.costs, dtype=float)[np.arange(F), a, :]
+        use = np.where(np.isnan(explicit), use, explicit)
+    moved = (fn.current != NO_TIER) & (assignment != fn.current)
+    return use, fn.move * moved[:, None]
+
+
+Check = Callable[[Instance, np.ndarray, "CheckReport", dict[str, object]], None]
+
+
+def _check_assignment(inst: Instance, a: np.ndarray, rep: CheckReport,
+                      extra: dict[str, object]) -> None:
+    X = extra.get("x_matrix")
+    fn = inst.functions
+    if isinstance(X, np.ndarray):
+        frac = np.abs(X - np.round(X))
+        for f in np.nonzero(frac.max(axis=1) > 1e-5)[0][:20].tolist():
+            rep.violations.append(Violation("integrality", str(fn.ids[f]), float(frac[f].max()),
+                                            0.0, f"x for function '{fn.ids[f]}' is fractional"))
+        sums = np.round(X).sum(axis=1)
+        for f in np.nonzero(sums != 1)[0][:20].tolist():
+            rep.violations.append(Violation(
+                "assignment", str(fn.ids[f]), float(sums[f]), 1.0,
+                f"function '{fn.ids[f]}' is placed at {int(sums[f])} tiers, not exactly one"))
+    for f in np.nonzero((a < 0) | (a >= inst.n_tiers))[0][:20].tolist():
+        rep.violations.append(Violation("assignment", str(fn.ids[f]), float(a[f]), 1.0,
+                                        f"function '{fn.ids[f]}' has no tier"))
+    rep.checked.append("assignment")
+
+
+def _check_allowed_pinned(inst: Instance, a: np.ndarray, rep: CheckReport,
+                          extra: dict[str, object]) -> None:
+    fn = inst.functions
+    tids = inst.tier_ids
+    valid = np.nonzero((a >= 0) & (a < inst.n_tiers))[0]
+    bad = valid[~fn.allowed[valid, a[valid]]]
+    for f in bad.tolist():
+        rep.violations.append(Violation(
+            "allowed", str(fn.ids[f]), 1.0, 0.0,
+            f"function '{fn.ids[f]}' is placed at '{tids[a[f]]}', which it is not allowed at"))
+    pin = np.nonzero(fn.pinned != NO_TIER)[0]
+    for f in pin[a[pin] != fn.pinned[pin]].tolist():
+        at = tids[a[f]] if 0 <= a[f] < len(tids) else "no tier"
+        rep.violations.append(Violation(
+            "pinned", str(fn.ids[f]), 1.0, 0.0,
+            f"function '{fn.ids[f]}' is pinned to '{tids[fn.pinned[f]]}' but placed at '{at}'"))
+    rep.checked += ["allowed", "pinned"]
+
+
+def _check_resources(inst: Instance, a: np.ndarray, rep: CheckReport,
+                     extra: dict[str, object]) -> None:
+    if not inst.resources:
+        return
+    use, moves = _resource_use(inst, a)
+    tids = inst.tier_ids
+    for r, res in enumerate(inst.resources):
+        if res.budget is not None:
+            total = float(use[:, r].sum() + moves[:, r].sum())
+            if _over(total, res.budget):
+                rep.violations.append(Violation(
+                    "budget", res.id, total, float(res.budget),
+                    f"{res.id} used {total:,.6g} exceeds its budget {res.budget:,.6g} "
+                    f"by {total - res.budget:,.6g}"))
+        for tid, cap in res.caps.items():
+            if tid not in inst.tier_index or cap is None:
+                continue
+            t = inst.tier_index[tid]
+            at = float(use[a == t, r].sum())
+            if _over(at, cap):
+                rep.violations.append(Violation(
+                    "cap", f"{res.id}@{tid}", at, float(cap),
+                    f"{res.id} used at {tids[t]} {at:,.6g} exceeds its cap {cap:,.6g} "
+                    f"by {at - cap:,.6g}"))
+    rep.checked += ["budgets", "caps"]
+
+
+def _check_moves(inst: Instance, a: np.ndarray, rep: CheckReport,
+                 extra: dict[str, object]) -> None:
+    if inst.max_moves is None:
+        return
+    cur = inst.functions.current
+    moved = int(((cur != NO_TIER) & (a != cur)).sum())
+    if moved > inst.max_moves:
+        rep.violations.append(Violation(
+            "max_moves", "max_moves", float(moved), float(inst.max_moves),
+            f"{moved} functions leave their current tier; at most {inst.max_moves} may"))
+    rep.checked.append("max_moves")
+
+
+def _check_objective(inst: Instance, a: np.ndarray, rep: CheckReport,
+                     extra: dict[str, object]) -> None:
+    if rep.objective is None or rep.claimed is None:
+        return
+    if abs(rep.objective - rep.claimed) > TOLERANCE * max(1.0, abs(rep.claimed)):
+        rep.violations.append(Violation(
+            "objective", "objective", rep.claimed, rep.objective,
+            f"the solver's objective {rep.claimed:,.9g} differs from the recomputed "
+            f"{rep.objective:,.9g}"))
+    rep.checked.append("objective")
+
+
+def objective_of(inst: Instance, a: np.ndarray) -> float:
+    """The objective recomputed from the instance (value of the placement, less penalties)."""
+    total = float(placement_values(inst, a).sum())
+    for term in OBJECTIVE_TERMS:
+        total += term(inst, a)
+    return total
+
+
+#: Extra objective terms (e.g. soft-link penalties), each (instance, assignment) -> amount.
+OBJECTIVE_TERMS: list[Callable[[Instance, np.ndarray], float]] = []
+
+#: Constraint checks in order; features add their own here.
+CHECKS: list[Check] = [_check_assignment, _check_allowed_pinned, _check_resources, _check_moves]
+
+
+def check(
+    inst: Instance,
+    assignment: np.ndarray,
+    claimed_objective: float | None = None,
+    *,
+    x_matrix: np.ndarray | None = None,
+) -> CheckReport:
+    """Check a placement against ``inst`` (with its scenario applied).
+
+    Parameters
+    ----------
+    assignment
+        Tier index per function.
+    claimed_objective
+        The objective the solver reported; compared with the recomputed one.
+    x_matrix
+        The solver's (F, T) x values, to check integrality and "exactly one tier" too.
+
+    Examples
+    --------
+    >>> import numpy as np, placement
+    >>> inst = placement.load("instances/tiny-budget")
+    >>> rep = check(inst, np.zeros(inst.n_functions, dtype=int))
+    >>> rep.ok
+    False
+    """
+    a = np.asarray(assignment, dtype=np.int64)
+    valid = (a >= 0) & (a < inst.n_tiers)
+    obj = objective_of(inst, np.where(valid, a, NO_TIER)) if valid.all() else None
+    rep = CheckReport(objective=obj, claimed=claimed_objective)
+    extra: dict[str, object] = {"x_matrix": x_matrix}
+    for c in [*CHECKS, _check_objective]:
+        c(inst, a, rep, extra)
+    return rep

@@ -1,0 +1,30 @@
+"""The ``placement`` command line: thin wrappers that parse, call the library and print.
+
+Each command group lives in its own module and registers itself on :data:`app`. Solver
+libraries and pandas are imported inside the commands, so ``placement --help`` is instant.
+
+Exit codes: 0 solved; 2 invalid input or usage; 3 infeasible or no solution; 4 a result failed
+the independent checker (a solver bug, never the user's fault).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from placement.cli.common import app
+
+#: Modules that add commands to ``app`` (each owns its commands).
+COMMAND_MODULES = (
+    "placement.cli.solve",
+)
+
+for _m in COMMAND_MODULES:
+    importlib.import_module(_m)
+
+
+def main() -> None:
+    """Entry point of the ``placement`` script."""
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,183 @@
+"""Shared pieces of the command line: the app, consoles, exit codes, error handling, output."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from placement.domain import Instance
+
+__all__ = [
+    "app",
+    "out",
+    "err",
+    "EXIT_OK",
+    "EXIT_INVALID",
+    "EXIT_NO_SOLUTION",
+    "EXIT_CHECK_FAILED",
+    "fail",
+    "handle_errors",
+    "write_atomic",
+    "load_instance_or_exit",
+    "OutputFormat",
+    "InputFormat",
+    "PathArg",
+    "ModelOpt",
+    "ScenarioOpt",
+    "SolverOpt",
+    "TimeLimitOpt",
+    "ThreadsOpt",
+    "SeedOpt",
+    "GapOpt",
+    "InputFormatOpt",
+    "ProblemOpt",
+    "OutputOpt",
+]
+
+EXIT_OK = 0
+EXIT_INVALID = 2
+EXIT_NO_SOLUTION = 3
+EXIT_CHECK_FAILED = 4
+
+app = typer.Typer(
+    name="placement",
+    help=(
+        "Decide at which tier of government each public function should sit.\n\n"
+        "Exit codes: 0 solved; 2 invalid input or usage; 3 infeasible or no solution; "
+        "4 a result failed the independent checker."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+out = Console(soft_wrap=False)
+err = Console(stderr=True, soft_wrap=False)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class InputFormat(str, Enum):
+    placement = "placement"
+    orlib_gap = "orlib-gap"
+
+
+def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
+    """Print ``message`` to standard error and exit with ``code``."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(fn: F) -> F:
+    """Turn the engine's own errors into a message and exit code 2, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from placement.errors import InstanceError, PlacementError
+
+        try:
+            return fn(*args, **kwargs)
+        except InstanceError as e:
+            for w in e.warnings:
+                err.print(f"[yellow]warning:[/] {w}", highlight=False)
+            err.print(f"[bold red]error:[/] {e}", highlight=False, markup=True)
+            raise typer.Exit(EXIT_INVALID) from None
+        except (PlacementError, ValueError) as e:
+            fail(str(e))
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so no partial file is left."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        fail(f"--output {path}: the directory {parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write to ``output`` atomically, or to standard output."""
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        write_atomic(output, text if text.endswith("\n") else text + "\n")
+        err.print(f"wrote {output}", highlight=False)
+
+
+def load_instance_or_exit(
+    path: Path,
+    model: str | None = None,
+    input_format: InputFormat = InputFormat.placement,
+    problem: int | None = None,
+) -> Instance:
+    """Load an instance; invalid input raises and is reported by :func:`handle_errors`."""
+    from placement.io import load
+
+    if input_format is InputFormat.orlib_gap and model is not None:
+        fail("--model applies to placement instances, not OR-Library GAP files")
+    inst = load(path, model=model, input_format=input_format.value, problem=problem)
+    for w in inst.warnings:
+        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+    return inst
+
+
+PathArg = Annotated[
+    Path, typer.Argument(help="Instance directory (or OR-Library file with --input-format).")
+]
+ModelOpt = Annotated[
+    str | None, typer.Option("--model", "-m", help="Scoring model id or .toml file to use.")
+]
+ScenarioOpt = Annotated[
+    str | None, typer.Option("--scenario", "-s", help="Scenario of the instance to apply.")
+]
+SolverOpt = Annotated[
+    str, typer.Option("--solver", help="Backend: highs, cbc, cp-sat or scip.")
+]
+TimeLimitOpt = Annotated[
+    float | None, typer.Option("--time-limit", min=0.001, help="Time limit in seconds.")
+]
+ThreadsOpt = Annotated[int | None, typer.Option("--threads", min=1, help="Solver threads.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Solver random seed.")]
+GapOpt = Annotated[
+    float,
+    typer.Option("--gap", min=0.0, max=0.999, help="Relative gap to stop at (0 = proven)."),
+]
+InputFormatOpt = Annotated[
+    InputFormat, typer.Option("--input-format", help="Instance format.")
+]
+ProblemOpt = Annotated[
+    int | None,
+    typer.Option("--problem", min=1, help="Problem number in a multi-problem OR-Library file."),
+]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+]

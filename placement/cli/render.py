@@ -1,0 +1,153 @@
+"""Rich tables for results. Kept apart from the commands so every command renders alike."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from placement.result import Result
+
+__all__ = ["render_result", "fmt", "MAX_ROWS", "RESULT_SECTIONS"]
+
+#: Placement rows shown in a table before the rest is summarised (use --format csv for all).
+MAX_ROWS = 60
+
+
+def fmt(x: float | None, digits: int = 6) -> str:
+    """A number for a table: thousands separators, no noise digits, "-" for nothing."""
+    if x is None or x != x:
+        return "-"
+    x = float(x)
+    if x.is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    if abs(x) >= 1e5:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
+def _status_style(status: str) -> str:
+    return {
+        "optimal": "bold green",
+        "feasible": "green",
+        "time_limit": "yellow",
+        "infeasible": "bold red",
+        "error": "bold red",
+    }.get(status, "")
+
+
+def _header(r: Result) -> Table:
+    inst = r.instance
+    t = Table.grid(padding=(0, 2))
+    t.add_column(style="bold")
+    t.add_column()
+    t.add_row("instance", inst.name)
+    if inst.model is not None:
+        t.add_row("model", inst.model.id)
+    if inst.scenario:
+        t.add_row("scenario", inst.scenario)
+    t.add_row("solver", f"{r.solver} {r.solver_version}".strip())
+    t.add_row("status", Text(str(r.status), style=_status_style(str(r.status))))
+    sense = "maximise value" if inst.sense == "max" else "minimise cost"
+    t.add_row("objective", f"{fmt(r.objective)} ({sense})")
+    if r.bound is not None:
+        t.add_row("bound", fmt(r.bound))
+    if r.gap is not None:
+        t.add_row("gap", f"{r.gap:.4%}")
+    if r.precision_loss:
+        t.add_row("precision lost", fmt(r.precision_loss))
+    t.add_row("functions x tiers", f"{inst.n_functions} x {inst.n_tiers}")
+    nodes = f", {r.nodes:,} nodes" if r.nodes else ""
+    t.add_row("time", f"build {r.build_seconds:.3f} s, solve {r.solve_seconds:.3f} s{nodes}")
+    return t
+
+
+def _placements(r: Result) -> Table:
+    inst = r.instance
+    df = r.placements
+    t = Table(title="Placement", title_justify="left", show_lines=False)
+    t.add_column("function")
+    t.add_column("name", overflow="fold", max_width=40)
+    t.add_column("tier", style="bold")
+    t.add_column("value", justify="right")
+    rids = list(inst.resource_ids)
+    for rid in rids:
+        t.add_column(rid, justify="right")
+    show_current = bool((df["current"] != "").any())
+    if show_current:
+        t.add_column("current")
+    for i, (fid, row) in enumerate(df.iterrows()):
+        if i >= MAX_ROWS:
+            break
+        cells = [str(fid), str(row["name"]), str(row["tier"]), fmt(row["value"])]
+        cells += [fmt(row[rid]) for rid in rids]
+        if show_current:
+            cur = str(row["current"])
+            cells.append(("" if not row["moved"] else "moved from ") + cur if cur else "")
+        t.add_row(*cells)
+    if len(df) > MAX_ROWS:
+        t.caption = f"{len(df) - MAX_ROWS:,} more functions not shown (use --format csv)"
+    return t
+
+
+def _tiers(r: Result) -> Table:
+    counts = r.tier_counts
+    t = Table(title="Functions per tier", title_justify="left")
+    t.add_column("tier")
+    t.add_column("units", justify="right")
+    t.add_column("functions", justify="right")
+    for tier in r.instance.tiers:
+        t.add_row(tier.id, f"{tier.units:,}", str(int(counts[tier.id])))
+    return t
+
+
+def _resources(r: Result) -> Table | None:
+    if not r.instance.resources:
+        return None
+    res = r.resources
+    t = Table(title="Resources", title_justify="left")
+    t.add_column("resource")
+    t.add_column("used", justify="right")
+    t.add_column("budget", justify="right")
+    t.add_column("per tier (used / cap)")
+    for rid, row in res.iterrows():
+        per = []
+        for tid, used in row["per_tier"].items():
+            cap = row["caps"].get(tid)
+            per.append(f"{tid} {fmt(used)}" + (f" / {fmt(cap)}" if cap is not None else ""))
+        budget = row["budget"]
+        t.add_row(str(rid), fmt(row["used"]),
+                  "-" if budget is None or budget != budget else fmt(budget), "; ".join(per))
+    return t
+
+
+def _checks(r: Result) -> RenderableType:
+    if r.check is None:
+        return Text("")
+    if r.check.ok:
+        return Text(f"checker: ok ({', '.join(r.check.checked)})", style="green")
+    lines = [Text(f"checker: {len(r.check.violations)} violation(s)", style="bold red")]
+    lines += [Text(f"  - {v.message}") for v in r.check.violations[:20]]
+    return Group(*lines)
+
+
+#: Sections of the result view, in order; features append their own (e.g. baselines).
+RESULT_SECTIONS = [_placements, _tiers, _resources]
+
+
+def render_result(r: Result, console: Console) -> None:
+    """Print a result as tables."""
+    console.print(_header(r))
+    if r.has_solution:
+        for section in RESULT_SECTIONS:
+            table = section(r)
+            if table is not None:
+                console.print(table)
+    elif r.diagnosis is not None:
+        console.print(Text(str(r.diagnosis), style="red"))
+    console.print(_checks(r))
+    for w in r.warnings:
+        console.print(Text(f"warning: {w}", style="yellow"))

@@ -1,0 +1,225 @@
+"""``placement solve``, ``placement validate`` and ``placement solvers``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from placement.cli.common import (
+    EXIT_CHECK_FAILED,
+    EXIT_NO_SOLUTION,
+    EXIT_OK,
+    GapOpt,
+    InputFormat,
+    InputFormatOpt,
+    ModelOpt,
+    OutputFormat,
+    OutputOpt,
+    PathArg,
+    ProblemOpt,
+    ScenarioOpt,
+    SeedOpt,
+    SolverOpt,
+    ThreadsOpt,
+    TimeLimitOpt,
+    app,
+    emit,
+    err,
+    fail,
+    handle_errors,
+    load_instance_or_exit,
+    out,
+)
+
+if TYPE_CHECKING:
+    from placement.result import Result
+
+__all__ = ["solve_cmd", "validate_cmd", "solvers_cmd", "exit_code"]
+
+
+def exit_code(r: Result) -> int:
+    """0 solved and checked; 3 no solution; 4 the checker found a violation."""
+    if not r.has_solution:
+        return EXIT_NO_SOLUTION
+    if r.check is not None and not r.check.ok:
+        return EXIT_CHECK_FAILED
+    return EXIT_OK
+
+
+def _render(results: list[Result], fmt: OutputFormat, output: Path | None) -> None:
+    if fmt is OutputFormat.json:
+        if len(results) == 1:
+            text = results[0].to_json()
+        else:
+            text = json.dumps([json.loads(r.to_json()) for r in results], indent=2)
+        emit(text, output)
+    elif fmt is OutputFormat.csv:
+        import pandas as pd
+
+        frames = []
+        for r in results:
+            if r.has_solution:
+                df = r.placements.reset_index()
+                if len(results) > 1:
+                    df.insert(0, "instance", r.instance.name)
+                frames.append(df)
+        if frames:
+            emit(pd.concat(frames).to_csv(index=False), output)
+    else:
+        from placement.cli.render import render_result
+
+        if output is not None:
+            from io import StringIO
+
+            from rich.console import Console
+
+            buf = StringIO()
+            con = Console(file=buf, width=140, soft_wrap=False, color_system=None)
+            for r in results:
+                render_result(r, con)
+            emit(buf.getvalue(), output)
+        elif len(results) == 1:
+            render_result(results[0], out)
+        else:
+            _summary_table(results)
+
+
+def _summary_table(results: list[Result]) -> None:
+    from rich.table import Table
+
+    from placement.cli.render import fmt
+
+    t = Table(title="Problems in the file", title_justify="left")
+    for c in ("instance", "status", "objective", "bound", "gap", "seconds", "checker"):
+        t.add_column(c, justify="right" if c in ("objective", "bound", "seconds") else "left")
+    for r in results:
+        chk = "-" if r.check is None else ("ok" if r.check.ok else "VIOLATED")
+        t.add_row(r.instance.name, str(r.status), fmt(r.objective), fmt(r.bound),
+                  "-" if r.gap is None else f"{r.gap:.4%}", f"{r.solve_seconds:.2f}", chk)
+    out.print(t)
+
+
+@app.command("solve")
+@handle_errors
+def solve_cmd(
+    path: PathArg,
+    model: ModelOpt = None,
+    scenario: ScenarioOpt = None,
+    solver: SolverOpt = "highs",
+    time_limit: TimeLimitOpt = None,
+    threads: ThreadsOpt = None,
+    seed: SeedOpt = 0,
+    gap: GapOpt = 0.0,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table, json or csv.")
+    ] = OutputFormat.table,
+    output: OutputOpt = None,
+    input_format: InputFormatOpt = InputFormat.placement,
+    problem: ProblemOpt = None,
+    log: Annotated[bool, typer.Option("--log", help="Show the solver's own log.")] = False,
+) -> None:
+    """Solve an instance: place every function at its best tier."""
+    from placement import solvers
+    from placement.api import solve
+
+    solvers.get(solver)  # an unknown or missing backend is a usage error: fail before loading
+    if input_format is InputFormat.orlib_gap:
+        if scenario is not None:
+            fail("--scenario applies to placement instances, not OR-Library GAP files")
+        from placement.io.orlib import read_gap
+
+        insts = read_gap(path)
+        if problem is not None:
+            if problem > len(insts):
+                fail(f"{path}: --problem {problem} is out of range; the file holds "
+                     f"{len(insts)} problem(s)")
+            insts = [insts[problem - 1]]
+    else:
+        insts = [load_instance_or_exit(path, model, input_format, problem)]
+    results = []
+    for inst in insts:
+        r = solve(inst, solver, scenario=scenario, time_limit=time_limit, threads=threads,
+                  seed=seed, rel_gap=gap, log=log)
+        results.append(r)
+    _render(results, format, output)
+    code = max(exit_code(r) for r in results)
+    if code == EXIT_NO_SOLUTION:
+        for r in results:
+            if not r.has_solution:
+                msg = f"{r.instance.name}: no placement (status {r.status})"
+                if r.diagnosis is not None:
+                    msg += f"\n{r.diagnosis}"
+                err.print(f"[bold red]error:[/] {msg}", highlight=False)
+    elif code == EXIT_CHECK_FAILED:
+        err.print("[bold red]error:[/] a result failed the independent checker; please "
+                  "report this with the instance", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command("validate")
+@handle_errors
+def validate_cmd(
+    path: PathArg,
+    model: ModelOpt = None,
+    input_format: InputFormatOpt = InputFormat.placement,
+    problem: ProblemOpt = None,
+) -> None:
+    """Check an instance (and every scenario) without solving; list every problem found."""
+    from placement.errors import InstanceError, Problem
+
+    if input_format is InputFormat.orlib_gap:
+        from placement.io.orlib import read_gap
+
+        insts = read_gap(path)
+    else:
+        insts = [load_instance_or_exit(path, model, input_format, problem)]
+    problems: list[Problem] = []
+    for inst in insts:
+        for sid in inst.scenarios:
+            try:
+                inst.with_scenario(sid)
+            except InstanceError as e:
+                problems.extend(e.problems)
+    if problems:
+        raise InstanceError(problems, subject=f"scenarios of {path}")
+    for inst in insts:
+        res = ", ".join(inst.resource_ids) or "none"
+        out.print(
+            f"[green]valid[/]: {inst.name}: {inst.n_functions} functions, {inst.n_tiers} tiers "
+            f"({', '.join(inst.tier_ids)}), resources: {res}, "
+            f"model: {inst.model_id or 'values table'}, scenarios: "
+            f"{', '.join(inst.scenarios) or 'none'}",
+            highlight=False,
+        )
+
+
+@app.command("solvers")
+def solvers_cmd() -> None:
+    """List the solver backends, whether each is installed, and what each can do."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from rich.table import Table
+
+    from placement import solvers
+
+    caps = {
+        "highs": "default; incremental re-solves",
+        "cbc": "bound and nodes read from the CBC log",
+        "cp-sat": "integer coefficients only: scales and reports precision lost",
+        "scip": "",
+    }
+    inst = set(solvers.installed())
+    t = Table(title="Solver backends")
+    for c in ("name", "backend", "installed", "package version", "notes"):
+        t.add_column(c)
+    for e in solvers.REGISTRY:
+        pkg = e.requires[0]
+        try:
+            ver = version(pkg)
+        except PackageNotFoundError:
+            ver = "-"
+        t.add_row(e.name, e.label, "yes" if e.name in inst else "no", ver, caps.get(e.name, ""))
+    out.print(t)

@@ -1,0 +1,414 @@
+"""Domain objects: tiers, criteria, scoring models, resources, functions, scenarios, instances.
+
+Objects are frozen dataclasses. The function table is held column-wise in numpy arrays rather
+than as one Python object per function, because instances reach 10^5-10^6 variables and every
+model build must stay vectorised.
+
+Tiers are ordered from most central (index 0) to most local (last index); that order is the
+"rank" used by subsidiarity and by ``at_or_above`` links.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from placement.errors import InstanceError, Problem
+
+__all__ = [
+    "Sense",
+    "Direction",
+    "Source",
+    "Tier",
+    "Criterion",
+    "ScoringModel",
+    "Resource",
+    "Functions",
+    "Scenario",
+    "Instance",
+    "NO_TIER",
+]
+
+Sense = Literal["max", "min"]
+Direction = Literal["up", "down"]
+
+#: Marker in integer tier-index arrays (``pinned``, ``current``) for "no tier".
+NO_TIER = -1
+
+
+@dataclass(frozen=True)
+class Source:
+    """A document an instance cites (seed file and section, a table, a web page)."""
+
+    id: str
+    title: str = ""
+    file: str | None = None
+    section: str | None = None
+    url: str | None = None
+
+    def __str__(self) -> str:
+        parts = [self.title or self.id]
+        if self.file:
+            parts.append(self.file)
+        if self.section:
+            parts.append(f"section {self.section}")
+        if self.url:
+            parts.append(self.url)
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A level of governance.
+
+    Parameters
+    ----------
+    id, name
+        Identifier used in files and a human name.
+    units
+        How many bodies exist at this tier (1 for national, 42 for integrated care boards).
+    population
+        Typical population served by one unit: the value scoring uses.
+    geography
+        Which boundary set the units belong to (e.g. ``"nhs"``, ``"local-government"``).
+    total_population
+        Population covered by all units together, where known (from a geography table).
+    optional
+        Optional tiers (e.g. combined authorities, which cover only part of England) take part
+        only in scenarios that enable them.
+    performance
+        Explicit performance per criterion (0..1) replacing the population ramp for this tier.
+    """
+
+    id: str
+    name: str
+    units: int
+    population: float
+    geography: str | None = None
+    total_population: float | None = None
+    optional: bool = False
+    performance: Mapping[str, float] = field(default_factory=dict)
+    source: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A reason a function benefits from a tier, with its default performance ramp.
+
+    ``direction="up"`` means larger populations perform better (economies of scale,
+    specialism, standardisation); ``"down"`` means smaller ones do (local knowledge). The ramp
+    runs in log-population from ``lo`` (performance 0 for "up") to ``hi`` (performance 1).
+    """
+
+    id: str
+    name: str
+    direction: Direction
+    weight: float
+    lo: float
+    hi: float
+    description: str = ""
+    source: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class ScoringModel:
+    """A declarative scoring model: criteria with directions, weights and default curves."""
+
+    id: str
+    name: str
+    criteria: tuple[Criterion, ...]
+    description: str = ""
+    path: Path | None = None
+
+    @property
+    def criterion_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.criteria)
+
+    @property
+    def weights(self) -> np.ndarray:
+        return np.array([c.weight for c in self.criteria], dtype=float)
+
+    def with_weights(self, weights: Mapping[str, float] | np.ndarray) -> ScoringModel:
+        """Return a copy with some or all weights replaced.
+
+        >>> from placement.domain import Criterion, ScoringModel
+        >>> m = ScoringModel("m", "m", (Criterion("a", "A", "up", 1.0, 1e3, 1e6),))
+        >>> m.with_weights({"a": 2.0}).weights.tolist()
+        [2.0]
+        """
+        if isinstance(weights, np.ndarray):
+            if weights.shape != (len(self.criteria),):
+                raise ValueError(
+                    f"expected {len(self.criteria)} weights, got shape {weights.shape}"
+                )
+            new = {c.id: float(w) for c, w in zip(self.criteria, weights, strict=True)}
+        else:
+            unknown = set(weights) - set(self.criterion_ids)
+            if unknown:
+                raise InstanceError(
+                    [
+                        Problem(
+                            None,
+                            None,
+                            "weights",
+                            u,
+                            f"a criterion of model '{self.id}' ({', '.join(self.criterion_ids)})",
+                        )
+                        for u in sorted(unknown)
+                    ]
+                )
+            new = dict(weights)
+        crit = tuple(
+            dataclasses.replace(c, weight=float(new[c.id])) if c.id in new else c
+            for c in self.criteria
+        )
+        return dataclasses.replace(self, criteria=crit)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Something placement consumes, with an optional total budget and per-tier caps."""
+
+    id: str
+    name: str
+    unit: str = ""
+    budget: float | None = None
+    caps: Mapping[str, float] = field(default_factory=dict)
+    estimate: bool = False
+    description: str = ""
+    source: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Functions:
+    """The function table, column-wise.
+
+    Shapes: F functions, C criteria (of the instance's scoring model), T tiers, R resources.
+    Tier references are integer indices into ``Instance.tiers`` (``NO_TIER`` = none).
+    """
+
+    ids: np.ndarray  # (F,) str
+    names: np.ndarray  # (F,) str
+    categories: np.ndarray  # (F,) str
+    scores: np.ndarray  # (F, C) importance 0..5
+    lo: np.ndarray  # (F, C) curve override, NaN = model default
+    hi: np.ndarray  # (F, C) curve override, NaN = model default
+    allowed: np.ndarray  # (F, T) bool
+    pinned: np.ndarray  # (F,) int
+    current: np.ndarray  # (F,) int
+    fixed: np.ndarray  # (F, R) cost per unit of the tier (a minimum team in every unit)
+    variable: np.ndarray  # (F, R) cost of the workload, independent of the tier
+    move: np.ndarray  # (F, R) one-off cost when the function leaves its current tier
+    metadata: pd.DataFrame | None = None  # extra columns (source, rationale, ...) by row
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        return {fid: i for i, fid in enumerate(self.ids.tolist())}
+
+    def replace(self, **changes: object) -> Functions:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of overrides on an instance, and/or a fixed placement to evaluate.
+
+    Attributes that are ``None`` (or empty) leave the instance as it is.
+    """
+
+    id: str
+    name: str = ""
+    description: str = ""
+    weights: Mapping[str, float] = field(default_factory=dict)
+    budgets: Mapping[str, float | None] = field(default_factory=dict)
+    caps: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)
+    pins: Mapping[str, str | None] = field(default_factory=dict)
+    allowed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    enable_tiers: tuple[str, ...] = ()
+    disable_tiers: tuple[str, ...] = ()
+    max_moves: int | None = None
+    clear_max_moves: bool = False
+    placement: Mapping[str, str] | Literal["current"] | None = None
+    source: str | None = None
+
+    @property
+    def optimises(self) -> bool:
+        """Whether the scenario changes anything to optimise under (beyond a placement)."""
+        return bool(
+            self.weights or self.budgets or self.caps or self.pins or self.allowed
+            or self.enable_tiers or self.disable_tiers or self.max_moves is not None
+            or self.clear_max_moves
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """A placement problem: tiers, functions, resources, a scoring model and scenarios.
+
+    Build one with :func:`placement.load` (instance directory), :meth:`from_frames` (pandas),
+    or :func:`placement.io.orlib.read_gap` (OR-Library generalised assignment).
+
+    ``values`` (F x T), when given, replaces scoring (OR-Library instances give costs to
+    minimise this way). ``costs`` (F x T x R), when given, replaces the fixed/variable cost
+    formula wherever it is not NaN.
+    """
+
+    name: str
+    tiers: tuple[Tier, ...]
+    functions: Functions
+    resources: tuple[Resource, ...] = ()
+    model: ScoringModel | None = None
+    sense: Sense = "max"
+    description: str = ""
+    sources: tuple[Source, ...] = ()
+    max_moves: int | None = None
+    scenarios: Mapping[str, Scenario] = field(default_factory=dict)
+    values: np.ndarray | None = None
+    costs: np.ndarray | None = None
+    path: Path | None = None
+    scenario: str | None = None
+    format: str = "placement/1"
+    warnings: tuple[str, ...] = ()
+
+    # -- sizes and lookups -------------------------------------------------------------
+    @property
+    def n_functions(self) -> int:
+        return len(self.functions)
+
+    @property
+    def n_tiers(self) -> int:
+        return len(self.tiers)
+
+    @property
+    def tier_ids(self) -> tuple[str, ...]:
+        return tuple(t.id for t in self.tiers)
+
+    @property
+    def function_ids(self) -> np.ndarray:
+        return self.functions.ids
+
+    @property
+    def resource_ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.resources)
+
+    @cached_property
+    def tier_index(self) -> dict[str, int]:
+        return {t.id: i for i, t in enumerate(self.tiers)}
+
+    @property
+    def model_id(self) -> str | None:
+        return self.model.id if self.model is not None else None
+
+    # -- derived tables ----------------------------------------------------------------
+    @cached_property
+    def value_matrix(self) -> np.ndarray:
+        """v[f, t]: the value of placing function f at tier t (MODEL.md section 2)."""
+        if self.values is not None:
+            return np.asarray(self.values, dtype=float)
+        from placement.scoring import value_matrix
+
+        return value_matrix(self)
+
+    @cached_property
+    def cost_tensor(self) -> np.ndarray:
+        """cost[f, t, r]: resource use of function f at tier t (fixed*units + variable)."""
+        from placement.scoring import cost_tensor
+
+        return cost_tensor(self)
+
+    def replace(self, **changes: object) -> Instance:
+        """A copy with fields replaced (derived tables are recomputed)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def with_scenario(self, scenario: str | Scenario | None) -> Instance:
+        """The instance with a scenario's overrides applied (``None`` returns it unchanged).
+
+        Optional tiers not enabled by the scenario are dropped. See
+        :func:`placement.scenarios.apply_scenario`.
+        """
+        from placement.scenarios import apply_scenario
+
+        return apply_scenario(self, scenario)
+
+    def functions_frame(self) -> pd.DataFrame:
+        """The function table as a DataFrame indexed by function id."""
+        from placement.io.frames import functions_to_frame
+
+        return functions_to_frame(self)
+
+    def tiers_frame(self) -> pd.DataFrame:
+        """The tiers as a DataFrame indexed by tier id."""
+        return pd.DataFrame(
+            {
+                "name": [t.name for t in self.tiers],
+                "units": [t.units for t in self.tiers],
+                "population": [t.population for t in self.tiers],
+                "total_population": [t.total_population for t in self.tiers],
+                "geography": [t.geography for t in self.tiers],
+                "optional": [t.optional for t in self.tiers],
+            },
+            index=pd.Index(self.tier_ids, name="tier"),
+        )
+
+    @classmethod
+    def from_frames(
+        cls,
+        name: str,
+        tiers: pd.DataFrame,
+        functions: pd.DataFrame,
+        *,
+        model: ScoringModel | str | Path | None = None,
+        resources: Sequence[Resource] | pd.DataFrame = (),
+        sense: Sense = "max",
+        description: str = "",
+        max_moves: int | None = None,
+        scenarios: Mapping[str, Scenario] | None = None,
+        values: pd.DataFrame | None = None,
+    ) -> Instance:
+        """Build and validate an instance from pandas DataFrames.
+
+        ``tiers`` has columns ``id`` (or an index), ``name``, ``units``, ``population`` and
+        optionally ``geography``, ``optional``. ``functions`` has the columns of
+        ``functions.csv`` (see docs/instance-format.md). ``values`` is an optional function x
+        tier table replacing scoring.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from placement import Instance
+        >>> tiers = pd.DataFrame({"id": ["national", "local"], "name": ["National", "Local"],
+        ...                       "units": [1, 100], "population": [5e7, 5e5]})
+        >>> funcs = pd.DataFrame({"id": ["regulation", "prevention"],
+        ...                       "name": ["Regulation", "Prevention"],
+        ...                       "economies_of_scale": [5, 1], "specialism": [5, 1],
+        ...                       "standardisation": [5, 1], "local_knowledge": [0, 5],
+        ...                       "national_interface": [3, 0]})
+        >>> inst = Instance.from_frames("demo", tiers, funcs, model="design-card")
+        >>> inst.n_functions, inst.n_tiers
+        (2, 2)
+        """
+        from placement.io.frames import instance_from_frames
+
+        return instance_from_frames(
+            name,
+            tiers,
+            functions,
+            model=model,
+            resources=resources,
+            sense=sense,
+            description=description,
+            max_moves=max_moves,
+            scenarios=scenarios,
+            values=values,
+        )

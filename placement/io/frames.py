@@ -1,0 +1,206 @@
+"""pandas in and out: building instances from DataFrames, and the function table as one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from placement.domain import NO_TIER, Resource, Scenario, ScoringModel, Sense, Tier
+from placement.errors import InstanceError, Problem
+from placement.io.table import parse_functions
+
+if TYPE_CHECKING:
+    from placement.domain import Instance
+
+__all__ = ["instance_from_frames", "functions_to_frame"]
+
+
+def _frame_rows(df: pd.DataFrame, label: str):  # type: ignore[no-untyped-def]
+    return lambda i: f"row {df.index[i]!r}"
+
+
+def _tiers(df: pd.DataFrame, problems: list[Problem]) -> list[Tier]:
+    label = "tiers (DataFrame)"
+    if "id" not in df.columns:
+        df = df.reset_index().rename(columns={df.index.name or "index": "id"})
+    out: list[Tier] = []
+    for c in ("id", "units", "population"):
+        if c not in df.columns:
+            problems.append(Problem(label, None, c, None, f"a column '{c}'", missing=True))
+    if problems:
+        return out
+    seen: set[str] = set()
+    for i, row in enumerate(df.itertuples(index=False)):
+        r = row._asdict()
+        where = f"row {i}"
+        tid = str(r["id"]).strip()
+        if not tid or tid in seen:
+            problems.append(Problem(label, where, "id", tid, "a unique, non-blank tier id"))
+        seen.add(tid)
+        try:
+            units = int(r["units"])
+            if units < 1 or units != float(r["units"]):
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(Problem(label, where, "units", r["units"], "a whole number, 1 or more"))
+            continue
+        try:
+            pop = float(r["population"])
+            if not pop > 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(Problem(label, where, "population", r["population"],
+                                    "a population greater than 0"))
+            continue
+        total = r.get("total_population")
+        out.append(
+            Tier(
+                id=tid,
+                name=str(r.get("name") or tid),
+                units=units,
+                population=pop,
+                geography=r.get("geography") or None,
+                total_population=float(total) if total is not None and pd.notna(total)
+                else units * pop,
+                optional=bool(r.get("optional", False) or False),
+            )
+        )
+    return out
+
+
+def _resources(resources: Sequence[Resource] | pd.DataFrame, tier_ids: list[str],
+               problems: list[Problem]) -> list[Resource]:
+    if isinstance(resources, pd.DataFrame):
+        out = []
+        label = "resources (DataFrame)"
+        for i, row in enumerate(resources.reset_index(drop=False).to_dict("records")):
+            rid = str(row.get("id", "")).strip()
+            if not rid:
+                problems.append(Problem(label, f"row {i}", "id", None, "a resource id",
+                                        missing=True))
+                continue
+            budget = row.get("budget")
+            budget = None if budget is None or pd.isna(budget) else float(budget)
+            if budget is not None and budget < 0:
+                problems.append(Problem(label, f"row {i}", "budget", budget,
+                                        "a budget of 0 or more"))
+            caps = {
+                k[4:]: float(v)
+                for k, v in row.items()
+                if str(k).startswith("cap_") and v is not None and pd.notna(v)
+            }
+            out.append(Resource(id=rid, name=str(row.get("name") or rid),
+                                unit=str(row.get("unit") or ""), budget=budget, caps=caps))
+        resources = out
+    res = list(resources)
+    for r in res:
+        for t in r.caps:
+            if t not in tier_ids:
+                problems.append(Problem("resources", r.id, "caps", t,
+                                        f"a tier id ({', '.join(tier_ids)})"))
+        if r.budget is not None and r.budget < 0:
+            problems.append(Problem("resources", r.id, "budget", r.budget,
+                                    "a budget of 0 or more"))
+    return res
+
+
+def instance_from_frames(
+    name: str,
+    tiers: pd.DataFrame,
+    functions: pd.DataFrame,
+    *,
+    model: ScoringModel | str | Path | None = None,
+    resources: Sequence[Resource] | pd.DataFrame = (),
+    sense: Sense = "max",
+    description: str = "",
+    max_moves: int | None = None,
+    scenarios: Mapping[str, Scenario] | None = None,
+    values: pd.DataFrame | None = None,
+) -> Instance:
+    """See :meth:`placement.domain.Instance.from_frames`."""
+    from placement.domain import Instance
+    from placement.io.models import load_model
+
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    tier_list = _tiers(tiers, problems)
+    tier_ids = [t.id for t in tier_list]
+    res = _resources(resources, tier_ids, problems)
+    scoring: ScoringModel | None
+    if model is None or isinstance(model, ScoringModel):
+        scoring = model
+    else:
+        scoring = load_model(model)
+    if scoring is None and values is None:
+        problems.append(Problem(None, "model", None, None,
+                                "a scoring model or a values table", missing=True))
+    df = functions
+    if "id" not in df.columns and df.index.name in ("id", "function"):
+        df = df.reset_index().rename(columns={df.index.name: "id"})
+    fn = parse_functions(
+        df.reset_index(drop=True),
+        file="functions (DataFrame)",
+        line_of=lambda i: f"row {i}",
+        criteria=list(scoring.criterion_ids) if scoring else [],
+        model_defaults={c.id: (c.lo, c.hi) for c in scoring.criteria} if scoring else {},
+        tiers=tier_ids,
+        resources=[r.id for r in res],
+        problems=problems,
+        warnings=warnings,
+        need_scores=scoring is not None and values is None,
+    )
+    vals = None
+    if values is not None and fn is not None:
+        v = values.reindex(index=fn.ids.tolist(), columns=tier_ids)
+        if v.isna().any().any():
+            problems.append(Problem("values (DataFrame)", None, None, None,
+                                    "a number for every function (index) and tier (column)"))
+        vals = v.to_numpy(dtype=float)
+    if max_moves is not None and max_moves < 0:
+        problems.append(Problem(None, "max_moves", None, max_moves, "0 or more"))
+    if problems:
+        raise InstanceError(problems, subject=f"instance '{name}'", warnings=tuple(warnings))
+    assert fn is not None
+    return Instance(
+        name=name,
+        tiers=tuple(tier_list),
+        functions=fn,
+        resources=tuple(res),
+        model=scoring,
+        sense=sense,
+        description=description,
+        max_moves=max_moves,
+        scenarios=dict(scenarios or {}),
+        values=vals,
+        warnings=tuple(warnings),
+    )
+
+
+def functions_to_frame(inst: Instance) -> pd.DataFrame:
+    """The function table with scores, tiers and costs as readable columns."""
+    fn = inst.functions
+    tids = np.array(list(inst.tier_ids) + [""], dtype=object)  # index -1 -> ""
+    data: dict[str, object] = {
+        "name": fn.names,
+        "category": fn.categories,
+    }
+    if inst.model is not None:
+        for j, c in enumerate(inst.model.criterion_ids):
+            data[c] = fn.scores[:, j]
+    data["allowed"] = [
+        ";".join(t for t, a in zip(inst.tier_ids, row, strict=True) if a) for row in fn.allowed
+    ]
+    data["pinned"] = tids[np.where(fn.pinned == NO_TIER, -1, fn.pinned)]
+    data["current"] = tids[np.where(fn.current == NO_TIER, -1, fn.current)]
+    for r, res in enumerate(inst.resources):
+        data[f"{res.id}_fixed"] = fn.fixed[:, r]
+        data[f"{res.id}_variable"] = fn.variable[:, r]
+        data[f"{res.id}_move"] = fn.move[:, r]
+    df = pd.DataFrame(data, index=pd.Index(fn.ids, name="function"))
+    if fn.metadata is not None:
+        df = df.join(fn.metadata)
+    return df

@@ -1,0 +1,277 @@
+"""Results: labelled tables (pandas) and the JSON of MODEL.md section 8."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from placement.check import CheckReport, placement_values
+from placement.domain import NO_TIER, Instance
+from placement.solvers.base import SolveOptions, Status
+
+__all__ = ["Result", "RESULT_FORMAT"]
+
+RESULT_FORMAT = "placement-result/1"
+
+
+def _num(x: float | None) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+@dataclass
+class Result:
+    """The outcome of a solve (or of evaluating a fixed placement).
+
+    Attributes
+    ----------
+    instance
+        The instance as solved (scenario applied).
+    assignment
+        Tier index per function, or ``None`` when there is no solution.
+    check
+        The independent checker's verdict on the assignment.
+    """
+
+    instance: Instance
+    solver: str
+    status: Status
+    assignment: np.ndarray | None
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    build_seconds: float = 0.0
+    solve_seconds: float = 0.0
+    nodes: int | None = None
+    check: CheckReport | None = None
+    message: str = ""
+    precision_loss: float | None = None
+    solver_version: str = ""
+    options: SolveOptions = field(default_factory=SolveOptions)
+    baselines: dict[str, Any] | None = None
+    diagnosis: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    # -- convenience -------------------------------------------------------------------------
+    @property
+    def has_solution(self) -> bool:
+        return self.assignment is not None
+
+    @property
+    def ok(self) -> bool:
+        """Solved (optimal, feasible or with an incumbent at the time limit) and checked."""
+        return self.has_solution and (self.check is None or self.check.ok)
+
+    @property
+    def tiers(self) -> pd.Series:
+        """Tier id per function (index: function id)."""
+        self._need_solution()
+        assert self.assignment is not None
+        tids = np.array(self.instance.tier_ids, dtype=object)
+        return pd.Series(tids[self.assignment], index=pd.Index(self.instance.function_ids,
+                                                                 name="function"), name="tier")
+
+    def _need_solution(self) -> None:
+        if self.assignment is None:
+            raise ValueError(f"no placement: the solve ended with status '{self.status}'")
+
+    @property
+    def placements(self) -> pd.DataFrame:
+        """One row per function: name, category, tier, value, resource use, current tier."""
+        self._need_solution()
+        inst = self.instance
+        a = self.assignment
+        assert a is not None
+        fn = inst.functions
+        tids = np.array([*inst.tier_ids, ""], dtype=object)
+        F = inst.n_functions
+        df = pd.DataFrame(
+            {
+                "name": fn.names,
+                "category": fn.categories,
+                "tier": tids[a],
+                "value": placement_values(inst, a),
+            },
+            index=pd.Index(fn.ids, name="function"),
+        )
+        costs = inst.cost_tensor[np.arange(F), a, :]
+        for r, res in enumerate(inst.resources):
+            df[res.id] = costs[:, r]
+        cur = np.where(fn.current == NO_TIER, -1, fn.current)
+        df["current"] = tids[cur]
+        df["moved"] = (fn.current != NO_TIER) & (a != fn.current)
+        df["pinned"] = fn.pinned != NO_TIER
+        return df
+
+    @property
+    def resources(self) -> pd.DataFrame:
+        """Use of each resource in total and per tier, against budgets and caps."""
+        self._need_solution()
+        inst = self.instance
+        a = self.assignment
+        assert a is not None
+        F = inst.n_functions
+        costs = inst.cost_tensor[np.arange(F), a, :]
+        fn = inst.functions
+        moved = (fn.current != NO_TIER) & (a != fn.current)
+        rows = []
+        for r, res in enumerate(inst.resources):
+            per_tier = {
+                t: float(costs[a == i, r].sum()) for i, t in enumerate(inst.tier_ids)
+            }
+            move = float((fn.move[:, r] * moved).sum())
+            rows.append(
+                {
+                    "resource": res.id,
+                    "used": float(costs[:, r].sum()) + move,
+                    "running": float(costs[:, r].sum()),
+                    "moves": move,
+                    "budget": res.budget,
+                    "unit": res.unit,
+                    "per_tier": per_tier,
+                    "caps": dict(res.caps),
+                }
+            )
+        return pd.DataFrame(rows).set_index("resource") if rows else pd.DataFrame()
+
+    @property
+    def tier_counts(self) -> pd.Series:
+        """Number of functions at each tier (every tier listed, zeros included)."""
+        self._need_solution()
+        return self.tiers.value_counts().reindex(list(self.instance.tier_ids), fill_value=0)
+
+    def raise_for_status(self) -> Result:
+        """Raise :class:`placement.analysis.InfeasibleError` (with the diagnosis) when there
+        is no solution; return ``self`` otherwise."""
+        if not self.has_solution:
+            from placement.errors import PlacementError
+
+            err_cls: type[Exception] = PlacementError
+            try:
+                from placement.diagnose import InfeasibleError  # added by the diagnosis feature
+
+                err_cls = InfeasibleError
+            except ImportError:
+                pass
+            msg = f"no placement: status '{self.status}'"
+            if self.diagnosis is not None:
+                msg += f"\n{self.diagnosis}"
+            raise err_cls(msg)
+        return self
+
+    # -- serialisation -------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON (MODEL.md section 8)."""
+        inst = self.instance
+        out: dict[str, Any] = {
+            "format": RESULT_FORMAT,
+            "instance": inst.name,
+            "model": inst.model_id,
+            "scenario": inst.scenario,
+            "sense": inst.sense,
+            "solver": self.solver,
+            "solver_version": self.solver_version,
+            "status": str(self.status),
+            "message": self.message,
+            "objective": _num(self.objective),
+            "bound": _num(self.bound),
+            "gap": _num(self.gap),
+            "nodes": self.nodes,
+            "build_seconds": round(self.build_seconds, 6),
+            "solve_seconds": round(self.solve_seconds, 6),
+            "precision_loss": _num(self.precision_loss),
+            "options": {
+                "time_limit": self.options.time_limit,
+                "threads": self.options.threads,
+                "seed": self.options.seed,
+                "rel_gap": self.options.rel_gap,
+            },
+            "tiers": [
+                {"id": t.id, "name": t.name, "units": t.units, "population": t.population}
+                for t in inst.tiers
+            ],
+            "placements": [],
+            "resources": {},
+            "functions_per_tier": {},
+            "baselines": self.baselines,
+            "checks": self.check.to_dict() if self.check is not None else None,
+            "diagnosis": _diagnosis_dict(self.diagnosis),
+            "warnings": list(self.warnings),
+        }
+        if self.has_solution:
+            df = self.placements
+            rids = list(inst.resource_ids)
+            recs = []
+            for fid, row in zip(df.index.tolist(), df.itertuples(index=False), strict=True):
+                d = row._asdict()
+                recs.append(
+                    {
+                        "function": fid,
+                        "tier": d["tier"],
+                        "value": float(d["value"]),
+                        "costs": {r: float(d[r]) for r in rids} if rids else {},
+                        "current": d["current"] or None,
+                        "moved": bool(d["moved"]),
+                    }
+                )
+            out["placements"] = recs
+            res = self.resources
+            out["resources"] = {
+                r: {
+                    "used": float(row["used"]),
+                    "budget": _num(row["budget"]),
+                    "moves": float(row["moves"]),
+                    "per_tier": row["per_tier"],
+                    "caps": row["caps"],
+                }
+                for r, row in res.iterrows()
+            }
+            out["functions_per_tier"] = {k: int(v) for k, v in self.tier_counts.items()}
+        for k, v in self.extra.items():
+            out[k] = v
+        return out
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The result as JSON text.
+
+        >>> import placement
+        >>> r = placement.solve(placement.load("instances/tiny-budget"))
+        >>> import json; json.loads(r.to_json())["status"]
+        'optimal'
+        """
+        return json.dumps(self.to_dict(), indent=indent, default=_json_default)
+
+    def __repr__(self) -> str:
+        obj = "-" if self.objective is None else f"{self.objective:.6g}"
+        return (f"Result(instance={self.instance.name!r}, solver={self.solver!r}, "
+                f"status='{self.status}', objective={obj})")
+
+
+def _diagnosis_dict(d: Any) -> Any:
+    if d is None:
+        return None
+    if hasattr(d, "to_dict"):
+        return d.to_dict()
+    return str(d)
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return _num(float(o))
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, np.bool_):
+        return bool(o)
+    if hasattr(o, "to_dict"):
+        return o.to_dict()
+    return str(o)

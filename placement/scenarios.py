@@ -1,0 +1,152 @@
+"""Applying a scenario's overrides to an instance (MODEL.md section 1, "Scenario")."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from placement.domain import NO_TIER, Instance, Scenario
+from placement.errors import InstanceError, Problem
+
+__all__ = ["apply_scenario", "active_tiers", "fixed_assignment"]
+
+
+def active_tiers(inst: Instance, scenario: Scenario | None) -> list[int]:
+    """Indices of the tiers taking part: non-optional ones plus those the scenario enables."""
+    enable = set(scenario.enable_tiers) if scenario else set()
+    disable = set(scenario.disable_tiers) if scenario else set()
+    return [
+        i
+        for i, t in enumerate(inst.tiers)
+        if (not t.optional or t.id in enable) and t.id not in disable
+    ]
+
+
+def apply_scenario(inst: Instance, scenario: str | Scenario | None) -> Instance:
+    """The instance under ``scenario``: overrides applied, inactive tiers dropped.
+
+    With ``scenario=None`` only the optional tiers are dropped. Raises
+    :class:`InstanceError` naming the scenario when the overrides cannot be applied (a pin to a
+    dropped tier, a function left with no allowed tier, an unknown scenario).
+    """
+    where = "scenario"
+    if isinstance(scenario, str):
+        if scenario not in inst.scenarios:
+            known = ", ".join(inst.scenarios) or "none defined"
+            raise InstanceError.single(
+                None, "--scenario", None, scenario, f"a scenario of instance '{inst.name}' "
+                f"({known})")
+        scenario = inst.scenarios[scenario]
+    if scenario is not None:
+        where = f"scenarios.{scenario.id}"
+    keep = active_tiers(inst, scenario)
+    if scenario is None and len(keep) == inst.n_tiers:
+        return inst
+    problems: list[Problem] = []
+    fn = inst.functions
+    old_to_new = np.full(inst.n_tiers + 1, NO_TIER, dtype=np.int64)  # last slot maps NO_TIER
+    old_to_new[keep] = np.arange(len(keep))
+    tiers = tuple(inst.tiers[i] for i in keep)
+    tids = [t.id for t in tiers]
+    tindex = {t: i for i, t in enumerate(tids)}
+    allowed = fn.allowed[:, keep].copy()
+    pinned = old_to_new[fn.pinned]
+    current = old_to_new[fn.current]
+    warnings = list(inst.warnings)
+
+    lost_pin = np.nonzero((fn.pinned != NO_TIER) & (pinned == NO_TIER))[0]
+    lost_cur = np.nonzero((fn.current != NO_TIER) & (current == NO_TIER))[0]
+    model = inst.model
+    resources = list(inst.resources)
+    max_moves = inst.max_moves
+    fidx = fn.index
+
+    if scenario is not None:
+        if scenario.weights and model is not None:
+            model = model.with_weights(dict(scenario.weights))
+        rix = {r.id: i for i, r in enumerate(resources)}
+        for rid, budget in scenario.budgets.items():
+            resources[rix[rid]] = dataclasses.replace(resources[rix[rid]], budget=budget)
+        for rid, caps in scenario.caps.items():
+            new_caps = dict(resources[rix[rid]].caps)
+            for t, v in caps.items():
+                if v is None:
+                    new_caps.pop(t, None)
+                else:
+                    new_caps[t] = v
+            resources[rix[rid]] = dataclasses.replace(resources[rix[rid]], caps=new_caps)
+        for f, ts in scenario.allowed.items():
+            row = np.zeros(len(tids), dtype=bool)
+            row[[tindex[t] for t in ts if t in tindex]] = True
+            allowed[fidx[f]] = row
+        for f, t in scenario.pins.items():
+            i = fidx[f]
+            pinned[i] = NO_TIER if t is None else tindex[t]
+        if scenario.clear_max_moves:
+            max_moves = None
+        if scenario.max_moves is not None:
+            max_moves = scenario.max_moves
+
+    for i in lost_pin.tolist():
+        if pinned[i] == NO_TIER and not (scenario and fn.ids[i] in scenario.pins):
+            problems.append(Problem(None, where, "pinned", inst.tiers[fn.pinned[i]].id,
+                                    "a pin to a tier this scenario keeps (unpin the function "
+                                    "or pin it elsewhere in the scenario)",
+                                    f"function '{fn.ids[i]}'"))
+    if lost_cur.size:
+        names = ", ".join(fn.ids[lost_cur[:6]].tolist()) + (" ..." if lost_cur.size > 6 else "")
+        warnings.append(f"{where}: {lost_cur.size} functions are currently at a tier this "
+                        f"scenario drops ({names}); they have no current tier here")
+    has_pin = np.nonzero(pinned != NO_TIER)[0]
+    # a pin overrides the allowed list only if the scenario set both; otherwise it must agree
+    not_allowed = has_pin[~allowed[has_pin, pinned[has_pin]]]
+    for i in not_allowed.tolist():
+        problems.append(Problem(None, where, "pins", tids[pinned[i]],
+                                "a tier the function is allowed at in this scenario",
+                                f"function '{fn.ids[i]}'"))
+    empty = np.nonzero(~allowed.any(axis=1))[0]
+    for i in empty.tolist():
+        problems.append(Problem(None, where, "allowed", None,
+                                "at least one allowed tier left after the scenario's tiers "
+                                "are applied", f"function '{fn.ids[i]}'"))
+    if problems:
+        raise InstanceError(problems, subject=f"scenario of instance '{inst.name}'")
+
+    functions = fn.replace(allowed=allowed, pinned=pinned, current=current)
+    return dataclasses.replace(
+        inst,
+        tiers=tiers,
+        functions=functions,
+        model=model,
+        resources=tuple(resources),
+        max_moves=max_moves,
+        values=None if inst.values is None else np.asarray(inst.values)[:, keep],
+        costs=None if inst.costs is None else np.asarray(inst.costs)[:, keep, :],
+        scenario=scenario.id if scenario is not None else inst.scenario,
+        warnings=tuple(warnings),
+    )
+
+
+def fixed_assignment(inst: Instance, scenario: Scenario) -> np.ndarray:
+    """The tier index of every function under a scenario's fixed placement.
+
+    ``inst`` must already have the scenario applied (its tiers are the scenario's).
+    """
+    if scenario.placement is None:
+        raise ValueError(f"scenario {scenario.id!r} fixes no placement")
+    if scenario.placement == "current":
+        cur = inst.functions.current
+        missing = np.nonzero(cur == NO_TIER)[0]
+        if missing.size:
+            raise InstanceError.single(
+                None, f"scenarios.{scenario.id}.placement", None, "current",
+                f"a current tier for every function ({missing.size} have none, e.g. "
+                f"'{inst.functions.ids[missing[0]]}')")
+        return cur.copy()
+    tindex = inst.tier_index
+    fidx = inst.functions.index
+    out = np.full(inst.n_functions, NO_TIER, dtype=np.int64)
+    for f, t in scenario.placement.items():
+        out[fidx[f]] = tindex[t]
+    return out

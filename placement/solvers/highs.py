@@ -1,0 +1,179 @@
+"""HiGHS through highspy: the default backend. The model is passed as arrays in one call."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from placement.solvers.base import (
+    Capabilities,
+    RawSolution,
+    SolveOptions,
+    Status,
+    relative_gap,
+)
+
+if TYPE_CHECKING:
+    from placement.canonical import CanonicalForm
+
+__all__ = ["HighsBackend", "HighsSession", "write_model"]
+
+_INF = 1e30  # what HiGHS treats as infinite (kHighsInf)
+
+
+def _highspy() -> Any:
+    import highspy
+
+    return highspy
+
+
+def _clip_inf(a: np.ndarray) -> np.ndarray:
+    return np.clip(np.asarray(a, dtype=np.float64), -_INF, _INF)
+
+
+def _load(form: CanonicalForm, options: SolveOptions) -> Any:
+    hp = _highspy()
+    h = hp.Highs()
+    h.setOptionValue("output_flag", bool(options.log))
+    h.setOptionValue("log_to_console", bool(options.log))
+    if options.threads is not None:
+        h.setOptionValue("threads", int(options.threads))
+    h.setOptionValue("random_seed", int(options.seed))
+    h.setOptionValue("mip_rel_gap", float(options.rel_gap))
+    if options.rel_gap == 0.0:
+        # Proven optimality: also drop the default absolute gap (1e-6) to zero.
+        h.setOptionValue("mip_abs_gap", 0.0)
+    if options.time_limit is not None:
+        h.setOptionValue("time_limit", float(options.time_limit))
+    A = form.A
+    sense = hp.ObjSense.kMaximize if form.sense == "max" else hp.ObjSense.kMinimize
+    integrality = np.where(form.integrality, 1, 0).astype(np.int32)
+    status = h.passModel(
+        int(form.n_cols),
+        int(form.n_rows),
+        int(A.nnz),
+        2,  # MatrixFormat.kRowwise: CSR as built
+        int(sense.value) if hasattr(sense, "value") else int(sense),
+        float(form.offset),
+        np.ascontiguousarray(form.c, dtype=np.float64),
+        _clip_inf(form.col_lower),
+        _clip_inf(form.col_upper),
+        _clip_inf(form.row_lower),
+        _clip_inf(form.row_upper),
+        np.ascontiguousarray(A.indptr, dtype=np.int32),
+        np.ascontiguousarray(A.indices, dtype=np.int32),
+        np.ascontiguousarray(A.data, dtype=np.float64),
+        integrality,
+    )
+    if status == hp.HighsStatus.kError:
+        raise RuntimeError("HiGHS refused the model (passModel returned an error)")
+    return h
+
+
+def _result(h: Any, form: CanonicalForm, options: SolveOptions, seconds: float) -> RawSolution:
+    hp = _highspy()
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    MS = hp.HighsModelStatus
+    has_x = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
+    x = np.array(h.getSolution().col_value, dtype=float) if has_x else None
+    is_mip = bool(form.integrality.any())
+    bound: float | None
+    if is_mip:
+        bound = float(info.mip_dual_bound)
+        if not math.isfinite(bound) or abs(bound) >= _INF:
+            bound = None
+    else:
+        bound = float(info.objective_function_value) if has_x else None
+    nodes = int(info.mip_node_count) if is_mip else 0
+    objective = form.objective_of(x) if x is not None else None
+    gap = relative_gap(objective, bound)
+
+    if ms == MS.kOptimal:
+        status = Status.OPTIMAL
+    elif ms in (MS.kInfeasible,):
+        status = Status.INFEASIBLE
+    elif ms == MS.kUnboundedOrInfeasible:
+        # For a bounded 0-1 model unboundedness is impossible: HiGHS says this when presolve
+        # proves there is no feasible point.
+        status = Status.INFEASIBLE
+    elif ms == MS.kTimeLimit:
+        status = Status.TIME_LIMIT
+    elif ms in (MS.kInterrupt, MS.kIterationLimit, MS.kSolutionLimit, MS.kObjectiveBound,
+                MS.kObjectiveTarget):
+        status = Status.FEASIBLE if x is not None else Status.ERROR
+    else:
+        status = Status.ERROR
+    if status is Status.INFEASIBLE:
+        x, objective, gap = None, None, None
+    return RawSolution(
+        status=status,
+        x=x,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        nodes=nodes,
+        seconds=seconds,
+        message=h.modelStatusToString(ms),
+        solver_version=h.version(),
+    )
+
+
+class HighsSession:
+    """A HiGHS model kept loaded between solves; only what changed is passed again."""
+
+    def __init__(self, form: CanonicalForm, options: SolveOptions) -> None:
+        self.form = form
+        self.options = options
+        self._h = _load(form, options)
+        self._all = np.arange(form.n_cols, dtype=np.int32)
+
+    def set_objective(self, c: np.ndarray) -> None:
+        c = np.ascontiguousarray(c, dtype=np.float64)
+        self._h.changeColsCost(int(c.shape[0]), self._all[: c.shape[0]], c)
+        self.form = self.form.with_objective(c)
+
+    def set_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        cols = np.ascontiguousarray(cols, dtype=np.int32)
+        lo = np.broadcast_to(np.asarray(lower, dtype=np.float64), cols.shape).copy()
+        up = np.broadcast_to(np.asarray(upper, dtype=np.float64), cols.shape).copy()
+        self._h.changeColsBounds(int(cols.shape[0]), cols, lo, up)
+        new_lo, new_up = self.form.col_lower.copy(), self.form.col_upper.copy()
+        new_lo[cols], new_up[cols] = lo, up
+        self.form = self.form.with_col_bounds(new_lo, new_up)
+
+    def solve(self) -> RawSolution:
+        # Start each re-solve from scratch so one solve's incumbent cannot leak into the next
+        # (a changed objective makes it meaningless, changed bounds can make it infeasible).
+        self._h.clearSolver()
+        t0 = time.perf_counter()
+        self._h.run()
+        return _result(self._h, self.form, self.options, time.perf_counter() - t0)
+
+
+class HighsBackend:
+    """HiGHS mixed-integer solver (the default)."""
+
+    name = "highs"
+    label = "HiGHS (highspy)"
+    requires = ("highspy",)
+    capabilities = Capabilities(incremental=True)
+
+    def version(self) -> str:
+        h = _highspy().Highs()
+        return str(h.version())
+
+    def solve(self, form: CanonicalForm, options: SolveOptions) -> RawSolution:
+        return self.open(form, options).solve()
+
+    def open(self, form: CanonicalForm, options: SolveOptions) -> HighsSession:
+        return HighsSession(form, options)
+
+
+def write_model(form: CanonicalForm, path: str) -> None:
+    """Write ``form`` as MPS or LP (by file extension) through HiGHS."""
+    h = _load(form, SolveOptions())
+    h.writeModel(str(path))
