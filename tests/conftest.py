@@ -11,8 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTANCES = ROOT / "instances"
-SHARED = ROOT.parent / "shared"
-GAP_DIR = SHARED / "data" / "gap"
+DATA = ROOT / "data"
+GAP_DIR = DATA / "gap"  # copied from shared/data/gap with its README
 
 
 @pytest.fixture(autouse=True, scope="session")

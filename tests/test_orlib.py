@@ -14,9 +14,6 @@ from placement.io.orlib import read_gap
 from placement.solvers import Status
 from tests.conftest import BACKENDS, GAP_DIR
 
-pytestmark = pytest.mark.skipif(not GAP_DIR.is_dir(), reason="shared/data/gap not present")
-
-
 def _bounds() -> dict[str, tuple[float, float]]:
     out = {}
     path = GAP_DIR / "bounds.tsv"

@@ -68,7 +68,10 @@ def _tier_from_table(
             for p in problems[n0:]
         ]
         return None
-    for col in [tab.population, *tab.where, *tab.where_not]:
+    cols = [tab.population, *tab.where, *tab.where_not]
+    if tab.units_column:
+        cols.append(tab.units_column)
+    for col in cols:
         if col not in df.columns:
             problems.append(Problem(label, where, None, col,
                                     f"a column of {tlabel} ({', '.join(df.columns)})",
@@ -86,17 +89,41 @@ def _tier_from_table(
                                 f"a filter that keeps at least one row of {tlabel}",
                                 f"id '{spec.id}'"))
         return None
-    pop = pd.to_numeric(sub[tab.population], errors="coerce")
-    bad = ~np.isfinite(pop.to_numpy(dtype=float)) | (pop.to_numpy(dtype=float) <= 0)
-    if bad.any():
-        i = int(np.nonzero(bad)[0][0])
-        line = line_locator(df)(int(np.nonzero(keep)[0][i]))
-        problems.append(Problem(tlabel, line, tab.population, sub[tab.population].iloc[i],
-                                "a population greater than 0"))
+    locate = line_locator(df)
+    rows_kept = np.nonzero(keep)[0]
+
+    def numbers(col: str, expected: str, positive: bool) -> np.ndarray | None:
+        vals = pd.to_numeric(sub[col], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(vals) | ((vals <= 0) if positive else (vals < 0))
+        if bad.any():
+            i = int(np.nonzero(bad)[0][0])
+            problems.append(Problem(tlabel, locate(int(rows_kept[i])), col, sub[col].iloc[i],
+                                    expected))
+            return None
+        return vals
+
+    pop = numbers(tab.population, "a population greater than 0", True)
+    if pop is None:
         return None
-    typical = float(pop.mean() if tab.statistic == "mean" else pop.median())
-    units = spec.units if spec.units is not None else int(len(sub))
     total = spec.total_population if spec.total_population is not None else float(pop.sum())
+    if tab.units_column:
+        counts = numbers(tab.units_column, "a count of units, 0 or more", False)
+        if counts is None:
+            return None
+        table_units = int(round(counts.sum()))
+    else:
+        table_units = int(len(sub))
+    units = spec.units if spec.units is not None else table_units
+    if units < 1:
+        problems.append(Problem(label, where, "units", units, "at least one unit",
+                                f"id '{spec.id}'"))
+        return None
+    if tab.statistic == "per_unit":
+        typical = float(pop.sum()) / units
+    elif tab.statistic == "median":
+        typical = float(np.median(pop))
+    else:
+        typical = float(pop.mean())
     filt = "".join(f", {k} = {v}" for k, v in tab.where.items())
     filt += "".join(f", {k} != {v}" for k, v in tab.where_not.items())
     return Tier(
@@ -109,8 +136,9 @@ def _tier_from_table(
         optional=spec.optional,
         performance=dict(spec.performance),
         source=spec.source
-        or f"{tlabel}: {len(sub)} rows{filt}; population = {tab.statistic} of "
-        f"'{tab.population}'",
+        or f"{tlabel}: {len(sub)} rows{filt}; {units} units; population = {tab.statistic} of "
+        f"'{tab.population}'" + (f" (units = sum of '{tab.units_column}')"
+                                 if tab.units_column else ""),
         description=spec.description,
     )
 

@@ -49,9 +49,17 @@ class TierTableSpec(_Strict):
 
     file: str = Field(min_length=1)
     population: str = "population"
-    statistic: Literal["mean", "median"] = "mean"
+    statistic: Literal["mean", "median", "per_unit"] = "mean"
+    units_column: str | None = None
     where: dict[str, str | int | float | bool] = Field(default_factory=dict)
     where_not: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _per_unit_needs_units(self) -> TierTableSpec:
+        if self.statistic != "per_unit" and self.units_column is not None:
+            raise ValueError("units_column needs statistic = \"per_unit\" (population per unit "
+                             "= total population / units)")
+        return self
 
 
 class TierSpec(_Strict):
