@@ -101,7 +101,7 @@ def solve(
     >>> inst = placement.load("instances/tiny-budget")
     >>> r = placement.solve(inst)
     >>> r.status.value, round(r.objective, 3)
-    ('optimal', 23.0)
+    ('optimal', 17.5)
     >>> r.tiers.to_dict()["procurement"]
     'national'
     """

@@ -257,9 +257,9 @@ def check(
     --------
     >>> import numpy as np, placement
     >>> inst = placement.load("instances/tiny-budget")
-    >>> rep = check(inst, np.zeros(inst.n_functions, dtype=int))
-    >>> rep.ok
-    False
+    >>> rep = check(inst, np.full(inst.n_functions, 2))   # everything local
+    >>> rep.ok, rep.violations[0].message
+    (False, 'staff used 112 exceeds its budget 50 by 62')
     """
     a = np.asarray(assignment, dtype=np.int64)
     valid = (a >= 0) & (a < inst.n_tiers)

@@ -28,7 +28,7 @@ def ramp(population: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     Arrays broadcast together.
 
     >>> import numpy as np
-    >>> ramp(np.array([1e3, 1e4, 1e5]), np.array(1e3), np.array(1e5)).tolist()
+    >>> ramp(np.array([1e3, 1e4, 1e5]), np.array(1e3), np.array(1e5)).round(12).tolist()
     [0.0, 0.5, 1.0]
     """
     lp = np.log(population)

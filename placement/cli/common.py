@@ -63,7 +63,7 @@ app = typer.Typer(
 )
 
 out = Console(soft_wrap=False)
-err = Console(stderr=True, soft_wrap=False)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class OutputFormat(str, Enum):

@@ -228,6 +228,10 @@ _EXPECT = {
 }
 
 
+def _g(v: object) -> str:
+    return f"{v:g}" if isinstance(v, int | float) else str(v)
+
+
 def _loc_to_where(loc: tuple[Any, ...], data: Any) -> tuple[str, str | None]:
     """Dotted key path for an error location, with list positions counted from 1."""
     parts: list[str] = []
@@ -261,11 +265,11 @@ def problems_from(err: ValidationError, file: str, data: Any) -> list[Problem]:
         if typ in _EXPECT:
             expected = _EXPECT[typ]
         elif typ == "greater_than_equal":
-            expected = f"a number of {ctxd.get('ge')} or more"
+            expected = f"a number of {_g(ctxd.get('ge'))} or more"
         elif typ == "greater_than":
-            expected = f"a number greater than {ctxd.get('gt')}"
+            expected = f"a number greater than {_g(ctxd.get('gt'))}"
         elif typ == "less_than_equal":
-            expected = f"a number of {ctxd.get('le')} or less"
+            expected = f"a number of {_g(ctxd.get('le'))} or less"
         elif typ == "literal_error":
             expected = f"one of {ctxd.get('expected')}"
         elif typ == "value_error":

@@ -1,0 +1,121 @@
+"""The command line: exit codes, output formats, atomic output, start-up cost."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import GAP_DIR, ROOT
+
+TINY = str(ROOT / "instances" / "tiny-budget")
+
+
+def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "placement.cli", *args],
+                          capture_output=True, text=True, cwd=cwd)
+
+
+def test_help_imports_no_solver_and_no_numeric_stack() -> None:
+    code = (
+        "import sys\n"
+        "from placement.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('highspy', 'pulp', 'ortools', 'numpy', 'pandas', 'scipy') "
+        "if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert "HEAVY=\n" in p.stdout, p.stdout[-300:]
+
+
+def test_solve_table_exit_0() -> None:
+    p = cli("solve", TINY)
+    assert p.returncode == 0, p.stderr
+    assert "optimal" in p.stdout and "17.5" in p.stdout and "checker: ok" in p.stdout
+
+
+def test_solve_json_has_the_model_md_fields(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    p = cli("solve", TINY, "--format", "json", "--output", str(out))
+    assert p.returncode == 0, p.stderr
+    d = json.loads(out.read_text())
+    for key in ("instance", "model", "scenario", "solver", "status", "objective", "bound", "gap",
+                "build_seconds", "solve_seconds", "placements", "resources", "baselines",
+                "checks"):
+        assert key in d, key
+    assert d["status"] == "optimal" and d["objective"] == pytest.approx(17.5)
+    assert d["checks"]["ok"] is True
+    pl = {x["function"]: x for x in d["placements"]}
+    assert pl["commissioning"]["tier"] == "region"
+    assert pl["commissioning"]["costs"] == {"staff": pytest.approx(1.0)}
+    assert d["resources"]["staff"]["used"] == pytest.approx(13.0)
+    assert d["resources"]["staff"]["budget"] == 50
+
+
+def test_solve_csv() -> None:
+    p = cli("solve", TINY, "--format", "csv")
+    assert p.returncode == 0, p.stderr
+    from io import StringIO
+
+    df = pd.read_csv(StringIO(p.stdout))
+    assert dict(zip(df["function"], df["tier"], strict=True))["prevention"] == "local"
+
+
+def test_infeasible_exits_3() -> None:
+    p = cli("solve", str(ROOT / "instances" / "tiny-infeasible"))
+    assert p.returncode == 3
+    assert "infeasible" in p.stdout + p.stderr
+    assert "Traceback" not in p.stderr
+
+
+def test_unknown_solver_names_the_installed_ones() -> None:
+    p = cli("solve", TINY, "--solver", "gurobi")
+    assert p.returncode == 2
+    assert "gurobi" in p.stderr and "installed: highs" in p.stderr
+
+
+def test_unknown_scenario_is_exit_2() -> None:
+    p = cli("solve", TINY, "--scenario", "nope")
+    assert p.returncode == 2 and "nope" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_no_partial_output_on_invalid_input(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    p = cli("solve", str(tmp_path / "missing"), "--format", "json", "--output", str(out))
+    assert p.returncode == 2
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_into_missing_directory_is_exit_2(tmp_path: Path) -> None:
+    p = cli("solve", TINY, "-f", "json", "-o", str(tmp_path / "no" / "r.json"))
+    assert p.returncode == 2 and "does not exist" in p.stderr
+
+
+def test_orlib_single_and_multi_problem_files(tmp_path: Path) -> None:
+    p = cli("solve", str(GAP_DIR / "c0515_1"), "--input-format", "orlib-gap", "-f", "json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["objective"] == 261
+    names = ["c0515_1", "c0515_2", "c0515_3"]
+    body = "".join((GAP_DIR / n).read_text() + "\n" for n in names)
+    gap1 = tmp_path / "gap1.txt"
+    gap1.write_text(f"3\n{body}")
+    p = cli("solve", str(gap1), "--input-format", "orlib-gap", "-f", "json")
+    assert p.returncode == 0, p.stderr
+    assert [d["objective"] for d in json.loads(p.stdout)] == [261, 269, 256]
+    p = cli("solve", str(gap1), "--input-format", "orlib-gap", "--problem", "2", "-f", "json")
+    assert json.loads(p.stdout)["objective"] == 269
+    p = cli("solve", str(gap1), "--input-format", "orlib-gap", "--problem", "7")
+    assert p.returncode == 2 and "out of range" in p.stderr
+
+
+def test_validate_and_solvers() -> None:
+    p = cli("validate", TINY)
+    assert p.returncode == 0 and "valid" in p.stdout
+    p = cli("solvers")
+    assert p.returncode == 0 and "highs" in p.stdout
