@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from placement.domain import NO_TIER, Instance
+from placement.domain import NO_TIER, Instance, Link
 
-__all__ = ["Violation", "CheckReport", "check", "placement_values", "CHECKS", "TOLERANCE"]
+__all__ = ["Violation", "CheckReport", "check", "placement_values", "link_penalties", "CHECKS",
+           "OBJECTIVE_TERMS", "TOLERANCE"]
 
 #: Relative tolerance for constraint and objective comparisons.
 TOLERANCE = 1e-6
@@ -208,6 +209,123 @@ def _check_moves(inst: Instance, a: np.ndarray, rep: CheckReport,
     rep.checked.append("max_moves")
 
 
+def _check_max_share(inst: Instance, a: np.ndarray, rep: CheckReport,
+                     extra: dict[str, object]) -> None:
+    if not inst.max_share:
+        return
+    F = inst.n_functions
+    counts = np.bincount(a[(a >= 0) & (a < inst.n_tiers)], minlength=inst.n_tiers)
+    use, _ = _resource_use(inst, a)
+    rix = {r: i for i, r in enumerate(inst.resource_ids)}
+    for ms in inst.max_share:
+        tiers = [ms.tier] if ms.tier is not None else list(inst.tier_ids)
+        for tid in tiers:
+            if tid not in inst.tier_index:
+                continue
+            t = inst.tier_index[tid]
+            if ms.of == "functions":
+                held, limit = float(counts[t]), ms.share * F
+                what = f"{int(held)} of {F} functions"
+            else:
+                col = use[:, rix[ms.of]]
+                held, limit = float(col[a == t].sum()), ms.share * float(col.sum())
+                what = f"{held:,.6g} of {float(col.sum()):,.6g} {ms.of}"
+            if _over(held, limit):
+                rep.violations.append(Violation(
+                    "max_share", f"{tid},{ms.of}", held, limit,
+                    f"{tid} holds {what}, more than its max_share {ms.share:g}"))
+    rep.checked.append("max_share")
+
+
+def _link_tiers(inst: Instance, a: np.ndarray) -> list[tuple[Link, int, int | None, float]]:
+    """For every link: (link, f's tier, g's tier or None, kappa of the pair or of the
+    geography), recomputed from the instance."""
+    fix = inst.functions.index
+    tids = inst.tier_ids
+    cot = inst.coterminosity
+    out: list[tuple[Link, int, int | None, float]] = []
+    for lk in inst.links:
+        tf = int(a[fix[lk.function]])
+        if lk.other is not None:
+            tg = int(a[fix[lk.other]])
+            if tf == tg:
+                k = 1.0
+            elif cot is not None:
+                k = cot.value(tids[tf], tids[tg])
+            else:
+                k = float("nan")
+            out.append((lk, tf, tg, k))
+        else:
+            assert lk.geography is not None
+            members = [t.id for t in inst.tiers if t.geography == lk.geography]
+            if cot is not None:
+                members = list(cot.geographies.get(lk.geography, members))
+            ks = [1.0 if g == tids[tf] else (cot.value(tids[tf], g) if cot is not None
+                                             and g in cot.index else float("nan"))
+                  for g in members]
+            k = float("nan") if not ks or any(math.isnan(x) for x in ks) else max(ks)
+            out.append((lk, tf, None, k))
+    return out
+
+
+def _link_broken(lk: Link, tf: int, tg: int | None, k: float) -> bool:
+    if lk.kind == "together":
+        return tf != tg
+    if lk.kind == "at_or_above":
+        return tg is not None and tf > tg
+    return not (k >= lk.kappa_min - 1e-12)  # NaN: broken
+
+
+def _check_links(inst: Instance, a: np.ndarray, rep: CheckReport,
+                 extra: dict[str, object]) -> None:
+    if not inst.links:
+        return
+    if ((a < 0) | (a >= inst.n_tiers)).any():
+        return
+    tids = inst.tier_ids
+    for lk, tf, tg, k in _link_tiers(inst, a):
+        if not lk.hard or not _link_broken(lk, tf, tg, k):
+            continue
+        f = lk.function
+        if lk.kind == "together":
+            msg = (f"link {lk.describe()} is broken: '{f}' is at {tids[tf]}, "
+                   f"'{lk.other}' at {tids[tg or 0]}")
+        elif lk.kind == "at_or_above":
+            msg = (f"link {lk.describe()} is broken: '{f}' at {tids[tf]} is more local "
+                   f"than '{lk.other}' at {tids[tg or 0]}")
+        else:
+            target = (f"'{lk.other}' at {tids[tg]}" if tg is not None
+                      else f"geography {lk.geography}")
+            msg = (f"link {lk.describe()} is broken: '{f}' at {tids[tf]} and {target} "
+                   f"have coterminosity {k:.4g}, below {lk.kappa_min:g}")
+        rep.violations.append(Violation("link", lk.id, 1.0, 0.0, msg))
+    rep.checked.append("links")
+
+
+def link_penalties(inst: Instance, a: np.ndarray) -> np.ndarray:
+    """The penalty each soft link charges the placement (0 for hard links and kept ones).
+
+    ``together`` and ``at_or_above`` charge their penalty when broken; ``coterminous`` charges
+    ``penalty * (1 - kappa)`` when kappa is below ``kappa_min``.
+    """
+    out = np.zeros(len(inst.links))
+    if not inst.links or ((a < 0) | (a >= inst.n_tiers)).any():
+        return out
+    for i, (lk, tf, tg, k) in enumerate(_link_tiers(inst, a)):
+        if lk.hard or not _link_broken(lk, tf, tg, k):
+            continue
+        p = float(lk.penalty)
+        out[i] = p * (1.0 - (0.0 if math.isnan(k) else k)) if lk.kind == "coterminous" else p
+    return out
+
+
+def _link_penalty_term(inst: Instance, a: np.ndarray) -> float:
+    """Soft-link penalties as they enter the objective: lost when maximising, added when
+    minimising."""
+    total = float(link_penalties(inst, a).sum())
+    return -total if inst.sense == "max" else total
+
+
 def _check_objective(inst: Instance, a: np.ndarray, rep: CheckReport,
                      extra: dict[str, object]) -> None:
     if rep.objective is None or rep.claimed is None:
@@ -229,10 +347,11 @@ def objective_of(inst: Instance, a: np.ndarray) -> float:
 
 
 #: Extra objective terms (e.g. soft-link penalties), each (instance, assignment) -> amount.
-OBJECTIVE_TERMS: list[Callable[[Instance, np.ndarray], float]] = []
+OBJECTIVE_TERMS: list[Callable[[Instance, np.ndarray], float]] = [_link_penalty_term]
 
 #: Constraint checks in order; features add their own here.
-CHECKS: list[Check] = [_check_assignment, _check_allowed_pinned, _check_resources, _check_moves]
+CHECKS: list[Check] = [_check_assignment, _check_allowed_pinned, _check_resources, _check_moves,
+                       _check_max_share, _check_links]
 
 
 def check(

@@ -33,11 +33,20 @@ __all__ = [
     "Functions",
     "Scenario",
     "Instance",
+    "Link",
+    "LinkKind",
+    "LINK_KINDS",
+    "MaxShare",
+    "Coterminosity",
     "NO_TIER",
 ]
 
 Sense = Literal["max", "min"]
 Direction = Literal["up", "down"]
+LinkKind = Literal["together", "coterminous", "at_or_above"]
+
+#: The link kinds of MODEL.md section 4.
+LINK_KINDS: tuple[str, ...] = ("together", "coterminous", "at_or_above")
 
 #: Marker in integer tier-index arrays (``pinned``, ``current``) for "no tier".
 NO_TIER = -1
@@ -187,6 +196,179 @@ class Resource:
     source: str | None = None
 
 
+@dataclass(frozen=True)
+class Link:
+    """A requirement between two functions, or between a function and a geography.
+
+    Parameters
+    ----------
+    id
+        Identifier (scenarios remove links by id). Defaults to ``kind:function:other`` or
+        ``kind:function:@geography``.
+    kind
+        ``together`` (same tier), ``coterminous`` (tiers with coterminosity at least
+        ``kappa_min``) or ``at_or_above`` (``function`` at least as central as ``other``:
+        its tier index is at most the other's).
+    function, other
+        Function ids. ``other`` is ``None`` when the link names a ``geography``.
+    geography
+        A geography (the ``geography`` of one or more tiers): ``function`` must sit at a tier
+        coterminous with at least one tier of that geography (``coterminous`` links only).
+    kappa_min
+        Smallest coterminosity accepted (``coterminous`` links; 1 = clean nesting only).
+    penalty
+        ``None`` for a hard link. Otherwise the link is soft: the objective loses
+        ``penalty`` when a ``together`` or ``at_or_above`` link is broken, and
+        ``penalty * (1 - kappa)`` when a ``coterminous`` link is placed on a pair of tiers
+        whose coterminosity ``kappa`` is below ``kappa_min``.
+    where
+        Where the link was declared (file and line or key), for messages.
+
+    Examples
+    --------
+    >>> Link("l1", "together", "commissioning", "workforce").describe()
+    'together(commissioning, workforce)'
+    >>> Link("l2", "coterminous", "social_care", geography="local-government",
+    ...      kappa_min=0.9, penalty=2.0).describe()
+    'coterminous(social_care, geography local-government, kappa_min 0.9, soft 2)'
+    """
+
+    id: str
+    kind: LinkKind
+    function: str
+    other: str | None = None
+    geography: str | None = None
+    kappa_min: float = 1.0
+    penalty: float | None = None
+    source: str | None = None
+    where: str | None = None
+
+    @property
+    def hard(self) -> bool:
+        return self.penalty is None
+
+    @staticmethod
+    def default_id(kind: str, function: str, other: str | None, geography: str | None) -> str:
+        return f"{kind}:{function}:{other if other is not None else '@' + str(geography)}"
+
+    def describe(self) -> str:
+        """The link in the instance's own words, e.g. ``at_or_above(specialised, acute)``."""
+        target = self.other if self.other is not None else f"geography {self.geography}"
+        parts = [self.function, str(target)]
+        if self.kind == "coterminous" and self.kappa_min != 1.0:
+            parts.append(f"kappa_min {self.kappa_min:g}")
+        if self.penalty is not None:
+            parts.append(f"soft {self.penalty:g}")
+        return f"{self.kind}({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class MaxShare:
+    """No tier holds more than ``share`` of the functions, or of a resource's running use.
+
+    ``tier=None`` applies the limit to every tier. ``of`` is ``"functions"`` or a resource id.
+
+    >>> MaxShare(0.5).describe()
+    'max_share 0.5 of functions at every tier'
+    """
+
+    share: float
+    tier: str | None = None
+    of: str = "functions"
+    where: str | None = None
+
+    def describe(self, tier: str | None = None) -> str:
+        at = tier or self.tier
+        return f"max_share {self.share:g} of {self.of} at {at or 'every tier'}"
+
+
+@dataclass(frozen=True, eq=False)
+class Coterminosity:
+    """Coterminosity kappa(t, t') between tiers (MODEL.md section 4), with its provenance.
+
+    kappa(t, t') is the share of the population of the more local of the two tiers (the one
+    later in the instance's tier order) living in units that lie wholly inside one unit of the
+    other tier; 1 for a tier with itself and for a clean nesting. The matrix covers every
+    declared tier (optional ones too), so scenarios that drop tiers keep it; ``NaN`` marks a
+    pair nothing in the instance determines.
+
+    Parameters
+    ----------
+    tier_ids
+        Every declared tier, most central first.
+    kappa
+        (n, n) symmetric matrix, ``NaN`` = unknown.
+    how
+        For each entry, how it was obtained (given where, or computed from which table).
+    geographies
+        Geography name -> ids of the declared tiers belonging to it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> c = Coterminosity.given(("national", "region", "local"),
+    ...                         {("region", "local"): 0.6, ("national", "local"): 1.0})
+    >>> c.value("local", "region"), c.value("national", "national")
+    (0.6, 1.0)
+    >>> bool(np.isnan(c.value("national", "region")))
+    True
+    """
+
+    tier_ids: tuple[str, ...]
+    kappa: np.ndarray
+    how: tuple[tuple[str, ...], ...]
+    geographies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.tier_ids)}
+
+    @classmethod
+    def given(
+        cls,
+        tier_ids: Sequence[str],
+        pairs: Mapping[tuple[str, str], float] | None = None,
+        geographies: Mapping[str, Sequence[str]] | None = None,
+    ) -> Coterminosity:
+        """A matrix from explicit pairs (1 on the diagonal, ``NaN`` where not given)."""
+        ids = tuple(tier_ids)
+        n = len(ids)
+        ix = {t: i for i, t in enumerate(ids)}
+        k = np.full((n, n), np.nan)
+        np.fill_diagonal(k, 1.0)
+        how = [["same tier" if i == j else "unknown" for j in range(n)] for i in range(n)]
+        for (a, b), v in (pairs or {}).items():
+            i, j = ix[a], ix[b]
+            k[i, j] = k[j, i] = float(v)
+            how[i][j] = how[j][i] = "given"
+        return cls(ids, k, tuple(tuple(r) for r in how),
+                   {g: tuple(ts) for g, ts in (geographies or {}).items()})
+
+    def value(self, a: str, b: str) -> float:
+        """kappa between two tier ids (``NaN`` when unknown)."""
+        return float(self.kappa[self.index[a], self.index[b]])
+
+    def explain(self, a: str, b: str) -> str:
+        """How kappa(a, b) was obtained."""
+        return self.how[self.index[a]][self.index[b]]
+
+    def matrix(self, tier_ids: Sequence[str]) -> np.ndarray:
+        """The sub-matrix for ``tier_ids`` (tiers it does not know are unknown off the
+        diagonal)."""
+        n = len(tier_ids)
+        out = np.full((n, n), np.nan)
+        pos = np.array([self.index.get(t, -1) for t in tier_ids], dtype=np.int64)
+        known = np.nonzero(pos >= 0)[0]
+        out[np.ix_(known, known)] = self.kappa[np.ix_(pos[known], pos[known])]
+        np.fill_diagonal(out, 1.0)
+        return out
+
+    def frame(self) -> pd.DataFrame:
+        """The matrix as a DataFrame (rows and columns: tier ids)."""
+        return pd.DataFrame(self.kappa, index=pd.Index(self.tier_ids, name="tier"),
+                            columns=list(self.tier_ids))
+
+
 @dataclass(frozen=True, eq=False)
 class Functions:
     """The function table, column-wise.
@@ -241,6 +423,8 @@ class Scenario:
     clear_max_moves: bool = False
     placement: Mapping[str, str] | Literal["current"] | None = None
     source: str | None = None
+    add_links: tuple[Link, ...] = ()
+    remove_links: tuple[str, ...] = ()
 
     @property
     def optimises(self) -> bool:
@@ -248,7 +432,7 @@ class Scenario:
         return bool(
             self.weights or self.budgets or self.caps or self.pins or self.allowed
             or self.enable_tiers or self.disable_tiers or self.max_moves is not None
-            or self.clear_max_moves
+            or self.clear_max_moves or self.add_links or self.remove_links
         )
 
 
@@ -262,6 +446,10 @@ class Instance:
     ``values`` (F x T), when given, replaces scoring (OR-Library instances give costs to
     minimise this way). ``costs`` (F x T x R), when given, replaces the fixed/variable cost
     formula wherever it is not NaN.
+
+    ``links`` are the function links of MODEL.md section 4, ``max_share`` the optional
+    spread constraints of section 5, and ``coterminosity`` the kappa matrix between tiers
+    (``None``: nothing known beyond kappa(t, t) = 1).
     """
 
     name: str
@@ -280,6 +468,9 @@ class Instance:
     scenario: str | None = None
     format: str = "placement/1"
     warnings: tuple[str, ...] = ()
+    links: tuple[Link, ...] = ()
+    max_share: tuple[MaxShare, ...] = ()
+    coterminosity: Coterminosity | None = None
 
     # -- sizes and lookups -------------------------------------------------------------
     @property
@@ -326,6 +517,40 @@ class Instance:
         from placement.scoring import cost_tensor
 
         return cost_tensor(self)
+
+    @cached_property
+    def kappa(self) -> np.ndarray:
+        """kappa[t, t'] between the instance's (active) tiers; ``NaN`` where unknown."""
+        if self.coterminosity is None:
+            k = np.full((self.n_tiers, self.n_tiers), np.nan)
+            np.fill_diagonal(k, 1.0)
+            return k
+        return self.coterminosity.matrix(self.tier_ids)
+
+    def geography_tiers(self, geography: str) -> tuple[str, ...]:
+        """Ids of the tiers of a geography: every declared tier with that ``geography``,
+        including tiers a scenario has dropped (the boundaries exist all the same)."""
+        if self.coterminosity is not None and geography in self.coterminosity.geographies:
+            return tuple(self.coterminosity.geographies[geography])
+        return tuple(t.id for t in self.tiers if t.geography == geography)
+
+    def geography_kappa(self, geography: str) -> np.ndarray:
+        """(T,) for each active tier, its best coterminosity with a tier of ``geography``:
+        ``max`` over the geography's tiers; ``NaN`` if any of them is unknown."""
+        members = self.geography_tiers(geography)
+        if not members:
+            return np.full(self.n_tiers, np.nan)
+        full = self.coterminosity
+        k = np.full((self.n_tiers, len(members)), np.nan)
+        for j, g in enumerate(members):
+            for i, t in enumerate(self.tier_ids):
+                if t == g:
+                    k[i, j] = 1.0
+                elif full is not None and t in full.index and g in full.index:
+                    k[i, j] = full.value(t, g)
+        out: np.ndarray = np.where(np.isnan(k).any(axis=1), np.nan,
+                                   np.max(np.nan_to_num(k, nan=-1.0), axis=1))
+        return out
 
     def replace(self, **changes: object) -> Instance:
         """A copy with fields replaced (derived tables are recomputed)."""

@@ -43,6 +43,10 @@ def apply_scenario(inst: Instance, scenario: str | Scenario | None) -> Instance:
     keep = active_tiers(inst, scenario)
     if scenario is None and len(keep) == inst.n_tiers:
         return inst
+    links = list(inst.links)
+    if scenario is not None and (scenario.add_links or scenario.remove_links):
+        drop = set(scenario.remove_links)
+        links = [lk for lk in links if lk.id not in drop] + list(scenario.add_links)
     problems: list[Problem] = []
     fn = inst.functions
     old_to_new = np.full(inst.n_tiers + 1, NO_TIER, dtype=np.int64)  # last slot maps NO_TIER
@@ -114,8 +118,9 @@ def apply_scenario(inst: Instance, scenario: str | Scenario | None) -> Instance:
         raise InstanceError(problems, subject=f"scenario of instance '{inst.name}'")
 
     functions = fn.replace(allowed=allowed, pinned=pinned, current=current)
-    return dataclasses.replace(
+    out = dataclasses.replace(
         inst,
+        links=tuple(links),
         tiers=tiers,
         functions=functions,
         model=model,
@@ -126,6 +131,13 @@ def apply_scenario(inst: Instance, scenario: str | Scenario | None) -> Instance:
         scenario=scenario.id if scenario is not None else inst.scenario,
         warnings=tuple(warnings),
     )
+    if out.links:
+        from placement.io.links import kappa_problems
+
+        missing = kappa_problems(out)
+        if missing:
+            raise InstanceError(missing, subject=f"{where} of instance '{inst.name}'")
+    return out
 
 
 def fixed_assignment(inst: Instance, scenario: Scenario) -> np.ndarray:

@@ -14,11 +14,23 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from placement.domain import Instance, Resource, Scenario, ScoringModel, Source, Tier
+from placement.domain import (
+    Instance,
+    Link,
+    MaxShare,
+    Resource,
+    Scenario,
+    ScoringModel,
+    Source,
+    Tier,
+)
 from placement.errors import InstanceError, Problem
 from placement.io.csvfile import line_locator, read_text_csv
+from placement.io.links import check_links, kappa_problems, link_from_spec, read_links_csv
+from placement.io.membership import read_coterminosity
 from placement.io.models import load_model
 from placement.io.schema import (
+    ConstraintsSpec,
     InstanceSpec,
     ScenarioSpec,
     SourceSpec,
@@ -309,6 +321,26 @@ def load_instance(path: str | Path, *, model: str | Path | ScoringModel | None =
             costs = _read_costs(base / spec.costs, base, functions.ids, tier_ids,
                                 resource_ids, problems)
 
+    # -- coterminosity, links and spread constraints --------------------------------------------
+    coterminosity = None
+    links: list[Link] = []
+    max_share: tuple[MaxShare, ...] = ()
+    geographies: list[str] = []
+    if spec:
+        coterminosity = read_coterminosity(
+            list(spec.tiers), spec.membership, spec.coterminosity, base, label, problems,
+            warnings, {t.id: t.units for t in tiers})
+        geographies = sorted({t.geography for t in spec.tiers if t.geography})
+        fids_list = functions.ids.tolist() if functions is not None else None
+        if isinstance(spec.links, str):
+            lpath = base / spec.links
+            links = read_links_csv(lpath, _rel(lpath, base), problems)
+        else:
+            links = [link_from_spec(ls, f"{label}: links[{i + 1}]")
+                     for i, ls in enumerate(spec.links)]
+        check_links(links, fids_list, geographies, problems)
+        max_share = _max_share(spec.constraints, label, tier_ids, resource_ids, problems)
+
     # -- scenarios ------------------------------------------------------------------------------
     scenarios: dict[str, Scenario] = {}
     if spec:
@@ -316,14 +348,14 @@ def load_instance(path: str | Path, *, model: str | Path | ScoringModel | None =
         optional = {t.id for t in spec.tiers if t.optional}
         for sid, ss in spec.scenarios.items():
             sc = _scenario(sid, ss, label, base, scoring, tier_ids, optional, resource_ids, fids,
-                           problems)
+                           problems, links, geographies)
             if sc is not None:
                 scenarios[sid] = sc
 
     if problems:
         raise InstanceError(problems, subject=f"instance {label}", warnings=tuple(warnings))
     assert spec is not None and functions is not None
-    return Instance(
+    inst = Instance(
         name=spec.name,
         tiers=tuple(tiers),
         functions=functions,
@@ -339,7 +371,52 @@ def load_instance(path: str | Path, *, model: str | Path | ScoringModel | None =
         path=base,
         format=spec.format,
         warnings=tuple(warnings),
+        links=tuple(links),
+        max_share=max_share,
+        coterminosity=coterminosity,
     )
+    # kappa must be known wherever a coterminous link can land (scenarios are checked when
+    # they are applied, and by `placement validate`)
+    from placement.scenarios import apply_scenario
+
+    try:
+        active = apply_scenario(inst, None)
+    except InstanceError:
+        active = inst
+    missing = kappa_problems(active)
+    if missing:
+        raise InstanceError(missing, subject=f"instance {label}", warnings=tuple(warnings))
+    return inst
+
+
+def _max_share(
+    cons: ConstraintsSpec,
+    label: str,
+    tiers: list[str],
+    resources: list[str],
+    problems: list[Problem],
+) -> tuple[MaxShare, ...]:
+    if cons.max_share is None:
+        return ()
+    if not isinstance(cons.max_share, list):
+        return (MaxShare(float(cons.max_share), None, "functions",
+                         f"{label}: constraints.max_share"),)
+    out = []
+    for i, ms in enumerate(cons.max_share):
+        where = f"constraints.max_share[{i + 1}]"
+        ok = True
+        if ms.tier is not None and ms.tier not in tiers:
+            problems.append(Problem(label, where, "tier", ms.tier,
+                                    f"a tier id ({', '.join(tiers)}), or no tier for every tier"))
+            ok = False
+        if ms.of != "functions" and ms.of not in resources:
+            problems.append(Problem(label, where, "of", ms.of,
+                                    f"\"functions\" or a resource id "
+                                    f"({', '.join(resources) or 'none defined'})"))
+            ok = False
+        if ok:
+            out.append(MaxShare(float(ms.share), ms.tier, ms.of, f"{label}: {where}"))
+    return tuple(out)
 
 
 def _read_values(
@@ -433,6 +510,8 @@ def _scenario(
     resources: list[str],
     fids: set[str] | None,
     problems: list[Problem],
+    links: list[Link] | None = None,
+    geographies: list[str] | None = None,
 ) -> Scenario | None:
     n0 = len(problems)
     where = f"scenarios.{sid}"
@@ -512,6 +591,15 @@ def _scenario(
                 shown = ", ".join(missing[:8]) + (" ..." if len(missing) > 8 else "")
                 bad("placement", None,
                     f"a tier for every function; {len(missing)} have none ({shown})")
+    link_ids = [lk.id for lk in links or []]
+    for lid in ss.remove_links:
+        if lid not in link_ids:
+            bad("remove_links", lid, f"the id of a link of the instance "
+                                     f"({', '.join(link_ids) or 'none defined'})")
+    added = [link_from_spec(ls, f"{label}: {where}.add_links[{i + 1}]")
+             for i, ls in enumerate(ss.add_links)]
+    check_links(added, fids, geographies or [], problems,
+                known_ids=[i for i in link_ids if i not in ss.remove_links])
     if len(problems) > n0:
         return None
     pins: dict[str, str | None] = dict(ss.pins)
@@ -532,4 +620,6 @@ def _scenario(
         clear_max_moves=ss.no_max_moves,
         placement=placement,
         source=ss.source,
+        add_links=tuple(added),
+        remove_links=tuple(ss.remove_links),
     )

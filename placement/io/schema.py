@@ -21,6 +21,13 @@ __all__ = [
     "TierSpec",
     "ResourceSpec",
     "ConstraintsSpec",
+    "MaxShareSpec",
+    "LinkSpec",
+    "JoinSpec",
+    "MembershipSpec",
+    "TierMembershipSpec",
+    "CoterminosityPairSpec",
+    "CoterminositySpec",
     "ScenarioSpec",
     "InstanceSpec",
     "CriterionSpec",
@@ -62,6 +69,13 @@ class TierTableSpec(_Strict):
         return self
 
 
+class TierMembershipSpec(_Strict):
+    """Which column of the membership table names this tier's unit for each piece."""
+
+    column: str = Field(min_length=1)
+    names: str | None = None
+
+
 class TierSpec(_Strict):
     id: str = Field(min_length=1)
     name: str = ""
@@ -74,6 +88,7 @@ class TierSpec(_Strict):
     performance: dict[str, float] = Field(default_factory=dict)
     source: str | None = None
     description: str = ""
+    membership: str | TierMembershipSpec | None = None
 
     @model_validator(mode="after")
     def _units_and_population(self) -> TierSpec:
@@ -109,8 +124,79 @@ class ResourceSpec(_Strict):
         return self
 
 
+class MaxShareSpec(_Strict):
+    """No tier (or the named one) holds more than ``share`` of the functions or a resource."""
+
+    share: float = Field(gt=0, le=1)
+    tier: str | None = None
+    of: str = Field(default="functions", min_length=1)
+
+
 class ConstraintsSpec(_Strict):
     max_moves: int | None = Field(default=None, ge=0)
+    max_share: float | list[MaxShareSpec] | None = None
+
+    @model_validator(mode="after")
+    def _share_in_range(self) -> ConstraintsSpec:
+        if isinstance(self.max_share, float | int) and not (0 < self.max_share <= 1):
+            raise ValueError(f"max_share {self.max_share:g} is outside (0, 1]")
+        return self
+
+
+LINK_KIND = Literal["together", "coterminous", "at_or_above"]
+
+
+class LinkSpec(_Strict):
+    """A link between two functions, or between a function and a geography."""
+
+    id: str | None = Field(default=None, min_length=1)
+    kind: LINK_KIND
+    function: str = Field(min_length=1)
+    other: str | None = Field(default=None, min_length=1)
+    geography: str | None = Field(default=None, min_length=1)
+    kappa_min: float | None = Field(default=None, ge=0, le=1)
+    penalty: float | None = Field(default=None, gt=0)
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> LinkSpec:
+        if (self.other is None) == (self.geography is None):
+            raise ValueError("give exactly one of 'other' (a function) or 'geography'")
+        if self.geography is not None and self.kind != "coterminous":
+            raise ValueError(f"a link to a geography must be 'coterminous', not '{self.kind}'")
+        if self.kappa_min is not None and self.kind != "coterminous":
+            raise ValueError(f"kappa_min applies to coterminous links, not '{self.kind}'")
+        return self
+
+
+class JoinSpec(_Strict):
+    """Bring columns of another table into the membership table by a key column."""
+
+    file: str = Field(min_length=1)
+    on: str = Field(min_length=1)
+    columns: list[str] = Field(min_length=1)
+
+
+class MembershipSpec(_Strict):
+    """The pieces tiers are made of, each with a population (optionally times a share)."""
+
+    file: str = Field(min_length=1)
+    population: str = "population"
+    share: str | None = None
+    join: list[JoinSpec] = Field(default_factory=list)
+
+
+class CoterminosityPairSpec(_Strict):
+    tiers: list[str] = Field(min_length=2, max_length=2)
+    kappa: float = Field(ge=0, le=1)
+    source: str | None = None
+
+
+class CoterminositySpec(_Strict):
+    """kappa given explicitly: inline pairs and/or a CSV (tier_a, tier_b, kappa[, source])."""
+
+    file: str | None = None
+    pairs: list[CoterminosityPairSpec] = Field(default_factory=list)
 
 
 class ScenarioSpec(_Strict):
@@ -128,6 +214,8 @@ class ScenarioSpec(_Strict):
     max_moves: int | None = Field(default=None, ge=0)
     no_max_moves: bool = False
     placement: str | dict[str, str] | None = None
+    add_links: list[LinkSpec] = Field(default_factory=list)
+    remove_links: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _non_negative(self) -> ScenarioSpec:
@@ -158,6 +246,9 @@ class InstanceSpec(_Strict):
     resources: list[ResourceSpec] = Field(default_factory=list)
     constraints: ConstraintsSpec = Field(default_factory=ConstraintsSpec)
     scenarios: dict[str, ScenarioSpec] = Field(default_factory=dict)
+    links: str | list[LinkSpec] = Field(default_factory=list)
+    membership: MembershipSpec | None = None
+    coterminosity: CoterminositySpec | None = None
 
     @model_validator(mode="after")
     def _format_and_model(self) -> InstanceSpec:
@@ -225,11 +316,23 @@ _EXPECT = {
     "dict_type": "a table { ... }",
     "model_type": "a table { ... }",
     "too_short": "at least one entry",
+    "too_long": "no more entries than allowed",
 }
 
 
 def _g(v: object) -> str:
     return f"{v:g}" if isinstance(v, int | float) else str(v)
+
+
+_TYPE_TAGS = {"str", "int", "float", "bool"}
+_TYPE_MISMATCH = {"string_type", "float_type", "float_parsing", "int_type", "int_parsing",
+                  "bool_type", "bool_parsing", "list_type", "dict_type", "model_type"}
+
+
+def _is_union_tag(p: object, node: Any) -> bool:
+    if not isinstance(p, str) or (isinstance(node, dict) and p in node):
+        return False
+    return p[:1].isupper() or "[" in p or p in _TYPE_TAGS
 
 
 def _loc_to_where(loc: tuple[Any, ...], data: Any) -> tuple[str, str | None]:
@@ -246,7 +349,7 @@ def _loc_to_where(loc: tuple[Any, ...], data: Any) -> tuple[str, str | None]:
                     ident = node["id"]
             continue
         # pydantic adds union-member tags such as "SourceSpec" or "str" into loc: skip them
-        if isinstance(node, dict) and p not in node and p[:1].isupper():
+        if _is_union_tag(p, node):
             continue
         parts.append(str(p))
         node = node.get(p) if isinstance(node, dict) else None
@@ -257,12 +360,35 @@ def problems_from(err: ValidationError, file: str, data: Any) -> list[Problem]:
     """Turn a pydantic ``ValidationError`` into located problems."""
     out: list[Problem] = []
     seen: set[tuple[str, str]] = set()
-    for e in err.errors(include_url=False):
+    errors = err.errors(include_url=False)
+    wheres = [_loc_to_where(tuple(e.get("loc", ())), data)[0] for e in errors]
+    # A union (e.g. ``links = "links.csv"`` or a list of tables) reports a type mismatch for
+    # every member it did not match; keep one merged message, or none when a member matched
+    # the type and failed deeper down.
+    mismatch: dict[str, list[str]] = {}
+    deeper: set[str] = set()
+    for e, w in zip(errors, wheres, strict=True):
+        tagged = any(_is_union_tag(p, None) for p in e.get("loc", ()))
+        if tagged and e.get("type") in _TYPE_MISMATCH:
+            mismatch.setdefault(w, []).append(_EXPECT[str(e.get("type"))])
+        elif tagged:
+            deeper.update(w[: i] for i in range(len(w) + 1))
+    for e, where in zip(errors, wheres, strict=True):
         loc = tuple(e.get("loc", ()))
-        where, ident = _loc_to_where(loc, data)
+        _, ident = _loc_to_where(loc, data)
+        if where in mismatch and e.get("type") in _TYPE_MISMATCH and any(
+                _is_union_tag(p, None) for p in loc):
+            if where in deeper:
+                continue
+            alternatives = list(dict.fromkeys(mismatch[where]))
+            e = dict(e, type="union", msg=" or ".join(alternatives))
         typ = e.get("type", "")
         ctxd = e.get("ctx") or {}
-        if typ in _EXPECT:
+        if typ == "too_short" and int(ctxd.get("min_length", 1)) > 1:
+            expected = f"at least {ctxd.get('min_length')} entries"
+        elif typ == "too_long" and "max_length" in ctxd:
+            expected = f"at most {ctxd.get('max_length')} entries"
+        elif typ in _EXPECT:
             expected = _EXPECT[typ]
         elif typ == "greater_than_equal":
             expected = f"a number of {_g(ctxd.get('ge'))} or more"

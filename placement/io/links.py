@@ -1,0 +1,177 @@
+"""Links between functions (MODEL.md section 4): reading and validating them.
+
+Links come from ``[[links]]`` tables in ``instance.toml``, from a CSV named by
+``links = "links.csv"``, or from a scenario's ``add_links``. Each is checked against the
+function table and the tiers' geographies; every problem names its file, line or key, field
+and value.
+
+CSV columns: ``kind``, ``function`` (required); ``other`` or ``geography`` (one of them);
+``kappa_min``, ``penalty``, ``id``, ``source`` (optional). Other columns (``notes``,
+``rationale``) are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from placement.domain import Instance, Link
+from placement.errors import Problem
+from placement.io.csvfile import line_locator, read_text_csv
+from placement.io.schema import LinkSpec, problems_from
+
+__all__ = ["link_from_spec", "read_links_csv", "check_links", "kappa_problems", "LINK_COLUMNS"]
+
+LINK_COLUMNS = ("id", "kind", "function", "other", "geography", "kappa_min", "penalty", "source")
+_IGNORED = ("notes", "note", "rationale", "description")
+
+
+def link_from_spec(spec: LinkSpec, where: str) -> Link:
+    """A :class:`Link` from its validated spec, remembering where it was declared."""
+    return Link(
+        id=spec.id or Link.default_id(spec.kind, spec.function, spec.other, spec.geography),
+        kind=spec.kind,
+        function=spec.function,
+        other=spec.other,
+        geography=spec.geography,
+        kappa_min=1.0 if spec.kappa_min is None else float(spec.kappa_min),
+        penalty=None if spec.penalty is None else float(spec.penalty),
+        source=spec.source,
+        where=where,
+    )
+
+
+def read_links_csv(path: Path, label: str, problems: list[Problem]) -> list[Link]:
+    """Links from a CSV file; problems are appended (file, line, column, value)."""
+    df = read_text_csv(path, label, problems)
+    if df is None:
+        return []
+    n0 = len(problems)
+    for c in ("kind", "function"):
+        if c not in df.columns:
+            problems.append(Problem(label, "line 1 (header)", c, None, f"a column '{c}'",
+                                    missing=True))
+    unknown = [c for c in df.columns if c not in LINK_COLUMNS and c.lower() not in _IGNORED]
+    for c in unknown:
+        problems.append(Problem(label, "line 1 (header)", c, c,
+                                f"a link column ({', '.join(LINK_COLUMNS)}) or one of "
+                                f"{', '.join(_IGNORED)}"))
+    if len(problems) > n0:
+        return []
+    loc = line_locator(df)
+    out: list[Link] = []
+    cols = [c for c in df.columns if c in LINK_COLUMNS]
+    for i, row in enumerate(df[cols].itertuples(index=False)):
+        raw = {c: v for c, v in zip(cols, row, strict=True) if str(v).strip() != ""}
+        try:
+            spec = LinkSpec.model_validate(raw)
+        except ValidationError as e:
+            for p in problems_from(e, label, raw):
+                problems.append(Problem(label, loc(i), p.where, p.value, p.expected,
+                                        _context(raw), p.missing))
+            continue
+        out.append(link_from_spec(spec, f"{label} {loc(i)}"))
+    return out
+
+
+def _context(raw: dict[str, Any]) -> str | None:
+    if "function" in raw:
+        return f"link of function '{raw['function']}'"
+    return None
+
+
+def _split_where(where: str | None) -> tuple[str | None, str | None]:
+    """("links.csv", "line 3") from "links.csv line 3"; TOML keys stay whole."""
+    if where is None:
+        return None, None
+    if " line " in where:
+        f, _, line = where.rpartition(" line ")
+        return f, f"line {line}"
+    if ": " in where:
+        f, _, key = where.partition(": ")
+        return f, key
+    return None, where
+
+
+def check_links(
+    links: Sequence[Link],
+    function_ids: Iterable[str] | None,
+    geographies: Iterable[str],
+    problems: list[Problem],
+    *,
+    known_ids: Iterable[str] = (),
+) -> None:
+    """Check links refer to known functions and geographies, and ids are unique.
+
+    ``known_ids`` are ids already taken (a scenario adding links to an instance's own).
+    """
+    fids = None if function_ids is None else set(function_ids)
+    geos = sorted(set(geographies))
+    seen: dict[str, str | None] = {i: "the instance" for i in known_ids}
+    for link in links:
+        file, where = _split_where(link.where)
+        ctx = f"link '{link.id}'"
+        if fids is not None:
+            for field, fid in (("function", link.function), ("other", link.other)):
+                if fid is not None and fid not in fids:
+                    problems.append(Problem(file, where, field, fid,
+                                            "a function id of functions.csv", ctx))
+        if link.other is not None and link.other == link.function:
+            problems.append(Problem(file, where, "other", link.other,
+                                    "a function other than the link's own", ctx))
+        if link.geography is not None and link.geography not in geos:
+            known = ", ".join(geos) or "no tier declares a geography"
+            problems.append(Problem(file, where, "geography", link.geography,
+                                    f"a geography of a tier ({known})", ctx))
+        if link.id in seen:
+            problems.append(Problem(file, where, "id", link.id,
+                                    f"a unique link id (already used by {seen[link.id]}; "
+                                    f"give the link an explicit id)", ctx))
+        else:
+            seen[link.id] = link.where
+    return None
+
+
+def kappa_problems(inst: Instance) -> list[Problem]:
+    """Coterminous links that need a kappa nothing in the instance gives.
+
+    A coterminous link between f and g needs kappa(t, t') for every tier t f may take and every
+    tier t' g may take; a link to a geography needs kappa between every tier f may take and
+    every tier of the geography.
+    """
+    out: list[Problem] = []
+    fn = inst.functions
+    fix = fn.index
+    K = inst.kappa
+    tids = inst.tier_ids
+    for link in inst.links:
+        if link.kind != "coterminous" or link.function not in fix:
+            continue
+        file, where = _split_where(link.where)
+        f = fix[link.function]
+        if link.other is not None:
+            if link.other not in fix:
+                continue
+            g = fix[link.other]
+            need = fn.allowed[f][:, None] & fn.allowed[g][None, :] & np.isnan(K)
+            pairs = [(tids[i], tids[j]) for i, j in zip(*np.nonzero(need), strict=True)]
+        else:
+            assert link.geography is not None
+            kg = inst.geography_kappa(link.geography)
+            members = inst.geography_tiers(link.geography)
+            pairs = [(tids[i], "/".join(members)) for i in
+                     np.nonzero(fn.allowed[f] & np.isnan(kg))[0].tolist()]
+        if pairs:
+            uniq = sorted({tuple(sorted(p)) for p in pairs})
+            shown = ", ".join(f"kappa({a}, {b})" for a, b in uniq[:6])
+            more = f" and {len(uniq) - 6} more" if len(uniq) > 6 else ""
+            out.append(Problem(
+                file, where, "kind", "coterminous",
+                f"coterminosity for every pair of tiers the link can take; unknown: "
+                f"{shown}{more} (give them in [coterminosity] or compute them from a "
+                f"[membership] table)", f"link '{link.id}'"))
+    return out

@@ -1,0 +1,216 @@
+"""Reading the membership table and explicit kappa values into a :class:`Coterminosity`.
+
+``[membership]`` in ``instance.toml`` names a CSV of pieces (e.g. the upper-tier authority x
+integrated care board pieces of ``data/geography/utla_icb_split.csv``), the column holding
+each piece's population (optionally times a ``share`` column), and tables to join in for more
+membership columns. Each tier's ``membership`` names the column holding its unit
+(``"*"``: one unit holding every piece). ``[coterminosity]`` gives kappa explicitly (inline
+``pairs`` and/or a CSV with ``tier_a, tier_b, kappa[, source]``); given values win.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from placement.coterminosity import GivenKappa, TierMembership, from_membership
+from placement.domain import Coterminosity
+from placement.errors import Problem
+from placement.io.csvfile import line_locator, read_text_csv
+from placement.io.schema import CoterminositySpec, MembershipSpec, TierMembershipSpec, TierSpec
+
+__all__ = ["read_coterminosity"]
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _read_pieces(
+    spec: MembershipSpec, base: Path, label: str, problems: list[Problem]
+) -> tuple[pd.DataFrame, np.ndarray, str] | None:
+    path = (base / spec.file).resolve()
+    plabel = _rel(path)
+    n0 = len(problems)
+    df = read_text_csv(path, plabel, problems)
+    if df is None:
+        problems[n0:] = [Problem(label, "membership.file", None, spec.file,
+                                 f"a readable CSV membership table ({p})") for p in problems[n0:]]
+        return None
+    for key, col in (("population", spec.population), ("share", spec.share)):
+        if col is not None and col not in df.columns:
+            problems.append(Problem(label, f"membership.{key}", None, col,
+                                    f"a column of {plabel} ({', '.join(df.columns)})"))
+    if len(problems) > n0:
+        return None
+    loc = line_locator(df)
+    weight = np.ones(len(df))
+    for col in (spec.population, spec.share):
+        if col is None:
+            continue
+        vals = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+        bad = np.nonzero(~np.isfinite(vals) | (vals < 0))[0]
+        for i in bad[:10].tolist():
+            problems.append(Problem(plabel, loc(i), col, df[col].iloc[i], "a number, 0 or more"))
+        weight = weight * vals
+    for j, js in enumerate(spec.join):
+        where = f"membership.join[{j + 1}]"
+        jpath = (base / js.file).resolve()
+        jlabel = _rel(jpath)
+        m0 = len(problems)
+        right = read_text_csv(jpath, jlabel, problems)
+        if right is None:
+            problems[m0:] = [Problem(label, f"{where}.file", None, js.file,
+                                     f"a readable CSV table ({p})") for p in problems[m0:]]
+            continue
+        if js.on not in df.columns:
+            problems.append(Problem(label, f"{where}.on", None, js.on,
+                                    f"a column of {plabel} ({', '.join(df.columns)})"))
+        if js.on not in right.columns:
+            problems.append(Problem(label, f"{where}.on", None, js.on,
+                                    f"a column of {jlabel} ({', '.join(right.columns)})"))
+        for c in js.columns:
+            if c not in right.columns:
+                problems.append(Problem(label, f"{where}.columns", None, c,
+                                        f"a column of {jlabel} ({', '.join(right.columns)})"))
+            elif c in df.columns:
+                problems.append(Problem(label, f"{where}.columns", None, c,
+                                        f"a column not already in the membership table "
+                                        f"({plabel} has it)"))
+        if len(problems) > m0:
+            continue
+        dup = right[js.on].duplicated(keep=False).to_numpy()
+        if dup.any():
+            rloc = line_locator(right)
+            i = int(np.nonzero(dup)[0][1])
+            problems.append(Problem(jlabel, rloc(i), js.on, right[js.on].iloc[i],
+                                    f"each '{js.on}' once (it is the join key)"))
+            continue
+        lines = df.attrs.get("lines")
+        df = df.merge(right[[js.on, *js.columns]], on=js.on, how="left").fillna("")
+        df.attrs["lines"] = lines
+    if len(problems) > n0:
+        return None
+    return df, weight, plabel
+
+
+def read_coterminosity(
+    tiers: list[TierSpec],
+    membership: MembershipSpec | None,
+    given: CoterminositySpec | None,
+    base: Path,
+    label: str,
+    problems: list[Problem],
+    warnings: list[str],
+    tier_units: dict[str, int],
+) -> Coterminosity:
+    """The kappa matrix over every declared tier, from membership and given values.
+
+    ``tier_units`` (tier id -> declared units) is used to warn when a membership column names
+    a different number of units than the tier declares.
+    """
+    ids = [t.id for t in tiers]
+    geos: dict[str, list[str]] = {}
+    for t in tiers:
+        if t.geography:
+            geos.setdefault(t.geography, []).append(t.id)
+
+    memberships: dict[str, TierMembership] = {}
+    weight: np.ndarray | None = None
+    table = ""
+    with_membership = [(i, t) for i, t in enumerate(tiers) if t.membership is not None]
+    if with_membership and membership is None:
+        i, t = with_membership[0]
+        problems.append(Problem(label, f"tiers[{i + 1}].membership", None, None,
+                                "a [membership] table naming the pieces tiers are made of "
+                                "(see docs/instance-format.md)", f"id '{t.id}'"))
+    elif membership is not None:
+        read = _read_pieces(membership, base, label, problems)
+        if read is not None:
+            df, weight, table = read
+            for i, t in with_membership:
+                m = t.membership
+                if m == "*":
+                    memberships[t.id] = TierMembership.everything(t.id, len(df))
+                    continue
+                ms = m if isinstance(m, TierMembershipSpec) else TierMembershipSpec(column=str(m))
+                bad = [c for c in (ms.column, ms.names) if c is not None and c not in df.columns]
+                for c in bad:
+                    problems.append(Problem(
+                        label, f"tiers[{i + 1}].membership", None, c,
+                        f"a column of the membership table ({', '.join(df.columns)}), "
+                        "or \"*\" for one unit holding every piece", f"id '{t.id}'"))
+                if bad:
+                    continue
+                tm = TierMembership.from_column(
+                    t.id, df[ms.column].tolist(), f"{table} column {ms.column}",
+                    df[ms.names].tolist() if ms.names else None)
+                memberships[t.id] = tm
+                units = tier_units.get(t.id)
+                if units is not None and units != tm.n_units:
+                    warnings.append(
+                        f"{label}: tier '{t.id}' has {units} units but column '{ms.column}' "
+                        f"of {table} names {tm.n_units}; kappa uses the table's units")
+        if membership is not None and not with_membership:
+            warnings.append(f"{label}: [membership] is given but no tier names a membership "
+                            "column, so it is not used")
+
+    pairs: dict[tuple[str, str], GivenKappa] = {}
+    if given is not None:
+        # (tier a, tier b, kappa, source, file, line or key, field names of a and b)
+        entries: list[tuple[str, str, float, str | None, str, str, tuple[str, str]]] = []
+        for k, ps in enumerate(given.pairs):
+            entries.append((ps.tiers[0], ps.tiers[1], ps.kappa, ps.source, label,
+                            f"coterminosity.pairs[{k + 1}]", ("tiers", "tiers")))
+        if given.file:
+            path = (base / given.file).resolve()
+            clabel = _rel(path)
+            n0 = len(problems)
+            df = read_text_csv(path, clabel, problems)
+            if df is None:
+                problems[n0:] = [Problem(label, "coterminosity.file", None, given.file,
+                                         f"a readable CSV ({p})") for p in problems[n0:]]
+            else:
+                for c in ("tier_a", "tier_b", "kappa"):
+                    if c not in df.columns:
+                        problems.append(Problem(clabel, "line 1 (header)", c, None,
+                                                f"a column '{c}'", missing=True))
+                if len(problems) == n0:
+                    loc = line_locator(df)
+                    for r in range(len(df)):
+                        try:
+                            v = float(df["kappa"].iloc[r])
+                            if not 0.0 <= v <= 1.0:
+                                raise ValueError
+                        except ValueError:
+                            problems.append(Problem(clabel, loc(r), "kappa",
+                                                    df["kappa"].iloc[r], "a number from 0 to 1"))
+                            continue
+                        src = df["source"].iloc[r] if "source" in df.columns else ""
+                        entries.append((df["tier_a"].iloc[r], df["tier_b"].iloc[r], v,
+                                        src or None, clabel, loc(r), ("tier_a", "tier_b")))
+        for a, b, v, src, file, key, fields in entries:
+            unknown = [(fld, tid) for fld, tid in zip(fields, (a, b), strict=True)
+                       if tid not in ids]
+            for fld, tid in unknown:
+                problems.append(Problem(file, key, fld, tid, f"a tier id ({', '.join(ids)})"))
+            if unknown:
+                continue
+            if a == b:
+                if v != 1.0:
+                    problems.append(Problem(file, key, "kappa", v,
+                                            f"1: a tier is coterminous with itself ('{a}')"))
+                continue
+            pair = (a, b) if ids.index(a) < ids.index(b) else (b, a)
+            if pair in pairs:
+                problems.append(Problem(file, key, fields[0], f"{a}, {b}",
+                                        f"each pair of tiers once (already given in "
+                                        f"{pairs[pair].where})"))
+                continue
+            pairs[pair] = GivenKappa(v, f"{file} {key}", src)
+    return from_membership(ids, memberships, weight, table, pairs, geos)
