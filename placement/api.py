@@ -74,6 +74,7 @@ def solve(
     seed: int = 0,
     rel_gap: float = 0.0,
     log: bool = False,
+    subsidiarity: float | None = None,
 ) -> Result:
     """Place every function at its best tier.
 
@@ -87,13 +88,19 @@ def solve(
     scenario
         A scenario id of the instance (or a :class:`Scenario`) whose overrides apply.
     time_limit, threads, seed, rel_gap, log
-        Solver options (see :class:`placement.solvers.SolveOptions`).
+        Solver options (see :class:`placement.solvers.SolveOptions`); with ``subsidiarity``
+        each stage gets ``time_limit``.
+    subsidiarity
+        Epsilon in [0, 1]: after the optimum v*, find the most local placement whose value is
+        within epsilon of it (MODEL.md section 6; see :mod:`placement.subsidiarity`). The
+        result then holds that placement, and ``result.subsidiarity`` both stages.
 
     Returns
     -------
     Result
         With ``status``, ``objective``, ``placements`` (a DataFrame), the checker's verdict in
-        ``check``, and ``to_json()``.
+        ``check``, the one-size ``baselines`` (:mod:`placement.baselines`), a ``diagnosis``
+        when infeasible (:mod:`placement.diagnose`), and ``to_json()``.
 
     Examples
     --------
@@ -104,7 +111,14 @@ def solve(
     ('optimal', 17.5)
     >>> r.tiers.to_dict()["procurement"]
     'national'
+    >>> round(r.baselines["price_of_uniformity"], 3)
+    0.257
+    >>> s = placement.solve(inst, subsidiarity=0.1)
+    >>> s.objective, s.subsidiarity.stages[1].centrality < s.subsidiarity.stages[0].centrality
+    (16.5, True)
     """
+    if subsidiarity is not None and not (0.0 <= subsidiarity <= 1.0):
+        raise ValueError(f"subsidiarity epsilon must be between 0 and 1, got {subsidiarity}")
     options = SolveOptions(time_limit=time_limit, threads=threads, seed=seed, rel_gap=rel_gap,
                            log=log)
     backend = solvers.get(solver)  # fail fast, before any work, on an unknown solver
@@ -113,8 +127,53 @@ def solve(
     form = build(inst)
     build_seconds = time.perf_counter() - t0
     raw = backend.solve(form, options)
-    return result_from_raw(inst, form, raw, solver=backend.name, options=options,
-                           build_seconds=build_seconds)
+    final = raw
+    report = None
+    if subsidiarity is not None and raw.x is not None:
+        from placement.subsidiarity import solve_subsidiarity
+
+        final, stages, floor = solve_subsidiarity(form, backend, options, raw, subsidiarity,
+                                                  inst.tier_ids)
+        report = (stages, floor)
+    result = result_from_raw(inst, form, final, solver=backend.name, options=options,
+                             build_seconds=build_seconds)
+    _report(result, inst, form, raw, subsidiarity, report, time_limit)
+    return result
+
+
+def _report(result: Result, inst: Instance, form: CanonicalForm, stage1: RawSolution,
+            epsilon: float | None, sub: tuple[list[object], float] | None,
+            time_limit: float | None) -> None:
+    """Baselines, the single-tier warning, subsidiarity stages and the diagnosis."""
+    from placement.baselines import one_size_baselines, single_tier_warning
+
+    a1 = form.assignment_of(stage1.x) if stage1.x is not None else None
+    result.baselines = one_size_baselines(inst, a1, stage1.objective)
+    if a1 is not None:
+        warning = single_tier_warning(inst, a1)
+        if warning:
+            result.warnings.append(warning)
+    if sub is not None and epsilon is not None and stage1.objective is not None:
+        from placement.subsidiarity import Stage, SubsidiarityReport
+
+        stages, floor = sub
+        value = result.check.objective if result.check is not None else result.objective
+        tol = 1e-6 * max(1.0, abs(floor))
+        within = value is not None and (value >= floor - tol if inst.sense == "max"
+                                        else value <= floor + tol)
+        moved = []
+        if a1 is not None and result.assignment is not None:
+            tids = inst.tier_ids
+            for f in np.nonzero(result.assignment != a1)[0].tolist():
+                moved.append({"function": str(inst.functions.ids[f]), "from": tids[a1[f]],
+                              "to": tids[int(result.assignment[f])]})
+        result.subsidiarity = SubsidiarityReport(
+            float(epsilon), inst.sense, float(stage1.objective), floor,
+            tuple(s for s in stages if isinstance(s, Stage)), bool(within), moved)
+    if stage1.status is Status.INFEASIBLE:
+        from placement.diagnose import diagnose
+
+        result.diagnosis = diagnose(inst, form, time_limit=time_limit)
 
 
 def evaluate(

@@ -56,7 +56,8 @@ class Result:
     solver_version: str = ""
     options: SolveOptions = field(default_factory=SolveOptions)
     baselines: dict[str, Any] | None = None
-    diagnosis: Any = None
+    diagnosis: Any = None  # placement.diagnose.Diagnosis when the instance is infeasible
+    subsidiarity: Any = None  # placement.subsidiarity.SubsidiarityReport in that mode
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -149,23 +150,59 @@ class Result:
         return self.tiers.value_counts().reindex(list(self.instance.tier_ids), fill_value=0)
 
     def raise_for_status(self) -> Result:
-        """Raise :class:`placement.analysis.InfeasibleError` (with the diagnosis) when there
-        is no solution; return ``self`` otherwise."""
+        """Raise :class:`placement.diagnose.InfeasibleError` (with the diagnosis, when there is
+        one, on its ``diagnosis`` attribute) when there is no solution; return ``self``
+        otherwise.
+
+        >>> import placement, placement.diagnose
+        >>> r = placement.solve(placement.load("instances/tiny-infeasible"))
+        >>> try:
+        ...     r.raise_for_status()
+        ... except placement.diagnose.InfeasibleError as e:
+        ...     print(e.diagnosis.relaxations[0].kind, e.diagnosis.relaxations[0].amount)
+        budget 62.0
+        """
         if not self.has_solution:
-            from placement.errors import PlacementError
+            from placement.diagnose import InfeasibleError
 
-            err_cls: type[Exception] = PlacementError
-            try:
-                from placement.diagnose import InfeasibleError  # added by the diagnosis feature
-
-                err_cls = InfeasibleError
-            except ImportError:
-                pass
             msg = f"no placement: status '{self.status}'"
             if self.diagnosis is not None:
                 msg += f"\n{self.diagnosis}"
-            raise err_cls(msg)
+            raise InfeasibleError(msg, self.diagnosis)
         return self
+
+    @property
+    def links(self) -> pd.DataFrame:
+        """One row per link: its kind, the tiers of its functions, kept or broken, penalty
+        paid (recomputed by the independent checker)."""
+        self._need_solution()
+        from placement.check import link_penalties
+
+        inst = self.instance
+        a = self.assignment
+        assert a is not None
+        tids = inst.tier_ids
+        fix = inst.functions.index
+        pen = link_penalties(inst, a)
+        broken = set()
+        if self.check is not None:
+            broken = {v.subject for v in self.check.violations if v.kind == "link"}
+        rows = []
+        for i, lk in enumerate(inst.links):
+            rows.append({
+                "link": lk.id,
+                "kind": lk.kind,
+                "function": lk.function,
+                "tier": tids[int(a[fix[lk.function]])],
+                "other": lk.other if lk.other is not None else f"geography {lk.geography}",
+                "other_tier": tids[int(a[fix[lk.other]])] if lk.other is not None else None,
+                "hard": lk.hard,
+                "kept": (lk.id not in broken) if lk.hard else bool(pen[i] == 0.0),
+                "penalty": float(pen[i]),
+            })
+        cols = ["link", "kind", "function", "tier", "other", "other_tier", "hard", "kept",
+                "penalty"]
+        return pd.DataFrame(rows, columns=cols).set_index("link")
 
     # -- serialisation -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -202,6 +239,8 @@ class Result:
             "resources": {},
             "functions_per_tier": {},
             "baselines": self.baselines,
+            "subsidiarity": _diagnosis_dict(self.subsidiarity),
+            "links": [],
             "checks": self.check.to_dict() if self.check is not None else None,
             "diagnosis": _diagnosis_dict(self.diagnosis),
             "warnings": list(self.warnings),
@@ -235,6 +274,11 @@ class Result:
                 for r, row in res.iterrows()
             }
             out["functions_per_tier"] = {k: int(v) for k, v in self.tier_counts.items()}
+            if inst.links:
+                out["links"] = [
+                    {"id": str(i), **{k: (bool(v) if isinstance(v, np.bool_) else v)
+                                      for k, v in row.items()}}
+                    for i, row in self.links.to_dict("index").items()]
         for k, v in self.extra.items():
             out[k] = v
         return out

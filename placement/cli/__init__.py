@@ -16,6 +16,7 @@ from placement.cli.common import app
 #: Modules that add commands to ``app`` (each owns its commands).
 COMMAND_MODULES = (
     "placement.cli.solve",
+    "placement.cli.coterminosity",
 )
 
 for _m in COMMAND_MODULES:

@@ -134,8 +134,104 @@ def _checks(r: Result) -> RenderableType:
     return Group(*lines)
 
 
+def _links(r: Result) -> Table | None:
+    if not r.instance.links:
+        return None
+    df = r.links
+    t = Table(title="Links", title_justify="left")
+    t.add_column("link", overflow="fold", max_width=36)
+    t.add_column("placed")
+    t.add_column("kept")
+    t.add_column("penalty paid", justify="right")
+    by_id = {lk.id: lk for lk in r.instance.links}
+    for lid, row in df.iterrows():
+        lk = by_id[str(lid)]
+        other = (f"{row['other']}@{row['other_tier']}" if lk.other is not None
+                 else str(row["other"]))
+        t.add_row(lk.describe(), f"{row['function']}@{row['tier']}, {other}",
+                  Text("yes", style="green") if row["kept"] else Text("no", style="yellow"),
+                  fmt(row["penalty"]) if not lk.hard else "-")
+    return t
+
+
+def _subsidiarity(r: Result) -> Table | None:
+    rep = r.subsidiarity
+    if rep is None:
+        return None
+    word = "at least" if rep.sense == "max" else "at most"
+    t = Table(title=f"Subsidiarity (epsilon {rep.epsilon:g}: value {word} {fmt(rep.floor)})",
+              title_justify="left")
+    t.add_column("stage")
+    t.add_column("objective", justify="right")
+    t.add_column("centrality", justify="right")
+    for tid in r.instance.tier_ids:
+        t.add_column(tid, justify="right")
+    for st in rep.stages:
+        t.add_row(st.name, fmt(st.objective),
+                  "-" if st.centrality is None else str(st.centrality),
+                  *[str(st.functions_per_tier.get(tid, 0)) for tid in r.instance.tier_ids])
+    if rep.moved_down:
+        t.caption = "moved: " + ", ".join(f"{m['function']} {m['from']} -> {m['to']}"
+                                          for m in rep.moved_down[:12])
+        if len(rep.moved_down) > 12:
+            t.caption += f" and {len(rep.moved_down) - 12} more"
+    return t
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2%}"
+
+
+def _baselines(r: Result) -> RenderableType | None:
+    b = r.baselines
+    if not b:
+        return None
+    inst = r.instance
+    t = Table(title="One-size baselines (every function at one tier)", title_justify="left")
+    t.add_column("tier")
+    t.add_column("value", justify="right")
+    rids = list(inst.resource_ids)
+    for rid in rids:
+        t.add_column(rid, justify="right")
+    t.add_column("feasible")
+    t.add_column("breaks", overflow="fold", max_width=60)
+    for tid, row in b["one_size"].items():
+        breaks = row["breaks"]
+        shown = "; ".join(breaks[:2]) + (f" (+{len(breaks) - 2} more)" if len(breaks) > 2 else "")
+        t.add_row(tid, fmt(row["value"]), *[fmt(row["resources"].get(rid)) for rid in rids],
+                  Text("yes", style="green") if row["feasible"] else Text("no", style="red"),
+                  shown)
+    lines: list[RenderableType] = [t]
+    best = b["best_one_size"]
+    if best is not None:
+        lines.append(Text(f"best one-size: {best['tier']} ({fmt(best['value'])}); price of "
+                          f"uniformity {_pct(b['price_of_uniformity'])}"
+                          + (f" ({b['price_of_uniformity_note']})"
+                             if b["price_of_uniformity_note"] else "")))
+    else:
+        anyb = b["best_one_size_ignoring_constraints"]
+        extra = ""
+        if anyb is not None:
+            extra = (f"; ignoring constraints the best is {anyb['tier']} ({fmt(anyb['value'])},"
+                     f" price {_pct(b['price_of_uniformity_ignoring_constraints'])})")
+        lines.append(Text(f"best one-size: none. {b['price_of_uniformity_note']}{extra}"))
+    sq = b["status_quo"]
+    if sq is not None and "gap" in sq:
+        lines.append(Text(
+            f"status quo: {fmt(sq['value'])} ({'feasible' if sq['feasible'] else 'infeasible'}"
+            f"); the optimum gains {fmt(sq['gap'])} ({_pct(sq['relative_gap'])}) and places "
+            f"{sq['functions_differ']} of {inst.n_functions} functions elsewhere"))
+    elif b.get("status_quo_note"):
+        lines.append(Text(f"status quo: {b['status_quo_note']}"))
+    if b.get("single_tier"):
+        lines.append(Text(f"warning: the optimum uses the single tier {b['single_tier']}",
+                          style="yellow"))
+    return Group(*lines)
+
+
 #: Sections of the result view, in order; features append their own (e.g. baselines).
 RESULT_SECTIONS = [_placements, _tiers, _resources]
+RESULT_SECTIONS += [_links, _subsidiarity, _baselines]  # type: ignore[list-item]
 
 
 def render_result(r: Result, console: Console) -> None:

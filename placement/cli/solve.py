@@ -120,8 +120,18 @@ def solve_cmd(
     input_format: InputFormatOpt = InputFormat.placement,
     problem: ProblemOpt = None,
     log: Annotated[bool, typer.Option("--log", help="Show the solver's own log.")] = False,
+    subsidiarity: Annotated[
+        float | None,
+        typer.Option("--subsidiarity", min=0.0, max=1.0, metavar="EPS",
+                     help="Then find the most local placement whose value is within EPS "
+                          "(a fraction, e.g. 0.05) of the optimum; both stages are reported."),
+    ] = None,
 ) -> None:
-    """Solve an instance: place every function at its best tier."""
+    """Solve an instance: place every function at its best tier.
+
+    Every solve also reports the one-size baselines and the price of uniformity; an
+    infeasible instance gets a diagnosis (an elastic re-solve with HiGHS) and exit code 3.
+    """
     from placement import solvers
     from placement.api import solve
 
@@ -142,7 +152,7 @@ def solve_cmd(
     results = []
     for inst in insts:
         r = solve(inst, solver, scenario=scenario, time_limit=time_limit, threads=threads,
-                  seed=seed, rel_gap=gap, log=log)
+                  seed=seed, rel_gap=gap, log=log, subsidiarity=subsidiarity)
         results.append(r)
     _render(results, format, output)
     code = max(exit_code(r) for r in results)

@@ -1,0 +1,221 @@
+"""Rejecting one-size optimum scale (MODEL.md section 5): baselines every solve reports.
+
+Everything here is computed with the independent checker (:func:`placement.check.check`) on
+fixed placements: no extra solves.
+
+Definitions
+-----------
+one-size baseline at tier t
+    Every function at t. Reported: its objective (values less soft-link penalties), resource
+    use (running use plus one-off move costs), whether it is feasible, which of budgets, caps,
+    pins, allowed tiers, max_moves, max_share and links permit it, and the constraints it
+    breaks, in the checker's words.
+best one-size
+    The feasible one-size baseline with the best objective (ties: the more local tier).
+    ``None`` when no one-size placement is feasible.
+price of uniformity
+    ``loss / |v*|`` where ``loss = v* - v1`` when maximising and ``v1 - v*`` when minimising
+    (v* the optimum, v1 the best one-size objective), so it is 0 or more for a proven optimum
+    whatever the sense and the sign of v*. ``None`` when no one-size placement is feasible
+    (uniformity is then not merely costly but impossible; ``price_of_uniformity_note`` says so)
+    and when v* = 0 (a relative price is undefined; ``uniformity_loss`` still gives the
+    absolute loss). Either way the report also gives the best one-size placement *ignoring
+    constraints* and its price, which may be negative when constraints bind the optimum.
+status quo
+    When every function has a ``current`` tier: its objective, feasibility, what it breaks,
+    the optimum's gain over it (``gap``, with the same sign convention as the loss above, and
+    ``relative_gap = gap / |v*|``) and how many functions the optimum places elsewhere.
+single tier
+    The tier holding every function when the optimum itself is one-size (then a warning is
+    added to the result: the scoring model has collapsed to one scale).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from placement.check import CheckReport, check, placement_values
+from placement.domain import NO_TIER, Instance
+
+__all__ = ["one_size_baselines", "price_of_uniformity", "uniformity_loss",
+           "single_tier_warning", "PERMISSIONS"]
+
+#: Constraint kinds a baseline may break, as the checker names them, grouped for the report.
+PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "budgets": ("budget",),
+    "caps": ("cap",),
+    "pins": ("pinned",),
+    "allowed": ("allowed",),
+    "max_moves": ("max_moves",),
+    "max_share": ("max_share",),
+    "links": ("link",),
+}
+
+
+def uniformity_loss(optimum: float, other: float, sense: str) -> float:
+    """How much worse ``other`` is than ``optimum`` (>= 0 when ``optimum`` is optimal).
+
+    >>> uniformity_loss(10.0, 8.0, "max"), uniformity_loss(10.0, 12.0, "min")
+    (2.0, 2.0)
+    """
+    return optimum - other if sense == "max" else other - optimum
+
+
+def price_of_uniformity(optimum: float | None, one_size: float | None, sense: str) -> float | None:
+    """``uniformity_loss / |optimum|``; ``None`` when either is missing or the optimum is 0.
+
+    >>> price_of_uniformity(20.0, 15.0, "max")
+    0.25
+    >>> price_of_uniformity(-20.0, -25.0, "max")    # negative optimum: still a loss of 25%
+    0.25
+    >>> price_of_uniformity(100.0, 130.0, "min")
+    0.3
+    >>> price_of_uniformity(0.0, -1.0, "max") is None
+    True
+    """
+    if optimum is None or one_size is None or abs(optimum) < 1e-12:
+        return None
+    return uniformity_loss(optimum, one_size, sense) / abs(optimum)
+
+
+def _use(inst: Instance, a: np.ndarray) -> dict[str, float]:
+    F = inst.n_functions
+    costs = inst.cost_tensor[np.arange(F), a, :]
+    fn = inst.functions
+    moved = (fn.current != NO_TIER) & (a != fn.current)
+    return {r.id: float(costs[:, i].sum() + (fn.move[:, i] * moved).sum())
+            for i, r in enumerate(inst.resources)}
+
+
+def _permits(rep: CheckReport) -> dict[str, bool]:
+    kinds = {v.kind for v in rep.violations}
+    return {name: not (set(ks) & kinds) for name, ks in PERMISSIONS.items()}
+
+
+def _evaluate(inst: Instance, a: np.ndarray) -> dict[str, Any]:
+    rep = check(inst, a)
+    values = float(placement_values(inst, a).sum())
+    return {
+        "value": rep.objective,
+        "value_before_penalties": values,
+        "resources": _use(inst, a),
+        "feasible": rep.ok,
+        "permitted_by": _permits(rep),
+        "breaks": [v.message for v in rep.violations],
+    }
+
+
+def single_tier_warning(inst: Instance, assignment: np.ndarray) -> str | None:
+    """The warning of MODEL.md section 5 when a placement uses one tier only."""
+    if inst.n_functions < 2 or inst.n_tiers < 2:
+        return None
+    a = np.asarray(assignment)
+    if (a == a[0]).all():
+        return (f"the optimum places every function at {inst.tier_ids[int(a[0])]}: the scoring "
+                "model has collapsed to one scale; look at its weights and curves before "
+                "trusting this (MODEL.md section 5)")
+    return None
+
+
+def one_size_baselines(
+    inst: Instance, assignment: np.ndarray | None, optimum: float | None
+) -> dict[str, Any]:
+    """The one-size baselines, best one-size, price of uniformity and status quo.
+
+    Parameters
+    ----------
+    inst
+        The instance as solved (scenario applied).
+    assignment, optimum
+        The optimal placement and its objective (``None`` when there is none).
+
+    Examples
+    --------
+    >>> import placement
+    >>> inst = placement.load("instances/tiny-budget")
+    >>> r = placement.solve(inst)
+    >>> b = one_size_baselines(inst, r.assignment, r.objective)
+    >>> b["best_one_size"], round(b["price_of_uniformity"], 4)
+    ({'tier': 'national', 'value': 13.0}, 0.2571)
+    >>> b["one_size"]["local"]["breaks"]
+    ['staff used 112 exceeds its budget 50 by 62']
+    >>> b["status_quo"]["functions_differ"]
+    2
+    """
+    F, T = inst.n_functions, inst.n_tiers
+    sign = 1.0 if inst.sense == "max" else -1.0
+    one_size: dict[str, dict[str, Any]] = {}
+    for t, tid in enumerate(inst.tier_ids):
+        one_size[tid] = _evaluate(inst, np.full(F, t, dtype=np.int64))
+
+    def best(feasible_only: bool) -> dict[str, Any] | None:
+        cands = [(sign * float(b["value"]), t, tid) for t, (tid, b) in
+                 enumerate(one_size.items())
+                 if b["value"] is not None and (b["feasible"] or not feasible_only)]
+        if not cands:
+            return None
+        # best objective; among equals the more local tier (the larger index)
+        _, _, tid = max(cands, key=lambda c: (round(c[0], 9), c[1]))
+        return {"tier": tid, "value": float(one_size[tid]["value"])}
+
+    best_feasible = best(True)
+    best_any = best(False)
+    out: dict[str, Any] = {
+        "one_size": one_size,
+        "best_one_size": best_feasible,
+        "price_of_uniformity": None,
+        "price_of_uniformity_note": "",
+        "uniformity_loss": None,
+        "best_one_size_ignoring_constraints": best_any,
+        "price_of_uniformity_ignoring_constraints": None,
+        "status_quo": None,
+        "status_quo_note": "",
+        "single_tier": None,
+    }
+    if optimum is None:
+        out["price_of_uniformity_note"] = "no optimum to compare with"
+    else:
+        if best_feasible is None:
+            out["price_of_uniformity_note"] = (
+                f"no one-size placement is feasible (each of the {T} breaks a constraint): "
+                "uniformity is impossible here, not merely costly")
+        else:
+            out["uniformity_loss"] = uniformity_loss(optimum, best_feasible["value"],
+                                                     inst.sense)
+            out["price_of_uniformity"] = price_of_uniformity(optimum, best_feasible["value"],
+                                                             inst.sense)
+            if out["price_of_uniformity"] is None:
+                out["price_of_uniformity_note"] = (
+                    "the optimum is 0, so a relative price is undefined; see uniformity_loss")
+        if best_any is not None:
+            out["price_of_uniformity_ignoring_constraints"] = price_of_uniformity(
+                optimum, best_any["value"], inst.sense)
+    if assignment is not None:
+        a = np.asarray(assignment, dtype=np.int64)
+        if single_tier_warning(inst, a) is not None:
+            out["single_tier"] = inst.tier_ids[int(a[0])]
+    cur = inst.functions.current
+    missing = int((cur == NO_TIER).sum())
+    if missing:
+        out["status_quo_note"] = (f"{missing} of {F} functions have no current tier, so there "
+                                  "is no status quo to evaluate")
+    else:
+        sq = _evaluate(inst, cur.copy())
+        if optimum is not None and assignment is not None and sq["value"] is not None:
+            a = np.asarray(assignment, dtype=np.int64)
+            gap = uniformity_loss(optimum, float(sq["value"]), inst.sense)
+            differ = np.nonzero(a != cur)[0]
+            tids = inst.tier_ids
+            sq["gap"] = gap
+            sq["relative_gap"] = None if abs(optimum) < 1e-12 else gap / abs(optimum)
+            sq["functions_differ"] = int(differ.size)
+            sq["moves"] = [
+                {"function": str(inst.functions.ids[f]), "from": tids[int(cur[f])],
+                 "to": tids[int(a[f])]} for f in differ[:100].tolist()]
+            if differ.size > 100:
+                sq["moves_truncated"] = True
+        out["status_quo"] = sq
+    return out
+
