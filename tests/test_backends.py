@@ -1,0 +1,492 @@
+"""Every installed backend against brute force, at a time limit, and on its own pitfalls.
+
+Parametrised over ``BACKENDS`` (the installed ones); nothing here is written per solver except
+the checks of what only one backend does (CP-SAT's integer scaling, CBC's log, SCIP's
+parameter file).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+
+import placement
+from placement import solvers
+from placement.canonical import CanonicalForm, FormBuilder
+from placement.domain import Instance, Resource
+from placement.errors import SolverError, SolverUnavailableError
+from placement.formulation import build
+from placement.io.orlib import gap_instance
+from placement.solvers import Backend, SolveOptions, Status
+from placement.solvers.base import relative_gap
+from tests.conftest import BACKENDS, GAP_DIR, ROOT, brute_force
+
+# -- random small instances -----------------------------------------------------------------
+
+@st.composite
+def small_instances(draw: st.DrawFn) -> Instance:
+    """3-5 functions x 2-4 tiers: values (whole, two-decimal or arbitrary doubles, which CP-SAT
+    must scale), a staff budget, per-tier caps, pins, allowed tiers, current tiers with
+    max_moves, in either sense; about one in five is infeasible."""
+    F = draw(st.integers(3, 5), label="functions")
+    T = draw(st.integers(2, 4), label="tiers")
+    sense: Literal["max", "min"] = draw(st.sampled_from(["max", "min"]), label="sense")
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1), label="seed"))
+    kind = rng.integers(0, 3, size=(F, T))
+    values = np.select([kind == 0, kind == 1],
+                       [rng.integers(-3, 13, (F, T)), rng.integers(-300, 1201, (F, T)) / 100],
+                       rng.uniform(-3.0, 12.0, (F, T)))
+    units = rng.integers(1, 51, T)
+    fixed = rng.integers(0, 21, F) / 10
+    variable = rng.integers(0, 31, F) / 4
+    allowed = rng.random((F, T)) < 0.8
+    allowed[~allowed.any(axis=1), 0] = True
+    tier_ids = np.array([f"t{t}" for t in range(T)])
+
+    def some_allowed(f: int) -> str:
+        return str(rng.choice(tier_ids[allowed[f]]))
+
+    pinned = [some_allowed(f) if rng.random() < 0.2 else "" for f in range(F)]
+    current = [some_allowed(f) for f in range(F)]
+    cost = fixed[:, None] * units[None, :] + variable[:, None]
+    big = np.where(allowed, cost, -np.inf).max(axis=1).sum()
+    small = np.where(allowed, cost, np.inf).min(axis=1).sum()
+    budget = None
+    if rng.random() < 0.6:
+        budget = max(0.0, round(small + rng.uniform(-0.1, 1.0) * (big - small), 2))
+    caps = {str(tier_ids[t]): round(rng.uniform(0.3, 1.0) * cost[:, t].sum(), 2)
+            for t in range(T) if rng.random() < 0.4}
+    max_moves = int(rng.integers(0, F + 1)) if rng.random() < 0.3 else None
+    tiers = pd.DataFrame({"id": tier_ids, "name": tier_ids, "units": units,
+                          "population": 1000.0 * units})
+    funcs = pd.DataFrame({
+        "id": [f"f{f}" for f in range(F)],
+        "name": [f"F{f}" for f in range(F)],
+        "allowed": [";".join(tier_ids[row]) for row in allowed],
+        "pinned": pinned,
+        "current": current,
+        "staff_fixed": fixed,
+        "staff_variable": variable,
+    })
+    vals = pd.DataFrame(values, index=funcs["id"], columns=tier_ids)
+    return Instance.from_frames(
+        "random", tiers, funcs, values=vals, sense=sense, max_moves=max_moves,
+        resources=[Resource("staff", "Staff", budget=budget, caps=caps)],
+    )
+
+
+def _bound_is_valid(sense: str, bound: float | None, optimum: float) -> bool:
+    if bound is None:
+        return False
+    tol = 1e-6 * max(1.0, abs(optimum))
+    return bound >= optimum - tol if sense == "max" else bound <= optimum + tol
+
+
+@pytest.mark.parametrize("solver", BACKENDS)
+@settings(max_examples=30, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(inst=small_instances())
+def test_backend_agrees_with_enumeration(solver: str, inst: Instance) -> None:
+    best, _ = brute_force(inst)
+    r = placement.solve(inst, solver, threads=1)
+    note(f"{solver}: {r.status} {r.objective} (brute force {best}); {r.message}")
+    if best is None:
+        assert r.status is Status.INFEASIBLE
+        assert not r.has_solution and r.objective is None
+        return
+    assert r.status is Status.OPTIMAL
+    assert r.objective == pytest.approx(best, rel=1e-9, abs=1e-6)
+    assert r.check is not None and r.check.ok, r.check
+    assert _bound_is_valid(inst.sense, r.bound, best)
+    assert r.gap is not None and r.gap <= 1e-6
+
+
+# -- infeasible input -----------------------------------------------------------------------
+
+def _tiers(n: int = 3) -> pd.DataFrame:
+    ids = [f"t{t}" for t in range(n)]
+    return pd.DataFrame({"id": ids, "name": ids, "units": [1, 10, 100][:n],
+                         "population": [1e6, 1e5, 1e4][:n]})
+
+
+@pytest.mark.parametrize("solver", BACKENDS)
+@pytest.mark.parametrize("sense", ["max", "min"])
+def test_budget_below_the_cheapest_placement_is_infeasible(
+    solver: str, sense: Literal["max", "min"]
+) -> None:
+    funcs = pd.DataFrame({"id": ["a", "b"], "name": ["A", "B"], "staff_fixed": [1.5, 2.0],
+                          "staff_variable": [0.25, 0.5]})
+    vals = pd.DataFrame([[1.0, 2.5, 3.0], [0.5, 0.25, 4.0]], index=["a", "b"],
+                        columns=["t0", "t1", "t2"])
+    cheapest = 1.5 + 0.25 + 2.0 + 0.5  # both at t0 (one unit)
+    inst = Instance.from_frames("tight", _tiers(), funcs, values=vals, sense=sense,
+                                resources=[Resource("staff", "Staff", budget=cheapest - 0.01)])
+    assert brute_force(inst)[0] is None
+    r = placement.solve(inst, solver)
+    assert r.status is Status.INFEASIBLE
+    assert not r.has_solution
+    ok = placement.solve(inst.replace(resources=(Resource("staff", "Staff", budget=cheapest),)),
+                         solver)
+    assert ok.status is Status.OPTIMAL and ok.tiers.tolist() == ["t0", "t0"]
+
+
+@pytest.mark.parametrize("solver", BACKENDS)
+def test_row_no_integer_point_meets_is_infeasible(solver: str) -> None:
+    # x0 + x1 = 0.5 has a continuous solution but no 0-1 one (CBC calls this "infeasible or
+    # unbounded", CP-SAT an invalid model: both must come back as infeasible)
+    form = _form_with_row(np.array([1.0, 1.0, 0.0, 0.0]), 0.5, 0.5)
+    raw = solvers.get(solver).solve(form, SolveOptions())
+    assert raw.status is Status.INFEASIBLE, raw.message
+    assert raw.x is None and raw.objective is None
+
+
+# -- time limit -----------------------------------------------------------------------------
+
+D05100_OPTIMUM = 6353.0  # bounds.tsv, Min sense; no backend proves it within one second
+
+
+@pytest.mark.parametrize("solver", BACKENDS)
+@pytest.mark.parametrize("sense", ["min", "max"])
+def test_time_limit_returns_a_checked_incumbent_with_a_valid_bound(solver: str,
+                                                                   sense: str) -> None:
+    inst = placement.load(GAP_DIR / "d05100", input_format="orlib-gap")
+    optimum = D05100_OPTIMUM
+    if sense == "max":  # the same problem as maximising minus the cost
+        assert inst.values is not None
+        inst = inst.replace(sense="max", values=-inst.values)
+        optimum = -optimum
+    r = placement.solve(inst, solver, threads=1, time_limit=1)
+    assert r.status is Status.TIME_LIMIT, r.message
+    assert r.solve_seconds < 15  # the limit bounds the search, not the model hand-over
+    assert r.has_solution  # every backend finds a first assignment well within a second
+    assert r.check is not None and r.check.ok, r.check
+    assert r.objective is not None and r.bound is not None
+    if sense == "min":
+        assert r.objective >= optimum - 1e-6
+        assert r.bound <= optimum + 1e-6
+        assert r.bound <= r.objective + 1e-6
+    else:
+        assert r.objective <= optimum + 1e-6
+        assert r.bound >= optimum - 1e-6
+        assert r.bound >= r.objective - 1e-6
+    assert r.gap == pytest.approx(relative_gap(r.objective, r.bound))
+
+
+@pytest.mark.parametrize("solver", BACKENDS)
+def test_time_limit_before_any_solution_is_not_an_error(solver: str) -> None:
+    # 4,000 jobs x 5 agents (20,000 binaries) and 10 ms: stopped before a first incumbent
+    rng = np.random.default_rng(3)
+    use = rng.integers(5, 25, size=(5, 4000))
+    inst = gap_instance("stopped-early", rng.integers(10, 50, size=(5, 4000)), use,
+                        np.full(5, int(use.sum() / 5 * 1.2)))
+    r = placement.solve(inst, solver, threads=1, time_limit=0.01)
+    assert r.status is Status.TIME_LIMIT, r.message
+    if r.has_solution:  # a much faster machine may get one; it must then be a sound one
+        assert r.check is not None and r.check.ok
+    else:
+        assert r.objective is None and r.gap is None
+
+
+# -- the backend interface ------------------------------------------------------------------
+
+@pytest.mark.parametrize("solver", BACKENDS)
+def test_backend_follows_the_interface(solver: str) -> None:
+    b = solvers.get(solver)
+    assert isinstance(b, Backend)
+    assert b.name == solver
+    assert b.version()
+    assert b.label == solvers.label(solver)
+    caps = b.capabilities
+    assert caps.mip and caps.time_limit
+
+
+@pytest.mark.parametrize("solver", BACKENDS)
+def test_session_resolves_after_changes(solver: str) -> None:
+    inst = placement.load(ROOT / "instances" / "tiny-budget")
+    form = build(inst)
+    s = solvers.get(solver).open(form, SolveOptions())
+    first = s.solve()
+    assert first.status is Status.OPTIMAL and first.objective == pytest.approx(17.5)
+    # forbid procurement at national (column 0): the next best placement is worth 15.5
+    s.set_col_bounds(np.array([0]), np.array([0.0]), np.array([0.0]))
+    second = s.solve()
+    assert second.status is Status.OPTIMAL
+    assert second.x is not None and second.x[0] == pytest.approx(0.0)
+    assert second.objective == pytest.approx(brute_force(_forbid(inst, "procurement",
+                                                                 "national"))[0])
+    s.set_objective(2.0 * form.c)
+    assert second.objective is not None
+    assert s.solve().objective == pytest.approx(2.0 * second.objective)
+
+
+def _forbid(inst: Instance, function: str, tier: str) -> Instance:
+    allowed = inst.functions.allowed.copy()
+    allowed[inst.functions.index[function], inst.tier_index[tier]] = False
+    return inst.replace(functions=inst.functions.replace(allowed=allowed))
+
+
+def test_unknown_solver_names_the_installed_ones() -> None:
+    with pytest.raises(SolverUnavailableError) as e:
+        solvers.get("gurobi")
+    msg = str(e.value)
+    assert "unknown solver 'gurobi'" in msg
+    for name in solvers.installed():
+        assert name in msg
+
+
+def test_known_but_missing_solver_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "pulp" else real(name, *a))
+    with pytest.raises(SolverUnavailableError) as e:
+        solvers.get.__wrapped__("cbc")
+    assert "'cbc' is not installed" in str(e.value)
+    assert "installed: highs" in str(e.value) and "cbc," not in str(e.value)
+
+
+def test_backend_modules_import_no_solver_library() -> None:
+    code = textwrap.dedent("""
+        import sys
+        import placement.solvers, placement.solvers.cbc, placement.solvers.cpsat
+        import placement.solvers.scip, placement.solvers.highs
+        print(sorted(m for m in ("pulp", "ortools", "highspy") if m in sys.modules))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout
+    assert out.strip() == "[]"
+
+
+# -- highspy and OR-Tools in one process ----------------------------------------------------
+
+_TOGETHER = """
+import sys
+import placement
+from ortools.linear_solver.python import model_builder as mb
+inst = placement.load("instances/tiny-budget")
+for solver in sys.argv[1:]:
+    if solver == "or-tools-highs":  # OR-Tools' own HiGHS, from its bundled libhighs.so.1
+        m = mb.Model()
+        a, b = m.new_bool_var("a"), m.new_bool_var("b")
+        m.add(a + b >= 1)
+        m.minimize(a + 2 * b)
+        s = mb.Solver("highs")
+        assert s.solver_is_supported()
+        s.solve(m)
+        print(solver, s.objective_value)
+    else:
+        r = placement.solve(inst, solver)
+        print(solver, r.status.value, r.objective)
+"""
+
+
+@pytest.mark.skipif(not {"highs", "cp-sat", "scip"} <= set(BACKENDS),
+                    reason="needs highspy and ortools")
+@pytest.mark.parametrize("order", [("highs", "cp-sat", "scip", "or-tools-highs"),
+                                   ("or-tools-highs", "scip", "cp-sat", "highs")])
+def test_highspy_and_ortools_work_in_one_process(order: tuple[str, ...]) -> None:
+    # Both ship libhighs.so.1 and the loader keeps whichever comes first: a highspy built
+    # against another HiGHS release than OR-Tools' breaks the second with "undefined symbol".
+    # A fresh process per order, since the first import decides.
+    p = subprocess.run([sys.executable, "-c", _TOGETHER, *order], capture_output=True,
+                       text=True, cwd=ROOT, timeout=120, check=False)
+    assert p.returncode == 0, p.stderr[-2000:]
+    lines = [ln for ln in p.stdout.splitlines() if ln.split(" ")[0] in order]
+    assert [ln.split(" ")[0] for ln in lines] == list(order)
+    for ln in lines:
+        if ln.startswith("or-tools-highs"):
+            assert float(ln.split()[-1]) == pytest.approx(1.0)
+        else:
+            assert ln.endswith("optimal 17.5")
+
+
+# -- CP-SAT: integer scaling ----------------------------------------------------------------
+
+needs_cpsat = pytest.mark.skipif("cp-sat" not in BACKENDS, reason="ortools not installed")
+
+
+def _valued(values: np.ndarray, sense: Literal["max", "min"] = "max",
+            budget: float | None = None, staff: np.ndarray | None = None) -> Instance:
+    F, T = values.shape
+    ids = [f"f{f}" for f in range(F)]
+    funcs = pd.DataFrame({"id": ids, "name": ids, "staff_fixed": np.zeros(F),
+                          "staff_variable": np.linspace(1.0, 2.0, F) if staff is None
+                          else staff})
+    res = [Resource("staff", "Staff", budget=budget)]
+    return Instance.from_frames("valued", _tiers(T), funcs, sense=sense, resources=res,
+                                values=pd.DataFrame(values, index=ids,
+                                                    columns=[f"t{t}" for t in range(T)]))
+
+
+@needs_cpsat
+@pytest.mark.parametrize("sense", ["max", "min"])
+def test_cpsat_reports_the_precision_lost_on_fractional_values(
+    sense: Literal["max", "min"],
+) -> None:
+    # thirds have no finite decimal expansion: every coefficient is rounded at 10**-9
+    rng = np.random.default_rng(7)
+    values = (3 * rng.integers(0, 20, size=(5, 3)) + 1) / 3
+    inst = _valued(values, sense)
+    best, _ = brute_force(inst)
+    assert best is not None
+    form = build(inst)
+    raw = solvers.get("cp-sat").solve(form, SolveOptions(threads=1))
+    assert raw.status is Status.OPTIMAL, raw.message
+    assert raw.extra["objective_exact"] is False
+    assert raw.extra["objective_scale"] == 1e9
+    assert raw.precision_loss is not None
+    worst = float(raw.extra["objective_error_bound"])  # type: ignore[arg-type]
+    # at most half a unit of 10**-9 per column (15 of them), and some of it is lost
+    assert 0.0 < raw.precision_loss <= worst <= 15 * 0.5e-9
+    assert raw.objective == pytest.approx(best, abs=2 * worst + 1e-12)
+    # valid with no tolerance at all: rounding the thirds down would put an unwidened
+    # maximisation bound about 1.7e-9 below the true optimum
+    assert raw.bound is not None
+    assert raw.bound >= best if sense == "max" else raw.bound <= best
+    r = placement.solve(inst, "cp-sat", threads=1)
+    assert r.precision_loss == pytest.approx(raw.precision_loss)
+    assert r.check is not None and r.check.ok
+
+
+@needs_cpsat
+def test_cpsat_scales_decimals_exactly() -> None:
+    from placement.solvers.cpsat import scale_form
+
+    values = np.array([[1.25, 2.5, 0.75], [3.05, 0.1, 0.2]])
+    for staff, digits in (([1.0, 2.0], 0), ([0.25, 1.5], 2)):
+        # integer coefficients keep scale 1 (the budget 3.25 becomes 3: activities are whole)
+        inst = _valued(values, budget=3.25, staff=np.array(staff))
+        s = scale_form(build(inst))
+        assert s.obj_exact and s.obj_scale == 100.0 and s.obj_error_bound == 0.0
+        assert s.rows_exact
+        budget_row = build(inst).row_block("budget")
+        assert budget_row is not None
+        assert s.row_digits[budget_row.start] == digits
+        r = placement.solve(inst, "cp-sat")
+        assert r.status is Status.OPTIMAL and r.precision_loss == 0.0
+        assert r.objective == pytest.approx(brute_force(inst)[0])
+
+
+def _form_with_row(coef: np.ndarray, lower: float, upper: float, *,
+                   continuous: bool = False) -> CanonicalForm:
+    """Four 0-1 columns, maximise 1·x, one row ``lower <= coef·x <= upper``."""
+    b = FormBuilder("max", 1, 4, "row")
+    b.add_columns("x", np.ones(4), 0.0, 1.0, True, lambda i: [f"x{k}" for k in i.tolist()])
+    if continuous:
+        b.add_columns("slack", np.zeros(2), 0.0, 1.0, False,
+                      lambda i: [f"s{k}" for k in i.tolist()])
+    b.add_rows("knap", np.zeros(4, dtype=np.int64), np.arange(4), coef, lower, upper, 1,
+               lambda i: ["knap" for _ in i.tolist()])
+    return b.build()
+
+
+@needs_cpsat
+def test_cpsat_tightens_rows_it_cannot_scale_exactly() -> None:
+    # 1/3 + 1/3 + 1/3 = 1 fits the row only in exact arithmetic; rounded at 10**-9 the
+    # tightened row must not admit a solution the true row forbids.
+    third = 1.0 / 3.0
+    form = _form_with_row(np.array([third, third, third, 0.7]), -np.inf, 1.0)
+    raw = solvers.get("cp-sat").solve(form, SolveOptions())
+    assert raw.extra["rows_tightened"] == 1
+    assert raw.status is Status.FEASIBLE  # optimal only for the tightened row
+    assert raw.bound is None and "tightened" in raw.message
+    assert raw.x is not None and form.max_violation(raw.x) == 0.0
+    assert raw.objective is not None and raw.objective >= 2.0
+
+
+@needs_cpsat
+def test_cpsat_bounds_unbounded_integer_columns_and_says_so() -> None:
+    b = FormBuilder("max", 1, 1, "unbounded")
+    b.add_columns("x", np.ones(1), 0.0, 1.0, True, lambda i: ["x"])
+    b.add_columns("count", np.array([0.5]), 0.0, np.inf, True, lambda i: ["n"])
+    b.add_rows("limit", np.zeros(2, dtype=np.int64), np.arange(2), np.ones(2), -np.inf, 7.0,
+               1, lambda i: ["limit"])
+    raw = solvers.get("cp-sat").solve(b.build(), SolveOptions())
+    assert raw.extra["columns_clipped"] == 1
+    assert raw.status is Status.FEASIBLE and raw.bound is None
+    assert raw.x is not None and raw.x.tolist() == [1.0, 6.0]
+    assert raw.objective == pytest.approx(4.0)
+
+
+@needs_cpsat
+def test_cpsat_refuses_continuous_columns_and_names_them() -> None:
+    form = _form_with_row(np.ones(4), 1.0, 2.0, continuous=True)
+    with pytest.raises(SolverError, match=r"2 of 6 columns are continuous.*slack \(2\)"):
+        solvers.get("cp-sat").solve(form, SolveOptions())
+
+
+@needs_cpsat
+def test_cpsat_refuses_rows_beyond_64_bit_integers() -> None:
+    form = _form_with_row(np.array([1e17, 1.0, 1.0, 1.0]), -np.inf, 1e17)
+    with pytest.raises(SolverError, match="too large for CP-SAT"):
+        solvers.get("cp-sat").solve(form, SolveOptions())
+
+
+# -- CBC: the log is the truth --------------------------------------------------------------
+
+CBC_TIME_LIMIT_MAX = """\
+Result - Stopped on time limit
+
+Objective value:                -6410.00000000
+Upper bound:                    -6346.980
+Gap:                            -0.01
+Enumerated nodes:               2086
+"""
+
+
+@pytest.mark.skipif("cbc" not in BACKENDS, reason="pulp not installed")
+def test_cbc_log_parsing() -> None:
+    from placement.solvers.cbc import parse_log
+
+    log = parse_log(CBC_TIME_LIMIT_MAX)
+    assert log.time_limit and not log.optimal and not log.infeasible
+    assert log.bound == -6346.98 and log.nodes == 2086
+    assert parse_log("Problem is infeasible - 0.00 seconds\n").infeasible
+    early = parse_log("Pre-processing says infeasible or unbounded\n")
+    assert early.infeasible and early.maybe_unbounded
+    done = parse_log("Result - Optimal solution found (within gap tolerance)\n")
+    assert done.optimal and done.bound is None
+    assert parse_log("").result is None
+
+
+@pytest.mark.skipif("cbc" not in BACKENDS, reason="pulp not installed")
+def test_cbc_passes_options_and_leaves_no_files(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # PuLP writes its files in the cwd when misconfigured
+    form = build(placement.load(ROOT / "instances" / "tiny-cap"))
+    raw = solvers.get("cbc").solve(form, SolveOptions(threads=1, seed=4, rel_gap=0.0,
+                                                      time_limit=30, log=True))
+    out = capsys.readouterr().out
+    assert raw.status is Status.OPTIMAL and raw.objective == pytest.approx(17.0)
+    for word in ("-sec 30", "-threads 1", "-randomCbcSeed 5", "-ratio 0.0", "-allow 0.0"):
+        assert word in out
+    assert raw.solver_version.startswith("CBC 2.")
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- SCIP: options through the parameter file -----------------------------------------------
+
+@pytest.mark.skipif("scip" not in BACKENDS, reason="ortools not installed")
+def test_scip_parameters_are_accepted() -> None:
+    from placement.solvers.scip import ScipBackend, scip_parameters
+
+    text = scip_parameters(SolveOptions(seed=12, rel_gap=0.05))
+    assert "limits/gap = 0.05" in text and "randomseedshift = 12" in text
+    # an unknown parameter name fails the solve, so a clean optimum shows all were accepted
+    form = build(placement.load(ROOT / "instances" / "tiny-moves"))
+    raw = ScipBackend().solve(form, SolveOptions(seed=12, rel_gap=0.0, time_limit=30))
+    assert raw.status is Status.OPTIMAL and raw.objective == pytest.approx(17.0)
+    assert raw.bound == pytest.approx(17.0) and raw.nodes is None
+    assert not ScipBackend.capabilities.threads and not ScipBackend.capabilities.reports_nodes
+
