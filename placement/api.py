@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +16,9 @@ from placement.errors import InstanceError, Problem
 from placement.formulation import build
 from placement.result import Result
 from placement.solvers.base import RawSolution, SolveOptions, Status
+
+if TYPE_CHECKING:
+    from placement.subsidiarity import Stage
 
 __all__ = ["solve", "evaluate", "solve_form", "result_from_raw"]
 
@@ -142,7 +146,7 @@ def solve(
 
 
 def _report(result: Result, inst: Instance, form: CanonicalForm, stage1: RawSolution,
-            epsilon: float | None, sub: tuple[list[object], float] | None,
+            epsilon: float | None, sub: tuple[list[Stage], float] | None,
             time_limit: float | None) -> None:
     """Baselines, the single-tier warning, subsidiarity stages and the diagnosis."""
     from placement.baselines import one_size_baselines, single_tier_warning
@@ -154,7 +158,7 @@ def _report(result: Result, inst: Instance, form: CanonicalForm, stage1: RawSolu
         if warning:
             result.warnings.append(warning)
     if sub is not None and epsilon is not None and stage1.objective is not None:
-        from placement.subsidiarity import Stage, SubsidiarityReport
+        from placement.subsidiarity import SubsidiarityReport
 
         stages, floor = sub
         value = result.check.objective if result.check is not None else result.objective
@@ -169,7 +173,7 @@ def _report(result: Result, inst: Instance, form: CanonicalForm, stage1: RawSolu
                               "to": tids[int(result.assignment[f])]})
         result.subsidiarity = SubsidiarityReport(
             float(epsilon), inst.sense, float(stage1.objective), floor,
-            tuple(s for s in stages if isinstance(s, Stage)), bool(within), moved)
+            tuple(stages), bool(within), moved)
     if stage1.status is Status.INFEASIBLE:
         from placement.diagnose import diagnose
 

@@ -314,7 +314,7 @@ def link_penalties(inst: Instance, a: np.ndarray) -> np.ndarray:
     for i, (lk, tf, tg, k) in enumerate(_link_tiers(inst, a)):
         if lk.hard or not _link_broken(lk, tf, tg, k):
             continue
-        p = float(lk.penalty)
+        p = float(lk.penalty or 0.0)
         out[i] = p * (1.0 - (0.0 if math.isnan(k) else k)) if lk.kind == "coterminous" else p
     return out
 

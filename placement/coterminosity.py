@@ -180,8 +180,9 @@ def from_membership(
     ...                     "pieces.csv")
     >>> c.value("region", "local"), c.value("national", "local")
     (0.25, 1.0)
-    >>> c.explain("local", "region")
-    'computed from pieces.csv: 1 of 2 local units (1 of 4 people) lie wholly inside one region unit; not inside: b'
+    >>> print(c.explain("local", "region"))  # doctest: +NORMALIZE_WHITESPACE
+    computed from pieces.csv: 1 of 2 local units (1 of 4 people) lie wholly inside one
+    region unit; not inside: b
     """
     ids = tuple(tier_ids)
     n = len(ids)

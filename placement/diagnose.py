@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -43,8 +43,8 @@ __all__ = ["Relaxation", "Diagnosis", "InfeasibleError", "diagnose", "ELASTIC_SO
 ELASTIC_SOLVER = "highs"
 
 _QUANTITIES = ("budget", "cap", "max_moves", "max_share")
-_KIND_WORDS = {"pin": "pins", "link": "links", "budget": "budgets", "cap": "caps",
-               "max_moves": "max_moves", "max_share": "max_share limits"}
+_KIND_WORDS = {"allowed": "allowed tiers", "pin": "pins", "link": "links", "budget": "budgets",
+               "cap": "caps", "max_moves": "max_moves", "max_share": "max_share limits"}
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ class _Slack:
 def _elastic(form: CanonicalForm, inst: Instance) -> tuple[CanonicalForm, list[_Slack]]:
     """The form with a slack column per relaxable group and pins moved into rows (slacks
     cost nothing in the form's own objective)."""
-    relaxable: list[RelaxableRows] = list(form.info.get("relaxable", []))  # type: ignore[arg-type]
+    relaxable = cast(list[RelaxableRows], form.info.get("relaxable", []))
     slacks: list[_Slack] = []
     rr: list[np.ndarray] = []
     cc: list[np.ndarray] = []
@@ -228,9 +228,11 @@ def _kept_words(inst: Instance, relaxed: set[str]) -> str:
         present.append("max_moves")
     if inst.max_share:
         present.append("max_share")
+    if not inst.functions.allowed.all():
+        present.insert(0, "allowed")
     kept = [_KIND_WORDS[k] for k in present if k not in relaxed]
     if not kept:
-        return "each function at one allowed tier"
+        return ""
     words = [f"the {w}" for w in kept]
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
@@ -239,42 +241,45 @@ def _message(inst: Instance, s: _Slack, amount: float, kept: str, joint: bool) -
         str, float | None, float | None]:
     also = " once the other relaxations listed are made" if joint else ""
     units = {r.id: r.unit for r in inst.resources}
+    respects = f" that respects {kept}" if kept else ""
+    respecting = f"respecting {kept}" if kept else "any placement"
+    cannot = f"it cannot hold together with {kept}" if kept else "it cannot hold at all"
     if s.kind == "budget":
         u = f" {units.get(s.subject, '')}".rstrip()
         need = s.limit + amount
         return (f"{s.subject} budget {_g(s.limit)}{u} is {_g(amount)}{u} short of the cheapest "
-                f"placement that respects {kept}{also} ({_g(need)}{u} needed, "
+                f"placement{respects}{also} ({_g(need)}{u} needed, "
                 f"{_g(s.limit)}{u} available)", s.limit, need)
     if s.kind == "cap":
         tier, rid = s.subject.split(",", 1)
         u = f" {units.get(rid, '')}".rstrip()
         need = s.limit + amount
         return (f"{rid} cap at {tier} {_g(s.limit)}{u} is {_g(amount)}{u} short of the least "
-                f"{rid} at {tier} that respects {kept}{also} ({_g(need)}{u} needed)",
+                f"{rid} at {tier}{respects}{also} ({_g(need)}{u} needed)",
                 s.limit, need)
     if s.kind == "max_moves":
         moves = int(math.ceil(amount - 1e-6))
         need = s.limit + moves
-        return (f"max_moves {int(s.limit)} is {moves} short: respecting {kept}{also} needs "
+        return (f"max_moves {int(s.limit)} is {moves} short: {respecting}{also} needs "
                 f"{int(need)} functions to leave their current tier", s.limit, need)
     if s.kind == "max_share":
         tier, of = s.subject.split(",", 1)
         if of == "functions":
             F = inst.n_functions
             need = s.limit + amount
+            fs = "function" if amount == 1 else "functions"
             return (f"max_share of functions at {tier} ({_g(s.limit / F)}, i.e. {_g(s.limit)} "
-                    f"of {F}) is {_g(amount)} functions short: respecting {kept}{also} puts "
+                    f"of {F}) is {_g(amount)} {fs} short: {respecting}{also} puts "
                     f"{_g(need)} there", s.limit, need)
         u = f" {units.get(of, '')}".rstrip()
-        return (f"max_share of {of} at {tier} is {_g(amount)}{u} short of what respecting "
-                f"{kept}{also} puts there", None, None)
+        return (f"max_share of {of} at {tier} is {_g(amount)}{u} short of what {respecting}"
+                f"{also} puts there", None, None)
     if s.kind == "link":
         lk = next((lk for lk in inst.links if lk.id == s.subject), None)
         what = lk.describe() if lk is not None else s.subject
-        return (f"link {what} has to go: it cannot hold together with {kept}{also}", None, None)
+        return (f"link {what} has to go: {cannot}{also}", None, None)
     tier = inst.tier_ids[int(inst.functions.pinned[inst.functions.index[s.subject]])]
-    return (f"the pin of {s.subject} to {tier} has to go: it cannot hold together with "
-            f"{kept}{also}", None, None)
+    return (f"the pin of {s.subject} to {tier} has to go: {cannot}{also}", None, None)
 
 
 def _lexicographic(form: CanonicalForm, slacks: list[_Slack], stages: list[tuple[str, ...]],
@@ -375,8 +380,9 @@ def diagnose(
     --------
     >>> import placement
     >>> d = diagnose(placement.load("instances/tiny-infeasible"))
-    >>> print(d.relaxations[0].message)
-    staff budget 50 FTE is 62 FTE short of the cheapest placement that respects the pins (112 FTE needed, 50 FTE available)
+    >>> print(d.relaxations[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    staff budget 50 FTE is 62 FTE short of the cheapest placement that respects the pins
+    (112 FTE needed, 50 FTE available)
     >>> print(d.alternative[0].message)
     the pin of commissioning to local has to go: it cannot hold together with the budgets
     """

@@ -600,13 +600,18 @@ class Instance:
         max_moves: int | None = None,
         scenarios: Mapping[str, Scenario] | None = None,
         values: pd.DataFrame | None = None,
+        links: Sequence[Link] = (),
+        max_share: Sequence[MaxShare] = (),
+        coterminosity: Coterminosity | Mapping[tuple[str, str], float] | None = None,
     ) -> Instance:
         """Build and validate an instance from pandas DataFrames.
 
         ``tiers`` has columns ``id`` (or an index), ``name``, ``units``, ``population`` and
         optionally ``geography``, ``optional``. ``functions`` has the columns of
         ``functions.csv`` (see docs/instance-format.md). ``values`` is an optional function x
-        tier table replacing scoring.
+        tier table replacing scoring. ``links``, ``max_share`` and ``coterminosity`` (a
+        :class:`Coterminosity` or ``{(tier, tier): kappa}``) are validated like an instance
+        directory's.
 
         Examples
         --------
@@ -636,4 +641,7 @@ class Instance:
             max_moves=max_moves,
             scenarios=scenarios,
             values=values,
+            links=links,
+            max_share=max_share,
+            coterminosity=coterminosity,
         )

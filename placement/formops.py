@@ -7,7 +7,7 @@ columns (the existing matrix is stacked, not rebuilt), keeping every label.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -18,9 +18,13 @@ from placement.canonical import Block, CanonicalForm
 __all__ = ["with_rows", "with_columns", "with_objective"]
 
 
-def _labeler(labels: Sequence[str]):  # type: ignore[no-untyped-def]
+def _labeler(labels: Sequence[str]) -> Callable[[np.ndarray], list[str]]:
     lab = list(labels)
-    return lambda idx: [lab[i] for i in np.asarray(idx).tolist()]
+
+    def label(idx: np.ndarray) -> list[str]:
+        return [lab[i] for i in np.asarray(idx).tolist()]
+
+    return label
 
 
 def with_rows(

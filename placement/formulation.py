@@ -175,7 +175,7 @@ def _budgets(ctx: BuildContext) -> None:
             -np.inf,
             float(res.budget),
             1,
-            lambda idx, rid=res.id: [f"budget[{rid}]" for _ in idx.tolist()],
+            _constant_labels(f"budget[{res.id}]"),
             f"total {res.id} within its budget",
         )
         ctx.relax("budget", start, 1, np.zeros(1), [res.id], [float(res.budget)], +1,
@@ -208,7 +208,7 @@ def _caps(ctx: BuildContext) -> None:
             -np.inf,
             bounds,
             k,
-            lambda idx, rid=res.id, tl=tier_ids: [f"cap[{tl[i]},{rid}]" for i in idx.tolist()],
+            _list_labels([f"cap[{t},{res.id}]" for t in tier_ids]),
             f"{res.id} used at a tier within that tier's cap",
         )
         ctx.relax("cap", start, k, np.arange(k), [f"{t},{res.id}" for t in tier_ids],
@@ -236,6 +236,61 @@ def _max_moves(ctx: BuildContext) -> None:
     )
     ctx.relax("max_moves", start, 1, np.zeros(1), ["max_moves"], [float(inst.max_moves)], -1,
               [_scale(float(inst.max_moves))])
+
+
+Labeler = Callable[[np.ndarray], list[str]]
+
+
+def _constant_labels(label: str) -> Labeler:
+    def labels(idx: np.ndarray) -> list[str]:
+        return [label] * len(idx)
+
+    return labels
+
+
+def _list_labels(names: Sequence[str]) -> Labeler:
+    def labels(idx: np.ndarray) -> list[str]:
+        return [names[i] for i in idx.tolist()]
+
+    return labels
+
+
+def _link_row_labels(ids: Sequence[str], tids: Sequence[str]) -> Labeler:
+    T = len(tids)
+
+    def labels(idx: np.ndarray) -> list[str]:
+        return [f"link[{ids[i // T]}]@{tids[i % T]}" for i in idx.tolist()]
+
+    return labels
+
+
+def _pair_col_labels(ids: Sequence[str], tids: Sequence[str]) -> Labeler:
+    T = len(tids)
+
+    def labels(idx: np.ndarray) -> list[str]:
+        return [f"y[{ids[i // (T * T)]},{tids[(i % (T * T)) // T]},{tids[i % T]}]"
+                for i in idx.tolist()]
+
+    return labels
+
+
+def _pair_row_labels(ids: Sequence[str], tids: Sequence[str]) -> Labeler:
+    T = len(tids)
+
+    def labels(idx: np.ndarray) -> list[str]:
+        return [f"link_pair[{ids[i // (2 * T)]}]:"
+                + (f"first@{tids[i % (2 * T)]}" if i % (2 * T) < T
+                   else f"other@{tids[i % (2 * T) - T]}") for i in idx.tolist()]
+
+    return labels
+
+
+def _geo_labels(ids: Sequence[str], tids: Sequence[str], ll: np.ndarray, tt: np.ndarray,
+                suffix: str) -> Labeler:
+    def labels(idx: np.ndarray) -> list[str]:
+        return [f"z[{ids[ll[i]]},{tids[tt[i]]}]{suffix}" for i in idx.tolist()]
+
+    return labels
 
 
 def _scale(limit: float) -> float:
@@ -281,7 +336,7 @@ def _max_share(ctx: BuildContext) -> None:
     labels = [f"max_share[{inst.tier_ids[t]},{of}]" for t, _, of in entries]
     start = ctx.builder.add_rows(
         "max_share", rows, cols, coef.ravel(), -np.inf, upper, k,
-        lambda idx, lb=labels: [lb[i] for i in idx.tolist()],
+        _list_labels(labels),
         "no tier holds more than its share of the functions or of a resource")
     ctx.relax("max_share", start, k, np.arange(k),
               [f"{inst.tier_ids[t]},{of}" for t, _, of in entries], limits.tolist(), +1,
@@ -352,7 +407,7 @@ def _function_links(ctx: BuildContext, links: list[Link]) -> None:
         start = ctx.builder.add_rows(
             "link", np.concatenate([r1, r2]), np.concatenate([c1, c2]),
             np.concatenate([np.ones(r1.shape[0]), -np.ones(r2.shape[0])]), -np.inf, 0.0, H * T,
-            lambda idx, ids=ids: [f"link[{ids[i // T]}]@{tids[i % T]}" for i in idx.tolist()],
+            _link_row_labels(ids, tids),
             "hard links: if f is at t, g is at a tier the link accepts with t")
         ctx.relax("link", start, H * T, np.arange(H * T) // T, ids, [0.0] * H, +1, [1.0] * H)
 
@@ -363,16 +418,15 @@ def _function_links(ctx: BuildContext, links: list[Link]) -> None:
         pen = np.array([float(links[i].penalty or 0.0) for i in s.tolist()])
         cost = -ctx.objective_sign * pen[:, None, None] * d  # (S, T, T)
         up = (allowed[f][:, :, None] & allowed[g][:, None, :]).astype(float)
-        ids = [links[i].id for i in s.tolist()]
+        soft_ids = [links[i].id for i in s.tolist()]
         tids = inst.tier_ids
         TT = T * T
         ystart = ctx.builder.add_columns(
             "link_pair", cost.ravel(), 0.0, up.ravel(), True,
-            lambda idx, ids=ids: [f"y[{ids[i // TT]},{tids[(i % TT) // T]},{tids[i % T]}]"
-                                  for i in idx.tolist()],
+            _pair_col_labels(soft_ids, tids),
             "y[l,t,t'] = 1 when soft link l has its first function at t and the other at t'")
-        ll, tt, uu = np.meshgrid(np.arange(S), np.arange(T), np.arange(T), indexing="ij")
-        ll, tt, uu = ll.ravel(), tt.ravel(), uu.ravel()
+        grid = np.meshgrid(np.arange(S), np.arange(T), np.arange(T), indexing="ij")
+        ll, tt, uu = (g3.ravel() for g3 in grid)
         ycol = ystart + ll * TT + tt * T + uu
         rows = np.concatenate([ll * 2 * T + tt, ll * 2 * T + T + uu,
                                np.arange(S * T) // T * 2 * T + np.arange(S * T) % T,
@@ -383,10 +437,7 @@ def _function_links(ctx: BuildContext, links: list[Link]) -> None:
         vals = np.concatenate([np.ones(2 * ycol.shape[0]), -np.ones(2 * S * T)])
         ctx.builder.add_rows(
             "link_pair", rows, cols, vals, 0.0, 0.0, 2 * S * T,
-            lambda idx, ids=ids: [
-                f"link_pair[{ids[i // (2 * T)]}]:"
-                + (f"first@{tids[i % (2 * T)]}" if i % (2 * T) < T
-                   else f"other@{tids[i % (2 * T) - T]}") for i in idx.tolist()],
+            _pair_row_labels(soft_ids, tids),
             "soft links: the pair variables add up to each function's placement")
 
 
@@ -403,7 +454,7 @@ def _geography_links(ctx: BuildContext, links: list[Link]) -> None:
         ids = [links[i].id for i in h.tolist()]
         start = ctx.builder.add_rows(
             "geo_link", ll, x_columns(T, f_all[h][ll], tt), np.ones(ll.shape[0]), -np.inf, 0.0,
-            h.size, lambda idx, ids=ids: [f"link[{ids[i]}]" for i in idx.tolist()],
+            h.size, _list_labels([f"link[{i}]" for i in ids]),
             "hard links to a geography: no tier that is not coterminous with it")
         ctx.relax("link", start, h.size, np.arange(h.size), ids, [0.0] * h.size, +1,
                   [1.0] * h.size)
@@ -414,21 +465,19 @@ def _geography_links(ctx: BuildContext, links: list[Link]) -> None:
             return
         pen = np.array([float(links[i].penalty or 0.0) for i in s.tolist()])
         cost = -ctx.objective_sign * pen[ll] * d_all[s][ll, tt]
-        ids = [links[i].id for i in s.tolist()]
+        soft_ids = [links[i].id for i in s.tolist()]
         tids = inst.tier_ids
         up = inst.functions.allowed[f_all[s][ll], tt].astype(float)
         zstart = ctx.builder.add_columns(
             "geo_link_tier", cost, 0.0, up, True,
-            lambda idx, ll=ll, tt=tt, ids=ids: [f"z[{ids[ll[i]]},{tids[tt[i]]}]"
-                                                for i in idx.tolist()],
+            _geo_labels(soft_ids, tids, ll, tt, ""),
             "z[l,t] = x[f,t] for a tier t not coterminous with soft link l's geography")
         n = ll.shape[0]
         ctx.builder.add_rows(
             "geo_link_tier", np.concatenate([np.arange(n), np.arange(n)]),
             np.concatenate([zstart + np.arange(n), x_columns(T, f_all[s][ll], tt)]),
             np.concatenate([np.ones(n), -np.ones(n)]), 0.0, 0.0, n,
-            lambda idx, ll=ll, tt=tt, ids=ids: [f"z[{ids[ll[i]]},{tids[tt[i]]}]=x"
-                                                for i in idx.tolist()],
+            _geo_labels(soft_ids, tids, ll, tt, "=x"),
             "soft links to a geography: z copies x at tiers that pay the penalty")
 
 

@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from placement.domain import NO_TIER, Resource, Scenario, ScoringModel, Sense, Tier
+from placement.domain import (
+    NO_TIER,
+    Coterminosity,
+    Link,
+    MaxShare,
+    Resource,
+    Scenario,
+    ScoringModel,
+    Sense,
+    Tier,
+)
 from placement.errors import InstanceError, Problem
 from placement.io.table import parse_functions
 
@@ -120,6 +130,9 @@ def instance_from_frames(
     max_moves: int | None = None,
     scenarios: Mapping[str, Scenario] | None = None,
     values: pd.DataFrame | None = None,
+    links: Sequence[Link] = (),
+    max_share: Sequence[MaxShare] = (),
+    coterminosity: Coterminosity | Mapping[tuple[str, str], float] | None = None,
 ) -> Instance:
     """See :meth:`placement.domain.Instance.from_frames`."""
     from placement.domain import Instance
@@ -162,10 +175,25 @@ def instance_from_frames(
         vals = v.to_numpy(dtype=float)
     if max_moves is not None and max_moves < 0:
         problems.append(Problem(None, "max_moves", None, max_moves, "0 or more"))
+    cot = _coterminosity(coterminosity, tier_list, problems)
+    from placement.io.links import check_links
+
+    check_links(list(links), None if fn is None else fn.ids.tolist(),
+                {t.geography for t in tier_list if t.geography}, problems)
+    rids = [r.id for r in res]
+    for i, ms in enumerate(max_share):
+        if not 0 < ms.share <= 1:
+            problems.append(Problem("max_share", f"[{i}]", "share", ms.share, "a share in (0, 1]"))
+        if ms.tier is not None and ms.tier not in tier_ids:
+            problems.append(Problem("max_share", f"[{i}]", "tier", ms.tier,
+                                    f"a tier id ({', '.join(tier_ids)})"))
+        if ms.of != "functions" and ms.of not in rids:
+            problems.append(Problem("max_share", f"[{i}]", "of", ms.of,
+                                    f"\"functions\" or a resource id ({', '.join(rids)})"))
     if problems:
         raise InstanceError(problems, subject=f"instance '{name}'", warnings=tuple(warnings))
     assert fn is not None
-    return Instance(
+    inst = Instance(
         name=name,
         tiers=tuple(tier_list),
         functions=fn,
@@ -177,7 +205,54 @@ def instance_from_frames(
         scenarios=dict(scenarios or {}),
         values=vals,
         warnings=tuple(warnings),
+        links=tuple(links),
+        max_share=tuple(max_share),
+        coterminosity=cot,
     )
+    if links:
+        from placement.io.links import kappa_problems
+        from placement.scenarios import apply_scenario
+
+        try:
+            active = apply_scenario(inst, None)
+        except InstanceError:
+            active = inst
+        missing = kappa_problems(active)
+        if missing:
+            raise InstanceError(missing, subject=f"instance '{name}'", warnings=tuple(warnings))
+    return inst
+
+
+def _coterminosity(
+    given: Coterminosity | Mapping[tuple[str, str], float] | None,
+    tiers: list[Tier],
+    problems: list[Problem],
+) -> Coterminosity | None:
+    ids = [t.id for t in tiers]
+    geos: dict[str, list[str]] = {}
+    for t in tiers:
+        if t.geography:
+            geos.setdefault(t.geography, []).append(t.id)
+    if given is None:
+        return Coterminosity.given(ids, {}, geos) if geos else None
+    if isinstance(given, Coterminosity):
+        for tid in [x for x in ids if x not in given.index]:
+            problems.append(Problem("coterminosity", None, "tier_ids", tid,
+                                    "a matrix covering every tier of the instance"))
+        return given
+    pairs: dict[tuple[str, str], float] = {}
+    for (a, b), v in given.items():
+        for tid in (a, b):
+            if tid not in ids:
+                problems.append(Problem("coterminosity", f"({a}, {b})", None, tid,
+                                        f"a tier id ({', '.join(ids)})"))
+        if not 0.0 <= float(v) <= 1.0:
+            problems.append(Problem("coterminosity", f"({a}, {b})", None, v,
+                                    "a number from 0 to 1"))
+        pairs[(a, b)] = float(v)
+    if any(p.file == "coterminosity" for p in problems):
+        return None
+    return Coterminosity.given(ids, pairs, geos)
 
 
 def functions_to_frame(inst: Instance) -> pd.DataFrame:

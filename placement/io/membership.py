@@ -171,28 +171,28 @@ def read_coterminosity(
             path = (base / given.file).resolve()
             clabel = _rel(path)
             n0 = len(problems)
-            df = read_text_csv(path, clabel, problems)
-            if df is None:
+            cdf = read_text_csv(path, clabel, problems)
+            if cdf is None:
                 problems[n0:] = [Problem(label, "coterminosity.file", None, given.file,
                                          f"a readable CSV ({p})") for p in problems[n0:]]
             else:
                 for c in ("tier_a", "tier_b", "kappa"):
-                    if c not in df.columns:
+                    if c not in cdf.columns:
                         problems.append(Problem(clabel, "line 1 (header)", c, None,
                                                 f"a column '{c}'", missing=True))
                 if len(problems) == n0:
-                    loc = line_locator(df)
-                    for r in range(len(df)):
+                    loc = line_locator(cdf)
+                    for r in range(len(cdf)):
                         try:
-                            v = float(df["kappa"].iloc[r])
+                            v = float(cdf["kappa"].iloc[r])
                             if not 0.0 <= v <= 1.0:
                                 raise ValueError
                         except ValueError:
                             problems.append(Problem(clabel, loc(r), "kappa",
-                                                    df["kappa"].iloc[r], "a number from 0 to 1"))
+                                                    cdf["kappa"].iloc[r], "a number from 0 to 1"))
                             continue
-                        src = df["source"].iloc[r] if "source" in df.columns else ""
-                        entries.append((df["tier_a"].iloc[r], df["tier_b"].iloc[r], v,
+                        src = cdf["source"].iloc[r] if "source" in cdf.columns else ""
+                        entries.append((cdf["tier_a"].iloc[r], cdf["tier_b"].iloc[r], v,
                                         src or None, clabel, loc(r), ("tier_a", "tier_b")))
         for a, b, v, src, file, key, fields in entries:
             unknown = [(fld, tid) for fld, tid in zip(fields, (a, b), strict=True)

@@ -373,17 +373,18 @@ def problems_from(err: ValidationError, file: str, data: Any) -> list[Problem]:
             mismatch.setdefault(w, []).append(_EXPECT[str(e.get("type"))])
         elif tagged:
             deeper.update(w[: i] for i in range(len(w) + 1))
-    for e, where in zip(errors, wheres, strict=True):
-        loc = tuple(e.get("loc", ()))
+    for e0, where in zip(errors, wheres, strict=True):
+        detail: dict[str, Any] = dict(e0)
+        loc = tuple(detail.get("loc", ()))
         _, ident = _loc_to_where(loc, data)
-        if where in mismatch and e.get("type") in _TYPE_MISMATCH and any(
+        if where in mismatch and detail.get("type") in _TYPE_MISMATCH and any(
                 _is_union_tag(p, None) for p in loc):
             if where in deeper:
                 continue
             alternatives = list(dict.fromkeys(mismatch[where]))
-            e = dict(e, type="union", msg=" or ".join(alternatives))
-        typ = e.get("type", "")
-        ctxd = e.get("ctx") or {}
+            detail = dict(detail, type="union", msg=" or ".join(alternatives))
+        typ = detail.get("type", "")
+        ctxd = detail.get("ctx") or {}
         if typ == "too_short" and int(ctxd.get("min_length", 1)) > 1:
             expected = f"at least {ctxd.get('min_length')} entries"
         elif typ == "too_long" and "max_length" in ctxd:
@@ -399,10 +400,10 @@ def problems_from(err: ValidationError, file: str, data: Any) -> list[Problem]:
         elif typ == "literal_error":
             expected = f"one of {ctxd.get('expected')}"
         elif typ == "value_error":
-            expected = str(ctxd.get("error", e.get("msg", "")))
+            expected = str(ctxd.get("error", detail.get("msg", "")))
         else:
-            expected = str(e.get("msg", "a valid value"))
-        value = e.get("input")
+            expected = str(detail.get("msg", "a valid value"))
+        value = detail.get("input")
         missing = typ == "missing"
         if typ == "value_error" or isinstance(value, dict | list):
             value = None
