@@ -307,6 +307,12 @@ def link_penalties(inst: Instance, a: np.ndarray) -> np.ndarray:
 
     ``together`` and ``at_or_above`` charge their penalty when broken; ``coterminous`` charges
     ``penalty * (1 - kappa)`` when kappa is below ``kappa_min``.
+
+    >>> import numpy as np, placement
+    >>> inst = placement.load("instances/tiny-link-coterminous-soft")
+    >>> a = np.array([0, 2, 1, 0])   # prevention local, commissioning region: kappa 0.6
+    >>> link_penalties(inst, a).round(6).tolist()
+    [0.4]
     """
     out = np.zeros(len(inst.links))
     if not inst.links or ((a < 0) | (a >= inst.n_tiers)).any():

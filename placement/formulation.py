@@ -371,7 +371,15 @@ def link_pair_tables(inst: Instance, links: Sequence[Link]) -> tuple[np.ndarray,
 
 def geography_penalties(inst: Instance, links: Sequence[Link]) -> np.ndarray:
     """``d[l, t]`` for links to a geography: 1 - kappa_G(t) where kappa_G(t) < kappa_min, else
-    0 (kappa_G(t): the tier's best coterminosity with a tier of the geography)."""
+    0 (kappa_G(t): the tier's best coterminosity with a tier of the geography).
+
+    >>> import placement
+    >>> inst = placement.load("instances/tiny-link-geography").with_scenario(None)
+    >>> inst.tier_ids
+    ('national', 'nhs_region', 'ics', 'place')
+    >>> geography_penalties(inst, inst.links[:1]).round(4).tolist()
+    [[0.0, 0.0425, 0.1497, 0.0]]
+    """
     out = np.zeros((len(links), inst.n_tiers))
     cache: dict[str, np.ndarray] = {}
     for i, lk in enumerate(links):

@@ -249,8 +249,7 @@ class Result:
             df = self.placements
             rids = list(inst.resource_ids)
             recs = []
-            for fid, row in zip(df.index.tolist(), df.itertuples(index=False), strict=True):
-                d = row._asdict()
+            for fid, d in zip(df.index.tolist(), df.to_dict("records"), strict=True):
                 recs.append(
                     {
                         "function": fid,

@@ -84,9 +84,9 @@ def apply_scenario(inst: Instance, scenario: str | Scenario | None) -> Instance:
             row = np.zeros(len(tids), dtype=bool)
             row[[tindex[t] for t in ts if t in tindex]] = True
             allowed[fidx[f]] = row
-        for f, t in scenario.pins.items():
+        for f, pin in scenario.pins.items():
             i = fidx[f]
-            pinned[i] = NO_TIER if t is None else tindex[t]
+            pinned[i] = NO_TIER if pin is None else tindex[pin]
         if scenario.clear_max_moves:
             max_moves = None
         if scenario.max_moves is not None:

@@ -200,7 +200,7 @@ def validate_cmd(
         out.print(
             f"[green]valid[/]: {inst.name}: {inst.n_functions} functions, {inst.n_tiers} tiers "
             f"({', '.join(inst.tier_ids)}), resources: {res}, "
-            f"model: {inst.model_id or 'values table'}, scenarios: "
+            f"model: {inst.model_id or 'values table'}, links: {len(inst.links)}, scenarios: "
             f"{', '.join(inst.scenarios) or 'none'}",
             highlight=False,
         )

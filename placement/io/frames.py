@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["instance_from_frames", "functions_to_frame"]
 
 
-def _frame_rows(df: pd.DataFrame, label: str):  # type: ignore[no-untyped-def]
+def _frame_rows(df: pd.DataFrame, label: str) -> Callable[[int], str]:
     return lambda i: f"row {df.index[i]!r}"
 
 
@@ -44,8 +44,7 @@ def _tiers(df: pd.DataFrame, problems: list[Problem]) -> list[Tier]:
     if problems:
         return out
     seen: set[str] = set()
-    for i, row in enumerate(df.itertuples(index=False)):
-        r = row._asdict()
+    for i, r in enumerate(df.to_dict("records")):
         where = f"row {i}"
         tid = str(r["id"]).strip()
         if not tid or tid in seen:
@@ -99,7 +98,7 @@ def _resources(resources: Sequence[Resource] | pd.DataFrame, tier_ids: list[str]
                 problems.append(Problem(label, f"row {i}", "budget", budget,
                                         "a budget of 0 or more"))
             caps = {
-                k[4:]: float(v)
+                str(k)[4:]: float(v)
                 for k, v in row.items()
                 if str(k).startswith("cap_") and v is not None and pd.notna(v)
             }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -272,9 +272,9 @@ def load_instance(path: str | Path, *, model: str | Path | ScoringModel | None =
     resources: list[Resource] = []
     if spec:
         for i, rs in enumerate(spec.resources):
-            for t in rs.caps:
-                if t not in tier_ids:
-                    problems.append(Problem(label, f"resources[{i + 1}].caps", None, t,
+            for tid in rs.caps:
+                if tid not in tier_ids:
+                    problems.append(Problem(label, f"resources[{i + 1}].caps", None, tid,
                                             f"a tier id ({', '.join(tier_ids)})",
                                             f"id '{rs.id}'"))
             resources.append(
@@ -445,10 +445,10 @@ def _read_values(
                                     missing=True, context=f"function '{fid}'"))
             continue
         i = row_of[fid]
-        for t, tid in enumerate(tiers):
+        for ti, tid in enumerate(tiers):
             cell = df[tid].iloc[i]
             try:
-                out[f, t] = float(cell)
+                out[f, ti] = float(cell)
             except ValueError:
                 problems.append(Problem(label, loc(i), tid, cell, "a number",
                                         f"function '{fid}'"))
@@ -558,7 +558,7 @@ def _scenario(
         for t in ts:
             if t not in active:
                 bad(f"allowed.{f}", t, f"a tier active in this scenario ({act})")
-    placement: dict[str, str] | str | None = None
+    placement: dict[str, str] | Literal["current"] | None = None
     if isinstance(ss.placement, dict):
         placement = dict(ss.placement)
     elif isinstance(ss.placement, str) and ss.placement != "current":

@@ -142,6 +142,13 @@ def kappa_problems(inst: Instance) -> list[Problem]:
     A coterminous link between f and g needs kappa(t, t') for every tier t f may take and every
     tier t' g may take; a link to a geography needs kappa between every tier f may take and
     every tier of the geography.
+
+    >>> import placement
+    >>> from placement.domain import Link
+    >>> inst = placement.load("instances/tiny-budget")
+    >>> bad = inst.replace(links=(Link("l", "coterminous", "prevention", "workforce"),))
+    >>> print(kappa_problems(bad)[0].expected.split(";")[0])
+    coterminosity for every pair of tiers the link can take
     """
     out: list[Problem] = []
     fn = inst.functions

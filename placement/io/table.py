@@ -228,8 +228,8 @@ def parse_functions(
     tix = {t: i for i, t in enumerate(tiers)}
     allowed = np.ones((F, T), dtype=bool)
     if "allowed" in df.columns:
-        col = df["allowed"].fillna("").astype(str).str.strip()
-        for i, cell in enumerate(col.tolist()):
+        allowed_col = df["allowed"].fillna("").astype(str).str.strip()
+        for i, cell in enumerate(allowed_col.tolist()):
             if cell == "" or cell in ("*", "all"):
                 continue
             parts = [p.strip() for p in cell.replace(",", ";").split(";") if p.strip()]
@@ -252,8 +252,8 @@ def parse_functions(
     for name in ("pinned", "current"):
         out = np.full(F, NO_TIER, dtype=np.int64)
         if name in df.columns:
-            col = df[name].fillna("").astype(str).str.strip()
-            for i, cell in enumerate(col.tolist()):
+            tier_col = df[name].fillna("").astype(str).str.strip()
+            for i, cell in enumerate(tier_col.tolist()):
                 if cell == "":
                     continue
                 if cell in tix:
