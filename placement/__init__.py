@@ -34,6 +34,7 @@ __all__ = [
     "PlacementError",
     "InstanceError",
     "SolverUnavailableError",
+    "InfeasibleError",
 ]
 
 _LAZY = {
@@ -49,10 +50,12 @@ _LAZY = {
     "PlacementError": ("placement.errors", "PlacementError"),
     "InstanceError": ("placement.errors", "InstanceError"),
     "SolverUnavailableError": ("placement.errors", "SolverUnavailableError"),
+    "InfeasibleError": ("placement.diagnose", "InfeasibleError"),
 }
 
 if TYPE_CHECKING:
     from placement.api import evaluate, solve
+    from placement.diagnose import InfeasibleError
     from placement.domain import Instance, Scenario, ScoringModel
     from placement.errors import InstanceError, PlacementError, SolverUnavailableError
     from placement.io import load

@@ -55,6 +55,7 @@ def result_from_raw(
         precision_loss=raw.precision_loss,
         solver_version=raw.solver_version,
         options=options,
+        extra={"solver_details": dict(raw.extra)} if raw.extra else {},
         warnings=list(inst.warnings),
     )
 

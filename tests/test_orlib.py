@@ -14,6 +14,7 @@ from placement.io.orlib import read_gap
 from placement.solvers import Status
 from tests.conftest import BACKENDS, GAP_DIR
 
+
 def _bounds() -> dict[str, tuple[float, float]]:
     out = {}
     path = GAP_DIR / "bounds.tsv"
