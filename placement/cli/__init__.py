@@ -17,6 +17,7 @@ from placement.cli.common import app
 COMMAND_MODULES = (
     "placement.cli.solve",
     "placement.cli.coterminosity",
+    "placement.cli.compare",
 )
 
 for _m in COMMAND_MODULES:

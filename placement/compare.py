@@ -1,0 +1,296 @@
+"""Reform options side by side (issue 4; seed 002 Figure 10, "Evaluating options for reform").
+
+Every option is measured on the same yardstick: the instance's own scoring model and weights,
+so that a scenario which changes weights (to express a philosophy) is still scored like the
+others. For each option the comparison reports value in total and per criterion, resources
+used against budgets and caps, functions per tier, broken constraints and coterminosity links,
+which functions sit elsewhere than in the optimum, and the distance from the optimum.
+
+Columns
+-------
+``optimum``
+    The optimal placement of the instance as given (no scenario).
+``<scenario>``
+    A scenario's fixed placement, evaluated under the scenario's tiers, budgets, caps, pins and
+    links (so its own constraint violations are reported) but with the instance's weights.
+``<scenario> (optimised)``
+    With ``optimise=True``, the optimum under the scenario's overrides (its own weights drive
+    the solve; the value reported is again on the common yardstick).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from placement.api import evaluate, solve
+from placement.baselines import uniformity_loss
+from placement.check import check, link_penalties
+from placement.domain import Instance, Scenario
+from placement.errors import InstanceError, Problem
+from placement.result import Result
+from placement.scoring import performance
+
+__all__ = ["Option", "Comparison", "compare", "criterion_values"]
+
+
+def criterion_values(inst: Instance, assignment: np.ndarray) -> pd.DataFrame:
+    """Value contributed by each criterion for each function at its assigned tier.
+
+    Returns an (F x C) DataFrame indexed by function id; rows sum to the placement value.
+
+    >>> import numpy as np, placement
+    >>> inst = placement.load("instances/tiny-budget")
+    >>> criterion_values(inst, np.array([0, 2, 1, 0])).sum().round(3).to_dict()
+    {'scale': 10.5, 'local': 7.0}
+    """
+    model = inst.model
+    fn = inst.functions
+    if model is None:
+        return pd.DataFrame(index=pd.Index(fn.ids, name="function"))
+    a = np.asarray(assignment, dtype=np.int64)
+    perf = performance(model, inst.tiers, fn.lo, fn.hi)  # (F, C, T)
+    rows = np.arange(inst.n_functions)
+    chosen = perf[rows, :, a]  # (F, C)
+    vals = chosen * fn.scores * model.weights[None, :]
+    return pd.DataFrame(vals, index=pd.Index(fn.ids, name="function"),
+                        columns=list(model.criterion_ids))
+
+
+@dataclass
+class Option:
+    """One column of the comparison."""
+
+    id: str
+    name: str
+    kind: str  # "optimum", "fixed" or "optimised"
+    result: Result
+    value: float | None  # on the common yardstick (instance weights), less link penalties
+    criteria: dict[str, float] = field(default_factory=dict)
+    feasible: bool = False
+    violations: list[str] = field(default_factory=list)
+    resources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tiers: dict[str, int] = field(default_factory=dict)
+    links_broken: int = 0
+    soft_links_penalised: int = 0
+    link_penalty: float = 0.0
+    placement: dict[str, str] = field(default_factory=dict)
+    differs: list[str] = field(default_factory=list)
+    value_gap: float | None = None
+    relative_gap: float | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "status": str(self.result.status),
+            "value": self.value,
+            "value_by_criterion": self.criteria,
+            "feasible": self.feasible,
+            "violations": self.violations,
+            "resources": self.resources,
+            "functions_per_tier": self.tiers,
+            "links_broken": self.links_broken,
+            "soft_links_penalised": self.soft_links_penalised,
+            "link_penalty": self.link_penalty,
+            "functions_differing_from_optimum": self.differs,
+            "distance_from_optimum": {
+                "value_gap": self.value_gap,
+                "relative_gap": self.relative_gap,
+                "functions_moved": len(self.differs),
+            },
+            "placement": self.placement,
+            "note": self.note,
+        }
+
+
+@dataclass
+class Comparison:
+    """The side-by-side comparison; see the module docstring for the columns."""
+
+    instance: Instance
+    options: list[Option]
+
+    @property
+    def optimum(self) -> Option:
+        return self.options[0]
+
+    def table(self) -> pd.DataFrame:
+        """Metrics (rows) by option (columns)."""
+        rows: dict[str, dict[str, Any]] = {}
+        tier_ids: list[str] = []
+        for o in self.options:
+            for t in o.tiers:
+                if t not in tier_ids:
+                    tier_ids.append(t)
+        crit = list(self.optimum.criteria)
+        res = list(self.optimum.resources)
+        for o in self.options:
+            col: dict[str, Any] = {
+                "status": str(o.result.status),
+                "value": o.value,
+            }
+            for c in crit:
+                col[f"value: {c}"] = o.criteria.get(c)
+            col["feasible"] = o.feasible
+            col["constraints broken"] = len(o.violations)
+            for r in res:
+                d = o.resources.get(r, {})
+                col[f"{r} used"] = d.get("used")
+                col[f"{r} budget"] = d.get("budget")
+                for t, cap in d.get("caps", {}).items():
+                    col[f"{r} at {t} (cap {cap:,.6g})"] = d.get("per_tier", {}).get(t)
+            for t in tier_ids:
+                col[f"functions at {t}"] = o.tiers.get(t, 0)
+            col["hard links broken"] = o.links_broken
+            col["soft links penalised"] = o.soft_links_penalised
+            col["link penalty"] = o.link_penalty
+            col["value gap to optimum"] = o.value_gap
+            col["relative gap"] = o.relative_gap
+            col["functions placed differently"] = len(o.differs)
+            rows[o.id if o.kind != "optimised" else f"{o.id} (optimised)"] = col
+        return pd.DataFrame(rows)
+
+    def differences(self) -> pd.DataFrame:
+        """Tier of every function that sits elsewhere than in the optimum in some option."""
+        ids = list(self.optimum.placement)
+        cols = {(o.id if o.kind != "optimised" else f"{o.id} (optimised)"): o.placement
+                for o in self.options}
+        df = pd.DataFrame(cols).reindex(ids)
+        df.index.name = "function"
+        ref = df.iloc[:, 0]
+        differ = (df.ne(ref, axis=0)).any(axis=1)
+        return df.loc[differ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "instance": self.instance.name,
+            "model": self.instance.model_id,
+            "yardstick": "values use the instance's own scoring model and weights",
+            "options": [o.to_dict() for o in self.options],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        from placement.result import _json_default
+
+        return json.dumps(self.to_dict(), indent=indent, default=_json_default)
+
+
+def _yardstick(base: Instance, scenario_inst: Instance) -> Instance:
+    """The scenario's instance scored with the base instance's weights."""
+    if base.model is None or scenario_inst.model is None:
+        return scenario_inst
+    return dataclasses.replace(scenario_inst, model=base.model)
+
+
+def _option(
+    base: Instance,
+    reference: Result | None,
+    oid: str,
+    name: str,
+    kind: str,
+    r: Result,
+    note: str = "",
+) -> Option:
+    inst = r.instance
+    opt = Option(id=oid, name=name, kind=kind, result=r, value=None, note=note)
+    if r.assignment is None:
+        return opt
+    a = r.assignment
+    tids = inst.tier_ids
+    opt.placement = dict(zip(inst.function_ids.tolist(), (tids[i] for i in a), strict=True))
+    yard = _yardstick(base, inst)
+    rep = check(yard, a)
+    opt.value = rep.objective
+    opt.feasible = rep.ok
+    opt.violations = [v.message for v in rep.violations]
+    opt.criteria = {c: float(v) for c, v in criterion_values(yard, a).sum().items()}
+    res = r.resources
+    for rid, row in res.iterrows():
+        opt.resources[str(rid)] = {
+            "used": float(row["used"]),
+            "budget": None if row["budget"] is None or row["budget"] != row["budget"]
+            else float(row["budget"]),
+            "per_tier": row["per_tier"],
+            "caps": row["caps"],
+        }
+    opt.tiers = {k: int(v) for k, v in r.tier_counts.items()}
+    opt.links_broken = sum(1 for v in rep.violations if v.kind == "link")
+    pen = link_penalties(yard, a) if yard.links else np.zeros(0)
+    opt.soft_links_penalised = int((pen > 0).sum())
+    opt.link_penalty = float(pen.sum())
+    if reference is not None and reference.assignment is not None:
+        ref_tiers = reference.instance.tier_ids
+        ref = dict(zip(reference.instance.function_ids.tolist(),
+                       (ref_tiers[i] for i in reference.assignment), strict=True))
+        opt.differs = [f for f, t in opt.placement.items() if ref.get(f) != t]
+        v_star = reference.objective
+        if v_star is not None and opt.value is not None:
+            opt.value_gap = uniformity_loss(v_star, opt.value, base.sense)
+            opt.relative_gap = opt.value_gap / abs(v_star) if abs(v_star) > 1e-12 else None
+    return opt
+
+
+def compare(
+    instance: Instance,
+    scenarios: Sequence[str] | None = None,
+    *,
+    optimise: bool = False,
+    solver: str = "highs",
+    time_limit: float | None = None,
+) -> Comparison:
+    """Compare the optimum with each scenario's fixed placement (and optimum, if asked).
+
+    Parameters
+    ----------
+    instance
+        The instance; its scenarios are looked up by id.
+    scenarios
+        Scenario ids, in column order; ``None`` compares every scenario of the instance.
+    optimise
+        Also solve under each scenario's overrides (for scenarios that have overrides).
+    solver, time_limit
+        Backend and limit for the solves.
+
+    Examples
+    --------
+    >>> import placement
+    >>> from placement.compare import compare
+    >>> inst = placement.load("instances/tiny-budget")
+    >>> c = compare(inst, [])
+    >>> c.optimum.value
+    17.5
+    """
+    ids = list(instance.scenarios) if scenarios is None else list(scenarios)
+    unknown = [s for s in ids if s not in instance.scenarios]
+    if unknown:
+        known = ", ".join(instance.scenarios) or "none defined"
+        raise InstanceError([Problem(None, "--scenario", None, s,
+                                     f"a scenario of instance '{instance.name}' ({known})")
+                             for s in unknown], subject="comparison")
+    best = solve(instance, solver, time_limit=time_limit)
+    options = [_option(instance, best, "optimum", "Optimum (no scenario)", "optimum", best)]
+    for sid in ids:
+        sc: Scenario = instance.scenarios[sid]
+        if sc.placement is not None:
+            r = evaluate(instance, sc)
+            options.append(_option(instance, best, sid, sc.name or sid, "fixed", r))
+        if optimise and (sc.optimises or sc.placement is None):
+            r = solve(instance, solver, scenario=sid, time_limit=time_limit)
+            note = "" if r.has_solution else f"no placement under the scenario ({r.status})"
+            options.append(_option(instance, best, sid, sc.name or sid, "optimised", r, note))
+        elif sc.placement is None and not optimise:
+            # nothing fixed to evaluate: the scenario only makes sense optimised
+            r = solve(instance, solver, scenario=sid, time_limit=time_limit)
+            options.append(_option(instance, best, sid, sc.name or sid, "optimised", r,
+                                   "scenario fixes no placement: optimised under its "
+                                   "overrides"))
+    return Comparison(instance=best.instance, options=options)
