@@ -33,5 +33,30 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy placement
 
+# Benchmarks (README "Benchmarks"). bench-quick: a few minutes, into build/bench-quick/.
+# bench: the full run (about an hour on 2 cores), into benchmarks/results/$(BENCH_RUN)/.
+# Both resume: a rerun skips the runs already in each results.csv.
+BENCH_RUN   ?= $(shell date +%Y-%m-%d)
+BENCH_OUT   ?= benchmarks/results/$(BENCH_RUN)
+QUICK_OUT   ?= build/bench-quick
+BENCH_LIMIT ?= 60
+
+bench-quick: $(STAMP)
+	$(BIN)/placement bench orlib-gap --families gap1,gap4,gap8,gap12 --instances '*_1,*_2' \
+		--time-limit 30 --threads 1 --output $(QUICK_OUT)/orlib-gap
+	$(BIN)/placement bench synthetic --sizes 50x5,500x5,5000x5,2000x50 --time-limit 30 \
+		--threads 1 --output $(QUICK_OUT)/synthetic
+	$(BIN)/python -m benchmarks.build_throughput --sizes 1000x5,20000x5,100000x5 --repeats 3 \
+		--output $(QUICK_OUT)/build-throughput
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.build_throughput --repeats 5 --output $(BENCH_OUT)/build-throughput
+	-$(BIN)/placement bench orlib-gap --time-limit $(BENCH_LIMIT) --threads 1 \
+		--output $(BENCH_OUT)/orlib-gap
+	-$(BIN)/placement bench synthetic --time-limit $(BENCH_LIMIT) --threads 1 \
+		--output $(BENCH_OUT)/synthetic
+	-$(BIN)/placement bench england --time-limit $(BENCH_LIMIT) --threads 1 \
+		--output $(BENCH_OUT)/england
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

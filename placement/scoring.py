@@ -74,8 +74,16 @@ def performance(
         d_lo, (F, len(crit)))
     hi_f = np.where(np.isnan(hi), d_hi[None, :], hi) if hi is not None else np.broadcast_to(
         d_hi, (F, len(crit)))
-    a = ramp(p[None, None, :], lo_f[:, :, None], hi_f[:, :, None])  # (F, C, T)
-    a = np.where(down[None, :, None], 1.0 - a, a)
+    # ramp() on (F, C, T), written with one temporary and in-place steps: this tensor is the
+    # largest array of a build (5 * 10^6 entries at 10^6 binaries). Same arithmetic, same bits.
+    llo = np.log(lo_f)  # (F, C): logs of the curves once, not once per tier
+    a = np.log(p)[None, None, :] - llo[:, :, None]  # (F, C, T)
+    a /= (np.log(hi_f) - llo)[:, :, None]
+    np.clip(a, 0.0, 1.0, out=a)
+    for c in np.nonzero(down)[0].tolist():  # a view per "down" criterion: no fancy-index copy
+        np.subtract(1.0, a[:, c, :], out=a[:, c, :])
+    if np.isnan(explicit).all():
+        return a
     return np.where(np.isnan(explicit)[None, :, :], a, explicit[None, :, :])
 
 

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "placement.cli.solve",
     "placement.cli.coterminosity",
     "placement.cli.compare",
+    "placement.cli.bench",
 )
 
 for _m in COMMAND_MODULES:
