@@ -130,7 +130,7 @@ def bench_cmd(
         for c in cases:
             known = "" if c.known_optimum is None else f"  known optimum {c.known_optimum:g}"
             out.print(f"{c.name}  [{c.family}]  {c.functions}x{c.tiers}{known}",
-                      highlight=False)
+                      highlight=False, markup=False)
         if not cases:
             err.print(f"suite {suite!r} has no instances here", highlight=False)
         raise typer.Exit(EXIT_OK)
