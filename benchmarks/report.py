@@ -178,10 +178,10 @@ def summary_markdown(rows: list[dict[str, Any]], settings: dict[str, Any] | None
               "| factor |",
               "|---|---:|---|---:|---:|---|---:|---:|---:|"]
     for fam in families:
-        st = family_ranking(aggs, fam)
-        w = st[0]
-        if len(st) > 1:
-            r = st[1]
+        ranking = family_ranking(aggs, fam)
+        w = ranking[0]
+        if len(ranking) > 1:
+            r = ranking[1]
             factor = (r.sgm + SHIFT) / (w.sgm + SHIFT) if w.sgm >= 0 else math.nan
             lines.append(f"| {fam} | {w.instances} | **{w.backend}** | {w.solved} | {_t(w.sgm)} "
                          f"| {r.backend} | {r.solved} | {_t(r.sgm)} | {factor:.2f}x |")
@@ -227,10 +227,11 @@ def summary_markdown(rows: list[dict[str, Any]], settings: dict[str, Any] | None
         any_a = next(iter(cells.values()))
         row = f"| {inst} | {any_a.family} | {any_a.binaries:,} |"
         for b in backends:
-            a = cells.get(b)
-            if a is None:
+            cell = cells.get(b)
+            if cell is None:
                 row += " |"
                 continue
+            a = cell
             st = a.statuses[0] if len(set(a.statuses)) == 1 else "/".join(a.statuses)
             mark = "*" if b == best else ""
             tag = "" if a.solved else f" {st}"

@@ -240,7 +240,7 @@ def machine_info(solvers: Sequence[str] = ()) -> dict[str, Any]:
                 mem_gb = round(int(line.split()[1]) / 1024**2, 1)
     except OSError:
         pass
-    pkgs = {}
+    pkgs: dict[str, str | None] = {}
     for p in ("placement", "numpy", "scipy", "highspy", "pulp", "ortools", "matplotlib"):
         try:
             pkgs[p] = version(p)

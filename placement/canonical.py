@@ -175,7 +175,8 @@ def _csr_from_blocks(rows: Sequence[np.ndarray], cols: Sequence[np.ndarray],
         if not A.has_canonical_format:  # computed in C: sorted and no duplicates per row
             A.sum_duplicates()
         return A
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64) if sizes else []
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64) if sizes else \
+        np.zeros(0, dtype=np.int64)
     r = (np.concatenate([rr + s for rr, s in zip(rows, starts, strict=True)]) if rows
          else np.zeros(0, dtype=np.int64))
     cc = np.concatenate(list(cols)) if cols else np.zeros(0, dtype=np.int64)
