@@ -254,8 +254,25 @@ def machine_info(solvers: Sequence[str] = ()) -> dict[str, Any]:
             backends[s] = reg.get(s).version()
         except Exception as e:  # a version string is not worth failing a run for
             backends[s] = f"unknown ({type(e).__name__})"
+    distro = ""
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                distro = line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    mhz = None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("cpu mhz"):
+                mhz = round(float(line.split(":", 1)[1]))
+                break
+    except (OSError, ValueError):
+        pass
     return {
         "cpu": cpu,
+        "cpu_mhz": mhz,
+        "distribution": distro,
         "cores": os.cpu_count(),
         "affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "memory_gb": mem_gb,
@@ -507,3 +524,9 @@ def _json_safe(v: Any) -> Any:
     if isinstance(v, float) and not math.isfinite(v):
         return None
     return v
+
+
+if __name__ == "__main__":  # python -m benchmarks.runner: this machine, as results record it
+    from placement import solvers as _reg
+
+    print(json.dumps(machine_info(_reg.installed()), indent=2))
