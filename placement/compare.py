@@ -212,7 +212,7 @@ def _option(
     opt.value = rep.objective
     opt.feasible = rep.ok
     opt.violations = [v.message for v in rep.violations]
-    opt.criteria = {c: float(v) for c, v in criterion_values(yard, a).sum().items()}
+    opt.criteria = {str(c): float(v) for c, v in criterion_values(yard, a).sum().items()}
     res = r.resources
     for rid, row in res.iterrows():
         opt.resources[str(rid)] = {
@@ -222,7 +222,7 @@ def _option(
             "per_tier": row["per_tier"],
             "caps": row["caps"],
         }
-    opt.tiers = {k: int(v) for k, v in r.tier_counts.items()}
+    opt.tiers = {str(k): int(v) for k, v in r.tier_counts.items()}
     opt.links_broken = sum(1 for v in rep.violations if v.kind == "link")
     pen = link_penalties(yard, a) if yard.links else np.zeros(0)
     opt.soft_links_penalised = int((pen > 0).sum())

@@ -20,7 +20,8 @@ placement = "current"
 
 [scenarios.all-local]
 name = "Everything local"
-placement = { procurement = "local", prevention = "local", commissioning = "local", workforce = "local" }
+placement = { procurement = "local", prevention = "local", commissioning = "local", \
+workforce = "local" }
 weights = { local = 2.0 }
 
 [scenarios.rich]
