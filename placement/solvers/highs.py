@@ -135,6 +135,25 @@ class HighsSession:
         self.options = options
         self._h = _load(form, options)
         self._all = np.arange(form.n_cols, dtype=np.int32)
+        self._start: Any = None  # a highspy.HighsSolution offered to every solve, or None
+
+    def set_start(self, x: np.ndarray | None) -> None:
+        """Offer ``x`` (every column) as the starting incumbent of each following solve, or
+        stop offering one (``None``). HiGHS checks it and ignores it when it is infeasible; a
+        start changes how fast optimality is proved, not the optimum (sensitivity sweeps whose
+        draws share the constraints start each from the same known placement)."""
+        if x is None:
+            self._start = None
+            return
+        sol = _highspy().HighsSolution()
+        sol.col_value = np.asarray(x, dtype=np.float64).tolist()
+        sol.value_valid = True
+        self._start = sol
+
+    def set_option(self, name: str, value: bool | int | float | str) -> None:
+        """Set a HiGHS option for the following solves (e.g. a heuristic that costs more
+        than it saves on thousands of small re-solves)."""
+        self._h.setOptionValue(name, value)
 
     def set_objective(self, c: np.ndarray) -> None:
         c = np.ascontiguousarray(c, dtype=np.float64)
@@ -154,6 +173,8 @@ class HighsSession:
         # Start each re-solve from scratch so one solve's incumbent cannot leak into the next
         # (a changed objective makes it meaningless, changed bounds can make it infeasible).
         self._h.clearSolver()
+        if self._start is not None:
+            self._h.setSolution(self._start)
         t0 = time.perf_counter()
         self._h.run()
         return _result(self._h, self.form, self.options, time.perf_counter() - t0)
