@@ -1,0 +1,38 @@
+"""Explaining and stress-testing a placement (MODEL.md section 7).
+
+* :func:`explain` - why a function sits at its tier: criterion contributions at the chosen
+  tier and the runner-up, the forcing cost of every other tier, what else moves, resource
+  consequences.
+* :func:`weight_stability` - for every criterion, the exact interval of its weight over which
+  the placement stays optimal, and which function moves first at each end.
+
+Each returns a small result object whose tables are pandas DataFrames. Solver libraries are
+imported only when a solve starts. The methods, and exactly what is exact, are documented in
+docs/analysis.md.
+"""
+
+from __future__ import annotations
+
+from placement.analysis._common import AnalysisError
+from placement.analysis._solve import Move
+from placement.analysis.explain import Explanation, TierOption, explain
+from placement.analysis.stability import (
+    CriterionStability,
+    Line,
+    StabilityEnd,
+    WeightStability,
+    weight_stability,
+)
+
+__all__ = [
+    "AnalysisError",
+    "Move",
+    "explain",
+    "Explanation",
+    "TierOption",
+    "weight_stability",
+    "WeightStability",
+    "CriterionStability",
+    "StabilityEnd",
+    "Line",
+]
