@@ -17,7 +17,7 @@ from placement.analysis.explain import Explanation
 from placement.domain import NO_TIER, Instance
 from placement.errors import InstanceError
 from placement.solvers import Status
-from tests.conftest import INSTANCES, brute_force
+from tests.conftest import BACKENDS, INSTANCES, brute_force
 from tests.test_sensitivity import scored_instances, twin_instance
 
 FEASIBLE = ["tiny-budget", "tiny-cap", "tiny-moves", "tiny-link-together",
@@ -212,3 +212,12 @@ def test_scenario_applies() -> None:
     e = explain(inst, "commissioning", scenario="loose")
     assert e.objective == pytest.approx(placement.solve(inst, scenario="loose").objective)
     assert e.instance.scenario == "loose"
+
+
+@pytest.mark.parametrize("solver", BACKENDS)
+def test_every_backend_gives_the_same_forcing_costs(solver: str) -> None:
+    inst = placement.load(INSTANCES / "tiny-link-above-soft")
+    ref = explain(inst, "commissioning").tiers()
+    got = explain(inst, "commissioning", solver=solver).tiers()
+    assert got["status"].tolist() == ref["status"].tolist()
+    assert np.allclose(got["forcing_cost"], ref["forcing_cost"], equal_nan=True, atol=1e-6)

@@ -26,7 +26,7 @@ from placement.check import check
 from placement.domain import Instance, Link, MaxShare, Resource
 from placement.errors import InstanceError
 from placement.io.models import load_model
-from tests.conftest import INSTANCES
+from tests.conftest import BACKENDS, INSTANCES
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -352,3 +352,17 @@ def test_takeover_reports_the_fewest_moves_among_placements_on_the_next_line() -
     assert [str(m) for m in end.moves] == ["commissioning: region -> national"]
     assert end.line.slope == pytest.approx(line.slope)
     assert end.line.intercept == pytest.approx(line.intercept)
+
+
+@pytest.mark.parametrize("solver", BACKENDS)
+def test_backends_agree_or_are_refused(solver: str) -> None:
+    """Every backend with exact coefficients gives the same intervals; CP-SAT (objective
+    scaled to integers) is refused with a located message."""
+    inst = placement.load(INSTANCES / "tiny-link-above-soft")
+    if solver == "cp-sat":
+        with pytest.raises(InstanceError, match="--solver"):
+            weight_stability(inst, solver=solver)
+        return
+    ref = weight_stability(inst).frame()[["lower", "upper"]]
+    got = weight_stability(inst, solver=solver).frame()[["lower", "upper"]]
+    assert np.allclose(got.to_numpy(), ref.to_numpy(), rtol=1e-7)

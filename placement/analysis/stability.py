@@ -71,7 +71,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from placement.analysis._common import AnalysisError, require_model
+from placement.analysis._common import AnalysisError, require_exact_backend, require_model
 from placement.analysis._solve import (
     Move,
     Solver,
@@ -415,7 +415,8 @@ def weight_stability(
     scenario
         Scenario id or object whose overrides (weights included) apply.
     solver, time_limit, threads
-        Backend and its options. Every solve must be proven optimal.
+        Backend and its options. Every solve must be proven optimal; CP-SAT, which rounds
+        the objective to integers, is refused.
 
     Returns
     -------
@@ -442,6 +443,7 @@ def weight_stability(
     from placement.solvers.base import SolveOptions
 
     t0 = time.perf_counter()
+    require_exact_backend(solver, "weight stability")  # breakpoints need unrounded objectives
     inst = instance.with_scenario(scenario)
     require_model(inst, "weight stability")
     ks = criterion_indices(inst, criteria, "weight stability")
