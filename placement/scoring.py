@@ -125,9 +125,20 @@ def _cached_performance(inst: Instance) -> np.ndarray:
 
 
 def value_matrix(inst: Instance) -> np.ndarray:
-    """v[f, t] for the instance's own weights (see module docstring)."""
+    """v[f, t] for the instance's own weights (see module docstring).
+
+    A model build needs this once, so the (F, C, T) performance tensor it computes is not
+    kept (it is 40 MB at 10^6 binaries, and would stay resident through the solve); analyses
+    that re-weight many times cache it on their first :func:`value_matrix_for_weights` call.
+    The arithmetic is the same either way, bit for bit.
+    """
     assert inst.model is not None
-    return value_matrix_for_weights(inst, inst.model.weights)
+    if "_perf_cache" in inst.__dict__ or not _has_overrides(inst):
+        return value_matrix_for_weights(inst, inst.model.weights)
+    fn = inst.functions
+    sw = fn.scores * np.asarray(inst.model.weights, dtype=float)[None, :]
+    a3 = performance(inst.model, inst.tiers, fn.lo, fn.hi)  # (F, C, T), not cached
+    return np.einsum("fc,fct->ft", sw, a3, optimize=True)
 
 
 def contributions(inst: Instance, f: int, t: int) -> dict[str, float]:
