@@ -34,7 +34,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy placement
 
 # Benchmarks (README "Benchmarks"). bench-quick: a few minutes, into build/bench-quick/.
-# bench: the full run (about an hour on 2 cores), into benchmarks/results/$(BENCH_RUN)/.
+# bench: the full run (about 1.5 hours on 2 cores), into benchmarks/results/$(BENCH_RUN)/.
 # Both resume: a rerun skips the runs already in each results.csv.
 BENCH_RUN   ?= $(shell date +%Y-%m-%d)
 BENCH_OUT   ?= benchmarks/results/$(BENCH_RUN)

@@ -22,9 +22,10 @@ one staff-budget row) of growing size, four builders produce the same MILP and h
     user writes it. Only the build is timed (PuLP's own hand-over to CBC, writing an MPS file,
     would add more).
 
-The builders are interleaved (A B C D A B C D ..., the order rotated each round) and each is
-repeated; the medians and the median of the per-round ratios are reported, so that ratios hold
-on a shared, noisy machine.
+The builders are interleaved (A B C D A B C D ..., the order of the numpy builders rotated
+each round, PuLP last in every round and an untimed build after it, so that none of the others
+pays for the memory PuLP frees) and each is repeated; the medians and the median of the
+per-round ratios are reported, so that ratios hold on a shared, noisy machine.
 
 Run::
 
@@ -172,10 +173,16 @@ def measure(sizes: list[tuple[int, int]], repeats: int, pulp_max: int, seed: int
         inst = generate(F, T, seed=seed)
         _same_model(inst)
         builders = _builders(inst, with_pulp=pulp_max >= F * T)
-        names = list(builders)
+        fast = [n for n in builders if n != "pulp"]
         for rnd in range(repeats):
-            k = rnd % len(names)
-            for name in names[k:] + names[:k]:
+            k = rnd % len(fast)
+            order = fast[k:] + fast[:k] + (["pulp"] if "pulp" in builders else [])
+            # PuLP allocates and frees ~2 GB of Python objects at 10^6 binaries: an untimed
+            # build first, so that no timed builder is the first to run after it.
+            gc.collect()
+            del_me = builders["raw-numpy"]()
+            del del_me
+            for name in order:
                 gc.collect()
                 t0 = time.perf_counter()
                 model = builders[name]()

@@ -335,6 +335,9 @@ def write_instance(inst: Instance, outdir: str | Path, *, overwrite: bool = Fals
         files = _render(inst)
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8")
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o777 & ~mask)  # mkdtemp makes 0700; an instance is for everyone
         if not out.exists():
             os.replace(tmp, out)
         else:
