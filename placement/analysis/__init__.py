@@ -5,6 +5,8 @@
   consequences.
 * :func:`weight_stability` - for every criterion, the exact interval of its weight over which
   the placement stays optimal, and which function moves first at each end.
+* :func:`monte_carlo` - weights drawn around the model's (Dirichlet, seeded, in parallel):
+  the share of draws placing each function at each tier.
 
 Each returns a small result object whose tables are pandas DataFrames. Solver libraries are
 imported only when a solve starts. The methods, and exactly what is exact, are documented in
@@ -16,6 +18,7 @@ from __future__ import annotations
 from placement.analysis._common import AnalysisError
 from placement.analysis._solve import Move
 from placement.analysis.explain import Explanation, TierOption, explain
+from placement.analysis.montecarlo import MonteCarlo, draw_weights, monte_carlo
 from placement.analysis.stability import (
     CriterionStability,
     Line,
@@ -35,4 +38,7 @@ __all__ = [
     "CriterionStability",
     "StabilityEnd",
     "Line",
+    "monte_carlo",
+    "MonteCarlo",
+    "draw_weights",
 ]

@@ -52,6 +52,7 @@ from placement.domain import NO_TIER, Instance, Scenario
 if TYPE_CHECKING:
     from placement.canonical import CanonicalForm
     from placement.result import Result
+    from placement.solvers.base import RawSolution
 
 __all__ = ["TierOption", "Explanation", "explain"]
 
@@ -410,8 +411,8 @@ def _bounds(form: CanonicalForm, cols: np.ndarray,
     return lo, up
 
 
-def _fewest_moves(sol: Solver, forced: CanonicalForm, raw: Any, zt: float,
-                  a0: np.ndarray) -> Any:
+def _fewest_moves(sol: Solver, forced: CanonicalForm, raw: RawSolution, zt: float,
+                  a0: np.ndarray) -> RawSolution:
     """Among the forced optima, one that moves the fewest functions from ``a0``; the solver's
     own forced optimum when the second solve does not confirm the same objective."""
     tol = tolerance(zt)

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "placement.cli.coterminosity",
     "placement.cli.compare",
     "placement.cli.bench",
+    "placement.cli.analysis",
 )
 
 for _m in COMMAND_MODULES:

@@ -1,0 +1,453 @@
+"""Monte Carlo robustness (MODEL.md section 7): how often each function lands at each tier
+when the criterion weights are drawn around the model's.
+
+What is computed
+----------------
+Let ``w`` be the model's weights (scenario applied) and ``W = sum(w)``. Each draw is
+
+    w' = W * d,    d ~ Dirichlet(K * w / W)
+
+over the criteria with a positive weight (a criterion weighted 0 stays 0), so ``E[w'] = w``,
+every draw has the model's total weight, and the concentration ``K`` sets the spread: the
+share ``d_c`` of a criterion with mean share ``m_c`` has standard deviation
+``sqrt(m_c (1 - m_c) / (K + 1))`` (``K = 50``, ``m_c = 0.2``: 0.056, i.e. 28% of the weight).
+For every draw the placement is re-optimised exactly (a proven optimum, not a heuristic), and
+the result is, for each function, the share of draws placing it at each tier.
+
+How
+---
+All weights are drawn up front from one ``numpy.random.Generator`` seeded with ``seed``, in
+the parent process, so the draws do not depend on how many workers there are. The draws are
+cut into chunks and handed to worker processes (``concurrent.futures`` with the ``spawn``
+start method: HiGHS keeps a thread pool that does not survive ``fork``). Each worker builds the
+canonical form once, loads it into one solver session, and for every draw changes only the
+objective of the ``x`` columns (the values ``v[f, t]`` from
+:func:`placement.scoring.value_matrix_for_weights`); soft-link penalty columns, rows and bounds
+stay as loaded. Each re-solve starts from scratch (and, with HiGHS, from the same known
+placement), so a draw's answer does not depend on which worker solved it or what it solved
+before: the result is the same for a seed whatever ``workers`` is.
+
+A draw needs no solve when the placement ``a0`` the worker found at the model's weights is
+provably still optimal: when its value reaches the bound ``sum_f max_t v[f, t]`` (each
+function at its best allowed tier, penalties ignored) within a relative 1e-9. That is exact
+(nothing can beat the bound) and decided by the draw alone; such draws are counted in
+``screened``.
+
+Ties: when a draw has several optimal placements, the one recorded is the solver's (or
+``a0``, for screened draws). Ties between placements with different value occur with
+probability zero under continuous weights; placements that tie for every weight (e.g. two
+tiers with identical performance for a function) are resolved the same way in every draw.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from placement.analysis._common import (
+    RELATIVE_TOLERANCE,
+    json_safe,
+    optimal_assignment,
+    penalty,
+    reference_optimum,
+    require_model,
+    signed,
+    solve_quietly,
+)
+from placement.domain import NO_TIER, Instance, Scenario
+from placement.errors import InstanceError, Problem
+
+if TYPE_CHECKING:
+    from placement.solvers.base import Session
+
+__all__ = ["MonteCarlo", "monte_carlo", "draw_weights", "DEFAULT_CONCENTRATION"]
+
+#: Default Dirichlet concentration K (see the module docstring for the spread it gives).
+DEFAULT_CONCENTRATION = 50.0
+
+Progress = Callable[[int], None]
+
+
+def draw_weights(weights: np.ndarray, samples: int, concentration: float,
+                 seed: int | np.random.Generator = 0) -> np.ndarray:
+    """``samples`` weight vectors around ``weights`` (rows), each with the same total.
+
+    Dirichlet with mean ``weights / sum(weights)`` and concentration ``concentration``, scaled
+    back to ``sum(weights)``; criteria weighted 0 stay 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = draw_weights(np.array([1.0, 3.0, 0.0]), 4, 50.0, seed=1)
+    >>> W.shape, bool(np.allclose(W.sum(axis=1), 4.0)), bool((W[:, 2] == 0).all())
+    ((4, 3), True, True)
+    >>> bool((draw_weights(np.array([1.0, 3.0]), 3, 50.0, seed=1) == W[:3, :2]).all())
+    True
+    """
+    w = np.asarray(weights, dtype=float)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    pos = w > 0
+    out = np.zeros((int(samples), w.shape[0]))
+    if not pos.any():
+        return out
+    total = float(w[pos].sum())
+    alpha = concentration * w[pos] / total
+    out[:, pos] = rng.dirichlet(alpha, size=int(samples)) * total
+    return out
+
+
+class _DrawSolver:
+    """One worker's loaded model: built once, re-solved for each draw with new x costs."""
+
+    def __init__(self, inst: Instance, solver: str) -> None:
+        from placement.analysis._common import open_session
+        from placement.formulation import build
+        from placement.solvers.base import SolveOptions
+
+        self.inst = inst
+        self.form = build(inst)
+        # one thread per worker: the workers are the parallelism, and the same options in
+        # every process keep the answers independent of the number of workers
+        self.session: Session = open_session(self.form, solver, SolveOptions(threads=1))
+        self.c = self.form.c.copy()
+        self.n_x = self.form.n_x
+        self.sign = signed(inst)
+        raw = solve_quietly(self.session)
+        self.a0 = optimal_assignment(self.form, raw, "Monte Carlo: the model's own weights")
+        set_start = getattr(self.session, "set_start", None)
+        if callable(set_start):  # every draw starts from the same known placement
+            set_start(raw.x)
+        self.p0 = penalty(inst, self.a0)
+        fn = inst.functions
+        mask = fn.allowed.copy()
+        pinned = np.nonzero(fn.pinned != NO_TIER)[0]
+        mask[pinned] = False
+        mask[pinned, fn.pinned[pinned]] = True
+        self.mask = mask
+        self.rows = np.arange(inst.n_functions)
+
+    def solve(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Assignments (n, F), objectives (n,) and screened flags (n,) for ``weights`` (n, C)."""
+        from placement.scoring import value_matrix_for_weights
+
+        n = weights.shape[0]
+        F = self.inst.n_functions
+        out = np.empty((n, F), dtype=np.int16)
+        obj = np.empty(n)
+        screened = np.zeros(n, dtype=bool)
+        for i in range(n):
+            v = value_matrix_for_weights(self.inst, weights[i])
+            sv = self.sign * v
+            bound = float(np.where(self.mask, sv, -np.inf).max(axis=1).sum())
+            at_a0 = float(sv[self.rows, self.a0].sum()) - self.p0
+            if at_a0 >= bound - RELATIVE_TOLERANCE * max(1.0, abs(bound)):
+                a = self.a0
+                screened[i] = True
+                pen = self.p0
+            else:
+                self.c[: self.n_x] = v.ravel()
+                self.session.set_objective(self.c)
+                a = optimal_assignment(self.form, solve_quietly(self.session),
+                                       f"Monte Carlo draw {i}")
+                pen = penalty(self.inst, a)
+            out[i] = a
+            obj[i] = float(v[self.rows, a].sum()) - self.sign * pen
+        return out, obj, screened
+
+
+_WORKER: _DrawSolver | None = None  # the loaded model of a worker process
+
+
+def _init_worker(inst: Instance, solver: str) -> None:
+    global _WORKER
+    _WORKER = _DrawSolver(inst, solver)
+
+
+def _solve_chunk(start: int, weights: np.ndarray) -> tuple[int, np.ndarray, np.ndarray,
+                                                           np.ndarray]:
+    assert _WORKER is not None, "worker not initialised"
+    return (start, *_WORKER.solve(weights))
+
+
+@dataclass
+class MonteCarlo:
+    """The outcome of :func:`monte_carlo`; see the module docstring.
+
+    Attributes
+    ----------
+    instance
+        The instance (scenario applied).
+    optimum
+        Tier index per function of the optimum at the model's weights (as ``placement solve``
+        reports it).
+    weights
+        The draws, (N, C) (columns: criteria).
+    assignments
+        Tier index per function for every draw, (N, F).
+    objectives
+        The optimum of every draw, (N,).
+    screened
+        Draws settled without a solve (the model's optimum provably still optimal).
+    """
+
+    instance: Instance
+    optimum: np.ndarray
+    weights: np.ndarray
+    assignments: np.ndarray
+    objectives: np.ndarray
+    screened: int
+    seed: int
+    concentration: float
+    workers: int
+    solver: str
+    seconds: float
+    solve_seconds: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def samples(self) -> int:
+        return int(self.assignments.shape[0])
+
+    @property
+    def shares(self) -> pd.DataFrame:
+        """Share of draws placing each function (rows) at each tier (columns); rows sum
+        to 1."""
+        inst = self.instance
+        F, T = inst.n_functions, inst.n_tiers
+        flat = (np.arange(F)[None, :] * T + self.assignments.astype(np.int64)).ravel()
+        counts = np.bincount(flat, minlength=F * T).reshape(F, T)
+        return pd.DataFrame(counts / max(self.samples, 1),
+                            index=pd.Index(inst.function_ids, name="function"),
+                            columns=pd.Index(list(inst.tier_ids), name="tier"))
+
+    def frame(self) -> pd.DataFrame:
+        """One row per function: the share at each tier, the optimum's tier and its share,
+        and the modal tier (most frequent; ties: the optimum's, then the more central)."""
+        sh = self.shares
+        inst = self.instance
+        tids = np.array(inst.tier_ids, dtype=object)
+        S = sh.to_numpy()
+        rows = np.arange(inst.n_functions)
+        at_opt = S[rows, self.optimum]
+        best = S.max(axis=1)
+        modal = np.argmax(S, axis=1)  # first maximum: the more central tier
+        modal = np.where(np.isclose(at_opt, best, rtol=0, atol=1e-12), self.optimum, modal)
+        out = sh.copy()
+        out.columns = list(out.columns)
+        out["optimum"] = tids[self.optimum]
+        out["share_at_optimum"] = at_opt
+        out["modal"] = tids[modal]
+        out["modal_share"] = S[rows, modal]
+        return out
+
+    @property
+    def draws_per_second(self) -> float:
+        return self.samples / self.seconds if self.seconds > 0 else math.inf
+
+    def to_dict(self) -> dict[str, Any]:
+        inst = self.instance
+        df = self.frame()
+        tiers = list(inst.tier_ids)
+        return json_safe({
+            "instance": inst.name,
+            "model": inst.model_id,
+            "scenario": inst.scenario,
+            "samples": self.samples,
+            "seed": self.seed,
+            "concentration": self.concentration,
+            "workers": self.workers,
+            "solver": self.solver,
+            "criteria": list(inst.model.criterion_ids) if inst.model is not None else [],
+            "model_weights": (inst.model.weights.tolist() if inst.model is not None else []),
+            "weights_mean": self.weights.mean(axis=0).tolist(),
+            "weights_std": self.weights.std(axis=0).tolist(),
+            "objective": {"mean": float(self.objectives.mean()),
+                          "min": float(self.objectives.min()),
+                          "max": float(self.objectives.max())},
+            "same_placement_as_optimum": float(
+                (self.assignments == self.optimum[None, :]).all(axis=1).mean()),
+            "screened": self.screened,
+            "seconds": round(self.seconds, 6),
+            "draws_per_second": round(self.draws_per_second, 3),
+            "functions": [
+                {"function": str(fid), "optimum": row["optimum"],
+                 "share_at_optimum": float(row["share_at_optimum"]),
+                 "modal": row["modal"], "modal_share": float(row["modal_share"]),
+                 "shares": {t: float(row[t]) for t in tiers}}
+                for fid, row in df.iterrows()],
+            "definition": "weights = total * Dirichlet(concentration * w / total) over the "
+                          "criteria with positive weight, drawn up front from one seeded "
+                          "generator; each draw re-optimised exactly; shares = fraction of "
+                          "draws placing the function at the tier",
+        })
+
+    def to_json(self, indent: int | None = 2) -> str:
+        import json
+
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def __str__(self) -> str:
+        same = float((self.assignments == self.optimum[None, :]).all(axis=1).mean())
+        return (f"{self.samples} draws (concentration {self.concentration:g}, seed "
+                f"{self.seed}): the optimum's placement is optimal in {same:.1%} of them; "
+                f"{self.draws_per_second:,.0f} draws/s with {self.workers} worker(s)")
+
+
+def _validate(samples: object, concentration: object, workers: object,
+              chunk_size: object) -> list[Problem]:
+    problems = []
+    if isinstance(samples, bool) or not isinstance(samples, int | np.integer) or samples < 1:
+        problems.append(Problem(None, "--samples", None, samples,
+                                "a whole number of draws, 1 or more"))
+    if (isinstance(concentration, bool) or not isinstance(concentration, int | float)
+            or not math.isfinite(concentration) or concentration <= 0):
+        problems.append(Problem(None, "--concentration", None, concentration,
+                                "a positive number (the Dirichlet concentration; larger "
+                                "draws stay closer to the model's weights)"))
+    if isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1:
+        problems.append(Problem(None, "--workers", None, workers,
+                                "a whole number of worker processes, 1 or more"))
+    if chunk_size is not None and (isinstance(chunk_size, bool)
+                                   or not isinstance(chunk_size, int | np.integer)
+                                   or chunk_size < 1):
+        problems.append(Problem(None, "chunk_size", None, chunk_size,
+                                "a whole number of draws per chunk, 1 or more"))
+    return problems
+
+
+def monte_carlo(
+    instance: Instance,
+    samples: int,
+    *,
+    seed: int = 0,
+    concentration: float = DEFAULT_CONCENTRATION,
+    workers: int = 1,
+    scenario: str | Scenario | None = None,
+    solver: str = "highs",
+    progress: Progress | None = None,
+    chunk_size: int | None = None,
+) -> MonteCarlo:
+    """Share of weight draws placing each function at each tier (see the module docstring).
+
+    Parameters
+    ----------
+    instance
+        An instance with a scoring model (a scenario, if given, is applied first).
+    samples
+        Number of weight draws.
+    seed
+        Seed of the one generator all draws come from: same seed, same result, whatever
+        ``workers`` is.
+    concentration
+        Dirichlet concentration K: larger keeps the draws closer to the model's weights.
+    workers
+        Worker processes (1: solve in this process).
+    scenario, solver
+        Scenario to apply; backend (HiGHS re-solves a loaded model, others rebuild it).
+    progress
+        Called with the number of draws just finished, as chunks complete.
+    chunk_size
+        Draws per task handed to a worker (default: about eight tasks per worker, at most 50
+        draws each).
+
+    Returns
+    -------
+    MonteCarlo
+        ``frame()`` (one row per function: shares per tier, the optimum's tier and share,
+        the modal tier), ``shares``, the draws and their placements, ``to_json()``.
+
+    Raises
+    ------
+    InstanceError
+        Bad ``samples``, ``concentration`` or ``workers``; an instance without a scoring model
+        or without a positive weight.
+    placement.diagnose.InfeasibleError
+        The instance has no placement at all.
+
+    Examples
+    --------
+    >>> import placement
+    >>> from placement.analysis.montecarlo import monte_carlo
+    >>> mc = monte_carlo(placement.load("instances/tiny-budget"), 40, seed=1)
+    >>> mc.frame().loc[["procurement", "commissioning"], ["optimum", "share_at_optimum"]]
+    ... # doctest: +NORMALIZE_WHITESPACE
+                    optimum  share_at_optimum
+    function
+    procurement    national             1.000
+    commissioning    region             0.875
+    >>> mc.shares.sum(axis=1).round(12).unique().tolist()
+    [1.0]
+    """
+    problems = _validate(samples, concentration, workers, chunk_size)
+    if problems:
+        raise InstanceError(problems, subject="Monte Carlo robustness")
+    t0 = time.perf_counter()
+    inst = instance.with_scenario(scenario)  # as placement.solve applies it
+    model = require_model(inst, "Monte Carlo robustness")
+    if not (model.weights > 0).any():
+        raise InstanceError.single(None, f"model {model.id}", "weight", 0.0,
+                                   "at least one criterion with a positive weight to draw "
+                                   "around", subject="Monte Carlo robustness")
+    n = int(samples)
+    W = draw_weights(model.weights, n, float(concentration), seed)
+    w = int(workers)
+    k = int(chunk_size) if chunk_size is not None else max(1, min(50, math.ceil(n / (8 * w))))
+    starts = list(range(0, n, k))
+    F = inst.n_functions
+    assignments = np.empty((n, F), dtype=np.int16)
+    objectives = np.empty(n)
+    screened = 0
+    used = min(w, len(starts))
+    if used == 1:
+        ref = reference_optimum(instance, scenario, solver)
+        t1 = time.perf_counter()
+        worker = _DrawSolver(inst, solver)
+        for s in starts:
+            a, o, sc = worker.solve(W[s:s + k])
+            assignments[s:s + k], objectives[s:s + k] = a, o
+            screened += int(sc.sum())
+            if progress is not None:
+                progress(a.shape[0])
+    else:
+        import multiprocessing
+
+        t1 = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=used,
+                                 mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_init_worker, initargs=(inst, solver)) as pool:
+            futures = [pool.submit(_solve_chunk, s, W[s:s + k]) for s in starts]
+            try:
+                # the reference optimum is solved here while the workers start up
+                ref = reference_optimum(instance, scenario, solver)
+                for fut in as_completed(futures):
+                    s, a, o, sc = fut.result()
+                    assignments[s:s + a.shape[0]], objectives[s:s + a.shape[0]] = a, o
+                    screened += int(sc.sum())
+                    if progress is not None:
+                        progress(a.shape[0])
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    assert ref.assignment is not None
+    now = time.perf_counter()
+    return MonteCarlo(
+        instance=inst,
+        optimum=np.asarray(ref.assignment, dtype=np.int64),
+        weights=W,
+        assignments=assignments,
+        objectives=objectives,
+        screened=screened,
+        seed=int(seed),
+        concentration=float(concentration),
+        workers=used,
+        solver=solver,
+        seconds=now - t0,
+        solve_seconds=now - t1,
+    )

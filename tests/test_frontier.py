@@ -1,0 +1,200 @@
+"""The budget frontier: exact breakpoints checked against enumeration (tiny instances and
+random small ones, both senses, move costs, links, caps), monotone in the budget, the instance's
+own optimum on it, the chart, and located errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import placement
+from placement.analysis.frontier import Frontier, frontier
+from placement.domain import Instance, Link, Resource
+from placement.errors import InstanceError
+from tests.conftest import INSTANCES, brute_force
+
+# instances with a staff resource: budget, cap, max_moves, links of every kind
+TINY = ["tiny-budget", "tiny-cap", "tiny-moves", "tiny-infeasible", "tiny-link-together",
+        "tiny-link-together-soft", "tiny-link-above", "tiny-link-above-soft",
+        "tiny-link-coterminous", "tiny-link-coterminous-soft"]
+
+
+def with_budget(inst: Instance, resource: str, budget: float | None) -> Instance:
+    res = tuple(dataclasses.replace(r, budget=budget) if r.id == resource else r
+                for r in inst.resources)
+    return inst.replace(resources=res)
+
+
+def below(x: float) -> float:
+    """A budget just under a breakpoint: below it, above any smaller use in these data."""
+    return x - 1e-4 * max(1.0, abs(x))  # the checker forgives 1e-6 relative
+
+
+def assert_matches_enumeration(inst: Instance, fr: Frontier, resource: str) -> None:
+    """At every breakpoint the step's value is the enumerated optimum; just below it the next
+    step's (or nothing, below the last); with no budget the first step's."""
+    sign = 1.0 if inst.sense == "max" else -1.0
+    steps = fr.steps  # descending budget
+    top, _ = brute_force(with_budget(inst, resource, None))
+    assert top == pytest.approx(steps[0].value, abs=1e-7)
+    for k, s in enumerate(steps):
+        at, _ = brute_force(with_budget(inst, resource, s.budget_from))
+        assert at == pytest.approx(s.value, abs=1e-7), (k, s.budget_from)
+        under, _ = brute_force(with_budget(inst, resource, below(s.budget_from)))
+        if k + 1 < len(steps):
+            assert under == pytest.approx(steps[k + 1].value, abs=1e-7), (k, s.budget_from)
+            assert sign * steps[k + 1].value < sign * s.value
+        else:
+            assert fr.complete_below and under is None
+        # the reported placement reaches the value with exactly that use
+        rep = placement.evaluate(with_budget(inst, resource, s.budget_from), s.assignment)
+        assert rep.check is not None and rep.check.ok, rep.check.summary()
+        assert rep.objective == pytest.approx(s.value, abs=1e-9)
+
+
+@pytest.mark.parametrize("name", TINY)
+def test_tiny_frontier_matches_enumeration(name: str) -> None:
+    inst = placement.load(INSTANCES / name)
+    fr = frontier(inst, "staff")
+    assert fr.steps and not fr.truncated
+    assert_matches_enumeration(inst.with_scenario(None), fr, "staff")
+
+
+def test_tiny_budget_by_hand() -> None:
+    """README of tiny-budget: 18 without a budget (commissioning local needs 100 staff),
+    17.5 from 13 staff (commissioning at region), the instance's budget is 50."""
+    fr = frontier(placement.load(INSTANCES / "tiny-budget"), "staff")
+    df = fr.frame()
+    assert df["budget_from"].tolist() == pytest.approx([2.011, 2.11, 3.1, 12.01, 13.0, 112.0])
+    assert df["value"].tolist() == pytest.approx([13.0, 15.0, 15.5, 17.0, 17.5, 18.0])
+    assert math.isinf(df["budget_to"].iloc[-1])
+    assert (df["budget_to"].iloc[:-1].to_numpy() == df["budget_from"].iloc[1:].to_numpy()).all()
+    assert fr.value_at(50.0) == fr.optimum == pytest.approx(17.5)
+    assert fr.value_at(2.0) is None and fr.value_at(112.0) == pytest.approx(18.0)
+    ch = fr.changes()
+    at112 = ch[ch["breakpoint"] == 112.0]
+    assert at112[["function", "below", "at_or_above"]].values.tolist() == [
+        ["commissioning", "region", "local"]]
+    # at 12.01 two functions change together: the fewest moves that reach 17
+    assert sorted(ch[ch["breakpoint"] == 12.01]["function"]) == ["commissioning", "prevention"]
+    pl = fr.placements()
+    assert pl.loc["commissioning"].tolist() == ["national", "national", "region", "national",
+                                                "region", "local"]
+
+
+def test_infeasible_at_its_own_budget_shows_where_placements_begin() -> None:
+    """tiny-infeasible: the pins need 112 staff and the budget is 50."""
+    fr = frontier(placement.load(INSTANCES / "tiny-infeasible"), "staff")
+    assert fr.optimum is None and fr.budget == 50
+    assert fr.breakpoints[0] == pytest.approx(112.0) and fr.complete_below
+    assert fr.value_at(50.0) is None
+
+
+def test_range_lower_and_upper() -> None:
+    inst = placement.load(INSTANCES / "tiny-budget")
+    fr = frontier(inst, "staff", lower=12.5, upper=100.0)
+    df = fr.frame()
+    # from the step covering 12.5 (starts at 12.01) up to 100 (inside the 17.5 step)
+    assert df["budget_from"].tolist() == pytest.approx([12.01, 13.0])
+    assert df["budget_to"].iloc[-1] == 100.0 and not fr.complete_below
+    with pytest.raises(InstanceError, match="--to"):
+        frontier(inst, "staff", upper=1.0)
+    with pytest.raises(InstanceError, match="--from"):
+        frontier(inst, "staff", lower=20.0, upper=10.0)
+
+
+def test_unknown_resource_and_rounding_backend_are_located() -> None:
+    inst = placement.load(INSTANCES / "tiny-budget")
+    with pytest.raises(InstanceError, match=r"--resource.*'money'.*\(staff\)"):
+        frontier(inst, "money")
+    with pytest.raises(InstanceError, match="--solver"):
+        frontier(inst, "staff", solver="cp-sat")
+
+
+def test_plot_writes_a_png(tmp_path: Path) -> None:
+    fr = frontier(placement.load(INSTANCES / "tiny-budget"), "staff")
+    out = fr.plot(tmp_path / "frontier.png")
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp left
+
+
+def test_json_has_every_step() -> None:
+    import json
+
+    fr = frontier(placement.load(INSTANCES / "tiny-budget"), "staff")
+    d = json.loads(fr.to_json())
+    assert [s["budget_from"] for s in d["steps"]] == pytest.approx(fr.breakpoints)
+    assert d["steps"][-1]["budget_to"] is None  # unbounded
+    assert d["steps"][-1]["placement"]["commissioning"] == "local"
+
+
+# -- random small instances ---------------------------------------------------------------
+
+TIERS = ["centre", "middle", "local"]
+
+
+@st.composite
+def small_instances(draw: st.DrawFn) -> Instance:
+    T = draw(st.integers(2, 3))
+    F = draw(st.integers(2, 4))
+    tiers = TIERS[:T]
+    sense = draw(st.sampled_from(["max", "min"]))
+    halves = st.integers(-4, 12).map(lambda v: v / 2)
+    fids = [f"f{i}" for i in range(F)]
+    values = pd.DataFrame([[draw(halves) for _ in range(T)] for _ in range(F)],
+                          columns=tiers, index=fids)
+    funcs = pd.DataFrame({
+        "id": fids, "name": fids,
+        "current": [draw(st.sampled_from(tiers)) for _ in range(F)],
+        "staff_fixed": [draw(st.integers(0, 3)) for _ in range(F)],
+        "staff_variable": [draw(st.integers(0, 3)) for _ in range(F)],
+        "staff_move": [draw(st.sampled_from([0, 0, 1, 2.5])) for _ in range(F)],
+    })
+    tier_df = pd.DataFrame({"id": tiers, "units": [1, 3, 9][:T],
+                            "population": [1e6, 1e5, 1e4][:T]})
+    caps = {}
+    if draw(st.booleans()):
+        caps[draw(st.sampled_from(tiers))] = float(draw(st.integers(2, 30)))
+    res = [Resource("staff", "Staff", budget=float(draw(st.integers(0, 60))), caps=caps)]
+    links = []
+    for i in range(draw(st.integers(0, 2))):
+        f, g = draw(st.lists(st.sampled_from(fids), min_size=2, max_size=2, unique=True))
+        kind = draw(st.sampled_from(["together", "at_or_above"]))
+        penalty = draw(st.one_of(st.none(), st.integers(1, 6).map(lambda v: v / 2)))
+        links.append(Link(f"l{i}", kind, f, g, penalty=penalty))
+    max_moves = draw(st.one_of(st.none(), st.integers(1, F)))
+    return Instance.from_frames("random", tier_df, funcs, values=values, sense=sense,
+                                resources=res, links=links, max_moves=max_moves)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(small_instances())
+def test_random_frontier_is_monotone_and_exact(inst: Instance) -> None:
+    try:
+        fr = frontier(inst, "staff")
+    except placement.InfeasibleError:
+        # infeasible at every budget: then enumeration finds nothing without a budget either
+        assert brute_force(with_budget(inst, "staff", None))[0] is None
+        return
+    sign = 1.0 if inst.sense == "max" else -1.0
+    df = fr.frame()
+    # the optimum never gets worse as the budget grows, and every step is a real change
+    assert (np.diff(sign * df["value"].to_numpy()) > 0).all()
+    assert (np.diff(df["budget_from"].to_numpy()) > 0).all()
+    assert_matches_enumeration(inst, fr, "staff")
+    own = inst.resources[0].budget
+    assert own is not None
+    expected, _ = brute_force(inst)
+    got = fr.value_at(own)
+    assert (got is None) == (expected is None)
+    if got is not None:
+        assert got == pytest.approx(expected, abs=1e-7)
