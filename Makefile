@@ -21,8 +21,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
+# The bundled England instance: the optimum with its one-size baselines and price of uniformity,
+# then the five reform options side by side, each also optimised under its own overrides.
+DEMO ?= instances/england-2024
 demo: $(STAMP)
-	$(BIN)/placement solve instances/tiny-budget
+	$(BIN)/placement solve $(DEMO)
+	$(BIN)/placement compare $(DEMO) --scenario status-quo --scenario reform-aco \
+		--scenario reform-split --scenario most-local --scenario regions-as-connectors --optimise
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
