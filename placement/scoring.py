@@ -121,7 +121,8 @@ def _cached_performance(inst: Instance) -> np.ndarray:
             cache[key] = performance(inst.model, inst.tiers, fn.lo, fn.hi)
         else:
             cache[key] = performance(inst.model, inst.tiers)
-    return cache[key]  # type: ignore[no-any-return]
+    out: np.ndarray = cache[key]
+    return out
 
 
 def value_matrix(inst: Instance) -> np.ndarray:

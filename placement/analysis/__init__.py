@@ -15,8 +15,7 @@ docs/analysis.md.
 
 from __future__ import annotations
 
-from placement.analysis._common import AnalysisError
-from placement.analysis._solve import Move
+from placement.analysis._common import AnalysisError, Move
 from placement.analysis.explain import Explanation, TierOption, explain
 from placement.analysis.montecarlo import MonteCarlo, draw_weights, monte_carlo
 from placement.analysis.stability import (

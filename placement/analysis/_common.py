@@ -13,8 +13,9 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,10 +33,11 @@ __all__ = [
     "FAST_HIGHS",
     "EXACT_HIGHS",
     "RELATIVE_TOLERANCE",
-    "close_enough",
     "finite_or_none",
     "json_safe",
     "signed",
+    "sense_sign",
+    "tolerance",
     "require_model",
     "require_exact_backend",
     "reference_optimum",
@@ -47,7 +49,8 @@ __all__ = [
     "native_stdout_silenced",
     "solve_quietly",
     "optimal_assignment",
-    "moves",
+    "Move",
+    "moves_between",
     "describe_moves",
 ]
 
@@ -78,16 +81,6 @@ class AnalysisError(PlacementError):
     """An analysis could not be carried out exactly (a solve that did not prove optimality)."""
 
 
-def close_enough(a: float, b: float, rel: float = RELATIVE_TOLERANCE) -> bool:
-    """Whether two objective values are equal up to ``rel`` relative to their size (at least
-    1 in absolute terms).
-
-    >>> close_enough(17.5, 17.5 + 1e-12), close_enough(17.5, 17.6)
-    (True, False)
-    """
-    return abs(a - b) <= rel * max(1.0, abs(a), abs(b))
-
-
 def finite_or_none(x: float | None) -> float | None:
     """``x`` for JSON: ``None`` for missing or infinite values."""
     if x is None or not math.isfinite(float(x)):
@@ -95,9 +88,25 @@ def finite_or_none(x: float | None) -> float | None:
     return float(x)
 
 
+def sense_sign(sense: str) -> float:
+    """+1 when larger objectives are better (``max``), -1 otherwise."""
+    return 1.0 if sense == "max" else -1.0
+
+
 def signed(inst: Instance) -> float:
     """+1 when the instance maximises, -1 when it minimises."""
-    return 1.0 if inst.sense == "max" else -1.0
+    return sense_sign(inst.sense)
+
+
+def tolerance(scale: float) -> float:
+    """Two objective values closer than this are treated as equal: :data:`RELATIVE_TOLERANCE`
+    relative (absolute near zero). Far below the solver's own tolerances (about 1e-6), so it
+    never merges what the solver can tell apart.
+
+    >>> tolerance(17.5) == 17.5e-9, tolerance(0.0)
+    (True, 1e-09)
+    """
+    return RELATIVE_TOLERANCE * max(1.0, abs(scale))
 
 
 def require_model(inst: Instance, what: str) -> ScoringModel:
@@ -239,32 +248,49 @@ def budget_use(inst: Instance, r: int) -> np.ndarray:
     return budget_coefficients(inst, inst.cost_tensor, r)
 
 
-def moves(inst: Instance, before: np.ndarray, after: np.ndarray,
-          skip: int | None = None) -> list[dict[str, str]]:
-    """Functions placed differently in ``after`` than in ``before`` (function order), as
-    ``{"function", "from", "to"}``; ``skip`` leaves one function index out."""
-    tids = inst.tier_ids
+@dataclass(frozen=True)
+class Move:
+    """One function placed at another tier: ``function`` goes from ``from_tier`` to
+    ``to_tier``."""
+
+    function: str
+    from_tier: str
+    to_tier: str
+
+    def __str__(self) -> str:
+        return f"{self.function}: {self.from_tier} -> {self.to_tier}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"function": self.function, "from": self.from_tier, "to": self.to_tier}
+
+
+def moves_between(inst: Instance, before: np.ndarray, after: np.ndarray) -> list[Move]:
+    """The functions whose tier differs between two assignments (tier index per function),
+    in function order.
+
+    >>> import numpy as np, placement
+    >>> inst = placement.load("instances/tiny-budget")
+    >>> [str(m) for m in moves_between(inst, np.array([0, 2, 1, 0]), np.array([0, 2, 2, 0]))]
+    ['commissioning: region -> local']
+    """
     ids = inst.functions.ids
+    tids = inst.tier_ids
     b = np.asarray(before, dtype=np.int64)
     a = np.asarray(after, dtype=np.int64)
-    out = []
-    for f in np.nonzero(a != b)[0].tolist():
-        if f == skip:
-            continue
-        out.append({"function": str(ids[f]), "from": tids[int(b[f])], "to": tids[int(a[f])]})
-    return out
+    return [Move(str(ids[f]), tids[int(b[f])], tids[int(a[f])])
+            for f in np.nonzero(a != b)[0].tolist()]
 
 
-def describe_moves(ms: list[dict[str, str]], limit: int = 6) -> str:
-    """``"commissioning region -> local, workforce national -> region"`` (at most ``limit``).
+def describe_moves(moves: Sequence[Move], limit: int = 6) -> str:
+    """``"a: x -> y; b: ..."`` (at most ``limit`` moves, then how many more).
 
-    >>> describe_moves([{"function": "f", "from": "national", "to": "local"}])
-    'f national -> local'
+    >>> describe_moves([Move("f", "national", "local")])
+    'f: national -> local'
     """
-    parts = [f"{m['function']} {m['from']} -> {m['to']}" for m in ms[:limit]]
-    if len(ms) > limit:
-        parts.append(f"and {len(ms) - limit} more")
-    return ", ".join(parts)
+    text = "; ".join(str(m) for m in moves[:limit])
+    if len(moves) > limit:
+        text += f"; and {len(moves) - limit} more"
+    return text
 
 
 def function_index(inst: Instance, function: str) -> int:

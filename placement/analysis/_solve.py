@@ -10,7 +10,6 @@ geography copies, ...) keep the costs the formulation gave them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,48 +27,8 @@ if TYPE_CHECKING:
     from placement.domain import Instance
     from placement.solvers.base import Backend, RawSolution, Session, SolveOptions
 
-__all__ = ["Move", "moves_between", "describe_moves", "criterion_indices", "Solver",
-           "rounded", "assignment_of", "x_objective", "value_row", "closest", "sense_sign",
-           "tolerance", "infeasible_error"]
-
-
-@dataclass(frozen=True)
-class Move:
-    """One function placed at another tier: ``function`` goes from ``from_tier`` to
-    ``to_tier``."""
-
-    function: str
-    from_tier: str
-    to_tier: str
-
-    def __str__(self) -> str:
-        return f"{self.function}: {self.from_tier} -> {self.to_tier}"
-
-    def to_dict(self) -> dict[str, str]:
-        return {"function": self.function, "from": self.from_tier, "to": self.to_tier}
-
-
-def moves_between(inst: Instance, before: np.ndarray, after: np.ndarray) -> list[Move]:
-    """The functions whose tier differs between two assignments (tier index per function).
-
-    >>> import numpy as np, placement
-    >>> inst = placement.load("instances/tiny-budget")
-    >>> [str(m) for m in moves_between(inst, np.array([0, 2, 1, 0]), np.array([0, 2, 2, 0]))]
-    ['commissioning: region -> local']
-    """
-    ids = inst.functions.ids
-    tids = inst.tier_ids
-    changed = np.nonzero(np.asarray(before) != np.asarray(after))[0]
-    return [Move(str(ids[f]), tids[int(before[f])], tids[int(after[f])])
-            for f in changed.tolist()]
-
-
-def describe_moves(moves: Sequence[Move], limit: int = 6) -> str:
-    """``"a: x -> y; b: ..."`` (at most ``limit`` moves, then how many more)."""
-    text = "; ".join(str(m) for m in moves[:limit])
-    if len(moves) > limit:
-        text += f"; and {len(moves) - limit} more"
-    return text
+__all__ = ["criterion_indices", "Solver", "rounded", "assignment_of", "x_objective",
+           "value_row", "closest", "infeasible_error"]
 
 
 def criterion_indices(inst: Instance, criteria: Sequence[str] | None, what: str,
@@ -86,18 +45,6 @@ def criterion_indices(inst: Instance, criteria: Sequence[str] | None, what: str,
                                      f"a criterion of model '{model.id}' ({', '.join(ids)})")
                              for c in unknown], subject=what)
     return [ids.index(c) for c in dict.fromkeys(criteria)]
-
-
-def sense_sign(sense: str) -> float:
-    """+1 when larger objectives are better (``max``), -1 otherwise."""
-    return 1.0 if sense == "max" else -1.0
-
-
-def tolerance(scale: float) -> float:
-    """Two objective values closer than this are treated as equal: 1e-9 relative (absolute
-    near zero). Far below the solver's own tolerances (about 1e-6), so it never merges what
-    the solver can tell apart."""
-    return 1e-9 * max(1.0, abs(scale))
 
 
 def infeasible_error(inst: Instance, raw: RawSolution, what: str) -> InfeasibleError:

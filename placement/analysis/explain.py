@@ -33,18 +33,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from placement.analysis._common import function_index
-from placement.analysis._solve import (
+from placement.analysis._common import (
     Move,
+    describe_moves,
+    function_index,
+    moves_between,
+    sense_sign,
+    tolerance,
+)
+from placement.analysis._solve import (
     Solver,
     assignment_of,
     closest,
-    describe_moves,
     infeasible_error,
-    moves_between,
     rounded,
-    sense_sign,
-    tolerance,
     value_row,
 )
 from placement.domain import NO_TIER, Instance, Scenario

@@ -59,10 +59,11 @@ import pandas as pd
 
 from placement.analysis._common import (
     AnalysisError,
+    Move,
     budget_use,
     describe_moves,
     json_safe,
-    moves,
+    moves_between,
     open_session,
     require_exact_backend,
     resource_index,
@@ -103,7 +104,7 @@ class FrontierStep:
     budget_to: float
     value: float
     assignment: np.ndarray
-    moves: list[dict[str, str]] = field(default_factory=list)
+    moves: list[Move] = field(default_factory=list)
 
     def to_dict(self, inst: Instance) -> dict[str, Any]:
         tids = inst.tier_ids
@@ -111,7 +112,7 @@ class FrontierStep:
             "budget_from": self.budget_from,
             "budget_to": self.budget_to,
             "value": self.value,
-            "moves_at_breakpoint": self.moves,
+            "moves_at_breakpoint": [m.to_dict() for m in self.moves],
             "placement": {str(f): tids[int(t)] for f, t in
                           zip(inst.function_ids.tolist(), self.assignment.tolist(),
                               strict=True)},
@@ -184,8 +185,8 @@ class Frontier:
         rows = []
         for upper_step, lower_step in zip(self.steps[:-1], self.steps[1:], strict=True):
             for m in upper_step.moves:
-                rows.append({"breakpoint": upper_step.budget_from, "function": m["function"],
-                             "below": m["from"], "at_or_above": m["to"],
+                rows.append({"breakpoint": upper_step.budget_from, "function": m.function,
+                             "below": m.from_tier, "at_or_above": m.to_tier,
                              "value_below": lower_step.value,
                              "value_at_or_above": upper_step.value})
         cols = ["breakpoint", "function", "below", "at_or_above", "value_below",
@@ -266,7 +267,7 @@ class Frontier:
         if len(asc) <= 14:
             for s, up in zip(asc[1:], [x.moves for x in self.steps[::-1][1:]], strict=True):
                 if up:
-                    label = ", ".join(m["function"] for m in up[:3]) + (
+                    label = ", ".join(m.function for m in up[:3]) + (
                         " ..." if len(up) > 3 else "")
                     ax.annotate(label, (s.budget_from, s.value), textcoords="offset points",
                                 xytext=(3, 6), fontsize=7, rotation=20, color="#333333")
@@ -525,7 +526,7 @@ def frontier(
             raise AnalysisError(f"frontier: value {value:,.9g} below the breakpoint "
                                 f"{steps[-1].budget_from:,.9g} is not worse than above it")
         if steps:
-            steps[-1].moves = moves(inst, a, steps[-1].assignment)
+            steps[-1].moves = moves_between(inst, a, steps[-1].assignment)
         to = top if not steps else steps[-1].budget_from
         steps.append(FrontierStep(use, to, value, a))
         prev = a

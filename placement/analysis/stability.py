@@ -71,19 +71,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from placement.analysis._common import AnalysisError, require_exact_backend, require_model
-from placement.analysis._solve import (
+from placement.analysis._common import (
+    AnalysisError,
     Move,
+    describe_moves,
+    moves_between,
+    require_exact_backend,
+    require_model,
+    sense_sign,
+    tolerance,
+)
+from placement.analysis._solve import (
     Solver,
     assignment_of,
     closest,
     criterion_indices,
-    describe_moves,
     infeasible_error,
-    moves_between,
     rounded,
-    sense_sign,
-    tolerance,
     value_row,
     x_objective,
 )

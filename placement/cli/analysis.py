@@ -161,7 +161,7 @@ def _render_explanation(e: Any, con: Console) -> None:
                  ("optimum", "right"), ("cost of forcing", "right"),
                  ("what else moves", "left")):
         t.add_column(c, justify=j)  # type: ignore[arg-type]
-    from placement.analysis._solve import describe_moves
+    from placement.analysis._common import describe_moves
 
     for o in e.options:
         style = "bold" if o.status == "chosen" else ("dim" if o.result is None else "")
@@ -308,7 +308,7 @@ def _monte_carlo(inst: Any, samples: int, seed: int, concentration: float, worke
 def _render_stability(ws: Any, con: Console) -> None:
     from rich.table import Table
 
-    from placement.analysis._solve import describe_moves
+    from placement.analysis._common import describe_moves
 
     t = Table(title=f"Weight stability, {ws.instance.name}: each criterion's weight (others "
                     "fixed) over which the placement stays optimal", title_justify="left")
