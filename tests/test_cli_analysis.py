@@ -49,6 +49,23 @@ def test_explain_table_json_csv_and_output(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [out]  # no temporary file left behind
 
 
+def test_explain_without_a_function_gives_every_forcing_cost() -> None:
+    p = cli("explain", TINY, "-f", "csv")
+    assert p.returncode == 0, p.stderr
+    df = pd.read_csv(io.StringIO(p.stdout), index_col="function")
+    assert df.index[0] == "commissioning"  # closest call first
+    assert df.loc["commissioning", ["tier", "runner_up"]].tolist() == ["region", "national"]
+    assert df.loc["commissioning", "margin"] == pytest.approx(0.5)
+    assert pd.isna(df.loc["commissioning", "local"])  # infeasible there within the budget
+    p = cli("explain", TINY, "-f", "json")
+    d = json.loads(p.stdout)
+    assert {f["function"]: f["runner_up"] for f in d["functions"]}["prevention"] == "region"
+    p = cli("explain", TINY)
+    assert p.returncode == 0 and "closest calls first" in p.stdout
+    p = cli("explain", INFEASIBLE)
+    assert p.returncode == 3 and "no placement" in p.stderr and "Traceback" not in p.stderr
+
+
 def test_explain_bad_input_and_no_placement() -> None:
     bad_input(cli("explain", TINY, "comissioning"), "FUNCTION", "'comissioning'")
     bad_input(cli("explain", TINY, "commissioning", "--scenario", "nope"), "--scenario")

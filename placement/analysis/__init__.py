@@ -5,8 +5,12 @@
   consequences.
 * :func:`weight_stability` - for every criterion, the exact interval of its weight over which
   the placement stays optimal, and which function moves first at each end.
+* :func:`forcing_costs` - explain's forcing cost for every function at every tier at once,
+  with each function's runner-up and margin.
 * :func:`monte_carlo` - weights drawn around the model's (Dirichlet, seeded, in parallel):
   the share of draws placing each function at each tier.
+* :func:`frontier` - the optimum against one resource's budget, with every breakpoint and
+  what moves there.
 
 Each returns a small result object whose tables are pandas DataFrames. Solver libraries are
 imported only when a solve starts. The methods, and exactly what is exact, are documented in
@@ -17,6 +21,8 @@ from __future__ import annotations
 
 from placement.analysis._common import AnalysisError, Move
 from placement.analysis.explain import Explanation, TierOption, explain
+from placement.analysis.forcing import ForcingCosts, forcing_costs
+from placement.analysis.frontier import Frontier, FrontierStep, frontier
 from placement.analysis.montecarlo import MonteCarlo, draw_weights, monte_carlo
 from placement.analysis.stability import (
     CriterionStability,
@@ -32,6 +38,11 @@ __all__ = [
     "explain",
     "Explanation",
     "TierOption",
+    "forcing_costs",
+    "ForcingCosts",
+    "frontier",
+    "Frontier",
+    "FrontierStep",
     "weight_stability",
     "WeightStability",
     "CriterionStability",

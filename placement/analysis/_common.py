@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AnalysisError",
+    "CheckerError",
     "FAST_HIGHS",
     "EXACT_HIGHS",
     "RELATIVE_TOLERANCE",
@@ -79,6 +80,11 @@ RELATIVE_TOLERANCE = 1e-9
 
 class AnalysisError(PlacementError):
     """An analysis could not be carried out exactly (a solve that did not prove optimality)."""
+
+
+class CheckerError(AnalysisError):
+    """The placement to analyse failed the independent checker (a solver or engine bug, never
+    the user's fault): nothing is analysed on top of it."""
 
 
 def finite_or_none(x: float | None) -> float | None:
@@ -134,7 +140,7 @@ def reference_optimum(instance: Instance, scenario: str | Scenario | None, solve
     if not r.has_solution:
         r.raise_for_status()
     if r.check is not None and not r.check.ok:
-        raise AnalysisError(f"the optimum failed the independent checker: {r.check.summary()}")
+        raise CheckerError(f"the optimum failed the independent checker: {r.check.summary()}")
     if r.status is not Status.OPTIMAL:
         raise AnalysisError(
             f"the solve of '{r.instance.name}' ended with status '{r.status}', not a proven "

@@ -52,14 +52,17 @@ T = TypeVar("T")
 
 
 def _analyse(run: Callable[[], T]) -> T:
-    """Run an analysis; no placement to analyse (or no proven optimum) exits 3."""
-    from placement.analysis._common import AnalysisError, native_stdout_silenced
+    """Run an analysis; no placement to analyse (or no proven optimum) exits 3, an optimum
+    the independent checker rejects exits 4."""
+    from placement.analysis._common import AnalysisError, CheckerError, native_stdout_silenced
     from placement.diagnose import InfeasibleError
 
     try:
         # HiGHS may print a stray debug line to the C stdout: keep it out of JSON and CSV
         with native_stdout_silenced():
             return run()
+    except CheckerError as e:
+        fail(str(e), EXIT_CHECK_FAILED)
     except (InfeasibleError, AnalysisError) as e:
         fail(str(e), EXIT_NO_SOLUTION)
 
@@ -115,7 +118,11 @@ def _frame_table(df: pd.DataFrame, title: str, index: str) -> RenderableType:
 @handle_errors
 def explain_cmd(
     path: PathArg,
-    function: Annotated[str, typer.Argument(help="Id of the function to explain.")],
+    function: Annotated[
+        str | None,
+        typer.Argument(help="Id of the function to explain (none: every function's forcing "
+                            "costs, runner-up and margin)."),
+    ] = None,
     model: ModelOpt = None,
     scenario: ScenarioOpt = None,
     solver: SolverOpt = "highs",
@@ -124,12 +131,18 @@ def explain_cmd(
     format: FormatOpt = OutputFormat.table,
     output: OutputOpt = None,
 ) -> None:
-    """Why a function sits at its tier: contributions, forcing costs, resource effects."""
+    """Why a function sits at its tier: contributions, forcing costs, resource effects.
+
+    Without FUNCTION: the forcing cost of every function at every tier, with each one's
+    runner-up and margin (closest calls first)."""
     from placement import solvers
     from placement.analysis import explain
 
     solvers.get(solver)
     inst = load_instance_or_exit(path, model)
+    if function is None:
+        _explain_all(inst, scenario, solver, time_limit, threads, format, output)
+        return
     e = _analyse(lambda: explain(inst, function, scenario=scenario, solver=solver,
                                  time_limit=time_limit, threads=threads))
     if format is OutputFormat.json:
@@ -141,6 +154,34 @@ def explain_cmd(
             _render_explanation(e, con)
     if not e.checks_ok:
         raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _explain_all(inst: Any, scenario: str | None, solver: str, time_limit: float | None,
+                 threads: int | None, format: OutputFormat, output: Path | None) -> None:
+    from placement.analysis import forcing_costs
+    from placement.cli.render import fmt
+
+    fc = _analyse(lambda: forcing_costs(inst, scenario=scenario, solver=solver,
+                                        time_limit=time_limit, threads=threads))
+    summary = fc.summary()
+    table = summary[["tier", "runner_up", "margin"]].join(fc.frame())
+    table = table.sort_values("margin", kind="stable", na_position="last")
+    if format is OutputFormat.json:
+        emit(fc.to_json(), output)
+        return
+    if format is OutputFormat.csv:
+        emit(table.to_csv(), output)
+        return
+    sense = "value" if fc.instance.sense == "max" else "cost"
+    with _console(output) as con:
+        con.print(_frame_table(
+            table, f"Forcing costs, {fc.instance.name}: objective lost with the function fixed "
+                   f"at each tier (optimum {fmt(fc.objective)}, {sense}); closest calls first",
+            "function"))
+        con.print(f"{fc.solves} solves in {fc.seconds:.2f} s. margin = the runner-up's "
+                  "forcing cost (- when no other tier is possible); a tier shown - is not "
+                  "allowed, pinned elsewhere or infeasible. `placement explain PATH FUNCTION` "
+                  "explains one function in depth.", highlight=False)
 
 
 def _render_explanation(e: Any, con: Console) -> None:
@@ -403,8 +444,9 @@ def frontier_cmd(
             title = (f"Budget frontier, {fr.instance.name}: the optimum against the {resource}"
                      f" budget{f' ({unit})' if unit else ''}")
             con.print(_frame_table(df.reset_index(drop=True), title, "step"))
-            if hasattr(fr, "__str__"):
-                con.print(str(fr), highlight=False)
+            con.print(f"{len(df)} steps; {fr.solves} solves in {fr.seconds:.1f} s"
+                      + ("; truncated: more steps exist" if fr.truncated else ""),
+                      highlight=False)
     if len(df) == 0:
         raise typer.Exit(EXIT_NO_SOLUTION)
 
