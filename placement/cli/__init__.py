@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "placement.cli.compare",
     "placement.cli.bench",
     "placement.cli.analysis",
+    "placement.cli.report",
 )
 
 for _m in COMMAND_MODULES:

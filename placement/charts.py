@@ -1,0 +1,316 @@
+"""Charts of placements and their analyses, as matplotlib figures.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without ``pyplot`` (so it is
+safe in any backend, thread or server) and draws only what its arguments hold; nothing is
+re-solved here. :func:`png_bytes` renders a figure to PNG. ``placement report`` embeds these;
+analysts can call them directly.
+
+Tiers keep one colour everywhere, from most central (dark blue) to most local (brown), so a
+reader learns the key once.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from placement.analysis.montecarlo import MonteCarlo
+    from placement.compare import Comparison
+    from placement.domain import Instance
+    from placement.result import Result
+
+__all__ = [
+    "TIER_COLOURS",
+    "tier_colours",
+    "png_bytes",
+    "value_heatmap",
+    "functions_per_tier",
+    "baselines_chart",
+    "options_chart",
+    "robustness_chart",
+    "MAX_ROWS",
+]
+
+#: Central to local. Colour-blind safe (Okabe-Ito order rearranged to run dark to warm).
+TIER_COLOURS = ("#1f4e79", "#0072b2", "#56b4e9", "#009e73", "#e69f00", "#d55e00", "#cc79a7",
+                "#999999", "#f0e442", "#000000")
+
+#: Rows (functions) a per-function chart draws at most; the rest is counted in the title.
+MAX_ROWS = 120
+
+_INK = "#222222"
+_GRID = "#dddddd"
+
+
+def tier_colours(tier_ids: Sequence[str]) -> dict[str, str]:
+    """One colour per tier, in tier order (cycling past ten tiers).
+
+    >>> tier_colours(["national", "local"])
+    {'national': '#1f4e79', 'local': '#0072b2'}
+    """
+    return {t: TIER_COLOURS[i % len(TIER_COLOURS)] for i, t in enumerate(tier_ids)}
+
+
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=110, layout="constrained")
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes.
+
+    >>> png_bytes(_figure(1, 1))[:8]
+    b'\\x89PNG\\r\\n\\x1a\\n'
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _fmt(x: float) -> str:
+    if not math.isfinite(x):
+        return "-"
+    if x == int(x) and abs(x) < 1e6:
+        return f"{int(x)}"
+    return f"{x:.3g}" if abs(x) < 100 else f"{x:,.0f}"
+
+
+def _style(ax: Axes) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(colors=_INK, labelsize=8)
+
+
+def display_order(inst: Instance, assignment: np.ndarray) -> np.ndarray:
+    """Functions ordered for reading: by tier of ``assignment`` (central first), then
+    category, then file order."""
+    cats = np.asarray(inst.functions.categories, dtype=str)
+    return np.lexsort((np.arange(inst.n_functions), cats, np.asarray(assignment)))
+
+
+def value_heatmap(inst: Instance, assignment: np.ndarray,
+                  order: np.ndarray | None = None) -> Figure:
+    """The value ``v[f, t]`` of every function at every tier, the chosen tier outlined, the
+    current tier (where different) marked with a ring, tiers a function may not take hatched.
+
+    Rows follow ``order`` (default :func:`display_order`), at most :data:`MAX_ROWS`.
+    """
+    from matplotlib.patches import Rectangle
+
+    a = np.asarray(assignment, dtype=np.int64)
+    idx = display_order(inst, a) if order is None else np.asarray(order)
+    shown = idx[:MAX_ROWS]
+    V = inst.value_matrix[shown]
+    allowed = inst.functions.allowed[shown]
+    current = inst.functions.current[shown]
+    F, T = V.shape
+    fig = _figure(1.6 + 1.25 * T + 2.4, 1.4 + 0.24 * F)
+    ax = fig.add_subplot()
+    masked = np.ma.masked_where(~allowed, V)
+    finite = V[allowed] if allowed.any() else np.zeros(1)
+    im = ax.imshow(masked, aspect="auto", cmap="YlGnBu", vmin=min(0.0, float(finite.min())),
+                   vmax=float(finite.max()) or 1.0, interpolation="nearest")
+    span = float(finite.max() - min(0.0, float(finite.min()))) or 1.0
+    for i in range(F):
+        for t in range(T):
+            if not allowed[i, t]:
+                ax.add_patch(Rectangle((t - 0.5, i - 0.5), 1, 1, facecolor="#f2f2f2",
+                                       edgecolor="#bbbbbb", hatch="///", linewidth=0))
+                continue
+            dark = (V[i, t] - min(0.0, float(finite.min()))) / span > 0.6
+            ax.text(t, i, _fmt(float(V[i, t])), ha="center", va="center", fontsize=6.5,
+                    color="white" if dark else _INK)
+    rows = np.arange(F)
+    for i in rows.tolist():
+        ax.add_patch(Rectangle((a[shown[i]] - 0.5, i - 0.5), 1, 1, fill=False,
+                               edgecolor="#c0392b", linewidth=1.8))
+    moved = (current >= 0) & (current != a[shown])
+    if moved.any():
+        ax.plot(current[moved] + 0.36, rows[moved] - 0.22, linestyle="none", marker="o",
+                markersize=4, markerfacecolor="white", markeredgecolor="#c0392b",
+                markeredgewidth=1.0)
+    ax.set_xticks(range(T))
+    ax.set_xticklabels([f"{t.id}\n({t.units:,} unit{'s' if t.units != 1 else ''})"
+                        for t in inst.tiers], fontsize=8)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(F))
+    ax.set_yticklabels([str(x) for x in inst.function_ids[shown]], fontsize=7)
+    for b in np.nonzero(np.diff(a[shown]) != 0)[0].tolist():
+        ax.axhline(b + 0.5, color="#555555", linewidth=0.8)
+    if len(idx) > F:
+        ax.set_title(f"first {F} of {len(idx)} functions", fontsize=8, loc="left")
+    cb = fig.colorbar(im, ax=ax, shrink=0.35, pad=0.01, aspect=25)
+    cb.set_label("value v[f, t]" if inst.sense == "max" else "cost", fontsize=8)
+    cb.ax.tick_params(labelsize=7)
+    return fig
+
+
+def functions_per_tier(inst: Instance, columns: Mapping[str, Mapping[str, int]]) -> Figure:
+    """One stacked bar per placement (``columns``: name -> tier -> count, in display order):
+    how many functions it puts at each tier, in the tier colours. Tiers beyond the instance's
+    own (a scenario's optional tiers) follow them."""
+    tiers: list[str] = list(inst.tier_ids)
+    for counts in columns.values():
+        tiers += [t for t in counts if t not in tiers]
+    names = list(columns)
+    fig = _figure(8.0, 1.4 + 0.36 * max(len(names), 1))
+    ax = fig.add_subplot()
+    colours = tier_colours(tiers)
+    y = np.arange(len(names))[::-1]
+    left = np.zeros(len(names))
+    for t in tiers:
+        w = np.array([columns[n].get(t, 0) for n in names], dtype=float)
+        bars = ax.barh(y, w, left=left, color=colours[t], label=t, edgecolor="white",
+                       linewidth=0.6)
+        ax.bar_label(bars, labels=[str(int(v)) if v else "" for v in w], label_type="center",
+                     fontsize=7, color="white" if t in tiers[:2] else _INK)
+        left += w
+    ax.set_yticks(y)
+    ax.set_yticklabels(names, fontsize=8)
+    ax.set_xlim(0, max(left.max() if len(left) else 1.0, 1.0))
+    ax.set_xlabel("functions", fontsize=8)
+    ax.legend(fontsize=7, ncols=min(len(tiers), 7), loc="lower center",
+              bbox_to_anchor=(0.5, 1.0), frameon=False)
+    _style(ax)
+    return fig
+
+
+def baselines_chart(result: Result) -> Figure:
+    """The optimum against the status quo and every one-size baseline (all functions at one
+    tier): value, with infeasible options hatched and their loss against the optimum."""
+    inst = result.instance
+    b = result.baselines or {}
+    rows: list[tuple[str, float, bool, str]] = []
+    if result.objective is not None:
+        rows.append(("optimum", float(result.objective), True, "#c0392b"))
+    sq = b.get("status_quo")
+    if sq:
+        rows.append(("status quo", float(sq["value"]), bool(sq["feasible"]), "#7f8c8d"))
+    colours = tier_colours(inst.tier_ids)
+    for t, row in (b.get("one_size") or {}).items():
+        rows.append((f"all at {t}", float(row["value"]), bool(row["feasible"]),
+                     colours.get(t, "#999999")))
+    fig = _figure(7.5, 1.2 + 0.42 * max(len(rows), 1))
+    ax = fig.add_subplot()
+    if not rows:
+        ax.text(0.5, 0.5, "no placement", ha="center", transform=ax.transAxes)
+        return fig
+    y = np.arange(len(rows))[::-1]
+    vals = [r[1] for r in rows]
+    for yi, (_label, v, ok, c) in zip(y, rows, strict=True):
+        ax.barh(yi, v, color=c if ok else "white", edgecolor=c, hatch=None if ok else "///",
+                linewidth=1.2)
+    best = vals[0]
+    right = max(vals + [0.0])
+    for yi, (label, v, ok, _c) in zip(y, rows, strict=True):
+        note = _fmt(v)
+        if label != "optimum" and best:
+            loss = (best - v) / abs(best) if inst.sense == "max" else (v - best) / abs(best)
+            note += f"  ({-loss:+.1%})"
+        if not ok:
+            note += "  infeasible"
+        ax.text(max(v, 0.0) + 0.01 * right, yi, note, va="center", fontsize=7.5, color=_INK)
+    ax.set_yticks(y)
+    ax.set_yticklabels([r[0] for r in rows], fontsize=8)
+    ax.set_xlim(min(0.0, min(vals)), right * 1.28 if right > 0 else 1.0)
+    ax.set_xlabel("value" if inst.sense == "max" else "cost", fontsize=8)
+    ax.grid(axis="x", color=_GRID)
+    ax.set_axisbelow(True)
+    _style(ax)
+    return fig
+
+
+def options_chart(comparison: Comparison) -> Figure:
+    """Each option's value on the common yardstick, stacked by criterion (less any link
+    penalty); options that break a constraint are hatched."""
+    opts = comparison.options
+    crit = list(comparison.optimum.criteria)
+    fig = _figure(8.0, 1.3 + 0.45 * max(len(opts), 1))
+    ax = fig.add_subplot()
+    labels = [o.id if o.kind != "optimised" else f"{o.id} (optimised)" for o in opts]
+    y = np.arange(len(opts))[::-1]
+    palette = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3",
+               "#8c8c8c"]
+    totals = []
+    for yi, o in zip(y, opts, strict=True):
+        left = 0.0
+        for k, c in enumerate(crit):
+            v = float(o.criteria.get(c, 0.0) or 0.0)
+            ax.barh(yi, v, left=left, color=palette[k % len(palette)],
+                    hatch=None if o.feasible else "//", edgecolor="white", linewidth=0.5,
+                    label=c if yi == y[0] else None)
+            left += v
+        total = float(o.value) if o.value is not None else left
+        totals.append(total)
+        if o.link_penalty:
+            ax.plot([total], [yi], marker="|", markersize=14, color=_INK)
+    right = max(totals + [0.0])
+    for yi, o, total in zip(y, opts, totals, strict=True):
+        note = _fmt(total)
+        if o.relative_gap is not None and o.kind != "optimum":
+            note += f"  ({-o.relative_gap:+.1%})"
+        if not o.feasible:
+            note += f"  breaks {len(o.violations)}"
+        ax.text(right * 1.01, yi, note, va="center", fontsize=7.5, color=_INK)
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_xlim(0, right * 1.3 if right > 0 else 1.0)
+    ax.set_xlabel("value on the instance's own weights, by criterion", fontsize=8)
+    if crit:
+        ax.legend(fontsize=7, ncols=min(len(crit), 5), loc="lower center",
+                  bbox_to_anchor=(0.5, 1.0), frameon=False)
+    ax.grid(axis="x", color=_GRID)
+    ax.set_axisbelow(True)
+    _style(ax)
+    return fig
+
+
+def robustness_chart(mc: MonteCarlo) -> Figure:
+    """Share of weight draws placing each function at each tier, for the functions that do
+    not sit at their optimal tier in every draw (least robust first)."""
+    inst = mc.instance
+    df = mc.frame()
+    tiers = list(inst.tier_ids)
+    shaky = df[df["share_at_optimum"] < 1.0].sort_values("share_at_optimum", kind="stable")
+    steady = len(df) - len(shaky)
+    shown = shaky.iloc[:MAX_ROWS]
+    fig = _figure(8.0, 1.5 + 0.24 * max(len(shown), 2))
+    ax = fig.add_subplot()
+    title = f"{steady} of {len(df)} functions keep their tier in all {mc.samples:,} draws"
+    if not len(shown):
+        ax.text(0.5, 0.5, "every function keeps its optimal tier in every draw", ha="center",
+                va="center", transform=ax.transAxes, fontsize=9)
+        ax.set_axis_off()
+        ax.set_title(title, fontsize=9, loc="left")
+        return fig
+    colours = tier_colours(tiers)
+    y = np.arange(len(shown))[::-1]
+    left = np.zeros(len(shown))
+    for t in tiers:
+        w = shown[t].to_numpy(dtype=float)
+        ax.barh(y, w, left=left, color=colours[t], label=t, edgecolor="white", linewidth=0.4)
+        left += w
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{fid} (opt: {row['optimum']})" for fid, row in shown.iterrows()],
+                       fontsize=7)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter("{x:.0%}")
+    ax.set_xlabel("share of draws at each tier", fontsize=8)
+    more = f"; the {len(shaky) - len(shown)} next not drawn" if len(shaky) > len(shown) else ""
+    ax.set_title(title + more, fontsize=8, loc="left", pad=22)
+    ax.legend(fontsize=7, ncols=min(len(tiers), 7), loc="lower center",
+              bbox_to_anchor=(0.5, 1.0), frameon=False)
+    _style(ax)
+    return fig

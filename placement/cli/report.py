@@ -1,0 +1,104 @@
+"""``placement report``: the analyses of an instance on one HTML page (and Markdown)."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from placement.cli.common import (
+    ModelOpt,
+    PathArg,
+    SolverOpt,
+    TimeLimitOpt,
+    app,
+    err,
+    fail,
+    handle_errors,
+    load_instance_or_exit,
+)
+
+__all__ = ["report_cmd"]
+
+
+@app.command("report")
+@handle_errors
+def report_cmd(
+    path: PathArg,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Directory to write the report into "
+                                                  "(created if missing).")
+    ],
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option("--scenario", "-s", help="Scenario to compare (repeat; default: all).")
+    ] = None,
+    no_scenarios: Annotated[
+        bool, typer.Option("--no-scenarios", help="Compare no scenarios.")
+    ] = False,
+    no_optimise: Annotated[
+        bool, typer.Option("--no-optimise", help="Evaluate scenarios' fixed placements only "
+                                                 "(do not also optimise under them).")
+    ] = False,
+    samples: Annotated[
+        int, typer.Option("--samples", "-n", min=0,
+                          help="Monte Carlo weight draws (0: no robustness section).")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Monte Carlo: seed of the draws.")] = 0,
+    concentration: Annotated[
+        float | None,
+        typer.Option("--concentration", "-k", min=1e-9,
+                     help="Monte Carlo: Dirichlet concentration (default 50)."),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1, help="Monte Carlo: worker processes.")
+    ] = 1,
+    resource: Annotated[
+        list[str] | None,
+        typer.Option("--resource", "-r",
+                     help="Resource for a budget frontier (repeat; default: the first)."),
+    ] = None,
+    no_frontier: Annotated[
+        bool, typer.Option("--no-frontier", help="No budget frontier.")
+    ] = False,
+    no_stability: Annotated[
+        bool, typer.Option("--no-stability", help="No exact weight stability.")
+    ] = False,
+    no_forcing: Annotated[
+        bool, typer.Option("--no-forcing", help="No forcing-cost table (runner-ups, margins).")
+    ] = False,
+    model: ModelOpt = None,
+    solver: SolverOpt = "highs",
+    time_limit: TimeLimitOpt = None,
+) -> None:
+    """Write a report: placement, value heatmap, tiers, one-size baselines, reform options,
+    margins, robustness and the budget frontier, as report.html (self-contained), report.md
+    with figures/, and report.json."""
+    from placement import solvers
+    from placement.cli.analysis import _analyse
+    from placement.report import build_report
+
+    if no_scenarios and scenario:
+        fail("--no-scenarios and --scenario contradict each other")
+    if no_frontier and resource:
+        fail("--no-frontier and --resource contradict each other")
+    solvers.get(solver)
+    inst = load_instance_or_exit(path, model)
+    command = "placement " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+    with err.status("starting", spinner="dots") as status:
+        rep = _analyse(lambda: build_report(
+            inst, [] if no_scenarios else scenario, optimise=not no_optimise,
+            samples=samples, seed=seed, concentration=concentration, workers=workers,
+            resources=[] if no_frontier else resource, stability=not no_stability,
+            forcing=not no_forcing, solver=solver, time_limit=time_limit, command=command,
+            on_stage=lambda what: status.update(what)))
+        status.update("drawing the charts and writing the files")
+        files = rep.write(output)
+    for why in (f"{k}: {v}" for k, v in rep.skipped.items()):
+        err.print(f"[yellow]note:[/] {why}", highlight=False)
+    err.print(f"wrote {len(files)} files to {output}: {', '.join(p.name for p in files[:3])}"
+              f" and {len(files) - 3} figures", highlight=False)
