@@ -5,11 +5,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench-quick bench clean help
+.PHONY: demo test report lint typecheck bench-quick bench clean help
 
 help:
 	@echo "make demo   - set up and run the bundled instance"
 	@echo "make test   - set up and run the test suite"
+	@echo "make report - the England report (HTML, Markdown, JSON) into build/report/"
 	@echo "make lint / typecheck / bench-quick / bench / clean"
 
 $(BIN)/python:
@@ -31,6 +32,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The England report: placement, heatmap, baselines, options, margins, robustness, frontier.
+REPORT_OUT ?= build/report
+report: $(STAMP)
+	$(BIN)/placement report $(DEMO) --output $(REPORT_OUT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check placement tests benchmarks
