@@ -318,7 +318,15 @@ class Report:
                      "objective loses if it is forced there (everything else re-optimised). ")
         if self.monte_carlo is not None:
             text += "robustness: share of weight draws that keep it at this tier."
-        return Section("placement", "Placement", [Paragraph(text.strip()), t])
+        blocks: list[Block] = [Paragraph(text.strip()), t]
+        if inst.links:
+            links = self.optimum.links.copy()
+            links["hard"] = links["hard"].map({True: "hard", False: "soft"})
+            links["kept"] = links["kept"].map({True: "kept", False: "broken"})
+            blocks.append(_frame_table(
+                links, "link", "links between functions (and with geographies): the tiers "
+                "the optimum gives both sides, and what a soft link costs"))
+        return Section("placement", "Placement", blocks)
 
     def _values(self) -> Section:
         from placement.charts import value_heatmap

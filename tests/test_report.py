@@ -241,3 +241,16 @@ def test_cli_writes_the_report_and_refuses_bad_input(tmp_path: Path) -> None:
     assert not (tmp_path / "inf").exists()
     p = _cli("report", tiny, "-o", str(tmp_path / "nowhere" / "rep"), "--samples", "0")
     assert p.returncode == 2 and "parent" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_links_are_shown_with_what_they_cost() -> None:
+    inst = placement.load(INSTANCES / "tiny-link-together-soft")
+    rep = build_report(inst, samples=0, resources=[])
+    placement_section = rep.sections()[1]
+    links = [b for b in placement_section.blocks if isinstance(b, placement.report.Table)][-1]
+    assert links.headers[0] == "link" and len(links.rows) == len(inst.links)
+    ref = placement.solve(inst).links
+    for row in links.rows:
+        assert row[7] == ("kept" if ref.loc[row[0], "kept"] else "broken")
+        assert float(row[8]) == pytest.approx(ref.loc[row[0], "penalty"])
+    assert "broken" in rep.to_html()
