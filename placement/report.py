@@ -68,6 +68,11 @@ DEFAULT_SAMPLES = 1000
 #: Rows a table shows before the rest is left to report.json.
 MAX_TABLE_ROWS = 500
 
+#: Re-solves the forcing-cost table may take unless asked for explicitly (``forcing=True``):
+#: F x (T - 1) grows with the instance, and past a few thousand the table is no longer a quick
+#: part of a report.
+MAX_AUTO_FORCING_SOLVES = 5000
+
 
 # -- the blocks a section is made of ----------------------------------------------------------
 @dataclass
@@ -778,7 +783,7 @@ def build_report(
     workers: int = 1,
     resources: Sequence[str] | None = None,
     stability: bool = True,
-    forcing: bool = True,
+    forcing: bool | None = None,
     solver: str = "highs",
     time_limit: float | None = None,
     command: str | None = None,
@@ -803,7 +808,8 @@ def build_report(
         Resources to draw a budget frontier for (``None``: the first resource, if any; ``[]``:
         no frontier).
     stability, forcing
-        Whether to compute exact weight stability and the forcing-cost table.
+        Whether to compute exact weight stability and the forcing-cost table (``forcing=None``:
+        when it takes at most :data:`MAX_AUTO_FORCING_SOLVES` re-solves).
     solver, time_limit
         Backend and per-solve limit (exact analyses need proven optima; CP-SAT, which rounds
         coefficients, is refused by stability and frontier, and those sections then say so).
@@ -873,11 +879,16 @@ def build_report(
         skipped["options"] = ("the instance defines no scenarios" if not instance.scenarios
                               else "no scenario was asked for")
     fc = None
-    if forcing:
+    resolves = instance.n_functions * max(len(optimum.instance.tiers) - 1, 0)
+    if forcing is None and resolves > MAX_AUTO_FORCING_SOLVES:
+        skipped["margins"] = (f"it would take up to {resolves:,} re-solves (more than "
+                              f"{MAX_AUTO_FORCING_SOLVES:,}); ask for it explicitly (--forcing) "
+                              "or use `placement explain PATH FUNCTION` for single functions")
+    elif forcing is False:
+        skipped["margins"] = "switched off"
+    else:
         fc = timed("forcing costs", "forcing every function to every tier",
                    lambda: forcing_costs(instance, solver=solver, time_limit=time_limit))
-    else:
-        skipped["margins"] = "switched off"
 
     def exact(name: str, what: str, fn: Callable[[], Any]) -> Any:
         try:

@@ -254,3 +254,18 @@ def test_links_are_shown_with_what_they_cost() -> None:
         assert row[7] == ("kept" if ref.loc[row[0], "kept"] else "broken")
         assert float(row[8]) == pytest.approx(ref.loc[row[0], "penalty"])
     assert "broken" in rep.to_html()
+
+
+def test_forcing_table_is_left_out_when_too_large_unless_asked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import placement.report as report
+
+    monkeypatch.setattr(report, "MAX_AUTO_FORCING_SOLVES", 7)  # tiny-budget needs 4 x 2 = 8
+    inst = placement.load(INSTANCES / "tiny-budget")
+    rep = build_report(inst, samples=0, resources=[], stability=False)
+    assert rep.forcing is None and "8 re-solves" in rep.skipped["margins"]
+    assert "--forcing" in " ".join(_page(rep.to_html()).text)
+    assert build_report(inst, samples=0, resources=[], stability=False,
+                        forcing=True).forcing is not None
+    monkeypatch.setattr(report, "MAX_AUTO_FORCING_SOLVES", 8)
+    assert build_report(inst, samples=0, resources=[], stability=False).forcing is not None

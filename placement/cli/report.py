@@ -67,9 +67,12 @@ def report_cmd(
     no_stability: Annotated[
         bool, typer.Option("--no-stability", help="No exact weight stability.")
     ] = False,
-    no_forcing: Annotated[
-        bool, typer.Option("--no-forcing", help="No forcing-cost table (runner-ups, margins).")
-    ] = False,
+    forcing: Annotated[
+        bool | None,
+        typer.Option("--forcing/--no-forcing",
+                     help="The forcing-cost table (runner-ups, margins); default: when it "
+                          "takes at most 5,000 re-solves."),
+    ] = None,
     model: ModelOpt = None,
     solver: SolverOpt = "highs",
     time_limit: TimeLimitOpt = None,
@@ -94,7 +97,7 @@ def report_cmd(
             inst, [] if no_scenarios else scenario, optimise=not no_optimise,
             samples=samples, seed=seed, concentration=concentration, workers=workers,
             resources=[] if no_frontier else resource, stability=not no_stability,
-            forcing=not no_forcing, solver=solver, time_limit=time_limit, command=command,
+            forcing=forcing, solver=solver, time_limit=time_limit, command=command,
             on_stage=lambda what: status.update(what)))
         status.update("drawing the charts and writing the files")
         files = rep.write(output)
