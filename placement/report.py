@@ -36,6 +36,7 @@ import html
 import json
 import math
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -706,7 +707,7 @@ def _html_block(b: Block) -> str:
     head = "".join(f'<th class="{"num" if n else "txt"}">{e(h)}</th>'
                    for h, n in zip(b.headers, b.numeric, strict=True))
     body = "".join(
-        "<tr>" + "".join(f'<td class="{"num" if n else "txt"}">{e(c)}</td>'
+        "<tr>" + "".join(f'<td class="{"num" if n or _NUMBER.match(c) else "txt"}">{e(c)}</td>'
                          for c, n in zip(row, b.numeric, strict=True)) + "</tr>"
         for row in b.rows)
     table = (f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
@@ -717,6 +718,10 @@ def _html_block(b: Block) -> str:
         return f"<details><summary>{summary}</summary>{table}{note}</details>"
     cap = f'<p class="caption">{e(b.caption)}</p>' if b.caption else ""
     return cap + table + note
+
+
+#: A cell that reads as a number (in a column of mixed text and numbers): aligned right.
+_NUMBER = re.compile(r"^[-+]?(\d[\d,]*)?\.?\d+(e[-+]?\d+)?%?$")
 
 
 def _md_cell(text: str) -> str:
