@@ -536,8 +536,12 @@ class Report:
         blocks: list[Block] = [Paragraph(
             "The optimum against the budget of one resource, everything else as the instance "
             "has it: a step function whose breakpoints are exact, with what moves at each.")]
+        sq = (self.optimum.baselines or {}).get("status_quo")
         for fr in self.frontiers:
             df = fr.frame()
+            points = {}
+            if sq and sq.get("feasible") and fr.resource in sq.get("resources", {}):
+                points["status quo"] = (float(sq["resources"][fr.resource]), float(sq["value"]))
             steps = len(df)
             lo = df["budget_from"].min() if steps else math.nan
             text = (f"{fr.resource}: {steps} steps from {_num(lo)} (the least budget any "
@@ -545,8 +549,14 @@ class Report:
                     f"{fr.solves} solves in {fr.seconds:.1f} s.")
             if fr.truncated:
                 text += " Truncated: more steps exist than were computed."
+            if "status quo" in points:
+                use, val = points["status quo"]
+                best = fr.value_at(use)
+                if best is not None:
+                    text += (f" The status quo uses {_num(use)} for {_num(val)}; the best "
+                             f"placement within that budget reaches {_num(best)}.")
             blocks += [Paragraph(text),
-                       _chart(f"frontier-{fr.resource}", fr.figure(),
+                       _chart(f"frontier-{fr.resource}", fr.figure(points),
                               f"the optimum against the {fr.resource} budget",
                               f"Step chart of the optimum against the {fr.resource} budget"),
                        _frame_table(df, "step", f"every step of the {fr.resource} frontier",

@@ -123,6 +123,17 @@ def test_england_report_has_every_section_filled(england: Report, tmp_path: Path
     for sid in SECTIONS:
         assert f'<a id="{sid}"></a>' in md
     assert not [p for p in (tmp_path / "out").rglob(".*")]  # no temporary file left
+    # the status quo on the frontier chart: a feasible placement is never above the frontier
+    sq = england.optimum.baselines["status_quo"]  # type: ignore[index]
+    fr = england.frontiers[0]
+    best = fr.value_at(sq["resources"]["staff_fte"])
+    assert best is not None and best >= sq["value"] - 1e-9
+    assert f"the best placement within that budget reaches {placement.report._num(best)}" in html
+    legend = [t.get_text() for t in fr.figure({"status quo": (sq["resources"]["staff_fte"],
+                                                              sq["value"])}).axes[0]
+              .get_legend().get_texts()]
+    use = sq["resources"]["staff_fte"]
+    assert any(t.startswith(f"status quo: uses {use:,.6g}") for t in legend), legend
 
 
 def test_report_json_is_the_analyses(england: Report, tmp_path: Path) -> None:

@@ -50,6 +50,7 @@ import math
 import os
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -234,8 +235,11 @@ class Frontier:
 
         return json.dumps(self.to_dict(), indent=indent)
 
-    def figure(self) -> Figure:
-        """The frontier as a matplotlib figure (no pyplot: safe in any backend or thread)."""
+    def figure(self, points: Mapping[str, tuple[float, float]] | None = None) -> Figure:
+        """The frontier as a matplotlib figure (no pyplot: safe in any backend or thread).
+
+        ``points`` marks other placements by their ``(use, value)``, e.g. the status quo: one
+        below the frontier could reach the frontier's value with the same budget."""
         from matplotlib.figure import Figure
 
         inst = self.instance
@@ -251,6 +255,8 @@ class Frontier:
                                                  if math.isfinite(s.budget_to)]
         if self.budget is not None:
             finite.append(float(self.budget))
+        marks = dict(points or {})
+        finite += [u for u, _v in marks.values() if math.isfinite(u)]
         lo_x, hi_x = min(finite), max(finite)
         pad = 0.08 * (hi_x - lo_x) if hi_x > lo_x else max(1.0, abs(hi_x) * 0.1)
         right = hi_x + pad
@@ -274,6 +280,11 @@ class Frontier:
         if self.budget is not None:
             ax.axvline(float(self.budget), color="#b5523b", linestyle="--", linewidth=1.0,
                        label=f"instance budget {self.budget:,.6g}")
+        for (label, (u, v)), marker in zip(marks.items(), "DsP^v<>", strict=False):
+            best = self.value_at(u)
+            gain = "" if best is None else f"; the frontier gives {best:,.6g} for it"
+            ax.plot([u], [v], marker=marker, markersize=7, linestyle="none", color="#b5523b",
+                    label=f"{label}: uses {u:,.6g}, {v:,.6g}{gain}")
         ax.set_xlim(lo_x - pad, right)
         unit = f" ({res.unit})" if res.unit else ""
         ax.set_xlabel(f"{res.name or res.id} budget{unit}")
