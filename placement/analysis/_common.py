@@ -36,6 +36,7 @@ __all__ = [
     "RELATIVE_TOLERANCE",
     "finite_or_none",
     "json_safe",
+    "header",
     "signed",
     "sense_sign",
     "tolerance",
@@ -321,6 +322,16 @@ def resource_index(inst: Instance, resource: str) -> int:
     raise InstanceError([Problem(None, "--resource", None, resource,
                                  f"a resource of instance '{inst.name}' "
                                  f"({', '.join(ids) or 'it has none'})")], subject="frontier")
+
+
+def header(inst: Instance, solver: str | None = None) -> dict[str, Any]:
+    """The keys every analysis's JSON starts with: which instance, model, scenario and sense
+    (and backend, when one solved it)."""
+    out: dict[str, Any] = {"instance": inst.name, "model": inst.model_id,
+                           "scenario": inst.scenario, "sense": inst.sense}
+    if solver is not None:
+        out["solver"] = solver
+    return out
 
 
 def json_safe(o: Any) -> Any:

@@ -37,6 +37,7 @@ from placement.analysis._common import (
     Move,
     describe_moves,
     function_index,
+    header,
     moves_between,
     sense_sign,
     tolerance,
@@ -228,11 +229,7 @@ class Explanation:
 
         res = self.resources()
         return {
-            "instance": inst.name,
-            "model": inst.model_id,
-            "scenario": inst.scenario,
-            "sense": inst.sense,
-            "solver": self.solver,
+            **header(inst, self.solver),
             "function": self.function,
             "name": self.function_name,
             "tier": self.tier,

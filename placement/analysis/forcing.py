@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from placement.analysis._common import CheckerError, json_safe, sense_sign
+from placement.analysis._common import CheckerError, header, json_safe, sense_sign
 from placement.analysis._solve import Solver, infeasible_error
 from placement.analysis.explain import CHOSEN, FORCED, INFEASIBLE, NOT_ALLOWED, PINNED
 from placement.domain import NO_TIER, Instance, Scenario
@@ -116,11 +116,7 @@ class ForcingCosts:
         tiers = list(inst.tier_ids)
         s = self.summary()
         return json_safe({
-            "instance": inst.name,
-            "model": inst.model_id,
-            "scenario": inst.scenario,
-            "sense": inst.sense,
-            "solver": self.solver,
+            **header(inst, self.solver),
             "objective": self.objective,
             "solves": self.solves,
             "seconds": round(self.seconds, 6),

@@ -63,6 +63,7 @@ from placement.analysis._common import (
     Move,
     budget_use,
     describe_moves,
+    header,
     json_safe,
     moves_between,
     open_session,
@@ -207,10 +208,7 @@ class Frontier:
         inst = self.instance
         res = inst.resources[inst.resource_ids.index(self.resource)]
         return json_safe({
-            "instance": inst.name,
-            "model": inst.model_id,
-            "scenario": inst.scenario,
-            "sense": inst.sense,
+            **header(inst),
             "resource": self.resource,
             "unit": res.unit,
             "budget": self.budget,

@@ -75,6 +75,7 @@ from placement.analysis._common import (
     AnalysisError,
     Move,
     describe_moves,
+    header,
     moves_between,
     require_exact_backend,
     require_model,
@@ -262,11 +263,7 @@ class WeightStability:
     def to_dict(self) -> dict[str, Any]:
         inst = self.instance
         return {
-            "instance": inst.name,
-            "model": inst.model_id,
-            "scenario": inst.scenario,
-            "sense": inst.sense,
-            "solver": self.solver,
+            **header(inst, self.solver),
             "objective": self.objective,
             "placement": {str(k): str(v) for k, v in self.placement().items()},
             "criteria": [c.to_dict() for c in self.criteria],
