@@ -662,19 +662,15 @@ class Report:
 
     def write(self, directory: str | Path) -> list[Path]:
         """Write ``report.html``, ``report.md``, ``report.json`` and ``figures/*.png`` into
-        ``directory`` (created if missing; its parent must exist). Everything is rendered
-        before anything is written, and every file is written atomically, so a failure leaves
-        no partial file."""
+        ``directory`` (created, with its parents, if missing). Everything is rendered before
+        anything is written, and every file is written atomically, so a failure leaves no
+        partial file."""
         d = Path(directory)
-        if d.exists() and not d.is_dir():
+        blocker = next((q for q in (d, *d.parents) if q.exists() and not q.is_dir()), None)
+        if blocker is not None:
             raise InstanceError.single(None, "--output", None, str(d),
-                                       "a directory to write the report into (this is a file)",
-                                       subject="report")
-        parent = d.parent if str(d.parent) else Path(".")
-        if not parent.is_dir():
-            raise InstanceError.single(None, "--output", None, str(d),
-                                       f"a directory whose parent exists ({parent} does not)",
-                                       subject="report")
+                                       "a directory to write the report into "
+                                       f"({blocker} is a file)", subject="report")
         files: dict[str, bytes] = {
             "report.html": self.to_html().encode("utf-8"),
             "report.md": self.to_markdown("figures").encode("utf-8"),

@@ -204,11 +204,13 @@ def test_bad_input_is_located_before_any_solve(tmp_path: Path) -> None:
     rep = build_report(placement.load(INSTANCES / "tiny-budget"), samples=0, resources=[])
     file = tmp_path / "file"
     file.write_text("x")
-    with pytest.raises(InstanceError, match="this is a file"):
+    with pytest.raises(InstanceError, match="is a file"):
         rep.write(file)
-    with pytest.raises(InstanceError, match="parent"):
-        rep.write(tmp_path / "missing" / "deeper")
+    with pytest.raises(InstanceError, match="is a file"):
+        rep.write(file / "deeper")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+    rep.write(tmp_path / "missing" / "deeper")  # parents are created, like mkdir -p
+    assert (tmp_path / "missing" / "deeper" / "report.html").exists()
 
 
 def test_charts_draw_what_they_are_given() -> None:
@@ -250,8 +252,9 @@ def test_cli_writes_the_report_and_refuses_bad_input(tmp_path: Path) -> None:
     p = _cli("report", str(INSTANCES / "tiny-infeasible"), "-o", str(tmp_path / "inf"))
     assert p.returncode == 3 and "no placement" in p.stderr and "Traceback" not in p.stderr
     assert not (tmp_path / "inf").exists()
-    p = _cli("report", tiny, "-o", str(tmp_path / "nowhere" / "rep"), "--samples", "0")
-    assert p.returncode == 2 and "parent" in p.stderr and "Traceback" not in p.stderr
+    (tmp_path / "a-file").write_text("x")
+    p = _cli("report", tiny, "-o", str(tmp_path / "a-file" / "rep"), "--samples", "0")
+    assert p.returncode == 2 and "is a file" in p.stderr and "Traceback" not in p.stderr
 
 
 def test_links_are_shown_with_what_they_cost() -> None:
