@@ -11,10 +11,7 @@ solver's columns.
 from __future__ import annotations
 
 import math
-import os
-import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -48,8 +45,6 @@ __all__ = [
     "penalty",
     "budget_use",
     "open_session",
-    "native_stdout_silenced",
-    "solve_quietly",
     "optimal_assignment",
     "Move",
     "moves_between",
@@ -174,53 +169,6 @@ def open_session(form: CanonicalForm, solver: str, options: SolveOptions, *,
         for name, value in {**FAST_HIGHS, **(EXACT_HIGHS if exact else {})}.items():
             set_option(name, value)
     return session
-
-
-@contextmanager
-def native_stdout_silenced() -> Iterator[None]:
-    """Send what native code prints to standard output to ``/dev/null`` meanwhile.
-
-    HiGHS 1.12 prints a debug line (``HighsMipSolverData::transformNewIntegerFeasibleSolution
-    tmpSolver.run();``) straight to the C ``stdout`` on some MIP solves, whatever its
-    ``output_flag`` says; JSON or CSV written to standard output must not carry it. Python's
-    own ``sys.stdout`` is flushed first and left alone.
-    """
-    with suppress(AttributeError, ValueError, OSError):
-        sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # no file descriptor 1 at all: nothing to protect
-        yield
-        return
-    libc = _libc()
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, 1)
-        finally:
-            os.close(devnull)
-        yield
-    finally:
-        if libc is not None:
-            libc.fflush(None)  # what native code buffered goes to /dev/null, not later to 1
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _libc() -> Any:
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None)
-    except (OSError, AttributeError):
-        return None
-
-
-def solve_quietly(session: Session) -> RawSolution:
-    """``session.solve()`` with native standard output silenced (see
-    :func:`native_stdout_silenced`)."""
-    with native_stdout_silenced():
-        return session.solve()
 
 
 def require_exact_backend(solver: str, what: str) -> None:

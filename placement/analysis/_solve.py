@@ -14,11 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from placement.analysis._common import (
-    AnalysisError,
-    native_stdout_silenced,
-    require_model,
-)
+from placement.analysis._common import AnalysisError, require_model
 from placement.errors import InstanceError, Problem
 
 if TYPE_CHECKING:
@@ -80,18 +76,15 @@ class Solver:
         return raw
 
     def solve(self, form: CanonicalForm) -> RawSolution:
-        """Solve ``form`` (native standard output silenced, see
-        :func:`placement.analysis._common.native_stdout_silenced`)."""
-        with native_stdout_silenced():
-            return self.count(self.backend.solve(form, self.options))
+        """Solve ``form`` and count the solve."""
+        return self.count(self.backend.solve(form, self.options))
 
     def open(self, form: CanonicalForm) -> Session:
         return self.backend.open(form, self.options)
 
     def run(self, session: Session) -> RawSolution:
-        """Re-solve a session opened with :meth:`open` (native standard output silenced)."""
-        with native_stdout_silenced():
-            return self.count(session.solve())
+        """Re-solve a session opened with :meth:`open` and count the solve."""
+        return self.count(session.solve())
 
     def proven(self, raw: RawSolution, what: str) -> RawSolution:
         """``raw`` when it is proven optimal or proven infeasible; :class:`AnalysisError`

@@ -70,7 +70,6 @@ from placement.analysis._common import (
     require_exact_backend,
     resource_index,
     signed,
-    solve_quietly,
 )
 from placement.domain import Instance, Scenario
 from placement.errors import InstanceError, Problem
@@ -368,7 +367,7 @@ class _Search:
         form = dataclasses.replace(self.form, row_lower=lo, row_upper=up,
                                    c=np.asarray(objective, dtype=float))
         self.solves += 1
-        raw = solve_quietly(open_session(form, self.solver, self.options, exact=True))
+        raw = open_session(form, self.solver, self.options, exact=True).solve()
         if raw.status not in (Status.OPTIMAL, Status.INFEASIBLE):
             raise AnalysisError(f"frontier: a solve ended with status '{raw.status}' "
                                 f"({raw.message}); the frontier needs proven optima")

@@ -59,7 +59,6 @@ from placement.analysis._common import (
     reference_optimum,
     require_model,
     signed,
-    solve_quietly,
 )
 from placement.domain import NO_TIER, Instance, Scenario
 from placement.errors import InstanceError, Problem
@@ -119,7 +118,7 @@ class _DrawSolver:
         self.c = self.form.c.copy()
         self.n_x = self.form.n_x
         self.sign = signed(inst)
-        raw = solve_quietly(self.session)
+        raw = self.session.solve()
         self.a0 = optimal_assignment(self.form, raw, "Monte Carlo: the model's own weights")
         set_start = getattr(self.session, "set_start", None)
         if callable(set_start):  # every draw starts from the same known placement
@@ -154,7 +153,7 @@ class _DrawSolver:
             else:
                 self.c[: self.n_x] = v.ravel()
                 self.session.set_objective(self.c)
-                a = optimal_assignment(self.form, solve_quietly(self.session),
+                a = optimal_assignment(self.form, self.session.solve(),
                                        f"Monte Carlo draw {i}")
                 pen = penalty(self.inst, a)
             out[i] = a

@@ -54,13 +54,11 @@ T = TypeVar("T")
 def _analyse(run: Callable[[], T]) -> T:
     """Run an analysis; no placement to analyse (or no proven optimum) exits 3, an optimum
     the independent checker rejects exits 4."""
-    from placement.analysis._common import AnalysisError, CheckerError, native_stdout_silenced
+    from placement.analysis._common import AnalysisError, CheckerError
     from placement.diagnose import InfeasibleError
 
     try:
-        # HiGHS may print a stray debug line to the C stdout: keep it out of JSON and CSV
-        with native_stdout_silenced():
-            return run()
+        return run()
     except CheckerError as e:
         fail(str(e), EXIT_CHECK_FAILED)
     except (InfeasibleError, AnalysisError) as e:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from placement._native import native_stdout_silenced
 from placement.solvers.base import (
     Capabilities,
     RawSolution,
@@ -176,7 +177,11 @@ class HighsSession:
         if self._start is not None:
             self._h.setSolution(self._start)
         t0 = time.perf_counter()
-        self._h.run()
+        if self.options.log:
+            self._h.run()
+        else:  # HiGHS prints stray debug lines to the C stdout whatever output_flag says
+            with native_stdout_silenced():
+                self._h.run()
         return _result(self._h, self.form, self.options, time.perf_counter() - t0)
 
 
