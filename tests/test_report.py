@@ -283,3 +283,22 @@ def test_forcing_table_is_left_out_when_too_large_unless_asked(
                         forcing=True).forcing is not None
     monkeypatch.setattr(report, "MAX_AUTO_FORCING_SOLVES", 8)
     assert build_report(inst, samples=0, resources=[], stability=False).forcing is not None
+
+
+def test_no_report_on_an_optimum_the_checker_rejects(monkeypatch: pytest.MonkeyPatch) -> None:
+    import placement.api as api
+    import placement.check as checker
+    from placement.analysis import CheckerError
+
+    def rejecting(*args: object, **kwargs: object) -> checker.CheckReport:
+        rep = checker.check(*args, **kwargs)  # type: ignore[arg-type]
+        rep.violations.append(checker.Violation("cap", "staff at national", 9.0, 8.0,
+                                                "staff at national 9 exceeds its cap 8"))
+        return rep
+
+    monkeypatch.setattr(api, "check", rejecting)
+    with pytest.raises(CheckerError, match="exceeds its cap 8"):
+        build_report(placement.load(INSTANCES / "tiny-budget"), samples=0)
+    monkeypatch.undo()
+    rep = build_report(placement.load(INSTANCES / "tiny-budget"), samples=0, resources=[])
+    assert "the independent checker accepted it" in rep.to_html()

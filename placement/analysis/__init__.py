@@ -19,7 +19,7 @@ docs/analysis.md.
 
 from __future__ import annotations
 
-from placement.analysis._common import AnalysisError, Move
+from placement.analysis._common import AnalysisError, CheckerError, Move
 from placement.analysis.explain import Explanation, TierOption, explain
 from placement.analysis.forcing import ForcingCosts, forcing_costs
 from placement.analysis.frontier import Frontier, FrontierStep, frontier
@@ -34,6 +34,7 @@ from placement.analysis.stability import (
 
 __all__ = [
     "AnalysisError",
+    "CheckerError",
     "Move",
     "explain",
     "Explanation",
