@@ -31,6 +31,7 @@ __all__ = [
     "TIER_COLOURS",
     "tier_colours",
     "png_bytes",
+    "display_order",
     "value_heatmap",
     "functions_per_tier",
     "baselines_chart",
@@ -239,7 +240,7 @@ def options_chart(comparison: Comparison) -> Figure:
     crit = list(comparison.optimum.criteria)
     fig = _figure(8.0, 1.3 + 0.45 * max(len(opts), 1))
     ax = fig.add_subplot()
-    labels = [o.id if o.kind != "optimised" else f"{o.id} (optimised)" for o in opts]
+    labels = [o.label for o in opts]
     y = np.arange(len(opts))[::-1]
     palette = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3",
                "#8c8c8c"]

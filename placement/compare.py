@@ -86,6 +86,11 @@ class Option:
     relative_gap: float | None = None
     note: str = ""
 
+    @property
+    def label(self) -> str:
+        """The option's column name: the scenario id, with " (optimised)" for its optimum."""
+        return f"{self.id} (optimised)" if self.kind == "optimised" else self.id
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -156,13 +161,13 @@ class Comparison:
             col["value gap to optimum"] = o.value_gap
             col["relative gap"] = o.relative_gap
             col["functions placed differently"] = len(o.differs)
-            rows[o.id if o.kind != "optimised" else f"{o.id} (optimised)"] = col
+            rows[o.label] = col
         return pd.DataFrame(rows)
 
     def differences(self) -> pd.DataFrame:
         """Tier of every function that sits elsewhere than in the optimum in some option."""
         ids = list(self.optimum.placement)
-        cols = {(o.id if o.kind != "optimised" else f"{o.id} (optimised)"): o.placement
+        cols = {o.label: o.placement
                 for o in self.options}
         df = pd.DataFrame(cols).reindex(ids)
         df.index.name = "function"

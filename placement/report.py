@@ -182,7 +182,6 @@ class Report:
     """Everything a report shows; see the module docstring. Build one with
     :func:`build_report`."""
 
-    instance: Instance
     optimum: Result
     comparison: Comparison | None
     forcing: ForcingCosts | None
@@ -207,7 +206,8 @@ class Report:
         return self._sections
 
     @property
-    def _inst(self) -> Instance:
+    def instance(self) -> Instance:
+        """The instance as solved (optional tiers no scenario enables dropped)."""
         return self.optimum.instance
 
     @property
@@ -217,11 +217,11 @@ class Report:
         return np.asarray(a, dtype=np.int64)
 
     def _sense_word(self) -> str:
-        return "value" if self._inst.sense == "max" else "cost"
+        return "value" if self.instance.sense == "max" else "cost"
 
     def _summary(self) -> Section:
         r = self.optimum
-        inst = self._inst
+        inst = self.instance
         counts = r.tier_counts
         used = [f"{t} {n}" for t, n in counts.items() if n]
         b = r.baselines or {}
@@ -259,8 +259,7 @@ class Report:
             if feasible:
                 s = 1.0 if inst.sense == "max" else -1.0
                 top = max(feasible, key=lambda o: s * float(o.value or 0.0))
-                label = top.id + (" (optimised)" if top.kind == "optimised" else "")
-                items.append(f"Best reform option compared: {label}, {_num(top.value)}, "
+                items.append(f"Best reform option compared: {top.label}, {_num(top.value)}, "
                              f"{_pct(top.relative_gap)} from the optimum, "
                              f"{len(top.differs)} functions placed differently.")
         if self.forcing is not None:
@@ -293,7 +292,7 @@ class Report:
         return Section("summary", "At a glance", blocks)
 
     def _placement(self) -> Section:
-        inst = self._inst
+        inst = self.instance
         df = self.optimum.placements
         from placement.charts import display_order
 
@@ -335,7 +334,7 @@ class Report:
     def _values(self) -> Section:
         from placement.charts import value_heatmap
 
-        inst = self._inst
+        inst = self.instance
         fig = value_heatmap(inst, self._assignment)
         what = "value v[f, t]" if inst.sense == "max" else "cost"
         return Section("values", "Value of every function at every tier", [
@@ -350,13 +349,12 @@ class Report:
     def _tiers(self) -> Section:
         from placement.charts import functions_per_tier
 
-        inst = self._inst
+        inst = self.instance
         r = self.optimum
         columns: dict[str, dict[str, int]] = {}
         if self.comparison is not None and len(self.comparison.options) > 1:
             for o in self.comparison.options:
-                columns[o.id if o.kind != "optimised" else f"{o.id} (optimised)"] = dict(
-                    o.tiers)
+                columns[o.label] = dict(o.tiers)
         else:
             columns["optimum"] = {str(k): int(v) for k, v in r.tier_counts.items()}
             cur = inst.functions.current
@@ -446,7 +444,7 @@ class Report:
         broken = [(o, v) for o in c.options if o.kind != "optimum" for v in o.violations[:3]]
         if broken:
             blocks.append(Paragraph("Constraints the options break:", items=[
-                f"{o.id}{' (optimised)' if o.kind == 'optimised' else ''}: {v}"
+                f"{o.label}: {v}"
                 for o, v in broken]))
         return Section("options", title, blocks)
 
@@ -477,6 +475,8 @@ class Report:
         if ws is not None:
             import pandas as pd
 
+            from placement.analysis._common import describe_moves
+
             rows = []
             for cs in ws.criteria:
                 rows.append({
@@ -484,9 +484,9 @@ class Report:
                     "stays optimal from": cs.lower,
                     "to": cs.upper,
                     "below that, first to move": "nothing" if cs.below is None else
-                    "; ".join(str(m) for m in cs.below.moves[:3]),
+                    describe_moves(cs.below.moves, limit=3),
                     "above that, first to move": "nothing" if cs.above is None else
-                    "; ".join(str(m) for m in cs.above.moves[:3]),
+                    describe_moves(cs.above.moves, limit=3),
                 })
             df = pd.DataFrame(rows, index=pd.Index([c.criterion for c in ws.criteria]))
             blocks += [Paragraph("Weight stability (exact): for each criterion, the range of "
@@ -564,7 +564,7 @@ class Report:
     def _method(self) -> Section:
         from placement import __version__
 
-        inst = self._inst
+        inst = self.instance
         p = self.parameters
         items = [
             f"placement {__version__}; solver {self.optimum.solver} "
@@ -595,12 +595,12 @@ class Report:
                 if isinstance(b, Chart)}
 
     def title(self) -> str:
-        inst = self._inst
+        inst = self.instance
         return f"Where each function should sit: {inst.name}"
 
     def to_html(self) -> str:
         """The report as one self-contained HTML page."""
-        inst = self._inst
+        inst = self.instance
         e = html.escape
         parts = [
             "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -624,7 +624,7 @@ class Report:
     def to_markdown(self, figure_dir: str = "figures") -> str:
         """The report as Markdown; charts are referenced as ``figure_dir/<name>.png`` (what
         :meth:`write` writes)."""
-        inst = self._inst
+        inst = self.instance
         out = [f"# {self.title()}", "",
                f"Instance **{inst.name}**" + (f", scoring model **{inst.model_id}**"
                                                if inst.model_id else "")
@@ -642,7 +642,7 @@ class Report:
 
         return json_safe({
             "format": REPORT_FORMAT,
-            "instance": self._inst.name,
+            "instance": self.instance.name,
             "created": self.created,
             "command": self.command,
             "parameters": self.parameters,
@@ -933,7 +933,6 @@ def build_report(
         skipped["frontier"] = ("the instance has no resources" if not instance.resources
                                else "no resource was asked for")
     return Report(
-        instance=instance,
         optimum=optimum,
         comparison=comparison,
         forcing=fc,
