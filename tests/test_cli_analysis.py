@@ -143,3 +143,18 @@ def test_frontier_formats_and_chart(tmp_path: Path) -> None:
 def test_frontier_bad_input() -> None:
     bad_input(cli("frontier", TINY, "--resource", "money"), "--resource", "'money'")
     bad_input(cli("frontier", TINY, "-r", "staff", "--plot", "/no/such/dir/f.png"), "--plot")
+
+
+def test_an_optimum_the_checker_rejects_exits_4_and_no_proof_exits_3() -> None:
+    import typer
+
+    from placement.analysis import AnalysisError, CheckerError
+    from placement.cli.analysis import _analyse
+
+    def raising(e: Exception) -> None:
+        raise e
+
+    for error, code in ((CheckerError("rejected"), 4), (AnalysisError("no proof"), 3)):
+        with pytest.raises(typer.Exit) as exit_:
+            _analyse(lambda e=error: raising(e))  # type: ignore[misc]
+        assert exit_.value.exit_code == code
