@@ -1,11 +1,11 @@
 """Build throughput: the engine's model build against raw numpy and against idiomatic PuLP.
 
-For synthetic placement models (:mod:`placement.synthetic`, one assignment row per function and
+For synthetic placement models (:mod:`placement.io.synthetic`, one assignment row per function and
 one staff-budget row) of growing size, four builders produce the same MILP and hand it over:
 
 ``engine``
     What ``placement.solve`` does before solving: scoring (the value matrix from the instance's
-    scores and curves), the canonical form (:func:`placement.formulation.build`) and the
+    scores and curves), the canonical form (:func:`placement.milp.build`) and the
     hand-over to HiGHS (``passModel`` through :class:`placement.solvers.highs.HighsBackend`'s
     session), without solving. Starts from the instance, with nothing cached.
 ``engine-values``
@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from placement.domain import Instance
+from placement.model import Instance
 
 __all__ = ["BUILDERS", "DEFAULT_SIZES", "measure", "main"]
 
@@ -104,7 +104,7 @@ def raw_numpy_scoring(inst: Instance, staff: np.ndarray, budget: float) -> Any:
 
 
 def engine(inst: Instance, values: np.ndarray | None = None) -> Any:
-    from placement.formulation import build
+    from placement.milp import build
     from placement.solvers.base import SolveOptions
     from placement.solvers.highs import HighsBackend
 
@@ -166,7 +166,7 @@ def _same_model(inst: Instance) -> None:
 def measure(sizes: list[tuple[int, int]], repeats: int, pulp_max: int, seed: int = 0,
             log: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """Interleaved timings: one row per size, builder and round."""
-    from placement.synthetic import generate
+    from placement.io.synthetic import generate
 
     rows: list[dict[str, Any]] = []
     for F, T in sizes:
@@ -282,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     text = markdown(summary, a.repeats)
     print(text)
     if a.output is not None:
-        from benchmarks.files import write_atomic
+        from placement.util import write_text_atomic as write_atomic
 
         a.output.mkdir(parents=True, exist_ok=True)
         fields = ["functions", "tiers", "binaries", "builder", "round", "seconds"]

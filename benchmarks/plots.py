@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.report import Aggregate, aggregate
+from placement.util import write_bytes_atomic
 
 __all__ = ["performance_profile", "time_vs_size", "plot_all", "profile_curves"]
 
@@ -34,22 +35,12 @@ def _pyplot() -> Any:
 
 
 def _save(fig: Any, path: Path) -> Path:
-    """Save through a temporary name in the same directory, so no half-written PNG remains."""
-    import os
-    import tempfile
+    """Render to PNG in memory, then write atomically: no half-written PNG remains."""
+    import io
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight")
-        from benchmarks.files import _umask
-
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
+    return write_bytes_atomic(path, buf.getvalue())
 
 
 def profile_curves(aggs: list[Aggregate]) -> tuple[list[float], dict[str, list[float]]]:

@@ -13,7 +13,7 @@ Suites (``placement bench SUITE``):
     (the ``cMMNN_k`` files: 5 problems each) and ``A`` .. ``E`` (the Chu-Beasley 100-200 job
     files present: types A, B, C and D; no E-type file is bundled).
 ``synthetic``
-    Seeded instances from :mod:`placement.synthetic`: functions x tiers from 50 x 5 up to
+    Seeded instances from :mod:`placement.io.synthetic`: functions x tiers from 50 x 5 up to
     200,000 x 5 and 20,000 x 50 (10^6 binaries), plus variants with links and a tighter budget.
     ``--sizes 1000x5,20000x50`` replaces the size sweep.
 ``england``
@@ -227,7 +227,7 @@ SYNTHETIC_VARIANTS: tuple[tuple[int, int, float, float], ...] = (
 def synthetic_case(functions: int, tiers: int, seed: int = 0, budget_tightness: float = 0.5,
                    link_density: float = 0.0, family: str | None = None) -> Case:
     """A case of the synthetic generator (the seed is part of its name)."""
-    from placement.synthetic import SyntheticSpec
+    from placement.io.synthetic import SyntheticSpec
 
     spec = SyntheticSpec(functions, tiers, seed, budget_tightness, link_density)
     if family is None:
@@ -297,7 +297,7 @@ def build_case(spec: dict[str, Any], root: Path = ROOT) -> Any:
 
         return read_gap_file(root / spec["path"])
     if kind == "synthetic":
-        from placement.synthetic import SyntheticSpec, generate
+        from placement.io.synthetic import SyntheticSpec, generate
 
         params = {k: v for k, v in spec.items() if k != "kind"}
         return generate(SyntheticSpec(**params))

@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import os
 import signal
 import subprocess
@@ -36,7 +35,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.files import write_atomic
 from benchmarks.registry import (
     ROOT,
     BenchError,
@@ -45,6 +43,8 @@ from benchmarks.registry import (
     filter_cases,
     get_suite,
 )
+from placement.util import json_safe
+from placement.util import write_text_atomic as write_atomic
 
 __all__ = ["COLUMNS", "RunSettings", "RunReport", "run", "read_results", "verify_known",
            "check_output_dir", "machine_info"]
@@ -508,7 +508,7 @@ def write_reports(output: Path, rows: list[dict[str, Any]], settings: RunSetting
         machine = json.loads((output / "machine.json").read_text(encoding="utf-8"))
     doc = {"settings": cfg.get("settings"), "solvers": cfg.get("solvers"),
            "repeats": cfg.get("repeats"), "machine": machine, "columns": list(COLUMNS),
-           "rows": [{k: _json_safe(r.get(k)) for k in COLUMNS} for r in rows]}
+           "rows": [{k: json_safe(r.get(k)) for k in COLUMNS} for r in rows]}
     write_atomic(output / "results.json", json.dumps(doc, indent=1) + "\n")
     written.append(output / "results.json")
     write_atomic(output / "summary.md", summary_markdown(rows, cfg.get("settings"), machine))
@@ -518,12 +518,6 @@ def write_reports(output: Path, rows: list[dict[str, Any]], settings: RunSetting
 
         written += plot_all(rows, output)
     return written
-
-
-def _json_safe(v: Any) -> Any:
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
 
 
 if __name__ == "__main__":  # python -m benchmarks.runner: this machine, as results record it

@@ -13,18 +13,15 @@ Request: ``{"case": Case.to_dict(), "backend": "highs", "time_limit": 60, "threa
 from __future__ import annotations
 
 import json
-import math
 import sys
 import time
 import traceback
 from pathlib import Path
 from typing import Any
 
+from placement.util import finite_or_none
+
 __all__ = ["run_one", "main"]
-
-
-def _num(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(float(x)) else float(x)
 
 
 def run_one(req: dict[str, Any]) -> dict[str, Any]:
@@ -39,8 +36,8 @@ def run_one(req: dict[str, Any]) -> dict[str, Any]:
     out["load_seconds"] = time.perf_counter() - t0
 
     from placement import solvers
-    from placement.api import result_from_raw
-    from placement.formulation import build
+    from placement.milp import build
+    from placement.solution.solving import result_from_raw
     from placement.solvers.base import SolveOptions
 
     backend = solvers.get(req["backend"])
@@ -59,17 +56,17 @@ def run_one(req: dict[str, Any]) -> dict[str, Any]:
     bb = raw.extra.get("build_seconds") if raw.extra else None
     out.update(
         status=str(result.status),
-        objective=_num(result.objective),
-        bound=_num(result.bound),
-        gap=_num(result.gap),
+        objective=finite_or_none(result.objective),
+        bound=finite_or_none(result.bound),
+        gap=finite_or_none(result.gap),
         nodes=result.nodes,
         solve_seconds=float(raw.seconds),
-        backend_build_seconds=_num(float(bb)) if isinstance(bb, int | float) else None,
+        backend_build_seconds=finite_or_none(float(bb)) if isinstance(bb, int | float) else None,
         solver_version=str(raw.solver_version or backend.version()),
         message=str(raw.message or ""),
-        precision_loss=_num(raw.precision_loss),
+        precision_loss=finite_or_none(raw.precision_loss),
         check_ok=None if result.check is None else bool(result.check.ok),
-        check_objective=None if result.check is None else _num(result.check.objective),
+        check_objective=None if result.check is None else finite_or_none(result.check.objective),
         error="",
     )
     return out

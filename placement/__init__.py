@@ -23,12 +23,14 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__",
     "load",
+    "from_frames",
     "solve",
     "evaluate",
     "Instance",
     "Result",
     "Scenario",
     "ScoringModel",
+    "Sense",
     "SolveOptions",
     "Status",
     "PlacementError",
@@ -39,27 +41,32 @@ __all__ = [
 
 _LAZY = {
     "load": ("placement.io", "load"),
-    "solve": ("placement.api", "solve"),
-    "evaluate": ("placement.api", "evaluate"),
-    "Instance": ("placement.domain", "Instance"),
-    "Scenario": ("placement.domain", "Scenario"),
-    "ScoringModel": ("placement.domain", "ScoringModel"),
-    "Result": ("placement.result", "Result"),
+    "from_frames": ("placement.io", "from_frames"),
+    "solve": ("placement.solution", "solve"),
+    "evaluate": ("placement.solution", "evaluate"),
+    "Instance": ("placement.model", "Instance"),
+    "Scenario": ("placement.model", "Scenario"),
+    "ScoringModel": ("placement.model", "ScoringModel"),
+    "Sense": ("placement.model", "Sense"),
+    "Result": ("placement.solution", "Result"),
     "SolveOptions": ("placement.solvers.base", "SolveOptions"),
     "Status": ("placement.solvers.base", "Status"),
     "PlacementError": ("placement.errors", "PlacementError"),
     "InstanceError": ("placement.errors", "InstanceError"),
     "SolverUnavailableError": ("placement.errors", "SolverUnavailableError"),
-    "InfeasibleError": ("placement.diagnose", "InfeasibleError"),
+    "InfeasibleError": ("placement.errors", "InfeasibleError"),
 }
 
 if TYPE_CHECKING:
-    from placement.api import evaluate, solve
-    from placement.diagnose import InfeasibleError
-    from placement.domain import Instance, Scenario, ScoringModel
-    from placement.errors import InstanceError, PlacementError, SolverUnavailableError
-    from placement.io import load
-    from placement.result import Result
+    from placement.errors import (
+        InfeasibleError,
+        InstanceError,
+        PlacementError,
+        SolverUnavailableError,
+    )
+    from placement.io import from_frames, load
+    from placement.model import Instance, Scenario, ScoringModel, Sense
+    from placement.solution import Result, evaluate, solve
     from placement.solvers.base import SolveOptions, Status
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from placement.solution.diagnosis import Diagnosis
 
 __all__ = [
     "PlacementError",
@@ -17,6 +20,9 @@ __all__ = [
     "InstanceError",
     "SolverUnavailableError",
     "SolverError",
+    "InfeasibleError",
+    "AnalysisError",
+    "CheckerError",
 ]
 
 
@@ -124,3 +130,21 @@ class SolverUnavailableError(PlacementError):
 
 class SolverError(PlacementError):
     """A backend failed in a way that is not the instance's fault."""
+
+
+class InfeasibleError(PlacementError):
+    """No feasible placement; ``diagnosis`` (when there is one) names what conflicts and the
+    smallest relaxation (:class:`placement.solution.diagnosis.Diagnosis`)."""
+
+    def __init__(self, message: str, diagnosis: Diagnosis | None = None) -> None:
+        super().__init__(message)
+        self.diagnosis = diagnosis
+
+
+class AnalysisError(PlacementError):
+    """An analysis could not be carried out exactly (a solve that did not prove optimality)."""
+
+
+class CheckerError(AnalysisError):
+    """The placement to analyse failed the independent checker (a solver or engine bug, never
+    the user's fault): nothing is analysed on top of it."""

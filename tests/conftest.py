@@ -35,7 +35,7 @@ def brute_force(inst) -> tuple[float | None, list[np.ndarray]]:  # type: ignore[
 
     Exponential: only for instances with a few functions and tiers.
     """
-    from placement.check import check
+    from placement.solution.checker import check
 
     F, T = inst.n_functions, inst.n_tiers
     assert T**F <= 200_000, "too large to enumerate"

@@ -21,11 +21,10 @@ from hypothesis import strategies as st
 
 import placement
 from placement import solvers
-from placement.canonical import CanonicalForm, FormBuilder
-from placement.domain import Instance, Resource
 from placement.errors import SolverError, SolverUnavailableError
-from placement.formulation import build
 from placement.io.orlib import gap_instance
+from placement.milp import CanonicalForm, FormBuilder, build
+from placement.model import Instance, Resource
 from placement.solvers import Backend, SolveOptions, Status
 from placement.solvers.base import relative_gap
 from tests.conftest import BACKENDS, GAP_DIR, ROOT, brute_force
@@ -78,7 +77,7 @@ def small_instances(draw: st.DrawFn) -> Instance:
         "staff_variable": variable,
     })
     vals = pd.DataFrame(values, index=funcs["id"], columns=tier_ids)
-    return Instance.from_frames(
+    return placement.from_frames(
         "random", tiers, funcs, values=vals, sense=sense, max_moves=max_moves,
         resources=[Resource("staff", "Staff", budget=budget, caps=caps)],
     )
@@ -128,7 +127,7 @@ def test_budget_below_the_cheapest_placement_is_infeasible(
     vals = pd.DataFrame([[1.0, 2.5, 3.0], [0.5, 0.25, 4.0]], index=["a", "b"],
                         columns=["t0", "t1", "t2"])
     cheapest = 1.5 + 0.25 + 2.0 + 0.5  # both at t0 (one unit)
-    inst = Instance.from_frames("tight", _tiers(), funcs, values=vals, sense=sense,
+    inst = placement.from_frames("tight", _tiers(), funcs, values=vals, sense=sense,
                                 resources=[Resource("staff", "Staff", budget=cheapest - 0.01)])
     assert brute_force(inst)[0] is None
     r = placement.solve(inst, solver)
@@ -323,7 +322,7 @@ def _valued(values: np.ndarray, sense: Literal["max", "min"] = "max",
                           "staff_variable": np.linspace(1.0, 2.0, F) if staff is None
                           else staff})
     res = [Resource("staff", "Staff", budget=budget)]
-    return Instance.from_frames("valued", _tiers(T), funcs, sense=sense, resources=res,
+    return placement.from_frames("valued", _tiers(T), funcs, sense=sense, resources=res,
                                 values=pd.DataFrame(values, index=ids,
                                                     columns=[f"t{t}" for t in range(T)]))
 

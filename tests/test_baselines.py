@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 import placement
-from placement.baselines import one_size_baselines, price_of_uniformity
-from placement.domain import Instance, MaxShare
 from placement.errors import InstanceError
+from placement.model import Instance, MaxShare
+from placement.solution.baselines import one_size_baselines, price_of_uniformity
 from tests.conftest import BACKENDS, GAP_DIR, INSTANCES, ROOT, brute_force
 
 
@@ -119,7 +119,7 @@ def _two_tier(values: list[list[float]], **kw: object) -> Instance:
     n = len(values)
     funcs = pd.DataFrame({"id": [f"f{i}" for i in range(n)], "name": [f"F{i}" for i in range(n)]})
     vals = pd.DataFrame(values, columns=["centre", "local"], index=funcs["id"])
-    return Instance.from_frames("two", tiers, funcs, values=vals, **kw)  # type: ignore[arg-type]
+    return placement.from_frames("two", tiers, funcs, values=vals, **kw)  # type: ignore[arg-type]
 
 
 def test_single_tier_warning() -> None:

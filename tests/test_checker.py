@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import placement
-from placement.check import check
+from placement.solution.checker import check
 from tests.conftest import INSTANCES
 
 NAT, REG, LOC = 0, 1, 2

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import placement
-from placement.compare import compare, criterion_values
+from placement.analysis.compare import compare, criterion_values
 from tests.conftest import INSTANCES, ROOT
 
 SCENARIOS = """

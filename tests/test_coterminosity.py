@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 import placement
-from placement.coterminosity import TierMembership, from_membership, nesting
 from placement.errors import InstanceError
+from placement.model.coterminosity import TierMembership, from_membership, nesting
 from tests.conftest import DATA, INSTANCES, ROOT
 
 GEO = DATA / "geography"
@@ -125,7 +125,7 @@ def test_nesting_kernel_small_cases() -> None:
 def test_given_values_win_and_say_what_the_table_would_give() -> None:
     m = {"a": TierMembership.everything("a", 2),
          "b": TierMembership.from_column("b", ["x", "y"], "b")}
-    from placement.coterminosity import GivenKappa
+    from placement.model.coterminosity import GivenKappa
 
     c = from_membership(["a", "b"], m, np.ones(2), "t.csv",
                         {("a", "b"): GivenKappa(0.5, "here", "a judgement")})

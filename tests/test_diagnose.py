@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 import placement
-from placement.diagnose import Diagnosis, InfeasibleError, diagnose
-from placement.domain import Instance, Link, MaxShare
+from placement.errors import InfeasibleError
+from placement.model import Instance, Link, MaxShare
+from placement.solution.diagnosis import Diagnosis, diagnose
 from placement.solvers import Status
 from tests.conftest import BACKENDS, INSTANCES, ROOT, brute_force
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import placement
-from placement.domain import NO_TIER, Scenario
+from placement.model import NO_TIER, Scenario
 from tests.conftest import ROOT
 
 ENG = ROOT / "instances" / "england-2024"

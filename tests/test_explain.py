@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 import placement
 from placement.analysis import explain
 from placement.analysis.explain import Explanation
-from placement.domain import NO_TIER, Instance
 from placement.errors import InstanceError
+from placement.model import NO_TIER, Instance
 from placement.solvers import Status
 from tests.conftest import BACKENDS, INSTANCES, brute_force
 from tests.test_sensitivity import scored_instances, twin_instance
@@ -162,9 +162,9 @@ def test_pinned_and_not_allowed_tiers_are_reported_not_raised() -> None:
 def test_fewest_moves_among_forced_optima() -> None:
     """Forcing commissioning to national in the twin instance has alternative optima that
     also move procurement to its identical twin tier; the report moves nothing else."""
-    from placement.analysis._solve import Solver, rounded
     from placement.analysis.explain import _fewest_moves
-    from placement.formulation import build
+    from placement.analysis.resolving import Solver, rounded
+    from placement.milp import build
     from placement.solvers.base import RawSolution, SolveOptions
 
     inst = twin_instance()

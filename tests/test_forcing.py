@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 
 import placement
 from placement.analysis import explain, forcing_costs
-from placement.diagnose import InfeasibleError
-from placement.domain import NO_TIER, Instance
+from placement.errors import InfeasibleError
+from placement.model import NO_TIER, Instance
 from tests.conftest import BACKENDS, INSTANCES, brute_force
 from tests.test_explain import FEASIBLE, pinned_at
 from tests.test_properties import instances
@@ -131,8 +131,8 @@ def test_a_placement_the_checker_rejects_stops_the_analysis(monkeypatch: pytest.
                                                             ) -> None:
     """Costs are differences of the checker's objectives; a rejected placement is a bug to
     report (CheckerError, CLI exit 4), never a number in the table."""
-    import placement.check as checker
-    from placement.analysis._common import CheckerError
+    import placement.solution.checker as checker
+    from placement.errors import CheckerError
 
     inst = placement.load(INSTANCES / "tiny-budget")
     real = checker.check

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import placement
-from placement.domain import Instance, Resource
+from placement.model import Resource
 
 TIERS = pd.DataFrame({"id": ["national", "region", "local"], "name": ["N", "R", "L"],
                       "units": [1, 100, 10_000], "population": [1e7, 1e5, 1e3]})
@@ -19,7 +19,7 @@ FUNCS = pd.DataFrame({
 
 
 def test_frames_reproduce_the_tiny_budget_optimum() -> None:
-    inst = Instance.from_frames("frames", TIERS, FUNCS, model="tiny-ramp",
+    inst = placement.from_frames("frames", TIERS, FUNCS, model="tiny-ramp",
                                 resources=[Resource("staff", "Staff", budget=50)])
     r = placement.solve(inst)
     assert r.objective == pytest.approx(17.5)
@@ -30,14 +30,14 @@ def test_frames_errors_are_located() -> None:
     bad = FUNCS.copy()
     bad.loc[2, "scale"] = 11
     with pytest.raises(placement.InstanceError) as e:
-        Instance.from_frames("frames", TIERS, bad, model="tiny-ramp")
+        placement.from_frames("frames", TIERS, bad, model="tiny-ramp")
     msg = str(e.value)
     assert "functions (DataFrame)" in msg and "row 2" in msg and "'scale'" in msg
 
 
 def test_values_table_instead_of_a_model() -> None:
     vals = pd.DataFrame([[1.0, 2.0, 0.0]] * 4, index=FUNCS["id"], columns=TIERS["id"])
-    inst = Instance.from_frames("v", TIERS, FUNCS[["id", "name"]], values=vals)
+    inst = placement.from_frames("v", TIERS, FUNCS[["id", "name"]], values=vals)
     r = placement.solve(inst)
     assert r.objective == pytest.approx(8.0)
     assert set(r.tiers) == {"region"}
@@ -48,7 +48,7 @@ def test_functions_frame_round_trip() -> None:
     df = inst.functions_frame()
     assert list(df.index) == list(inst.function_ids)
     assert df.loc["commissioning", "staff_fixed"] == pytest.approx(0.01)
-    again = Instance.from_frames("again", inst.tiers_frame().reset_index().rename(
+    again = placement.from_frames("again", inst.tiers_frame().reset_index().rename(
         columns={"tier": "id"}), df.reset_index().rename(columns={"function": "id"}),
         model=inst.model, resources=list(inst.resources))
     assert placement.solve(again).objective == pytest.approx(17.5)

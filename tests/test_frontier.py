@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 import placement
 from placement.analysis.frontier import Frontier, frontier
-from placement.domain import Instance, Link, Resource
 from placement.errors import InstanceError
+from placement.model import Instance, Link, Resource
 from tests.conftest import INSTANCES, brute_force
 
 # instances with a staff resource: budget, cap, max_moves, links of every kind
@@ -171,7 +171,7 @@ def small_instances(draw: st.DrawFn) -> Instance:
         penalty = draw(st.one_of(st.none(), st.integers(1, 6).map(lambda v: v / 2)))
         links.append(Link(f"l{i}", kind, f, g, penalty=penalty))
     max_moves = draw(st.one_of(st.none(), st.integers(1, F)))
-    return Instance.from_frames("random", tier_df, funcs, values=values, sense=sense,
+    return placement.from_frames("random", tier_df, funcs, values=values, sense=sense,
                                 resources=res, links=links, max_moves=max_moves)
 
 

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 import placement
-from placement.check import check, link_penalties
-from placement.domain import Instance, Link
 from placement.errors import InstanceError
+from placement.model import Link
+from placement.solution.checker import check, link_penalties
 from placement.solvers import Status
 from tests.conftest import BACKENDS, INSTANCES, ROOT, brute_force
 
@@ -98,7 +98,7 @@ def test_soft_penalty_is_exact_for_every_pair_of_tiers() -> None:
 
 
 def test_soft_link_columns_are_binary_with_integer_bounds() -> None:
-    from placement.formulation import build
+    from placement.milp import build
 
     for name in ("tiny-link-together-soft", "tiny-link-coterminous-soft",
                  "tiny-link-geography"):
@@ -135,7 +135,7 @@ def test_min_sense_soft_link_adds_its_penalty() -> None:
     funcs = pd.DataFrame({"id": ["f", "g"], "name": ["F", "G"]})
     values = pd.DataFrame({"a": [1.0, 5.0], "b": [4.0, 2.0]}, index=["f", "g"])
     link = Link("fg", "together", "f", "g", penalty=2.5)
-    inst = Instance.from_frames("min", tiers, funcs, values=values, sense="min", links=[link])
+    inst = placement.from_frames("min", tiers, funcs, values=values, sense="min", links=[link])
     r = placement.solve(inst)
     # apart: 1 + 2 + 2.5 = 5.5; together at a: 6, at b: 6
     assert r.objective == pytest.approx(5.5)

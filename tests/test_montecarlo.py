@@ -11,9 +11,8 @@ import pytest
 import placement
 from placement.analysis import monte_carlo
 from placement.analysis.montecarlo import draw_weights
-from placement.diagnose import InfeasibleError
-from placement.domain import Instance
-from placement.errors import InstanceError
+from placement.errors import InfeasibleError, InstanceError
+from placement.model import Instance
 from tests.conftest import GAP_DIR, INSTANCES
 
 SCORED = ["tiny-budget", "tiny-cap", "tiny-moves", "tiny-link-together-soft",
@@ -34,7 +33,7 @@ def test_every_draw_is_an_optimum_at_its_weights(name: str) -> None:
     assert inst.model is not None
     for i in range(mc.samples):
         weighted = inst.replace(model=inst.model.with_weights(mc.weights[i]))
-        rep = placement.check.check(weighted, mc.assignments[i].astype(np.int64))
+        rep = placement.solution.checker.check(weighted, mc.assignments[i].astype(np.int64))
         assert rep.ok, rep.summary()  # the recorded placement is feasible ...
         best = _independent_optimum(inst, mc.weights[i])
         assert rep.objective == pytest.approx(best, abs=1e-7)  # ... and optimal

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import placement
-from placement.domain import Instance, Link, MaxShare, Resource
+from placement.model import Instance, Link, MaxShare, Resource
+from placement.solution.subsidiarity import centrality, value_floor
 from placement.solvers import Status
-from placement.subsidiarity import centrality, value_floor
 from tests.conftest import BACKENDS, brute_force
 
 SETTINGS = settings(max_examples=80, deadline=None, derandomize=True,
@@ -78,7 +78,7 @@ def instances(draw: st.DrawFn) -> Instance:
         max_share.append(MaxShare(0.8, draw(st.sampled_from(tiers)), "staff"))
     max_moves = draw(st.one_of(st.none(), st.integers(F // 2, F)))
     vals = pd.DataFrame(values, columns=tiers, index=fids)
-    return Instance.from_frames("random", tier_df, funcs, values=vals, sense=sense,
+    return placement.from_frames("random", tier_df, funcs, values=vals, sense=sense,
                                 resources=res, links=links, coterminosity=kappa,
                                 max_share=max_share, max_moves=max_moves)
 

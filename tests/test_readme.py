@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import placement
-from placement.diagnose import InfeasibleError
+from placement.errors import InfeasibleError
 from tests.conftest import ROOT
 
 

@@ -19,9 +19,10 @@ import pytest
 import placement
 from placement import charts
 from placement.analysis import forcing_costs
-from placement.diagnose import InfeasibleError
-from placement.errors import InstanceError
+from placement.charts import figures
+from placement.errors import InfeasibleError, InstanceError
 from placement.report import Report, build_report
+from placement.report.blocks import number
 from tests.conftest import GAP_DIR, INSTANCES, ROOT
 
 SECTIONS = ["summary", "placement", "values", "tiers", "baselines", "options", "margins",
@@ -128,7 +129,7 @@ def test_england_report_has_every_section_filled(england: Report, tmp_path: Path
     fr = england.frontiers[0]
     best = fr.value_at(sq["resources"]["staff_fte"])
     assert best is not None and best >= sq["value"] - 1e-9
-    assert f"the best placement within that budget reaches {placement.report._num(best)}" in html
+    assert f"the best placement within that budget reaches {number(best)}" in html
     legend = [t.get_text() for t in fr.figure({"status quo": (sq["resources"]["staff_fte"],
                                                               sq["value"])}).axes[0]
               .get_legend().get_texts()]
@@ -222,7 +223,7 @@ def test_charts_draw_what_they_are_given() -> None:
         (0xC0 / 255, 0x39 / 255, 0x2B / 255), abs=1e-3) and not p.get_fill()]
     assert len(boxes) == r.instance.n_functions  # one chosen tier outlined per function
     texts = {t.get_text() for t in ax.texts}
-    assert {charts._fmt(float(v)) for v in r.instance.value_matrix.ravel()} <= texts
+    assert {figures._fmt(float(v)) for v in r.instance.value_matrix.ravel()} <= texts
     counts = {"optimum": {"national": 2, "local": 1}, "other": {"region": 3}}
     bars = charts.functions_per_tier(r.instance, counts).axes[0].patches
     assert sorted(b.get_width() for b in bars if b.get_width()) == [1, 2, 3]
@@ -272,7 +273,7 @@ def test_links_are_shown_with_what_they_cost() -> None:
 
 def test_forcing_table_is_left_out_when_too_large_unless_asked(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import placement.report as report
+    import placement.report.build as report
 
     monkeypatch.setattr(report, "MAX_AUTO_FORCING_SOLVES", 7)  # tiny-budget needs 4 x 2 = 8
     inst = placement.load(INSTANCES / "tiny-budget")
@@ -286,8 +287,8 @@ def test_forcing_table_is_left_out_when_too_large_unless_asked(
 
 
 def test_no_report_on_an_optimum_the_checker_rejects(monkeypatch: pytest.MonkeyPatch) -> None:
-    import placement.api as api
-    import placement.check as checker
+    import placement.solution.checker as checker
+    import placement.solution.solving as api
     from placement.analysis import CheckerError
 
     def rejecting(*args: object, **kwargs: object) -> checker.CheckReport:

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import placement
-from placement.check import placement_values
-from placement.domain import Criterion, Instance, ScoringModel
-from placement.scoring import performance, ramp
+from placement.model import Criterion, ScoringModel
+from placement.model.scoring import performance, ramp
+from placement.solution.checker import placement_values
 from tests.conftest import INSTANCES
 
 
@@ -38,7 +38,7 @@ def test_each_function_peaks_at_its_own_scale() -> None:
                           "population": [1e7, 1e5, 1e3]})
     funcs = pd.DataFrame({"id": ["a"], "name": ["A"], "scale": [4], "local": [4],
                           "scale_hi": [1e5], "local_lo": [1e5]})
-    inst = Instance.from_frames("m", tiers, funcs, model=model)
+    inst = placement.from_frames("m", tiers, funcs, model=model)
     v = inst.value_matrix[0]
     assert v.argmax() == 1  # region: full scale benefit and full local knowledge
     np.testing.assert_allclose(v, [4, 8, 4])
@@ -46,7 +46,7 @@ def test_each_function_peaks_at_its_own_scale() -> None:
 
 def test_explicit_tier_performance_replaces_the_ramp() -> None:
     model = ScoringModel("m", "m", (Criterion("scale", "S", "up", 2.0, 1e3, 1e7),))
-    from placement.domain import Tier
+    from placement.model import Tier
 
     tiers = (Tier("a", "A", 1, 1e7, performance={"scale": 0.25}), Tier("b", "B", 1, 1e5))
     a = performance(model, tiers)
@@ -80,7 +80,7 @@ def test_checker_recomputes_the_value_matrix_independently(
         if overrides:
             lo = np.where(rng.random(F) < 0.5, 10 ** rng.uniform(2, 4, F), np.nan)
             funcs[f"c{j}_lo"] = lo
-    inst = Instance.from_frames("r", tiers, funcs, model=model)
+    inst = placement.from_frames("r", tiers, funcs, model=model)
     V = inst.value_matrix
     for t in range(T):
         np.testing.assert_allclose(placement_values(inst, np.full(F, t)), V[:, t], rtol=1e-12,

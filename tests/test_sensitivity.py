@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 import placement
 from placement.analysis import weight_stability
 from placement.analysis.stability import CriterionStability, WeightStability
-from placement.check import check
-from placement.domain import Instance, Link, MaxShare, Resource
 from placement.errors import InstanceError
 from placement.io.models import load_model
+from placement.model import Instance, Link, MaxShare, Resource
+from placement.solution.checker import check
 from tests.conftest import BACKENDS, INSTANCES
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
@@ -88,7 +88,7 @@ def scored_instances(draw: st.DrawFn) -> Instance:
     max_share = [MaxShare(1.0 if F <= T else 0.8)] if draw(st.integers(0, 5)) == 0 else []
     max_moves = draw(st.one_of(st.none(), st.integers(F // 2, F)))
     sense = "min" if draw(st.integers(0, 4)) == 0 else "max"
-    return Instance.from_frames(
+    return placement.from_frames(
         "random-scored", tier_df, funcs, model=model, sense=sense,
         resources=[Resource("staff", "Staff", budget=budget, caps=caps)], links=links,
         coterminosity=kappa, max_share=max_share, max_moves=max_moves)
@@ -319,16 +319,16 @@ def twin_instance() -> Instance:
                           "units": [1, 1, 100, 10_000], "population": [1e7, 1e7, 1e5, 1e3]})
     funcs = pd.read_csv(INSTANCES / "tiny-budget" / "functions.csv").fillna(
         {"current": "", "pinned": ""})
-    return Instance.from_frames("twin", tiers, funcs, model="tiny-ramp",
+    return placement.from_frames("twin", tiers, funcs, model="tiny-ramp",
                                 resources=[Resource("staff", "Staff", budget=50)])
 
 
 def test_takeover_reports_the_fewest_moves_among_placements_on_the_next_line() -> None:
     """Whatever placement on the next line the search ends with (here one that also moves
     procurement to its identical twin tier), the report moves only what must move."""
-    from placement.analysis._solve import Solver, assignment_of, rounded
+    from placement.analysis.resolving import Solver, assignment_of, rounded
     from placement.analysis.stability import _Sweep
-    from placement.formulation import build
+    from placement.milp import build
     from placement.solvers.base import SolveOptions
 
     inst = twin_instance()

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 import placement
-from placement.check import check
-from placement.domain import Instance
-from placement.subsidiarity import centrality, value_floor
+from placement.model import Instance
+from placement.solution.checker import check
+from placement.solution.subsidiarity import centrality, value_floor
 from tests.conftest import BACKENDS, INSTANCES, ROOT
 
 
@@ -66,7 +66,7 @@ def test_epsilon_zero_keeps_the_optimum_and_breaks_ties_locally() -> None:
     funcs = pd.DataFrame({"id": ["a", "b"], "name": ["A", "B"]})
     vals = pd.DataFrame([[2.0, 2.0, 2.0], [3.0, 1.0, 3.0]], columns=["centre", "middle", "local"],
                         index=["a", "b"])
-    inst = Instance.from_frames("ties", tiers, funcs, values=vals)
+    inst = placement.from_frames("ties", tiers, funcs, values=vals)
     r = placement.solve(inst, subsidiarity=0.0)
     assert r.objective == pytest.approx(5.0)
     assert r.tiers.to_dict() == {"a": "local", "b": "local"}
@@ -81,7 +81,7 @@ def test_negative_optimum_floor_is_a_relaxation(sense: str) -> None:
     raw = [[-1.0, -2.0], [-3.0, -3.5], [-2.0, -2.2]] if sense == "max" else [
         [-2.0, -1.0], [-3.5, -3.0], [-2.2, -2.0]]
     vals = pd.DataFrame(raw, columns=["centre", "local"], index=["a", "b", "c"])
-    inst = Instance.from_frames("neg", tiers, funcs, values=vals, sense=sense)  # type: ignore[arg-type]
+    inst = placement.from_frames("neg", tiers, funcs, values=vals, sense=sense)  # type: ignore[arg-type]
     r = placement.solve(inst, subsidiarity=0.15)
     v_star = r.subsidiarity.optimum
     assert v_star < 0

@@ -1,4 +1,4 @@
-"""The synthetic instance generator (placement.synthetic) and ``placement generate``."""
+"""The synthetic instance generator (placement.io.synthetic) and ``placement generate``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 
 import placement
 from placement.errors import PlacementError
+from placement.io.synthetic import SyntheticSpec, generate, write_instance
 from placement.solvers import Status
-from placement.synthetic import SyntheticSpec, generate, write_instance
 from tests.conftest import BACKENDS, ROOT
 
 

@@ -19,7 +19,7 @@ docs/analysis.md.
 
 from __future__ import annotations
 
-from placement.analysis._common import AnalysisError, CheckerError, Move
+from placement.analysis.common import Move
 from placement.analysis.explain import Explanation, TierOption, explain
 from placement.analysis.forcing import ForcingCosts, forcing_costs
 from placement.analysis.frontier import Frontier, FrontierStep, frontier
@@ -31,6 +31,7 @@ from placement.analysis.stability import (
     WeightStability,
     weight_stability,
 )
+from placement.errors import AnalysisError, CheckerError
 
 __all__ = [
     "AnalysisError",

@@ -24,7 +24,6 @@ at the chosen tier and the runner-up say which criteria decide between them.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -33,16 +32,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from placement.analysis._common import (
+from placement.analysis.common import (
     Move,
     describe_moves,
     function_index,
     header,
     moves_between,
-    sense_sign,
     tolerance,
 )
-from placement.analysis._solve import (
+from placement.analysis.resolving import (
     Solver,
     assignment_of,
     closest,
@@ -50,11 +48,16 @@ from placement.analysis._solve import (
     rounded,
     value_row,
 )
-from placement.domain import NO_TIER, Instance, Scenario
+from placement.milp import build
+from placement.model import NO_TIER, Instance, Scenario
+from placement.model.scoring import contributions
+from placement.solution.solving import result_from_raw
+from placement.solvers.base import SolveOptions
+from placement.util import dumps
 
 if TYPE_CHECKING:
-    from placement.canonical import CanonicalForm
-    from placement.result import Result
+    from placement.milp import CanonicalForm
+    from placement.solution.result import Result
     from placement.solvers.base import RawSolution
 
 __all__ = ["TierOption", "Explanation", "explain"]
@@ -144,8 +147,6 @@ class Explanation:
         """One row per tier: status, the function's value there, the optimum with the function
         there, the forcing cost, what else moves, and the criterion contributions (which sum to
         ``value``)."""
-        from placement.scoring import contributions
-
         inst = self.instance
         f = inst.functions.index[self.function]
         rows = []
@@ -170,8 +171,6 @@ class Explanation:
     def contributions(self) -> pd.DataFrame:
         """Criterion contributions at the chosen tier and at the runner-up, and their
         difference (chosen minus runner-up). Empty when the instance gives values directly."""
-        from placement.scoring import contributions
-
         inst = self.instance
         f = inst.functions.index[self.function]
         tix = inst.tier_index
@@ -248,9 +247,7 @@ class Explanation:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        from placement.result import _json_default
-
-        return json.dumps(self.to_dict(), indent=indent, default=_json_default)
+        return dumps(self.to_dict(), indent=indent)
 
     def __str__(self) -> str:
         lines = [f"{self.function} ({self.function_name}) is placed at {self.tier}"]
@@ -330,9 +327,6 @@ def explain(
     scale         1.5       3.0        -1.5
     local         2.0       0.0         2.0
     """
-    from placement.api import result_from_raw
-    from placement.formulation import build
-    from placement.solvers.base import SolveOptions
 
     t0 = time.perf_counter()
     inst = instance.with_scenario(scenario)
@@ -349,7 +343,7 @@ def explain(
     z0 = float(raw0.objective)
     optimum = result_from_raw(inst, form, raw0, solver=sol.name, options=options,
                               build_seconds=build_seconds)
-    s = sense_sign(inst.sense)
+    s = inst.sense.sign
     T = inst.n_tiers
     fn = inst.functions
     values = inst.value_matrix[f]

@@ -29,10 +29,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from placement.analysis._common import CheckerError, header, json_safe, sense_sign
-from placement.analysis._solve import Solver, infeasible_error
+from placement.analysis.common import header
 from placement.analysis.explain import CHOSEN, FORCED, INFEASIBLE, NOT_ALLOWED, PINNED
-from placement.domain import NO_TIER, Instance, Scenario
+from placement.analysis.resolving import Solver, infeasible_error
+from placement.errors import CheckerError
+from placement.milp import build
+from placement.model import NO_TIER, Instance, Scenario
+from placement.solution import checker
+from placement.solvers.base import SolveOptions
+from placement.util import json_safe
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -142,9 +147,7 @@ class ForcingCosts:
 def _checked_objective(inst: Instance, a: np.ndarray, claimed: float, what: str) -> float:
     """The checker's objective of placement ``a``; :class:`CheckerError` when the checker
     rejects it (a violated constraint or an objective other than the solver claimed)."""
-    from placement.check import check
-
-    rep = check(inst, a, claimed)
+    rep = checker.check(inst, a, claimed)
     if not rep.ok or rep.objective is None:
         raise CheckerError(f"forcing costs: {what} failed the independent checker: "
                            f"{rep.summary()}")
@@ -182,7 +185,7 @@ def forcing_costs(
 
     Raises
     ------
-    placement.diagnose.InfeasibleError
+    placement.errors.InfeasibleError
         The instance itself has no placement.
     AnalysisError
         A solve ended without a proof (raise ``time_limit``); :class:`CheckerError` when a
@@ -205,8 +208,6 @@ def forcing_costs(
     >>> fc.summary().loc["commissioning", ["tier", "runner_up", "margin"]].to_dict()
     {'tier': 'region', 'runner_up': 'national', 'margin': 0.5}
     """
-    from placement.formulation import build
-    from placement.solvers.base import SolveOptions
 
     t0 = time.perf_counter()
     inst = instance.with_scenario(scenario)
@@ -217,7 +218,7 @@ def forcing_costs(
         raise infeasible_error(inst, raw0, "forcing costs")
     a0 = form.assignment_of(raw0.x).astype(np.int64)
     z0 = _checked_objective(inst, a0, raw0.objective, "the optimum")
-    s = sense_sign(inst.sense)
+    s = inst.sense.sign
     F, T = inst.n_functions, inst.n_tiers
     fn = inst.functions
     costs = np.full((F, T), np.nan)

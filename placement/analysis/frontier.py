@@ -58,27 +58,28 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from placement.analysis._common import (
-    AnalysisError,
+from placement.analysis.common import (
     Move,
     budget_use,
     describe_moves,
     header,
-    json_safe,
     moves_between,
     open_session,
     require_exact_backend,
     resource_index,
-    signed,
 )
-from placement.domain import Instance, Scenario
-from placement.errors import InstanceError, Problem
-from placement.solvers.base import Status
+from placement.errors import AnalysisError, InfeasibleError, InstanceError, Problem
+from placement.milp import build
+from placement.model import Instance, Scenario, Sense
+from placement.solution.checker import objective_of
+from placement.solution.solving import solve
+from placement.solvers.base import SolveOptions, Status
+from placement.util import json_safe
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from placement.canonical import CanonicalForm
+    from placement.milp import CanonicalForm
     from placement.solvers.base import RawSolution
 
 __all__ = ["FrontierStep", "Frontier", "frontier", "MAX_STEPS"]
@@ -285,11 +286,11 @@ class Frontier:
         ax.set_xlim(lo_x - pad, right)
         unit = f" ({res.unit})" if res.unit else ""
         ax.set_xlabel(f"{res.name or res.id} budget{unit}")
-        ax.set_ylabel("optimum value" if inst.sense == "max" else "optimum cost")
+        ax.set_ylabel(f"optimum {inst.sense.quantity}")
         ax.set_title(f"{inst.name}: the optimum against the {res.id} budget "
                      f"({len(asc)} steps)", fontsize=10)
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right" if inst.sense == "max" else "upper right")
+        ax.legend(fontsize=8, loc="lower right" if inst.sense is Sense.MAX else "upper right")
         return fig
 
     def plot(self, path: str | Path) -> Path:
@@ -324,12 +325,9 @@ class _Search:
     floor``: every query sets their bounds and an objective, then solves."""
 
     def __init__(self, inst: Instance, r: int, solver: str, time_limit: float | None) -> None:
-        from placement.formops import with_objective, with_rows
-        from placement.formulation import build
-        from placement.solvers.base import SolveOptions
 
         self.inst = inst
-        self.sign = signed(inst)
+        self.sign = inst.sense.sign
         self.solver = solver
         self.options = SolveOptions(time_limit=time_limit)
         res = inst.resources[r]
@@ -345,13 +343,13 @@ class _Search:
         rows[1] = self.sign * base.c
         # Free rows until a query bounds them (presolve drops a free row). Row bounds, not
         # bounded auxiliary columns: HiGHS solves this form about three times faster.
-        form = with_rows(base, rows, -np.inf, np.inf, "frontier",
+        form = base.with_rows(rows, -np.inf, np.inf, "frontier",
                          [f"budget[{res.id}]", "objective_floor"],
                          "the frontier's budget and value floor")
         self.obj_value = self.sign * base.c
         self.obj_use = np.zeros(n)
         self.obj_use[:nx] = -self.coef.ravel()
-        self.form: CanonicalForm = with_objective(form, self.obj_value, "max")
+        self.form: CanonicalForm = form.with_objective(self.obj_value, "max")
         self.budget_row, self.floor_row = base.n_rows, base.n_rows + 1
         self.nx = nx
         self.solves = 0
@@ -382,8 +380,6 @@ class _Search:
 
     def value(self, a: np.ndarray) -> float:
         """The objective, recomputed from the instance (values less soft-link penalties)."""
-        from placement.check import objective_of
-
         return objective_of(self.inst, a)
 
     def closest(self, prev: np.ndarray) -> np.ndarray:
@@ -435,7 +431,7 @@ def frontier(
     ------
     InstanceError
         Unknown resource, an empty or negative range, a backend that rounds coefficients.
-    placement.diagnose.InfeasibleError
+    placement.errors.InfeasibleError
         No placement at any budget of the resource (other constraints conflict). An
         instance infeasible only for want of this budget is fine: its frontier shows the
         budget where placements begin.
@@ -473,7 +469,6 @@ def frontier(
     if problems:
         raise InstanceError(problems, subject="frontier")
     require_exact_backend(solver, "an exact frontier")
-    from placement.api import solve
 
     t0 = time.perf_counter()
     r = resource_index(instance.with_scenario(scenario), resource)
@@ -549,7 +544,6 @@ def frontier(
                 None, "--to", None, upper,
                 f"a {resource} budget at which some placement exists (none fits {upper:g}; "
                 "omit --to to see where placements begin)", subject="frontier")
-        from placement.diagnose import InfeasibleError
 
         raise InfeasibleError(
             f"no placement at any {resource} budget: '{inst.name}' is infeasible for other "

@@ -22,8 +22,8 @@ cut into chunks and handed to worker processes (``concurrent.futures`` with the 
 start method: HiGHS keeps a thread pool that does not survive ``fork``). Each worker builds the
 canonical form once, loads it into one solver session, and for every draw changes only the
 objective of the ``x`` columns (the values ``v[f, t]`` from
-:func:`placement.scoring.value_matrix_for_weights`); soft-link penalty columns, rows and bounds
-stay as loaded. Each re-solve starts from scratch (and, with HiGHS, from the same known
+:func:`placement.model.scoring.value_matrix_for_weights`); soft-link penalty columns, rows and
+bounds stay as loaded. Each re-solve starts from scratch (and, with HiGHS, from the same known
 placement), so a draw's answer does not depend on which worker solved it or what it solved
 before: the result is the same for a seed whatever ``workers`` is.
 
@@ -51,17 +51,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from placement.analysis._common import (
+from placement.analysis.common import (
     RELATIVE_TOLERANCE,
-    json_safe,
+    open_session,
     optimal_assignment,
     penalty,
     reference_optimum,
     require_model,
-    signed,
 )
-from placement.domain import NO_TIER, Instance, Scenario
 from placement.errors import InstanceError, Problem
+from placement.milp import build
+from placement.model import NO_TIER, Instance, Scenario
+from placement.model.scoring import value_matrix_for_weights
+from placement.solvers.base import SolveOptions
+from placement.util import json_safe
 
 if TYPE_CHECKING:
     from placement.solvers.base import Session
@@ -106,9 +109,6 @@ class _DrawSolver:
     """One worker's loaded model: built once, re-solved for each draw with new x costs."""
 
     def __init__(self, inst: Instance, solver: str) -> None:
-        from placement.analysis._common import open_session
-        from placement.formulation import build
-        from placement.solvers.base import SolveOptions
 
         self.inst = inst
         self.form = build(inst)
@@ -117,7 +117,7 @@ class _DrawSolver:
         self.session: Session = open_session(self.form, solver, SolveOptions(threads=1))
         self.c = self.form.c.copy()
         self.n_x = self.form.n_x
-        self.sign = signed(inst)
+        self.sign = inst.sense.sign
         raw = self.session.solve()
         self.a0 = optimal_assignment(self.form, raw, "Monte Carlo: the model's own weights")
         set_start = getattr(self.session, "set_start", None)
@@ -134,8 +134,6 @@ class _DrawSolver:
 
     def solve(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Assignments (n, F), objectives (n,) and screened flags (n,) for ``weights`` (n, C)."""
-        from placement.scoring import value_matrix_for_weights
-
         n = weights.shape[0]
         F = self.inst.n_functions
         out = np.empty((n, F), dtype=np.int16)
@@ -367,7 +365,7 @@ def monte_carlo(
     InstanceError
         Bad ``samples``, ``concentration`` or ``workers``; an instance without a scoring model
         or without a positive weight.
-    placement.diagnose.InfeasibleError
+    placement.errors.InfeasibleError
         The instance has no placement at all.
 
     Examples

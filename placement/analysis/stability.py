@@ -62,7 +62,6 @@ about 1e-6 absolute) is not told apart from a tie.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -71,18 +70,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from placement.analysis._common import (
-    AnalysisError,
+from placement.analysis.common import (
     Move,
     describe_moves,
     header,
     moves_between,
     require_exact_backend,
     require_model,
-    sense_sign,
     tolerance,
 )
-from placement.analysis._solve import (
+from placement.analysis.resolving import (
     Solver,
     assignment_of,
     closest,
@@ -92,12 +89,17 @@ from placement.analysis._solve import (
     value_row,
     x_objective,
 )
-from placement.domain import Instance, Scenario
+from placement.errors import AnalysisError
+from placement.milp import build
+from placement.model import Instance, Scenario
+from placement.model.scoring import value_matrix_for_weights
+from placement.solvers.base import SolveOptions
+from placement.util import dumps
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from placement.canonical import CanonicalForm
+    from placement.milp import CanonicalForm
     from placement.solvers.base import Session
 
 __all__ = ["Line", "StabilityEnd", "CriterionStability", "WeightStability",
@@ -275,9 +277,7 @@ class WeightStability:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        from placement.result import _json_default
-
-        return json.dumps(self.to_dict(), indent=indent, default=_json_default)
+        return dumps(self.to_dict(), indent=indent)
 
 
 class _Sweep:
@@ -285,12 +285,10 @@ class _Sweep:
 
     def __init__(self, inst: Instance, form: CanonicalForm, sol: Solver, session: Session,
                  k: int, x0: np.ndarray) -> None:
-        from placement.scoring import value_matrix_for_weights
-
         model = require_model(inst, "weight stability")
         self.inst, self.form, self.sol, self.session, self.k = inst, form, sol, session, k
         self.w = model.weights
-        self.s = sense_sign(form.sense)
+        self.s = form.sense.sign
         rest = self.w.copy()
         rest[k] = 0.0
         unit = np.zeros_like(self.w)
@@ -308,8 +306,6 @@ class _Sweep:
         return Line(gamma, float(self.p @ x[:n]))
 
     def values(self, lam: float) -> np.ndarray:
-        from placement.scoring import value_matrix_for_weights
-
         w = self.w.copy()
         w[self.k] = lam
         return value_matrix_for_weights(self.inst, w)
@@ -440,8 +436,6 @@ def weight_stability(
     planning goes local) or rise to 4/3 (above it commissioning goes national) before the
     placement changes.
     """
-    from placement.formulation import build
-    from placement.solvers.base import SolveOptions
 
     t0 = time.perf_counter()
     require_exact_backend(solver, "weight stability")  # breakpoints need unrounded objectives

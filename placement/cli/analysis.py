@@ -54,8 +54,7 @@ T = TypeVar("T")
 def _analyse(run: Callable[[], T]) -> T:
     """Run an analysis; no placement to analyse (or no proven optimum) exits 3, an optimum
     the independent checker rejects exits 4."""
-    from placement.analysis._common import AnalysisError, CheckerError
-    from placement.diagnose import InfeasibleError
+    from placement.errors import AnalysisError, CheckerError, InfeasibleError
 
     try:
         return run()
@@ -170,7 +169,7 @@ def _explain_all(inst: Any, scenario: str | None, solver: str, time_limit: float
     if format is OutputFormat.csv:
         emit(table.to_csv(), output)
         return
-    sense = "value" if fc.instance.sense == "max" else "cost"
+    sense = fc.instance.sense.quantity
     with _console(output) as con:
         con.print(_frame_table(
             table, f"Forcing costs, {fc.instance.name}: objective lost with the function fixed "
@@ -192,7 +191,7 @@ def _render_explanation(e: Any, con: Console) -> None:
     if e.runner_up is not None:
         head += (f"; runner-up {e.runner_up}, which would cost "
                  f"{fmt(e.forcing[e.runner_up].cost)}")
-    sense = "value" if inst.sense == "max" else "cost"
+    sense = inst.sense.quantity
     con.print(head + f" (optimum {fmt(e.objective)}, {sense}).", highlight=False)
     t = Table(title="Each tier: the optimum with the function fixed there",
               title_justify="left")
@@ -200,7 +199,7 @@ def _render_explanation(e: Any, con: Console) -> None:
                  ("optimum", "right"), ("cost of forcing", "right"),
                  ("what else moves", "left")):
         t.add_column(c, justify=j)  # type: ignore[arg-type]
-    from placement.analysis._common import describe_moves
+    from placement.analysis.common import describe_moves
 
     for o in e.options:
         style = "bold" if o.status == "chosen" else ("dim" if o.result is None else "")
@@ -347,7 +346,7 @@ def _monte_carlo(inst: Any, samples: int, seed: int, concentration: float, worke
 def _render_stability(ws: Any, con: Console) -> None:
     from rich.table import Table
 
-    from placement.analysis._common import describe_moves
+    from placement.analysis.common import describe_moves
 
     t = Table(title=f"Weight stability, {ws.instance.name}: each criterion's weight (others "
                     "fixed) over which the placement stays optimal", title_justify="left")

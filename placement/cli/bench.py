@@ -3,7 +3,7 @@
 The benchmark suites, runner, summary and plots live in the repository's ``benchmarks/``
 package (a registry in the style of linopy's); these commands find it next to the working
 directory or next to the installed source tree and call it. ``placement generate`` needs only
-the package (:mod:`placement.synthetic`).
+the package (:mod:`placement.io.synthetic`).
 """
 
 from __future__ import annotations
@@ -17,15 +17,7 @@ from typing import Annotated
 
 import typer
 
-from placement.cli.common import (
-    EXIT_CHECK_FAILED,
-    EXIT_OK,
-    app,
-    err,
-    fail,
-    handle_errors,
-    out,
-)
+from placement.cli.common import EXIT_CHECK_FAILED, EXIT_OK, app, err, fail, handle_errors, out
 
 __all__ = ["bench_cmd", "bench_plot_cmd", "generate_cmd", "benchmarks_package"]
 
@@ -188,9 +180,9 @@ def generate_cmd(
         bool, typer.Option("--overwrite", help="Replace the instance files of OUTDIR.")
     ] = False,
 ) -> None:
-    """Write a seeded synthetic placement instance (placement.synthetic) as a directory that
+    """Write a seeded synthetic placement instance (placement.io.synthetic) as a directory that
     placement solve and placement.load read."""
-    from placement.synthetic import SyntheticSpec, generate, write_instance
+    from placement.io.synthetic import SyntheticSpec, generate, write_instance
 
     spec = SyntheticSpec(functions, tiers, seed, budget_tightness, link_density)
     inst = generate(spec)

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
-    from placement.domain import Instance
+    from placement.model import Instance
 
 __all__ = [
     "app",

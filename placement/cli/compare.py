@@ -60,7 +60,7 @@ def compare_cmd(
 ) -> None:
     """Compare the optimum with reform scenarios: value, resources, tiers, links, distance."""
     from placement import solvers
-    from placement.compare import compare
+    from placement.analysis.compare import compare
 
     solvers.get(solver)
     inst = load_instance_or_exit(path, model)

@@ -20,7 +20,7 @@ from placement.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from placement.domain import Coterminosity, Instance
+    from placement.model import Coterminosity, Instance
 
 __all__ = ["coterminosity_cmd", "coterminosity_dict"]
 
@@ -30,7 +30,7 @@ DEFINITION = ("kappa(t, t') = share of the population of the more local tier (la
 
 
 def _matrix(inst: Instance) -> Coterminosity:
-    from placement.domain import Coterminosity
+    from placement.model import Coterminosity
 
     if inst.coterminosity is not None:
         return inst.coterminosity

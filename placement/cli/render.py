@@ -8,8 +8,10 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from placement.model.sense import Sense
+
 if TYPE_CHECKING:
-    from placement.result import Result
+    from placement.solution.result import Result
 
 __all__ = ["render_result", "fmt", "MAX_ROWS", "RESULT_SECTIONS"]
 
@@ -51,7 +53,7 @@ def _header(r: Result) -> Table:
         t.add_row("scenario", inst.scenario)
     t.add_row("solver", f"{r.solver} {r.solver_version}".strip())
     t.add_row("status", Text(str(r.status), style=_status_style(str(r.status))))
-    sense = "maximise value" if inst.sense == "max" else "minimise cost"
+    sense = f"{inst.sense.verb} {inst.sense.quantity}"
     t.add_row("objective", f"{fmt(r.objective)} ({sense})")
     if r.bound is not None:
         t.add_row("bound", fmt(r.bound))
@@ -158,7 +160,7 @@ def _subsidiarity(r: Result) -> Table | None:
     rep = r.subsidiarity
     if rep is None:
         return None
-    word = "at least" if rep.sense == "max" else "at most"
+    word = Sense(rep.sense).at_least
     t = Table(title=f"Subsidiarity (epsilon {rep.epsilon:g}: value {word} {fmt(rep.floor)})",
               title_justify="left")
     t.add_column("stage")

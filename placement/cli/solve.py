@@ -35,7 +35,7 @@ from placement.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from placement.result import Result
+    from placement.solution.result import Result
 
 __all__ = ["solve_cmd", "validate_cmd", "solvers_cmd", "exit_code"]
 
@@ -133,7 +133,7 @@ def solve_cmd(
     infeasible instance gets a diagnosis (an elastic re-solve with HiGHS) and exit code 3.
     """
     from placement import solvers
-    from placement.api import solve
+    from placement.solution.solving import solve
 
     solvers.get(solver)  # an unknown or missing backend is a usage error: fail before loading
     if input_format is InputFormat.orlib_gap:

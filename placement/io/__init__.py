@@ -1,16 +1,21 @@
-"""Reading instances and scoring models: instance directories, DataFrames, OR-Library GAP."""
+"""Files and frames in, model objects out: instance directories (TOML + CSV), scoring models,
+pandas DataFrames, OR-Library generalised assignment files, and synthetic instances written as
+directories. Everything read is validated; every problem names its file, line or key, field
+and value (:class:`placement.errors.InstanceError`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
 
-from placement.domain import Instance, ScoringModel
+from placement.io.frames import from_frames
 from placement.io.instance_dir import load_instance
 from placement.io.models import load_model
 from placement.io.orlib import read_gap, read_gap_file
+from placement.model import Instance, ScoringModel
 
-__all__ = ["load", "load_instance", "load_model", "read_gap", "read_gap_file", "InputFormat"]
+__all__ = ["load", "from_frames", "load_instance", "load_model", "read_gap", "read_gap_file",
+           "InputFormat"]
 
 InputFormat = Literal["placement", "orlib-gap"]
 

@@ -1,17 +1,19 @@
-"""pandas in and out: building instances from DataFrames, and the function table as one."""
+"""Building an instance from pandas DataFrames, validated like an instance directory."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
-from placement.domain import (
-    NO_TIER,
+from placement.errors import InstanceError, Problem
+from placement.io.links import check_links, require_kappa
+from placement.io.models import load_model
+from placement.io.table import parse_functions
+from placement.model import (
     Coterminosity,
+    Instance,
     Link,
     MaxShare,
     Resource,
@@ -20,17 +22,8 @@ from placement.domain import (
     Sense,
     Tier,
 )
-from placement.errors import InstanceError, Problem
-from placement.io.table import parse_functions
 
-if TYPE_CHECKING:
-    from placement.domain import Instance
-
-__all__ = ["instance_from_frames", "functions_to_frame"]
-
-
-def _frame_rows(df: pd.DataFrame, label: str) -> Callable[[int], str]:
-    return lambda i: f"row {df.index[i]!r}"
+__all__ = ["from_frames"]
 
 
 def _tiers(df: pd.DataFrame, problems: list[Problem]) -> list[Tier]:
@@ -117,14 +110,14 @@ def _resources(resources: Sequence[Resource] | pd.DataFrame, tier_ids: list[str]
     return res
 
 
-def instance_from_frames(
+def from_frames(
     name: str,
     tiers: pd.DataFrame,
     functions: pd.DataFrame,
     *,
     model: ScoringModel | str | Path | None = None,
     resources: Sequence[Resource] | pd.DataFrame = (),
-    sense: Sense = "max",
+    sense: Sense | str = Sense.MAX,
     description: str = "",
     max_moves: int | None = None,
     scenarios: Mapping[str, Scenario] | None = None,
@@ -133,10 +126,35 @@ def instance_from_frames(
     max_share: Sequence[MaxShare] = (),
     coterminosity: Coterminosity | Mapping[tuple[str, str], float] | None = None,
 ) -> Instance:
-    """See :meth:`placement.domain.Instance.from_frames`."""
-    from placement.domain import Instance
-    from placement.io.models import load_model
+    """Build and validate an instance from pandas DataFrames.
 
+    ``tiers`` has columns ``id`` (or an index), ``name``, ``units``, ``population`` and
+    optionally ``geography``, ``optional``. ``functions`` has the columns of
+    ``functions.csv`` (see docs/instance-format.md). ``values`` is an optional function x
+    tier table replacing scoring. ``links``, ``max_share`` and ``coterminosity`` (a
+    :class:`Coterminosity` or ``{(tier, tier): kappa}``) are validated like an instance
+    directory's.
+
+    Raises
+    ------
+    InstanceError
+        Listing every problem found, each naming the table, row, column and value.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import placement
+    >>> tiers = pd.DataFrame({"id": ["national", "local"], "name": ["National", "Local"],
+    ...                       "units": [1, 100], "population": [5e7, 5e5]})
+    >>> funcs = pd.DataFrame({"id": ["regulation", "prevention"],
+    ...                       "name": ["Regulation", "Prevention"],
+    ...                       "economies_of_scale": [5, 1], "specialism": [5, 1],
+    ...                       "standardisation": [5, 1], "local_knowledge": [0, 5],
+    ...                       "national_interface": [3, 0]})
+    >>> inst = placement.from_frames("demo", tiers, funcs, model="design-card")
+    >>> inst.n_functions, inst.n_tiers
+    (2, 2)
+    """
     problems: list[Problem] = []
     warnings: list[str] = []
     tier_list = _tiers(tiers, problems)
@@ -175,8 +193,6 @@ def instance_from_frames(
     if max_moves is not None and max_moves < 0:
         problems.append(Problem(None, "max_moves", None, max_moves, "0 or more"))
     cot = _coterminosity(coterminosity, tier_list, problems)
-    from placement.io.links import check_links
-
     check_links(list(links), None if fn is None else fn.ids.tolist(),
                 {t.geography for t in tier_list if t.geography}, problems)
     rids = [r.id for r in res]
@@ -189,6 +205,8 @@ def instance_from_frames(
         if ms.of != "functions" and ms.of not in rids:
             problems.append(Problem("max_share", f"[{i}]", "of", ms.of,
                                     f"\"functions\" or a resource id ({', '.join(rids)})"))
+    if str(sense) not in tuple(Sense):
+        problems.append(Problem(None, "sense", None, sense, "\"max\" or \"min\""))
     if problems:
         raise InstanceError(problems, subject=f"instance '{name}'", warnings=tuple(warnings))
     assert fn is not None
@@ -208,17 +226,7 @@ def instance_from_frames(
         max_share=tuple(max_share),
         coterminosity=cot,
     )
-    if links:
-        from placement.io.links import kappa_problems
-        from placement.scenarios import apply_scenario
-
-        try:
-            active = apply_scenario(inst, None)
-        except InstanceError:
-            active = inst
-        missing = kappa_problems(active)
-        if missing:
-            raise InstanceError(missing, subject=f"instance '{name}'", warnings=tuple(warnings))
+    require_kappa(inst, f"instance '{name}'", warnings)
     return inst
 
 
@@ -252,29 +260,3 @@ def _coterminosity(
     if any(p.file == "coterminosity" for p in problems):
         return None
     return Coterminosity.given(ids, pairs, geos)
-
-
-def functions_to_frame(inst: Instance) -> pd.DataFrame:
-    """The function table with scores, tiers and costs as readable columns."""
-    fn = inst.functions
-    tids = np.array(list(inst.tier_ids) + [""], dtype=object)  # index -1 -> ""
-    data: dict[str, object] = {
-        "name": fn.names,
-        "category": fn.categories,
-    }
-    if inst.model is not None:
-        for j, c in enumerate(inst.model.criterion_ids):
-            data[c] = fn.scores[:, j]
-    data["allowed"] = [
-        ";".join(t for t, a in zip(inst.tier_ids, row, strict=True) if a) for row in fn.allowed
-    ]
-    data["pinned"] = tids[np.where(fn.pinned == NO_TIER, -1, fn.pinned)]
-    data["current"] = tids[np.where(fn.current == NO_TIER, -1, fn.current)]
-    for r, res in enumerate(inst.resources):
-        data[f"{res.id}_fixed"] = fn.fixed[:, r]
-        data[f"{res.id}_variable"] = fn.variable[:, r]
-        data[f"{res.id}_move"] = fn.move[:, r]
-    df = pd.DataFrame(data, index=pd.Index(fn.ids, name="function"))
-    if fn.metadata is not None:
-        df = df.join(fn.metadata)
-    return df

@@ -14,19 +14,9 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from placement.domain import (
-    Instance,
-    Link,
-    MaxShare,
-    Resource,
-    Scenario,
-    ScoringModel,
-    Source,
-    Tier,
-)
 from placement.errors import InstanceError, Problem
 from placement.io.csvfile import line_locator, read_text_csv
-from placement.io.links import check_links, kappa_problems, link_from_spec, read_links_csv
+from placement.io.links import check_links, link_from_spec, read_links_csv, require_kappa
 from placement.io.membership import read_coterminosity
 from placement.io.models import load_model
 from placement.io.schema import (
@@ -38,6 +28,16 @@ from placement.io.schema import (
     problems_from,
 )
 from placement.io.table import parse_functions
+from placement.model import (
+    Instance,
+    Link,
+    MaxShare,
+    Resource,
+    Scenario,
+    ScoringModel,
+    Source,
+    Tier,
+)
 
 __all__ = ["load_instance", "instance_toml"]
 
@@ -375,17 +375,7 @@ def load_instance(path: str | Path, *, model: str | Path | ScoringModel | None =
         max_share=max_share,
         coterminosity=coterminosity,
     )
-    # kappa must be known wherever a coterminous link can land (scenarios are checked when
-    # they are applied, and by `placement validate`)
-    from placement.scenarios import apply_scenario
-
-    try:
-        active = apply_scenario(inst, None)
-    except InstanceError:
-        active = inst
-    missing = kappa_problems(active)
-    if missing:
-        raise InstanceError(missing, subject=f"instance {label}", warnings=tuple(warnings))
+    require_kappa(inst, f"instance {label}", warnings)
     return inst
 
 

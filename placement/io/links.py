@@ -16,15 +16,15 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from pydantic import ValidationError
 
-from placement.domain import Instance, Link
-from placement.errors import Problem
+from placement.errors import InstanceError, Problem
 from placement.io.csvfile import line_locator, read_text_csv
 from placement.io.schema import LinkSpec, problems_from
+from placement.model import Instance, Link, apply_scenario, kappa_problems
+from placement.model.links import split_where
 
-__all__ = ["link_from_spec", "read_links_csv", "check_links", "kappa_problems", "LINK_COLUMNS"]
+__all__ = ["link_from_spec", "read_links_csv", "check_links", "require_kappa", "LINK_COLUMNS"]
 
 LINK_COLUMNS = ("id", "kind", "function", "other", "geography", "kappa_min", "penalty", "source")
 _IGNORED = ("notes", "note", "rationale", "description")
@@ -84,19 +84,6 @@ def _context(raw: dict[str, Any]) -> str | None:
     return None
 
 
-def _split_where(where: str | None) -> tuple[str | None, str | None]:
-    """("links.csv", "line 3") from "links.csv line 3"; TOML keys stay whole."""
-    if where is None:
-        return None, None
-    if " line " in where:
-        f, _, line = where.rpartition(" line ")
-        return f, f"line {line}"
-    if ": " in where:
-        f, _, key = where.partition(": ")
-        return f, key
-    return None, where
-
-
 def check_links(
     links: Sequence[Link],
     function_ids: Iterable[str] | None,
@@ -113,7 +100,7 @@ def check_links(
     geos = sorted(set(geographies))
     seen: dict[str, str | None] = {i: "the instance" for i in known_ids}
     for link in links:
-        file, where = _split_where(link.where)
+        file, where = split_where(link.where)
         ctx = f"link '{link.id}'"
         if fids is not None:
             for field, fid in (("function", link.function), ("other", link.other)):
@@ -136,49 +123,19 @@ def check_links(
     return None
 
 
-def kappa_problems(inst: Instance) -> list[Problem]:
-    """Coterminous links that need a kappa nothing in the instance gives.
+def require_kappa(inst: Instance, subject: str, warnings: Sequence[str] = ()) -> None:
+    """Raise :class:`InstanceError` when a coterminous link of ``inst`` needs a kappa that
+    nothing in the instance gives.
 
-    A coterminous link between f and g needs kappa(t, t') for every tier t f may take and every
-    tier t' g may take; a link to a geography needs kappa between every tier f may take and
-    every tier of the geography.
-
-    >>> import placement
-    >>> from placement.domain import Link
-    >>> inst = placement.load("instances/tiny-budget")
-    >>> bad = inst.replace(links=(Link("l", "coterminous", "prevention", "workforce"),))
-    >>> print(kappa_problems(bad)[0].expected.split(";")[0])
-    coterminosity for every pair of tiers the link can take
+    The instance is checked as solved without a scenario (optional tiers dropped); scenarios
+    are checked when they are applied, and by ``placement validate``.
     """
-    out: list[Problem] = []
-    fn = inst.functions
-    fix = fn.index
-    K = inst.kappa
-    tids = inst.tier_ids
-    for link in inst.links:
-        if link.kind != "coterminous" or link.function not in fix:
-            continue
-        file, where = _split_where(link.where)
-        f = fix[link.function]
-        if link.other is not None:
-            if link.other not in fix:
-                continue
-            g = fix[link.other]
-            need = fn.allowed[f][:, None] & fn.allowed[g][None, :] & np.isnan(K)
-            pairs = [(tids[i], tids[j]) for i, j in zip(*np.nonzero(need), strict=True)]
-        else:
-            assert link.geography is not None
-            kg = inst.geography_kappa(link.geography)
-            members = inst.geography_tiers(link.geography)
-            pairs = [(tids[i], "/".join(members)) for i in
-                     np.nonzero(fn.allowed[f] & np.isnan(kg))[0].tolist()]
-        if pairs:
-            uniq = sorted({tuple(sorted(p)) for p in pairs})
-            shown = ", ".join(f"kappa({a}, {b})" for a, b in uniq[:6])
-            more = f" and {len(uniq) - 6} more" if len(uniq) > 6 else ""
-            out.append(Problem(
-                file, where, "kind", "coterminous",
-                f"coterminosity for every pair of tiers the link can take; unknown: "
-                f"{shown}{more} (give them in [coterminosity] or compute them from a "
-                f"[membership] table)", f"link '{link.id}'"))
-    return out
+    if not inst.links:
+        return
+    try:
+        active = apply_scenario(inst, None)
+    except InstanceError:
+        active = inst
+    missing = kappa_problems(active)
+    if missing:
+        raise InstanceError(missing, subject=subject, warnings=tuple(warnings))

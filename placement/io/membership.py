@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from placement.coterminosity import GivenKappa, TierMembership, from_membership
-from placement.domain import Coterminosity
 from placement.errors import Problem
 from placement.io.csvfile import line_locator, read_text_csv
 from placement.io.schema import CoterminositySpec, MembershipSpec, TierMembershipSpec, TierSpec
+from placement.model import Coterminosity
+from placement.model.coterminosity import GivenKappa, TierMembership, from_membership
 
 __all__ = ["read_coterminosity"]
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from placement.domain import Criterion, ScoringModel
 from placement.errors import InstanceError, Problem
 from placement.io.schema import ModelSpec, problems_from
+from placement.model import Criterion, ScoringModel
 
 __all__ = ["load_model", "model_search_path", "bundled_models_dir", "list_models"]
 

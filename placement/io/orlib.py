@@ -20,8 +20,8 @@ from typing import Literal
 
 import numpy as np
 
-from placement.domain import NO_TIER, Functions, Instance, Resource, Tier
 from placement.errors import InstanceError
+from placement.model import NO_TIER, Functions, Instance, Resource, Tier
 
 __all__ = ["read_gap", "read_gap_file", "gap_instance"]
 

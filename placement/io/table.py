@@ -22,8 +22,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from placement.domain import NO_TIER, Functions
 from placement.errors import Problem
+from placement.model import NO_TIER, Functions
 
 __all__ = ["parse_functions", "COST_KINDS", "RESERVED"]
 

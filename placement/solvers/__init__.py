@@ -16,14 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from placement.errors import SolverUnavailableError
-from placement.solvers.base import (
-    Backend,
-    Capabilities,
-    RawSolution,
-    Session,
-    SolveOptions,
-    Status,
-)
+from placement.solvers.base import Backend, Capabilities, RawSolution, Session, SolveOptions, Status
 
 __all__ = [
     "Backend",

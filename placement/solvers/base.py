@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 
 if TYPE_CHECKING:
-    from placement.canonical import CanonicalForm
+    from placement.milp import CanonicalForm
 
 __all__ = [
     "Status",

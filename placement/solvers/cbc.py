@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from placement.errors import SolverError
+from placement.model.sense import Sense
 from placement.solvers.base import (
     Capabilities,
     RawSolution,
@@ -39,7 +40,7 @@ from placement.solvers.base import (
 )
 
 if TYPE_CHECKING:
-    from placement.canonical import CanonicalForm
+    from placement.milp import CanonicalForm
 
 __all__ = ["CbcBackend", "CbcLog", "parse_log"]
 
@@ -128,7 +129,7 @@ def parse_log(text: str) -> CbcLog:
 def _problem(form: CanonicalForm) -> tuple[Any, list[Any]]:
     """The PuLP problem for ``form`` and its variables in column order."""
     pulp = _pulp()
-    sense = pulp.LpMaximize if form.sense == "max" else pulp.LpMinimize
+    sense = pulp.LpMaximize if form.sense is Sense.MAX else pulp.LpMinimize
     prob = pulp.LpProblem(form.name.replace(" ", "_") or "placement", sense)
     lo = [None if not math.isfinite(v) else v for v in form.col_lower.tolist()]
     up = [None if not math.isfinite(v) else v for v in form.col_upper.tolist()]
@@ -193,7 +194,7 @@ def _command(options: SolveOptions, log_path: str, tmp_dir: str) -> Any:
 def _bound_from_log(form: CanonicalForm, log: CbcLog) -> float | None:
     if log.bound is None or not math.isfinite(log.bound):
         return None
-    slack = _PRINTED_BOUND_SLACK if form.sense == "max" else -_PRINTED_BOUND_SLACK
+    slack = form.sense.sign * _PRINTED_BOUND_SLACK
     return log.bound + form.offset + slack
 
 

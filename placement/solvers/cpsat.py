@@ -47,7 +47,7 @@ from placement.solvers.base import (
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
-    from placement.canonical import CanonicalForm
+    from placement.milp import CanonicalForm
 
 __all__ = ["CpSatBackend", "ScaledModel", "scale_form"]
 
@@ -231,7 +231,7 @@ def scale_form(form: CanonicalForm) -> ScaledModel:
     Examples
     --------
     >>> import placement
-    >>> from placement.formulation import build
+    >>> from placement.milp.formulation import build
     >>> s = scale_form(build(placement.load("instances/tiny-budget")))
     >>> s.obj_scale, s.obj_exact, int(s.row_digits.max())
     (10.0, True, 3)
@@ -337,7 +337,7 @@ def _build(form: CanonicalForm, s: ScaledModel) -> Any:
     objective.vars.extend(nz.tolist())
     # CP-SAT minimises; a maximisation is stored negated with scaling factor -1 so that the
     # reported objective and bound are in the form's sense (and include the offset).
-    sign = -1 if form.sense == "max" else 1
+    sign = -int(form.sense.sign)
     objective.coeffs.extend((sign * s.obj[nz]).tolist())
     objective.offset = sign * form.offset * s.obj_scale
     objective.scaling_factor = float(sign)
@@ -451,7 +451,7 @@ def _result(
         b = float(solver.best_objective_bound)
         if math.isfinite(b):
             widen = s.obj_error_bound
-            bound = b / s.obj_scale + (widen if form.sense == "max" else -widen)
+            bound = b / s.obj_scale + form.sense.sign * widen
     objective: float | None = None
     precision_loss: float | None = None
     if x is not None:

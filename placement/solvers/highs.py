@@ -8,17 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from placement._native import native_stdout_silenced
-from placement.solvers.base import (
-    Capabilities,
-    RawSolution,
-    SolveOptions,
-    Status,
-    relative_gap,
-)
+from placement.model.sense import Sense
+from placement.solvers.base import Capabilities, RawSolution, SolveOptions, Status, relative_gap
+from placement.solvers.native import native_stdout_silenced
 
 if TYPE_CHECKING:
-    from placement.canonical import CanonicalForm
+    from placement.milp import CanonicalForm
 
 __all__ = ["HighsBackend", "HighsSession", "write_model"]
 
@@ -55,7 +50,7 @@ def _load(form: CanonicalForm, options: SolveOptions) -> Any:
     if options.time_limit is not None:
         h.setOptionValue("time_limit", float(options.time_limit))
     A = form.A
-    sense = hp.ObjSense.kMaximize if form.sense == "max" else hp.ObjSense.kMinimize
+    sense = hp.ObjSense.kMaximize if form.sense is Sense.MAX else hp.ObjSense.kMinimize
     integrality = np.asarray(form.integrality, dtype=bool).astype(np.int32)  # 1 = integer
     status = h.passModel(
         int(form.n_cols),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from placement.errors import SolverError
+from placement.model.sense import Sense
 from placement.solvers.base import (
     Capabilities,
     RawSolution,
@@ -30,7 +31,7 @@ from placement.solvers.base import (
 )
 
 if TYPE_CHECKING:
-    from placement.canonical import CanonicalForm
+    from placement.milp import CanonicalForm
 
 __all__ = ["ScipBackend", "scip_parameters"]
 
@@ -75,7 +76,7 @@ def _model(form: CanonicalForm) -> Any:
     set_integer = h.set_var_integrality
     for j in np.flatnonzero(form.integrality).tolist():
         set_integer(j, True)
-    h.set_maximize(form.sense == "max")
+    h.set_maximize(form.sense is Sense.MAX)
     h.set_objective_offset(float(form.offset))
     return h
 

@@ -1,149 +1,17 @@
-"""The solver-neutral canonical form of a placement MILP, and a vectorised builder for it.
-
-A canonical form is::
-
-    optimise  c @ x + offset            (sense "max" or "min")
-    subject   row_lower <= A @ x <= row_upper
-              col_lower <=     x <= col_upper
-              x[j] integer where integrality[j]
-
-with ``A`` a ``scipy.sparse.csr_matrix``. Rows and columns come in named *blocks* (e.g.
-``assign``, ``budget``, ``cap``); each block knows how to label its members, so a label for
-every row and column is available on demand without building millions of strings up front.
-
-The first ``n_functions * n_tiers`` columns are always the assignment binaries
-``x[f, t]`` in function-major order (column ``f * n_tiers + t``).
-"""
+"""Assembling a :class:`~placement.milp.canonical.CanonicalForm` from blocks of columns and
+rows given as whole arrays (COO triplets); nothing here loops over variables."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Block", "CanonicalForm", "FormBuilder"]
+from placement.milp.canonical import Block, CanonicalForm, Labeler
+from placement.model.sense import Sense
 
-Labeler = Callable[[np.ndarray], list[str]]
-
-
-@dataclass(frozen=True)
-class Block:
-    """A contiguous range of rows or columns with one meaning."""
-
-    name: str
-    start: int
-    stop: int
-    labeler: Labeler
-    description: str = ""
-
-    def __len__(self) -> int:
-        return self.stop - self.start
-
-    def labels(self, local: np.ndarray | None = None) -> list[str]:
-        idx = np.arange(len(self)) if local is None else np.asarray(local)
-        return self.labeler(idx)
-
-
-def _find_block(blocks: Sequence[Block], i: int) -> Block:
-    for b in blocks:
-        if b.start <= i < b.stop:
-            return b
-    raise IndexError(i)
-
-
-@dataclass(eq=False)
-class CanonicalForm:
-    """One MILP in arrays, ready for any backend. See the module docstring."""
-
-    sense: str
-    c: np.ndarray
-    A: sp.csr_matrix
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    col_lower: np.ndarray
-    col_upper: np.ndarray
-    integrality: np.ndarray  # bool
-    n_functions: int
-    n_tiers: int
-    offset: float = 0.0
-    row_blocks: tuple[Block, ...] = ()
-    col_blocks: tuple[Block, ...] = ()
-    name: str = ""
-    info: dict[str, object] = field(default_factory=dict)
-
-    @property
-    def n_cols(self) -> int:
-        return int(self.c.shape[0])
-
-    @property
-    def n_rows(self) -> int:
-        return int(self.row_lower.shape[0])
-
-    @property
-    def n_x(self) -> int:
-        """Number of assignment columns ``x[f, t]``."""
-        return self.n_functions * self.n_tiers
-
-    def row_block(self, name: str) -> Block | None:
-        return next((b for b in self.row_blocks if b.name == name), None)
-
-    def col_block(self, name: str) -> Block | None:
-        return next((b for b in self.col_blocks if b.name == name), None)
-
-    def row_label(self, i: int) -> str:
-        b = _find_block(self.row_blocks, i)
-        return b.labels(np.array([i - b.start]))[0]
-
-    def col_label(self, j: int) -> str:
-        b = _find_block(self.col_blocks, j)
-        return b.labels(np.array([j - b.start]))[0]
-
-    def row_labels(self) -> list[str]:
-        return [s for b in self.row_blocks for s in b.labels()]
-
-    def col_labels(self) -> list[str]:
-        return [s for b in self.col_blocks for s in b.labels()]
-
-    def objective_of(self, x: np.ndarray) -> float:
-        return float(self.c @ x + self.offset)
-
-    def assignment_of(self, x: np.ndarray) -> np.ndarray:
-        """Tier index per function from a full solution vector (largest x[f, :])."""
-        X = np.asarray(x[: self.n_x], dtype=float).reshape(self.n_functions, self.n_tiers)
-        return np.argmax(X, axis=1)
-
-    def max_violation(self, x: np.ndarray) -> float:
-        """Largest absolute violation of any row or column bound (a solver sanity check)."""
-        ax = self.A @ x
-        v = np.concatenate(
-            [
-                np.maximum(self.row_lower - ax, 0.0),
-                np.maximum(ax - self.row_upper, 0.0),
-                np.maximum(self.col_lower - x, 0.0),
-                np.maximum(x - self.col_upper, 0.0),
-            ]
-        )
-        return float(v.max(initial=0.0))
-
-    def with_objective(self, c: np.ndarray, offset: float | None = None) -> CanonicalForm:
-        """A shallow copy with another objective (the matrix is shared, not copied)."""
-        from dataclasses import replace
-
-        return replace(self, c=np.asarray(c, dtype=float),
-                       offset=self.offset if offset is None else offset)
-
-    def with_col_bounds(self, lower: np.ndarray, upper: np.ndarray) -> CanonicalForm:
-        from dataclasses import replace
-
-        return replace(self, col_lower=np.asarray(lower, float), col_upper=np.asarray(upper, float))
-
-    def to_mps(self, path: str) -> None:
-        """Write the model in free MPS format (via HiGHS) for use with other tools."""
-        from placement.solvers.highs import write_model
-
-        write_model(self, path)
+__all__ = ["FormBuilder"]
 
 
 def _csr_from_blocks(rows: Sequence[np.ndarray], cols: Sequence[np.ndarray],
@@ -192,8 +60,8 @@ class FormBuilder:
     Every method takes whole arrays; nothing here loops over variables.
     """
 
-    def __init__(self, sense: str, n_functions: int, n_tiers: int, name: str = "") -> None:
-        self.sense = sense
+    def __init__(self, sense: Sense | str, n_functions: int, n_tiers: int, name: str = "") -> None:
+        self.sense = Sense(sense)
         self.n_functions = n_functions
         self.n_tiers = n_tiers
         self.name = name

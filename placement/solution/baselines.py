@@ -1,7 +1,7 @@
 """Rejecting one-size optimum scale (MODEL.md section 5): baselines every solve reports.
 
-Everything here is computed with the independent checker (:func:`placement.check.check`) on
-fixed placements: no extra solves.
+Everything here is computed with the independent checker
+(:func:`placement.solution.checker.check`) on fixed placements: no extra solves.
 
 Definitions
 -----------
@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from placement.check import CheckReport, check, placement_values
-from placement.domain import NO_TIER, Instance
+from placement.model import NO_TIER, Instance, Sense
+from placement.solution.checker import CheckReport, check, placement_values
 
 __all__ = ["one_size_baselines", "price_of_uniformity", "uniformity_loss",
            "single_tier_warning", "PERMISSIONS"]
@@ -54,16 +54,17 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def uniformity_loss(optimum: float, other: float, sense: str) -> float:
+def uniformity_loss(optimum: float, other: float, sense: Sense | str) -> float:
     """How much worse ``other`` is than ``optimum`` (>= 0 when ``optimum`` is optimal).
 
     >>> uniformity_loss(10.0, 8.0, "max"), uniformity_loss(10.0, 12.0, "min")
     (2.0, 2.0)
     """
-    return optimum - other if sense == "max" else other - optimum
+    return Sense(sense).loss(optimum, other)
 
 
-def price_of_uniformity(optimum: float | None, one_size: float | None, sense: str) -> float | None:
+def price_of_uniformity(optimum: float | None, one_size: float | None,
+                        sense: Sense | str) -> float | None:
     """``uniformity_loss / |optimum|``; ``None`` when either is missing or the optimum is 0.
 
     >>> price_of_uniformity(20.0, 15.0, "max")
@@ -145,7 +146,7 @@ def one_size_baselines(
     2
     """
     F, T = inst.n_functions, inst.n_tiers
-    sign = 1.0 if inst.sense == "max" else -1.0
+    sign = inst.sense.sign
     one_size: dict[str, dict[str, Any]] = {}
     for t, tid in enumerate(inst.tier_ids):
         one_size[tid] = _evaluate(inst, np.full(F, t, dtype=np.int64))

@@ -24,22 +24,20 @@ from typing import Any
 
 import numpy as np
 
-from placement.canonical import CanonicalForm
-from placement.formops import with_objective, with_rows
-from placement.formulation import centrality_ranks
+from placement.milp import CanonicalForm, centrality_ranks
+from placement.model.sense import Sense
 from placement.solvers.base import Backend, RawSolution, SolveOptions, Status
 
 __all__ = ["value_floor", "centrality", "Stage", "SubsidiarityReport", "solve_subsidiarity"]
 
 
-def value_floor(optimum: float, epsilon: float, sense: str) -> float:
+def value_floor(optimum: float, epsilon: float, sense: Sense | str) -> float:
     """The least acceptable value (``sense="max"``) or the most acceptable cost (``"min"``).
 
     >>> value_floor(20.0, 0.1, "max"), value_floor(-20.0, 0.1, "max"), value_floor(50.0, 0.1, "min")
     (18.0, -22.0, 55.0)
     """
-    slack = epsilon * abs(optimum)
-    return optimum - slack if sense == "max" else optimum + slack
+    return Sense(sense).within(optimum, epsilon)
 
 
 def centrality(assignment: np.ndarray, n_tiers: int) -> int:
@@ -107,7 +105,7 @@ class SubsidiarityReport:
         }
 
     def __str__(self) -> str:
-        word = "at least" if self.sense == "max" else "at most"
+        word = Sense(self.sense).at_least
         lines = [f"subsidiarity epsilon {self.epsilon:g}: value {word} {self.floor:,.6g} "
                  f"(optimum {self.optimum:,.6g})"]
         for s in self.stages:
@@ -148,13 +146,13 @@ def solve_subsidiarity(
     floor = value_floor(v_star, epsilon, form.sense)
     # a hair of tolerance so that the stage-1 solution itself always meets the floor
     tol = 1e-9 * max(1.0, abs(v_star))
-    lo, up = ((floor - form.offset - tol, np.inf) if form.sense == "max"
+    lo, up = ((floor - form.offset - tol, np.inf) if form.sense is Sense.MAX
               else (-np.inf, floor - form.offset + tol))
-    floored = with_rows(form, form.c[None, :], lo, up, "value_floor", ["value_floor"],
+    floored = form.with_rows(form.c[None, :], lo, up, "value_floor", ["value_floor"],
                         "subsidiarity: value within epsilon of the optimum")
     rank = np.zeros(form.n_cols)
     rank[: form.n_x] = np.tile(centrality_ranks(form.n_tiers), form.n_functions)
-    central = with_objective(floored, rank, "min")
+    central = floored.with_objective(rank, "min")
     raw2 = backend.solve(central, options)
     counts1, c1, _ = _counts(stage1.x, form, tier_ids)
     stages = [Stage("optimum", str(stage1.status), v_star, c1, counts1, stage1.seconds)]
@@ -164,7 +162,7 @@ def solve_subsidiarity(
         return stage1, stages, floor
     c2 = int(round(float(rank @ raw2.x)))
     # keep the best value among the least central placements
-    tie = with_rows(floored, rank[None, :], -np.inf, c2 + 0.5, "centrality_cap",
+    tie = floored.with_rows(rank[None, :], -np.inf, c2 + 0.5, "centrality_cap",
                     ["centrality_cap"], "subsidiarity: centrality at its minimum")
     raw3 = backend.solve(tie, options)
     final = raw3 if raw3.x is not None else raw2

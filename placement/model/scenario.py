@@ -1,15 +1,58 @@
-"""Applying a scenario's overrides to an instance (MODEL.md section 1, "Scenario")."""
+"""Scenarios: named overrides on an instance, and fixed placements to evaluate (MODEL.md
+section 1, "Scenario"), and how they are applied."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from placement.domain import NO_TIER, Instance, Scenario
 from placement.errors import InstanceError, Problem
+from placement.model.links import Link, kappa_problems
+from placement.model.tiers import NO_TIER
 
-__all__ = ["apply_scenario", "active_tiers", "fixed_assignment"]
+if TYPE_CHECKING:
+    from placement.model.instance import Instance
+
+__all__ = ["Scenario", "apply_scenario", "active_tiers", "fixed_assignment"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of overrides on an instance, and/or a fixed placement to evaluate.
+
+    Attributes that are ``None`` (or empty) leave the instance as it is.
+    """
+
+    id: str
+    name: str = ""
+    description: str = ""
+    weights: Mapping[str, float] = field(default_factory=dict)
+    budgets: Mapping[str, float | None] = field(default_factory=dict)
+    caps: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)
+    pins: Mapping[str, str | None] = field(default_factory=dict)
+    allowed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    enable_tiers: tuple[str, ...] = ()
+    disable_tiers: tuple[str, ...] = ()
+    max_moves: int | None = None
+    clear_max_moves: bool = False
+    placement: Mapping[str, str] | Literal["current"] | None = None
+    source: str | None = None
+    add_links: tuple[Link, ...] = ()
+    remove_links: tuple[str, ...] = ()
+
+    @property
+    def optimises(self) -> bool:
+        """Whether the scenario changes anything to optimise under (beyond a placement)."""
+        return bool(
+            self.weights or self.budgets or self.caps or self.pins or self.allowed
+            or self.enable_tiers or self.disable_tiers or self.max_moves is not None
+            or self.clear_max_moves or self.add_links or self.remove_links
+        )
+
 
 
 def active_tiers(inst: Instance, scenario: Scenario | None) -> list[int]:
@@ -132,8 +175,6 @@ def apply_scenario(inst: Instance, scenario: str | Scenario | None) -> Instance:
         warnings=tuple(warnings),
     )
     if out.links:
-        from placement.io.links import kappa_problems
-
         missing = kappa_problems(out)
         if missing:
             raise InstanceError(missing, subject=f"{where} of instance '{inst.name}'")

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from placement.check import CheckReport, placement_values
-from placement.domain import NO_TIER, Instance
+from placement.errors import InfeasibleError
+from placement.model import NO_TIER, Instance
+from placement.solution.checker import CheckReport, link_penalties, placement_values
 from placement.solvers.base import SolveOptions, Status
+from placement.util import dumps, finite_or_none
 
 __all__ = ["Result", "RESULT_FORMAT"]
 
 RESULT_FORMAT = "placement-result/1"
-
-
-def _num(x: float | None) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 @dataclass
@@ -56,8 +49,8 @@ class Result:
     solver_version: str = ""
     options: SolveOptions = field(default_factory=SolveOptions)
     baselines: dict[str, Any] | None = None
-    diagnosis: Any = None  # placement.diagnose.Diagnosis when the instance is infeasible
-    subsidiarity: Any = None  # placement.subsidiarity.SubsidiarityReport in that mode
+    diagnosis: Any = None  # placement.solution.diagnosis.Diagnosis when the instance is infeasible
+    subsidiarity: Any = None  # placement.solution.subsidiarity.SubsidiarityReport in that mode
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -150,21 +143,19 @@ class Result:
         return self.tiers.value_counts().reindex(list(self.instance.tier_ids), fill_value=0)
 
     def raise_for_status(self) -> Result:
-        """Raise :class:`placement.diagnose.InfeasibleError` (with the diagnosis, when there is
+        """Raise :class:`placement.errors.InfeasibleError` (with the diagnosis, when there is
         one, on its ``diagnosis`` attribute) when there is no solution; return ``self``
         otherwise.
 
-        >>> import placement, placement.diagnose
+        >>> import placement, placement.solution.diagnosis
         >>> r = placement.solve(placement.load("instances/tiny-infeasible"))
         >>> try:
         ...     r.raise_for_status()
-        ... except placement.diagnose.InfeasibleError as e:
+        ... except placement.errors.InfeasibleError as e:
         ...     print(e.diagnosis.relaxations[0].kind, e.diagnosis.relaxations[0].amount)
         budget 62.0
         """
         if not self.has_solution:
-            from placement.diagnose import InfeasibleError
-
             msg = f"no placement: status '{self.status}'"
             if self.diagnosis is not None:
                 msg += f"\n{self.diagnosis}"
@@ -176,7 +167,6 @@ class Result:
         """One row per link: its kind, the tiers of its functions, kept or broken, penalty
         paid (recomputed by the independent checker)."""
         self._need_solution()
-        from placement.check import link_penalties
 
         inst = self.instance
         a = self.assignment
@@ -218,13 +208,13 @@ class Result:
             "solver_version": self.solver_version,
             "status": str(self.status),
             "message": self.message,
-            "objective": _num(self.objective),
-            "bound": _num(self.bound),
-            "gap": _num(self.gap),
+            "objective": finite_or_none(self.objective),
+            "bound": finite_or_none(self.bound),
+            "gap": finite_or_none(self.gap),
             "nodes": self.nodes,
             "build_seconds": round(self.build_seconds, 6),
             "solve_seconds": round(self.solve_seconds, 6),
-            "precision_loss": _num(self.precision_loss),
+            "precision_loss": finite_or_none(self.precision_loss),
             "options": {
                 "time_limit": self.options.time_limit,
                 "threads": self.options.threads,
@@ -265,7 +255,7 @@ class Result:
             out["resources"] = {
                 r: {
                     "used": float(row["used"]),
-                    "budget": _num(row["budget"]),
+                    "budget": finite_or_none(row["budget"]),
                     "moves": float(row["moves"]),
                     "per_tier": row["per_tier"],
                     "caps": row["caps"],
@@ -290,7 +280,7 @@ class Result:
         >>> import json; json.loads(r.to_json())["status"]
         'optimal'
         """
-        return json.dumps(self.to_dict(), indent=indent, default=_json_default)
+        return dumps(self.to_dict(), indent=indent)
 
     def __repr__(self) -> str:
         obj = "-" if self.objective is None else f"{self.objective:.6g}"
@@ -304,17 +294,3 @@ def _diagnosis_dict(d: Any) -> Any:
     if hasattr(d, "to_dict"):
         return d.to_dict()
     return str(d)
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return _num(float(o))
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, np.bool_):
-        return bool(o)
-    if hasattr(o, "to_dict"):
-        return o.to_dict()
-    return str(o)

@@ -1,4 +1,5 @@
-"""Charts of placements and their analyses, as matplotlib figures.
+"""Charts of one placement and its analyses: value heatmap, functions per tier, baselines,
+options, robustness.
 
 Every function returns a :class:`matplotlib.figure.Figure` built without ``pyplot`` (so it is
 safe in any backend, thread or server) and draws only what its arguments hold; nothing is
@@ -18,14 +19,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from placement.model.sense import Sense
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from placement.analysis.compare import Comparison
     from placement.analysis.montecarlo import MonteCarlo
-    from placement.compare import Comparison
-    from placement.domain import Instance
-    from placement.result import Result
+    from placement.model import Instance
+    from placement.solution.result import Result
 
 __all__ = [
     "TIER_COLOURS",
@@ -153,7 +156,7 @@ def value_heatmap(inst: Instance, assignment: np.ndarray,
     if len(idx) > F:
         ax.set_title(f"first {F} of {len(idx)} functions", fontsize=8, loc="left")
     cb = fig.colorbar(im, ax=ax, shrink=0.35, pad=0.01, aspect=25)
-    cb.set_label("value v[f, t]" if inst.sense == "max" else "cost", fontsize=8)
+    cb.set_label("value v[f, t]" if inst.sense is Sense.MAX else "cost", fontsize=8)
     cb.ax.tick_params(labelsize=7)
     return fig
 
@@ -218,7 +221,7 @@ def baselines_chart(result: Result) -> Figure:
     for yi, (label, v, ok, _c) in zip(y, rows, strict=True):
         note = _fmt(v)
         if label != "optimum" and best:
-            loss = (best - v) / abs(best) if inst.sense == "max" else (v - best) / abs(best)
+            loss = inst.sense.loss(best, v) / abs(best)
             note += f"  ({-loss:+.1%})"
         if not ok:
             note += "  infeasible"
@@ -226,7 +229,7 @@ def baselines_chart(result: Result) -> Figure:
     ax.set_yticks(y)
     ax.set_yticklabels([r[0] for r in rows], fontsize=8)
     ax.set_xlim(min(0.0, min(vals)), right * 1.28 if right > 0 else 1.0)
-    ax.set_xlabel("value" if inst.sense == "max" else "cost", fontsize=8)
+    ax.set_xlabel(inst.sense.quantity, fontsize=8)
     ax.grid(axis="x", color=_GRID)
     ax.set_axisbelow(True)
     _style(ax)

@@ -9,16 +9,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from placement import solvers
-from placement.canonical import CanonicalForm
-from placement.check import check
-from placement.domain import NO_TIER, Instance, Scenario
 from placement.errors import InstanceError, Problem
-from placement.formulation import build
-from placement.result import Result
+from placement.milp import CanonicalForm, build
+from placement.model import NO_TIER, Instance, Scenario
+from placement.model.scenario import fixed_assignment
+from placement.solution.baselines import one_size_baselines, single_tier_warning
+from placement.solution.checker import check
+from placement.solution.diagnosis import diagnose
+from placement.solution.result import Result
+from placement.solution.subsidiarity import SubsidiarityReport, solve_subsidiarity
 from placement.solvers.base import RawSolution, SolveOptions, Status
 
 if TYPE_CHECKING:
-    from placement.subsidiarity import Stage
+    from placement.solution.subsidiarity import Stage
 
 __all__ = ["solve", "evaluate", "solve_form", "result_from_raw"]
 
@@ -97,15 +100,15 @@ def solve(
         each stage gets ``time_limit``.
     subsidiarity
         Epsilon in [0, 1]: after the optimum v*, find the most local placement whose value is
-        within epsilon of it (MODEL.md section 6; see :mod:`placement.subsidiarity`). The
+        within epsilon of it (MODEL.md section 6; see :mod:`placement.solution.subsidiarity`). The
         result then holds that placement, and ``result.subsidiarity`` both stages.
 
     Returns
     -------
     Result
         With ``status``, ``objective``, ``placements`` (a DataFrame), the checker's verdict in
-        ``check``, the one-size ``baselines`` (:mod:`placement.baselines`), a ``diagnosis``
-        when infeasible (:mod:`placement.diagnose`), and ``to_json()``.
+        ``check``, the one-size ``baselines`` (:mod:`placement.solution.baselines`), a ``diagnosis``
+        when infeasible (:mod:`placement.solution.diagnosis`), and ``to_json()``.
 
     Examples
     --------
@@ -135,8 +138,6 @@ def solve(
     final = raw
     report = None
     if subsidiarity is not None and raw.x is not None:
-        from placement.subsidiarity import solve_subsidiarity
-
         final, stages, floor = solve_subsidiarity(form, backend, options, raw, subsidiarity,
                                                   inst.tier_ids)
         report = (stages, floor)
@@ -150,8 +151,6 @@ def _report(result: Result, inst: Instance, form: CanonicalForm, stage1: RawSolu
             epsilon: float | None, sub: tuple[list[Stage], float] | None,
             time_limit: float | None) -> None:
     """Baselines, the single-tier warning, subsidiarity stages and the diagnosis."""
-    from placement.baselines import one_size_baselines, single_tier_warning
-
     a1 = form.assignment_of(stage1.x) if stage1.x is not None else None
     result.baselines = one_size_baselines(inst, a1, stage1.objective)
     if a1 is not None:
@@ -159,13 +158,10 @@ def _report(result: Result, inst: Instance, form: CanonicalForm, stage1: RawSolu
         if warning:
             result.warnings.append(warning)
     if sub is not None and epsilon is not None and stage1.objective is not None:
-        from placement.subsidiarity import SubsidiarityReport
-
         stages, floor = sub
         value = result.check.objective if result.check is not None else result.objective
         tol = 1e-6 * max(1.0, abs(floor))
-        within = value is not None and (value >= floor - tol if inst.sense == "max"
-                                        else value <= floor + tol)
+        within = value is not None and not inst.sense.better(floor, value + inst.sense.sign * tol)
         moved = []
         if a1 is not None and result.assignment is not None:
             tids = inst.tier_ids
@@ -176,8 +172,6 @@ def _report(result: Result, inst: Instance, form: CanonicalForm, stage1: RawSolu
             float(epsilon), inst.sense, float(stage1.objective), floor,
             tuple(stages), bool(within), moved)
     if stage1.status is Status.INFEASIBLE:
-        from placement.diagnose import diagnose
-
         result.diagnosis = diagnose(inst, form, time_limit=time_limit)
 
 
@@ -212,8 +206,6 @@ def evaluate(
     if isinstance(placement, Scenario) or (
         isinstance(placement, str) and placement != "current"
     ):
-        from placement.scenarios import fixed_assignment
-
         sc = instance.scenarios[placement] if isinstance(placement, str) else placement
         if isinstance(placement, str) and placement not in instance.scenarios:
             raise InstanceError.single(None, "scenario", None, placement,

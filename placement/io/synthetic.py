@@ -32,7 +32,7 @@ How an instance is drawn (``seed`` fixes all of it):
 
 Examples
 --------
->>> from placement.synthetic import generate
+>>> from placement.io.synthetic import generate
 >>> inst = generate(50, 5, seed=1)
 >>> inst.n_functions, inst.n_tiers, inst.resources[0].budget is not None
 (50, 5, True)
@@ -49,7 +49,9 @@ from pathlib import Path
 
 import numpy as np
 
-from placement.domain import (
+from placement.errors import PlacementError
+from placement.io.models import load_model
+from placement.model import (
     NO_TIER,
     Coterminosity,
     Functions,
@@ -59,7 +61,6 @@ from placement.domain import (
     ScoringModel,
     Tier,
 )
-from placement.errors import PlacementError
 
 __all__ = ["SyntheticSpec", "generate", "write_instance", "synthetic_model"]
 
@@ -121,8 +122,6 @@ class SyntheticSpec:
 
 def synthetic_model() -> ScoringModel:
     """The scoring model synthetic instances use: the project's ``design-card`` model."""
-    from placement.io.models import load_model
-
     return load_model("design-card")
 
 
@@ -178,7 +177,7 @@ def generate(
     Examples
     --------
     >>> inst = generate(200, 5, seed=3, link_density=0.05)
-    >>> len(inst.links), inst.sense
+    >>> len(inst.links), str(inst.sense)
     (10, 'max')
     """
     spec = functions if isinstance(functions, SyntheticSpec) else SyntheticSpec(
@@ -232,7 +231,7 @@ def generate(
         sense="max",
         description=(f"Synthetic placement instance: {F} functions x {T} tiers, seed "
                      f"{spec.seed}, budget tightness {spec.budget_tightness:g}, "
-                     f"{len(links)} links (placement.synthetic)"),
+                     f"{len(links)} links (placement.io.synthetic)"),
         links=links,
         coterminosity=cot,
         format="placement/1",
@@ -311,7 +310,7 @@ def write_instance(inst: Instance, outdir: str | Path, *, overwrite: bool = Fals
     Examples
     --------
     >>> import tempfile, placement
-    >>> from placement.synthetic import generate, write_instance
+    >>> from placement.io.synthetic import generate, write_instance
     >>> d = write_instance(generate(60, 4, seed=2, link_density=0.1),
     ...                    tempfile.mkdtemp() + "/syn")
     >>> placement.load(d).n_functions

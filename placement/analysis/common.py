@@ -1,41 +1,39 @@
 """What the analyses share: signed objectives, the reference optimum, solver sessions tuned
 for many small re-solves, resource use and moves between placements.
 
-Analyses compare placements by their *signed* objective ``sign * objective`` (sign +1 when the
-instance maximises, -1 when it minimises), so that "better" is always "larger" and one code
-path serves both senses. Values and uses of placements are recomputed from the instance (the
-independent checker's objective, the budget row's coefficients), never read back from the
-solver's columns.
+Analyses compare placements by their *signed* objective ``sense.sign * objective`` (+1 when
+the instance maximises, -1 when it minimises: :class:`placement.model.Sense`), so that
+"better" is always "larger" and one code path serves both senses. Values and uses of
+placements are recomputed from the instance (the independent checker's objective, the budget
+row's coefficients), never read back from the solver's columns.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from placement.domain import Instance, Scenario, ScoringModel
-from placement.errors import InstanceError, PlacementError, Problem
+from placement import solvers
+from placement.errors import AnalysisError, CheckerError, InstanceError, Problem
+from placement.milp import budget_coefficients
+from placement.model import Instance, Scenario, ScoringModel
+from placement.solution.checker import link_penalties
+from placement.solution.solving import solve
+from placement.solvers.base import Status
 
 if TYPE_CHECKING:
-    from placement.canonical import CanonicalForm
-    from placement.result import Result
+    from placement.milp import CanonicalForm
+    from placement.solution.result import Result
     from placement.solvers.base import RawSolution, Session, SolveOptions
 
 __all__ = [
-    "AnalysisError",
-    "CheckerError",
     "FAST_HIGHS",
     "EXACT_HIGHS",
     "RELATIVE_TOLERANCE",
-    "finite_or_none",
-    "json_safe",
     "header",
-    "signed",
-    "sense_sign",
     "tolerance",
     "require_model",
     "require_exact_backend",
@@ -74,32 +72,6 @@ EXACT_HIGHS: Mapping[str, float] = {
 RELATIVE_TOLERANCE = 1e-9
 
 
-class AnalysisError(PlacementError):
-    """An analysis could not be carried out exactly (a solve that did not prove optimality)."""
-
-
-class CheckerError(AnalysisError):
-    """The placement to analyse failed the independent checker (a solver or engine bug, never
-    the user's fault): nothing is analysed on top of it."""
-
-
-def finite_or_none(x: float | None) -> float | None:
-    """``x`` for JSON: ``None`` for missing or infinite values."""
-    if x is None or not math.isfinite(float(x)):
-        return None
-    return float(x)
-
-
-def sense_sign(sense: str) -> float:
-    """+1 when larger objectives are better (``max``), -1 otherwise."""
-    return 1.0 if sense == "max" else -1.0
-
-
-def signed(inst: Instance) -> float:
-    """+1 when the instance maximises, -1 when it minimises."""
-    return sense_sign(inst.sense)
-
-
 def tolerance(scale: float) -> float:
     """Two objective values closer than this are treated as equal: :data:`RELATIVE_TOLERANCE`
     relative (absolute near zero). Far below the solver's own tolerances (about 1e-6), so it
@@ -126,11 +98,9 @@ def reference_optimum(instance: Instance, scenario: str | Scenario | None, solve
                       time_limit: float | None = None) -> Result:
     """The optimum exactly as ``placement solve`` reports it (scenario applied, checked).
 
-    Raises :class:`placement.diagnose.InfeasibleError` (with the diagnosis) when there is no
+    Raises :class:`placement.errors.InfeasibleError` (with the diagnosis) when there is no
     placement, and :class:`AnalysisError` when the optimum is not proven.
     """
-    from placement.api import solve
-    from placement.solvers.base import Status
 
     r = solve(instance, solver, scenario=scenario, time_limit=time_limit)
     if not r.has_solution:
@@ -148,7 +118,6 @@ def penalty(inst: Instance, assignment: np.ndarray) -> float:
     """What the soft links charge a placement (0 without soft links), from the checker."""
     if not inst.links:
         return 0.0
-    from placement.check import link_penalties
 
     return float(link_penalties(inst, np.asarray(assignment, dtype=np.int64)).sum())
 
@@ -160,8 +129,6 @@ def open_session(form: CanonicalForm, solver: str, options: SolveOptions, *,
     HiGHS sessions get :data:`FAST_HIGHS` (and :data:`EXACT_HIGHS` when ``exact``) where the
     session accepts options; other backends rebuild their model on every solve.
     """
-    from placement import solvers
-
     backend = solvers.get(solver)
     session = backend.open(form, options)
     set_option = getattr(session, "set_option", None)
@@ -174,8 +141,6 @@ def open_session(form: CanonicalForm, solver: str, options: SolveOptions, *,
 def require_exact_backend(solver: str, what: str) -> None:
     """Refuse backends that round the objective (CP-SAT scales coefficients to integers):
     breakpoints found with them would be off by the rounding."""
-    from placement import solvers
-
     backend = solvers.get(solver)
     caps = backend.capabilities
     if caps.integer_coefficients_only or not caps.continuous_variables:
@@ -187,8 +152,6 @@ def require_exact_backend(solver: str, what: str) -> None:
 
 def optimal_assignment(form: CanonicalForm, raw: RawSolution, what: str) -> np.ndarray:
     """The tier index per function of a proven optimum; :class:`AnalysisError` otherwise."""
-    from placement.solvers.base import Status
-
     if raw.status is not Status.OPTIMAL or raw.x is None:
         raise AnalysisError(f"{what}: the solver ended with status '{raw.status}' "
                             f"({raw.message}); the analysis needs proven optima")
@@ -198,8 +161,6 @@ def optimal_assignment(form: CanonicalForm, raw: RawSolution, what: str) -> np.n
 def budget_use(inst: Instance, r: int) -> np.ndarray:
     """(F, T) what each placement adds to resource r's budget row: running use plus the
     one-off move cost away from the current tier (MODEL.md section 3)."""
-    from placement.formulation import budget_coefficients
-
     return budget_coefficients(inst, inst.cost_tensor, r)
 
 
@@ -280,20 +241,3 @@ def header(inst: Instance, solver: str | None = None) -> dict[str, Any]:
     if solver is not None:
         out["solver"] = solver
     return out
-
-
-def json_safe(o: Any) -> Any:
-    """Plain JSON data: numpy scalars to Python, non-finite floats to ``None``."""
-    if isinstance(o, dict):
-        return {str(k): json_safe(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [json_safe(v) for v in o]
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, float | np.floating):
-        return finite_or_none(float(o))
-    if isinstance(o, np.bool_):
-        return bool(o)
-    if o is not None and o != o:  # pandas NA
-        return None
-    return o

@@ -29,15 +29,13 @@ from typing import Any, cast
 import numpy as np
 import scipy.sparse as sp
 
-from placement.canonical import CanonicalForm
-from placement.check import check
-from placement.domain import NO_TIER, Instance
-from placement.errors import PlacementError
-from placement.formops import with_columns, with_objective, with_rows
-from placement.formulation import RelaxableRows, build
+from placement import solvers
+from placement.milp import CanonicalForm, RelaxableRows, build
+from placement.model import NO_TIER, Instance
+from placement.solution.checker import check
 from placement.solvers.base import SolveOptions
 
-__all__ = ["Relaxation", "Diagnosis", "InfeasibleError", "diagnose", "ELASTIC_SOLVER"]
+__all__ = ["Relaxation", "Diagnosis", "diagnose", "ELASTIC_SOLVER"]
 
 #: The backend every elastic re-solve uses (continuous slacks).
 ELASTIC_SOLVER = "highs"
@@ -117,14 +115,6 @@ class Diagnosis:
         return "\n".join(lines)
 
 
-class InfeasibleError(PlacementError):
-    """No feasible placement; ``diagnosis`` (when available) names the conflict."""
-
-    def __init__(self, message: str, diagnosis: Diagnosis | None = None) -> None:
-        super().__init__(message)
-        self.diagnosis = diagnosis
-
-
 def _g(x: float) -> str:
     return f"{x:,.6g}"
 
@@ -158,7 +148,7 @@ def _elastic(form: CanonicalForm, inst: Instance) -> tuple[CanonicalForm, list[_
     if k:
         S = sp.csr_matrix((np.concatenate(vv), (np.concatenate(rr), np.concatenate(cc))),
                           shape=(form.n_rows, k))
-        form = with_columns(form, S, np.zeros(k), 0.0,
+        form = form.with_columns(S, np.zeros(k), 0.0,
                             np.array([s.upper for s in slacks]), False, "slack",
                             [f"slack[{s.kind}:{s.subject}]" for s in slacks])
     fn = inst.functions
@@ -167,14 +157,14 @@ def _elastic(form: CanonicalForm, inst: Instance) -> tuple[CanonicalForm, list[_
         T = inst.n_tiers
         pcols = pinned * T + fn.pinned[pinned]
         n0 = form.n_cols
-        form = with_columns(form, sp.csr_matrix((form.n_rows, pinned.size)),
+        form = form.with_columns(sp.csr_matrix((form.n_rows, pinned.size)),
                             np.zeros(pinned.size), 0.0, 1.0, False, "pin_slack",
                             [f"slack[pin:{fn.ids[f]}]" for f in pinned.tolist()])
         rows = sp.csr_matrix(
             (np.ones(2 * pinned.size),
              (np.tile(np.arange(pinned.size), 2), np.concatenate([pcols, n0 + np.arange(
                  pinned.size)]))), shape=(pinned.size, form.n_cols))
-        form = with_rows(form, rows, 1.0, np.inf, "pin",
+        form = form.with_rows(rows, 1.0, np.inf, "pin",
                          [f"pin[{fn.ids[f]}]" for f in pinned.tolist()])
         lo = form.col_lower.copy()
         lo[pcols] = 0.0
@@ -284,8 +274,6 @@ def _message(inst: Instance, s: _Slack, amount: float, kept: str, joint: bool) -
 
 def _lexicographic(form: CanonicalForm, slacks: list[_Slack], stages: list[tuple[str, ...]],
                    options: SolveOptions, fixed_zero: tuple[str, ...] = ()) -> np.ndarray | None:
-    from placement import solvers
-
     backend = solvers.get(ELASTIC_SOLVER)
     k = len(slacks)
     start = form.n_cols - k
@@ -301,12 +289,12 @@ def _lexicographic(form: CanonicalForm, slacks: list[_Slack], stages: list[tuple
             continue
         c = np.zeros(form.n_cols)
         c[start:] = w
-        raw = backend.solve(with_objective(form, c, "min"), options)
+        raw = backend.solve(form.with_objective(c, "min"), options)
         if raw.x is None or raw.objective is None:
             return None
         x = raw.x
         best = float(raw.objective)
-        form = with_rows(form, c[None, :], -np.inf, best + 1e-9 * max(1.0, abs(best)),
+        form = form.with_rows(c[None, :], -np.inf, best + 1e-9 * max(1.0, abs(best)),
                          f"elastic_{kinds[0]}", [f"elastic[{','.join(kinds)}]"])
     # among the smallest relaxations, the placement with the best value (the form's own
     # objective, on the x and link columns)

@@ -19,13 +19,102 @@ A unit lies wholly inside another when every piece of it belongs to that same ot
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
+import pandas as pd
 
-from placement.domain import Coterminosity
+__all__ = ["Coterminosity", "NestingCount", "TierMembership", "nesting", "from_membership",
+           "GivenKappa"]
 
-__all__ = ["NestingCount", "TierMembership", "nesting", "from_membership", "GivenKappa"]
+
+@dataclass(frozen=True, eq=False)
+class Coterminosity:
+    """Coterminosity kappa(t, t') between tiers (MODEL.md section 4), with its provenance.
+
+    kappa(t, t') is the share of the population of the more local of the two tiers (the one
+    later in the instance's tier order) living in units that lie wholly inside one unit of the
+    other tier; 1 for a tier with itself and for a clean nesting. The matrix covers every
+    declared tier (optional ones too), so scenarios that drop tiers keep it; ``NaN`` marks a
+    pair nothing in the instance determines.
+
+    Parameters
+    ----------
+    tier_ids
+        Every declared tier, most central first.
+    kappa
+        (n, n) symmetric matrix, ``NaN`` = unknown.
+    how
+        For each entry, how it was obtained (given where, or computed from which table).
+    geographies
+        Geography name -> ids of the declared tiers belonging to it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> c = Coterminosity.given(("national", "region", "local"),
+    ...                         {("region", "local"): 0.6, ("national", "local"): 1.0})
+    >>> c.value("local", "region"), c.value("national", "national")
+    (0.6, 1.0)
+    >>> bool(np.isnan(c.value("national", "region")))
+    True
+    """
+
+    tier_ids: tuple[str, ...]
+    kappa: np.ndarray
+    how: tuple[tuple[str, ...], ...]
+    geographies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.tier_ids)}
+
+    @classmethod
+    def given(
+        cls,
+        tier_ids: Sequence[str],
+        pairs: Mapping[tuple[str, str], float] | None = None,
+        geographies: Mapping[str, Sequence[str]] | None = None,
+    ) -> Coterminosity:
+        """A matrix from explicit pairs (1 on the diagonal, ``NaN`` where not given)."""
+        ids = tuple(tier_ids)
+        n = len(ids)
+        ix = {t: i for i, t in enumerate(ids)}
+        k = np.full((n, n), np.nan)
+        np.fill_diagonal(k, 1.0)
+        how = [["same tier" if i == j else "unknown" for j in range(n)] for i in range(n)]
+        for (a, b), v in (pairs or {}).items():
+            i, j = ix[a], ix[b]
+            k[i, j] = k[j, i] = float(v)
+            how[i][j] = how[j][i] = "given"
+        return cls(ids, k, tuple(tuple(r) for r in how),
+                   {g: tuple(ts) for g, ts in (geographies or {}).items()})
+
+    def value(self, a: str, b: str) -> float:
+        """kappa between two tier ids (``NaN`` when unknown)."""
+        return float(self.kappa[self.index[a], self.index[b]])
+
+    def explain(self, a: str, b: str) -> str:
+        """How kappa(a, b) was obtained."""
+        return self.how[self.index[a]][self.index[b]]
+
+    def matrix(self, tier_ids: Sequence[str]) -> np.ndarray:
+        """The sub-matrix for ``tier_ids`` (tiers it does not know are unknown off the
+        diagonal)."""
+        n = len(tier_ids)
+        out = np.full((n, n), np.nan)
+        pos = np.array([self.index.get(t, -1) for t in tier_ids], dtype=np.int64)
+        known = np.nonzero(pos >= 0)[0]
+        out[np.ix_(known, known)] = self.kappa[np.ix_(pos[known], pos[known])]
+        np.fill_diagonal(out, 1.0)
+        return out
+
+    def frame(self) -> pd.DataFrame:
+        """The matrix as a DataFrame (rows and columns: tier ids)."""
+        return pd.DataFrame(self.kappa, index=pd.Index(self.tier_ids, name="tier"),
+                            columns=list(self.tier_ids))
+
 
 
 @dataclass(frozen=True)

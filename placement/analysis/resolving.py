@@ -14,13 +14,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from placement.analysis._common import AnalysisError, require_model
-from placement.errors import InstanceError, Problem
+from placement import solvers
+from placement.analysis.common import require_model
+from placement.errors import AnalysisError, InfeasibleError, InstanceError, Problem
+from placement.model.sense import Sense
+from placement.solvers.base import Status
 
 if TYPE_CHECKING:
-    from placement.canonical import CanonicalForm
-    from placement.diagnose import InfeasibleError
-    from placement.domain import Instance
+    from placement.errors import InfeasibleError
+    from placement.milp import CanonicalForm
+    from placement.model import Instance
     from placement.solvers.base import Backend, RawSolution, Session, SolveOptions
 
 __all__ = ["criterion_indices", "Solver", "rounded", "assignment_of", "x_objective",
@@ -45,8 +48,6 @@ def criterion_indices(inst: Instance, criteria: Sequence[str] | None, what: str,
 
 def infeasible_error(inst: Instance, raw: RawSolution, what: str) -> InfeasibleError:
     """The error an analysis raises when the instance itself has no placement."""
-    from placement.diagnose import InfeasibleError
-
     scen = f" (scenario '{inst.scenario}')" if inst.scenario else ""
     return InfeasibleError(
         f"{what}: instance '{inst.name}'{scen} has no placement to analyse (status "
@@ -58,8 +59,6 @@ class Solver:
     insists on proven answers. Backends are imported only when the first one is made."""
 
     def __init__(self, name: str, options: SolveOptions) -> None:
-        from placement import solvers
-
         self.backend: Backend = solvers.get(name)
         self.options = options
         self.solves = 0
@@ -89,8 +88,6 @@ class Solver:
     def proven(self, raw: RawSolution, what: str) -> RawSolution:
         """``raw`` when it is proven optimal or proven infeasible; :class:`AnalysisError`
         otherwise (an exact analysis cannot stand on an incumbent)."""
-        from placement.solvers.base import Status
-
         if raw.status in (Status.OPTIMAL, Status.INFEASIBLE):
             return raw
         raise AnalysisError(
@@ -122,7 +119,7 @@ def value_row(form: CanonicalForm, level: float, tol: float) -> tuple[np.ndarray
     """The row "objective as good as ``level``": ``c @ x + offset >= level - tol`` when
     maximising, ``<= level + tol`` when minimising, as ``(coefficients, lower, upper)``."""
     row = np.asarray(form.c, dtype=float)[None, :]
-    if form.sense == "max":
+    if form.sense is Sense.MAX:
         return row, level - tol - form.offset, np.inf
     return row, -np.inf, level + tol - form.offset
 
@@ -132,12 +129,11 @@ def closest(solver: Solver, form: CanonicalForm, reference: np.ndarray,
     """Among the points of ``form`` that also satisfy ``rows`` (``(coefficients, lower,
     upper)``), one that moves the fewest functions away from ``reference`` (tier index per
     function): the smallest set of changes among alternative optima."""
-    from placement.formops import with_objective, with_rows
 
     F, T = form.n_functions, form.n_tiers
     out = form
     for i, (coef, lo, up) in enumerate(rows):
-        out = with_rows(out, np.atleast_2d(coef), lo, up, f"analysis_{i}", [f"analysis_{i}"])
+        out = out.with_rows(np.atleast_2d(coef), lo, up, f"analysis_{i}", [f"analysis_{i}"])
     stay = np.zeros(form.n_cols)
     stay[np.arange(F) * T + np.asarray(reference, dtype=np.int64)] = 1.0
-    return solver.solve(with_objective(out, stay, "max"))
+    return solver.solve(out.with_objective(stay, "max"))

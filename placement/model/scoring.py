@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from placement.domain import Instance, ScoringModel, Tier
+    from placement.model.instance import Instance
+    from placement.model.scoring_model import ScoringModel
+    from placement.model.tiers import Tier
 
 __all__ = ["ramp", "performance", "value_matrix", "value_matrix_for_weights", "cost_tensor",
            "contributions"]

@@ -21,7 +21,6 @@ Columns
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,13 +28,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from placement.api import evaluate, solve
-from placement.baselines import uniformity_loss
-from placement.check import check, link_penalties
-from placement.domain import Instance, Scenario
 from placement.errors import InstanceError, Problem
-from placement.result import Result
-from placement.scoring import performance
+from placement.model import Instance, Scenario
+from placement.model.scoring import performance
+from placement.solution.baselines import uniformity_loss
+from placement.solution.checker import check, link_penalties
+from placement.solution.result import Result
+from placement.solution.solving import evaluate, solve
+from placement.util import dumps
 
 __all__ = ["Option", "Comparison", "compare", "criterion_values"]
 
@@ -184,9 +184,7 @@ class Comparison:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        from placement.result import _json_default
-
-        return json.dumps(self.to_dict(), indent=indent, default=_json_default)
+        return dumps(self.to_dict(), indent=indent)
 
 
 def _yardstick(base: Instance, scenario_inst: Instance) -> Instance:
@@ -268,7 +266,7 @@ def compare(
     Examples
     --------
     >>> import placement
-    >>> from placement.compare import compare
+    >>> from placement.analysis.compare import compare
     >>> inst = placement.load("instances/tiny-budget")
     >>> c = compare(inst, [])
     >>> c.optimum.value

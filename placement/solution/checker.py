@@ -1,9 +1,10 @@
 """The independent checker: recomputes a placement's objective and every constraint from the
 instance itself, never from the solver's matrix, and lists what is violated.
 
-It shares no code with :mod:`placement.formulation` or :func:`placement.scoring.value_matrix`:
-values are recomputed at the chosen tiers only, from the scores, weights and curves, so a bug in
-the model builder cannot hide behind the same bug in the check.
+It shares no code with :mod:`placement.milp.formulation` or
+:func:`placement.model.scoring.value_matrix`: values are recomputed at the chosen tiers only,
+from the scores, weights and curves, so a bug in the model builder cannot hide behind the same
+bug in the check.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from placement.domain import NO_TIER, Instance, Link
+from placement.model import NO_TIER, Instance, Link
+from placement.util import finite_or_none
 
 __all__ = ["Violation", "CheckReport", "check", "placement_values", "link_penalties", "CHECKS",
            "OBJECTIVE_TERMS", "TOLERANCE"]
@@ -37,14 +39,10 @@ class Violation:
         return {
             "kind": self.kind,
             "subject": self.subject,
-            "amount": _finite(self.amount),
-            "limit": _finite(self.limit),
+            "amount": finite_or_none(self.amount),
+            "limit": finite_or_none(self.limit),
             "message": self.message,
         }
-
-
-def _finite(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
 
 
 @dataclass
@@ -329,7 +327,7 @@ def _link_penalty_term(inst: Instance, a: np.ndarray) -> float:
     """Soft-link penalties as they enter the objective: lost when maximising, added when
     minimising."""
     total = float(link_penalties(inst, a).sum())
-    return -total if inst.sense == "max" else total
+    return -inst.sense.sign * total
 
 
 def _check_objective(inst: Instance, a: np.ndarray, rep: CheckReport,

@@ -1,0 +1,39 @@
+"""Charts of placements and their analyses, as matplotlib figures.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without ``pyplot`` (so it is
+safe in any backend, thread or server) and draws only what its arguments hold; nothing is
+re-solved here. :func:`png_bytes` renders a figure to PNG. ``placement report`` embeds these;
+analysts can call them directly.
+
+>>> import placement
+>>> from placement import charts
+>>> r = placement.solve(placement.load("instances/tiny-budget"))
+>>> charts.png_bytes(charts.value_heatmap(r.instance, r.assignment))[:4]
+b'\\x89PNG'
+"""
+
+from placement.charts.figures import (
+    MAX_ROWS,
+    TIER_COLOURS,
+    baselines_chart,
+    display_order,
+    functions_per_tier,
+    options_chart,
+    png_bytes,
+    robustness_chart,
+    tier_colours,
+    value_heatmap,
+)
+
+__all__ = [
+    "TIER_COLOURS",
+    "tier_colours",
+    "png_bytes",
+    "display_order",
+    "value_heatmap",
+    "functions_per_tier",
+    "baselines_chart",
+    "options_chart",
+    "robustness_chart",
+    "MAX_ROWS",
+]

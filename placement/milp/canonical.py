@@ -1,0 +1,223 @@
+"""The solver-neutral canonical form of a placement MILP, and a vectorised builder for it.
+
+A canonical form is::
+
+    optimise  c @ x + offset            (sense max or min: a :class:`Sense`)
+    subject   row_lower <= A @ x <= row_upper
+              col_lower <=     x <= col_upper
+              x[j] integer where integrality[j]
+
+with ``A`` a ``scipy.sparse.csr_matrix``. Forms are built by
+:class:`~placement.milp.builder.FormBuilder` and edited by copying: :meth:`CanonicalForm.with_rows`,
+:meth:`~CanonicalForm.with_columns`, :meth:`~CanonicalForm.with_objective` and
+:meth:`~CanonicalForm.with_col_bounds` return a new form sharing what they do not change.
+Rows and columns come in named *blocks* (e.g. ``assign``, ``budget``, ``cap``); each block
+knows how to label its members, so a label for every row and column is available on demand
+without building millions of strings up front.
+
+The first ``n_functions * n_tiers`` columns are always the assignment binaries
+``x[f, t]`` in function-major order (column ``f * n_tiers + t``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from placement.model.sense import Sense
+
+__all__ = ["Block", "CanonicalForm", "Labeler", "list_labels", "constant_labels"]
+
+Labeler = Callable[[np.ndarray], list[str]]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A contiguous range of rows or columns with one meaning."""
+
+    name: str
+    start: int
+    stop: int
+    labeler: Labeler
+    description: str = ""
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def labels(self, local: np.ndarray | None = None) -> list[str]:
+        idx = np.arange(len(self)) if local is None else np.asarray(local)
+        return self.labeler(idx)
+
+
+def _find_block(blocks: Sequence[Block], i: int) -> Block:
+    for b in blocks:
+        if b.start <= i < b.stop:
+            return b
+    raise IndexError(i)
+
+
+@dataclass(eq=False)
+class CanonicalForm:
+    """One MILP in arrays, ready for any backend. See the module docstring."""
+
+    sense: Sense
+    c: np.ndarray
+    A: sp.csr_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integrality: np.ndarray  # bool
+    n_functions: int
+    n_tiers: int
+    offset: float = 0.0
+    row_blocks: tuple[Block, ...] = ()
+    col_blocks: tuple[Block, ...] = ()
+    name: str = ""
+    info: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.sense = Sense(self.sense)
+
+    @property
+    def n_cols(self) -> int:
+        return int(self.c.shape[0])
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.row_lower.shape[0])
+
+    @property
+    def n_x(self) -> int:
+        """Number of assignment columns ``x[f, t]``."""
+        return self.n_functions * self.n_tiers
+
+    def row_block(self, name: str) -> Block | None:
+        return next((b for b in self.row_blocks if b.name == name), None)
+
+    def col_block(self, name: str) -> Block | None:
+        return next((b for b in self.col_blocks if b.name == name), None)
+
+    def row_label(self, i: int) -> str:
+        b = _find_block(self.row_blocks, i)
+        return b.labels(np.array([i - b.start]))[0]
+
+    def col_label(self, j: int) -> str:
+        b = _find_block(self.col_blocks, j)
+        return b.labels(np.array([j - b.start]))[0]
+
+    def objective_of(self, x: np.ndarray) -> float:
+        return float(self.c @ x + self.offset)
+
+    def assignment_of(self, x: np.ndarray) -> np.ndarray:
+        """Tier index per function from a full solution vector (largest x[f, :])."""
+        X = np.asarray(x[: self.n_x], dtype=float).reshape(self.n_functions, self.n_tiers)
+        return np.argmax(X, axis=1)
+
+    def max_violation(self, x: np.ndarray) -> float:
+        """Largest absolute violation of any row or column bound (a solver sanity check)."""
+        ax = self.A @ x
+        v = np.concatenate(
+            [
+                np.maximum(self.row_lower - ax, 0.0),
+                np.maximum(ax - self.row_upper, 0.0),
+                np.maximum(self.col_lower - x, 0.0),
+                np.maximum(x - self.col_upper, 0.0),
+            ]
+        )
+        return float(v.max(initial=0.0))
+
+    def with_objective(self, c: np.ndarray, sense: Sense | str | None = None,
+                       offset: float = 0.0) -> CanonicalForm:
+        """A copy optimising ``c @ x + offset`` (the matrix is shared, not copied).
+
+        ``sense`` defaults to the form's own. The offset belongs to the objective it comes
+        with, so a new objective starts from ``offset`` (0 unless given), not from the old one.
+        """
+        return replace(self, c=np.asarray(c, dtype=float),
+                       sense=self.sense if sense is None else Sense(sense),
+                       offset=float(offset))
+
+    def with_col_bounds(self, lower: np.ndarray, upper: np.ndarray) -> CanonicalForm:
+        """A copy with other column bounds (pins, forced tiers, fixings)."""
+        return replace(self, col_lower=np.asarray(lower, float),
+                       col_upper=np.asarray(upper, float))
+
+    def with_rows(
+        self,
+        rows: sp.spmatrix | np.ndarray,
+        lower: np.ndarray | float,
+        upper: np.ndarray | float,
+        name: str,
+        labels: Sequence[str],
+        description: str = "",
+    ) -> CanonicalForm:
+        """A copy with ``k`` rows appended (``rows``: k x n_cols); the existing matrix is
+        stacked, not rebuilt, and every label is kept.
+
+        >>> import numpy as np, placement
+        >>> from placement.milp import build
+        >>> form = build(placement.load("instances/tiny-budget"))
+        >>> f2 = form.with_rows(np.ones((1, form.n_cols)), -np.inf, 4.0, "sum", ["sum"])
+        >>> f2.n_rows == form.n_rows + 1, f2.row_label(form.n_rows)
+        (True, 'sum')
+        """
+        R = sp.csr_matrix(rows)
+        if R.shape[1] != self.n_cols:
+            raise ValueError(f"rows have {R.shape[1]} columns; the form has {self.n_cols}")
+        k = R.shape[0]
+        lo = np.broadcast_to(np.asarray(lower, dtype=float), (k,))
+        up = np.broadcast_to(np.asarray(upper, dtype=float), (k,))
+        A = sp.vstack([self.A, R], format="csr")
+        block = Block(name, self.n_rows, self.n_rows + k, list_labels(labels), description)
+        return replace(self, A=A, row_lower=np.concatenate([self.row_lower, lo]),
+                       row_upper=np.concatenate([self.row_upper, up]),
+                       row_blocks=(*self.row_blocks, block))
+
+    def with_columns(
+        self,
+        cols: sp.spmatrix | np.ndarray,
+        cost: np.ndarray,
+        lower: np.ndarray | float,
+        upper: np.ndarray | float,
+        integer: bool,
+        name: str,
+        labels: Sequence[str],
+        description: str = "",
+    ) -> CanonicalForm:
+        """A copy with ``k`` columns appended (``cols``: n_rows x k)."""
+        C = sp.csr_matrix(cols)
+        if C.shape[0] != self.n_rows:
+            raise ValueError(f"columns have {C.shape[0]} rows; the form has {self.n_rows}")
+        k = C.shape[1]
+        lo = np.broadcast_to(np.asarray(lower, dtype=float), (k,))
+        up = np.broadcast_to(np.asarray(upper, dtype=float), (k,))
+        A = sp.hstack([self.A, C], format="csr")
+        block = Block(name, self.n_cols, self.n_cols + k, list_labels(labels), description)
+        return replace(self, A=A, c=np.concatenate([self.c, np.asarray(cost, dtype=float)]),
+                       col_lower=np.concatenate([self.col_lower, lo]),
+                       col_upper=np.concatenate([self.col_upper, up]),
+                       integrality=np.concatenate([self.integrality, np.full(k, bool(integer))]),
+                       col_blocks=(*self.col_blocks, block))
+
+
+def list_labels(names: Sequence[str]) -> Labeler:
+    """A labeler naming member ``i`` of a block ``names[i]``."""
+    lab = list(names)
+
+    def labels(idx: np.ndarray) -> list[str]:
+        return [lab[i] for i in np.asarray(idx).tolist()]
+
+    return labels
+
+
+def constant_labels(label: str) -> Labeler:
+    """A labeler giving every member of a block the same name."""
+
+    def labels(idx: np.ndarray) -> list[str]:
+        return [label] * len(idx)
+
+    return labels

@@ -1,0 +1,82 @@
+"""The function table (MODEL.md section 1, "Function"), held column-wise.
+
+The table is numpy arrays rather than one Python object per function, because instances reach
+10^5-10^6 variables and every model build must stay vectorised.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from placement.model.tiers import NO_TIER
+
+if TYPE_CHECKING:
+    from placement.model.instance import Instance
+
+__all__ = ["Functions", "functions_to_frame"]
+
+
+@dataclass(frozen=True, eq=False)
+class Functions:
+    """The function table, column-wise.
+
+    Shapes: F functions, C criteria (of the instance's scoring model), T tiers, R resources.
+    Tier references are integer indices into ``Instance.tiers`` (``NO_TIER`` = none).
+    """
+
+    ids: np.ndarray  # (F,) str
+    names: np.ndarray  # (F,) str
+    categories: np.ndarray  # (F,) str
+    scores: np.ndarray  # (F, C) importance 0..5
+    lo: np.ndarray  # (F, C) curve override, NaN = model default
+    hi: np.ndarray  # (F, C) curve override, NaN = model default
+    allowed: np.ndarray  # (F, T) bool
+    pinned: np.ndarray  # (F,) int
+    current: np.ndarray  # (F,) int
+    fixed: np.ndarray  # (F, R) cost per unit of the tier (a minimum team in every unit)
+    variable: np.ndarray  # (F, R) cost of the workload, independent of the tier
+    move: np.ndarray  # (F, R) one-off cost when the function leaves its current tier
+    metadata: pd.DataFrame | None = None  # extra columns (source, rationale, ...) by row
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        return {fid: i for i, fid in enumerate(self.ids.tolist())}
+
+    def replace(self, **changes: object) -> Functions:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+
+def functions_to_frame(inst: Instance) -> pd.DataFrame:
+    """The function table with scores, tiers and costs as readable columns."""
+    fn = inst.functions
+    tids = np.array(list(inst.tier_ids) + [""], dtype=object)  # index -1 -> ""
+    data: dict[str, object] = {
+        "name": fn.names,
+        "category": fn.categories,
+    }
+    if inst.model is not None:
+        for j, c in enumerate(inst.model.criterion_ids):
+            data[c] = fn.scores[:, j]
+    data["allowed"] = [
+        ";".join(t for t, a in zip(inst.tier_ids, row, strict=True) if a) for row in fn.allowed
+    ]
+    data["pinned"] = tids[np.where(fn.pinned == NO_TIER, -1, fn.pinned)]
+    data["current"] = tids[np.where(fn.current == NO_TIER, -1, fn.current)]
+    for r, res in enumerate(inst.resources):
+        data[f"{res.id}_fixed"] = fn.fixed[:, r]
+        data[f"{res.id}_variable"] = fn.variable[:, r]
+        data[f"{res.id}_move"] = fn.move[:, r]
+    df = pd.DataFrame(data, index=pd.Index(fn.ids, name="function"))
+    if fn.metadata is not None:
+        df = df.join(fn.metadata)
+    return df
