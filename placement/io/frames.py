@@ -216,7 +216,7 @@ def from_frames(
         functions=fn,
         resources=tuple(res),
         model=scoring,
-        sense=sense,
+        sense=Sense(sense),
         description=description,
         max_moves=max_moves,
         scenarios=dict(scenarios or {}),

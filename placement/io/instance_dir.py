@@ -38,6 +38,7 @@ from placement.model import (
     Source,
     Tier,
 )
+from placement.model.sense import Sense
 
 __all__ = ["load_instance", "instance_toml"]
 
@@ -361,7 +362,7 @@ def load_instance(path: str | Path, *, model: str | Path | ScoringModel | None =
         functions=functions,
         resources=tuple(resources),
         model=scoring,
-        sense=spec.sense,
+        sense=Sense(spec.sense),
         description=spec.description,
         sources=_sources(spec.sources),
         max_moves=spec.constraints.max_moves,

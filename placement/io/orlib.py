@@ -22,6 +22,7 @@ import numpy as np
 
 from placement.errors import InstanceError
 from placement.model import NO_TIER, Functions, Instance, Resource, Tier
+from placement.model.sense import Sense
 
 __all__ = ["read_gap", "read_gap_file", "gap_instance"]
 
@@ -64,7 +65,7 @@ def gap_instance(
         functions=fn,
         resources=(res,),
         model=None,
-        sense=sense,
+        sense=Sense(sense),
         description=f"OR-Library generalised assignment problem {name}: {n} jobs, {m} agents",
         values=np.asarray(cost, dtype=float).T.copy(),
         costs=np.asarray(use, dtype=float).T[:, :, None].copy(),

@@ -61,6 +61,7 @@ from placement.model import (
     ScoringModel,
     Tier,
 )
+from placement.model.sense import Sense
 
 __all__ = ["SyntheticSpec", "generate", "write_instance", "synthetic_model"]
 
@@ -228,7 +229,7 @@ def generate(
         functions=fn,
         resources=(Resource("staff", "Staff", unit="FTE"),),
         model=model,
-        sense="max",
+        sense=Sense.MAX,
         description=(f"Synthetic placement instance: {F} functions x {T} tiers, seed "
                      f"{spec.seed}, budget tightness {spec.budget_tightness:g}, "
                      f"{len(links)} links (placement.io.synthetic)"),
