@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, note, settings
-from hypothesis import strategies as st
 
 import placement
 from placement import solvers
@@ -28,60 +27,9 @@ from placement.model import Instance, Resource
 from placement.solvers import Backend, SolveOptions, Status
 from placement.solvers.base import relative_gap
 from tests.conftest import BACKENDS, GAP_DIR, ROOT, brute_force
+from tests.strategies import backend_instances
 
 # -- random small instances -----------------------------------------------------------------
-
-@st.composite
-def small_instances(draw: st.DrawFn) -> Instance:
-    """3-5 functions x 2-4 tiers: values (whole, two-decimal or arbitrary doubles, which CP-SAT
-    must scale), a staff budget, per-tier caps, pins, allowed tiers, current tiers with
-    max_moves, in either sense; about one in five is infeasible."""
-    F = draw(st.integers(3, 5), label="functions")
-    T = draw(st.integers(2, 4), label="tiers")
-    sense: Literal["max", "min"] = draw(st.sampled_from(["max", "min"]), label="sense")
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1), label="seed"))
-    kind = rng.integers(0, 3, size=(F, T))
-    values = np.select([kind == 0, kind == 1],
-                       [rng.integers(-3, 13, (F, T)), rng.integers(-300, 1201, (F, T)) / 100],
-                       rng.uniform(-3.0, 12.0, (F, T)))
-    units = rng.integers(1, 51, T)
-    fixed = rng.integers(0, 21, F) / 10
-    variable = rng.integers(0, 31, F) / 4
-    allowed = rng.random((F, T)) < 0.8
-    allowed[~allowed.any(axis=1), 0] = True
-    tier_ids = np.array([f"t{t}" for t in range(T)])
-
-    def some_allowed(f: int) -> str:
-        return str(rng.choice(tier_ids[allowed[f]]))
-
-    pinned = [some_allowed(f) if rng.random() < 0.2 else "" for f in range(F)]
-    current = [some_allowed(f) for f in range(F)]
-    cost = fixed[:, None] * units[None, :] + variable[:, None]
-    big = np.where(allowed, cost, -np.inf).max(axis=1).sum()
-    small = np.where(allowed, cost, np.inf).min(axis=1).sum()
-    budget = None
-    if rng.random() < 0.6:
-        budget = max(0.0, round(small + rng.uniform(-0.1, 1.0) * (big - small), 2))
-    caps = {str(tier_ids[t]): round(rng.uniform(0.3, 1.0) * cost[:, t].sum(), 2)
-            for t in range(T) if rng.random() < 0.4}
-    max_moves = int(rng.integers(0, F + 1)) if rng.random() < 0.3 else None
-    tiers = pd.DataFrame({"id": tier_ids, "name": tier_ids, "units": units,
-                          "population": 1000.0 * units})
-    funcs = pd.DataFrame({
-        "id": [f"f{f}" for f in range(F)],
-        "name": [f"F{f}" for f in range(F)],
-        "allowed": [";".join(tier_ids[row]) for row in allowed],
-        "pinned": pinned,
-        "current": current,
-        "staff_fixed": fixed,
-        "staff_variable": variable,
-    })
-    vals = pd.DataFrame(values, index=funcs["id"], columns=tier_ids)
-    return placement.from_frames(
-        "random", tiers, funcs, values=vals, sense=sense, max_moves=max_moves,
-        resources=[Resource("staff", "Staff", budget=budget, caps=caps)],
-    )
-
 
 def _bound_is_valid(sense: str, bound: float | None, optimum: float) -> bool:
     if bound is None:
@@ -93,7 +41,7 @@ def _bound_is_valid(sense: str, bound: float | None, optimum: float) -> bool:
 @pytest.mark.parametrize("solver", BACKENDS)
 @settings(max_examples=30, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
-@given(inst=small_instances())
+@given(inst=backend_instances())
 def test_backend_agrees_with_enumeration(solver: str, inst: Instance) -> None:
     best, _ = brute_force(inst)
     r = placement.solve(inst, solver, threads=1)

@@ -18,7 +18,8 @@ from placement.errors import InstanceError
 from placement.model import NO_TIER, Instance
 from placement.solvers import Status
 from tests.conftest import BACKENDS, INSTANCES, brute_force
-from tests.test_sensitivity import scored_instances, twin_instance
+from tests.strategies import scored_instances
+from tests.test_sensitivity import twin_instance
 
 FEASIBLE = ["tiny-budget", "tiny-cap", "tiny-moves", "tiny-link-together",
             "tiny-link-together-soft", "tiny-link-above", "tiny-link-above-soft",

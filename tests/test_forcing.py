@@ -15,8 +15,8 @@ from placement.analysis import explain, forcing_costs
 from placement.errors import InfeasibleError
 from placement.model import NO_TIER, Instance
 from tests.conftest import BACKENDS, INSTANCES, brute_force
+from tests.strategies import valued_instances
 from tests.test_explain import FEASIBLE, pinned_at
-from tests.test_properties import instances
 
 
 def _pinned_costs(inst: Instance) -> np.ndarray:
@@ -107,7 +107,7 @@ def test_infeasible_instance_raises() -> None:
 
 @settings(max_examples=40, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
-@given(instances())
+@given(valued_instances())
 def test_random_instances_agree_with_enumeration(inst: Instance) -> None:
     best, _ = brute_force(inst)
     if best is None:

@@ -9,16 +9,15 @@ import math
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 import placement
 from placement.analysis.frontier import Frontier, frontier
 from placement.errors import InstanceError
-from placement.model import Instance, Link, Resource
+from placement.model import Instance
 from tests.conftest import INSTANCES, brute_force
+from tests.strategies import frontier_instances
 
 # instances with a staff resource: budget, cap, max_moves, links of every kind
 TINY = ["tiny-budget", "tiny-cap", "tiny-moves", "tiny-infeasible", "tiny-link-together",
@@ -138,46 +137,11 @@ def test_json_has_every_step() -> None:
 
 # -- random small instances ---------------------------------------------------------------
 
-TIERS = ["centre", "middle", "local"]
-
-
-@st.composite
-def small_instances(draw: st.DrawFn) -> Instance:
-    T = draw(st.integers(2, 3))
-    F = draw(st.integers(2, 4))
-    tiers = TIERS[:T]
-    sense = draw(st.sampled_from(["max", "min"]))
-    halves = st.integers(-4, 12).map(lambda v: v / 2)
-    fids = [f"f{i}" for i in range(F)]
-    values = pd.DataFrame([[draw(halves) for _ in range(T)] for _ in range(F)],
-                          columns=tiers, index=fids)
-    funcs = pd.DataFrame({
-        "id": fids, "name": fids,
-        "current": [draw(st.sampled_from(tiers)) for _ in range(F)],
-        "staff_fixed": [draw(st.integers(0, 3)) for _ in range(F)],
-        "staff_variable": [draw(st.integers(0, 3)) for _ in range(F)],
-        "staff_move": [draw(st.sampled_from([0, 0, 1, 2.5])) for _ in range(F)],
-    })
-    tier_df = pd.DataFrame({"id": tiers, "units": [1, 3, 9][:T],
-                            "population": [1e6, 1e5, 1e4][:T]})
-    caps = {}
-    if draw(st.booleans()):
-        caps[draw(st.sampled_from(tiers))] = float(draw(st.integers(2, 30)))
-    res = [Resource("staff", "Staff", budget=float(draw(st.integers(0, 60))), caps=caps)]
-    links = []
-    for i in range(draw(st.integers(0, 2))):
-        f, g = draw(st.lists(st.sampled_from(fids), min_size=2, max_size=2, unique=True))
-        kind = draw(st.sampled_from(["together", "at_or_above"]))
-        penalty = draw(st.one_of(st.none(), st.integers(1, 6).map(lambda v: v / 2)))
-        links.append(Link(f"l{i}", kind, f, g, penalty=penalty))
-    max_moves = draw(st.one_of(st.none(), st.integers(1, F)))
-    return placement.from_frames("random", tier_df, funcs, values=values, sense=sense,
-                                resources=res, links=links, max_moves=max_moves)
 
 
 @settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
-@given(small_instances())
+@given(frontier_instances())
 def test_random_frontier_is_monotone_and_exact(inst: Instance) -> None:
     try:
         fr = frontier(inst, "staff")

@@ -9,78 +9,19 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import placement
-from placement.model import Instance, Link, MaxShare, Resource
+from placement.model import Instance, Link, MaxShare
 from placement.solution.subsidiarity import centrality, value_floor
 from placement.solvers import Status
 from tests.conftest import BACKENDS, brute_force
+from tests.strategies import valued_instances
 
 SETTINGS = settings(max_examples=80, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
-TIER_IDS = ["centre", "middle", "local"]
-
-
-@st.composite
-def instances(draw: st.DrawFn) -> Instance:
-    T = draw(st.integers(2, 3))
-    F = draw(st.integers(2, 5))
-    tiers = TIER_IDS[:T]
-    sense = draw(st.sampled_from(["max", "min"]))
-    halves = st.integers(-6, 12).map(lambda v: v / 2)
-    values = [[draw(halves) for _ in range(T)] for _ in range(F)]
-    fids = [f"f{i}" for i in range(F)]
-    allowed, pinned, current = [], [], []
-    for _ in range(F):
-        # each tier allowed 4 times in 5, so that most random instances stay feasible
-        mask = draw(st.lists(st.integers(0, 4).map(bool), min_size=T, max_size=T))
-        if not any(mask):
-            mask[draw(st.integers(0, T - 1))] = True
-        allowed.append(";".join(t for t, m in zip(tiers, mask, strict=True) if m))
-        ok = [t for t, m in zip(tiers, mask, strict=True) if m]
-        pinned.append(draw(st.sampled_from(ok)) if draw(st.integers(0, 5)) == 0 else "")
-        current.append(draw(st.sampled_from(tiers)))
-    fixed = [draw(st.integers(0, 3)) for _ in range(F)]
-    variable = [draw(st.integers(0, 3)) for _ in range(F)]
-    funcs = pd.DataFrame({"id": fids, "name": fids, "allowed": allowed, "pinned": pinned,
-                          "current": current, "staff_fixed": fixed,
-                          "staff_variable": variable})
-    units = [1, 3, 9][:T]
-    tier_df = pd.DataFrame({"id": tiers, "units": units, "population": [1e6, 1e5, 1e4][:T]})
-    top = sum(f * units[-1] + v for f, v in zip(fixed, variable, strict=True))
-    least = sum(f + v for f, v in zip(fixed, variable, strict=True))  # all at the centre
-    # budgets and caps around what placements use: some bind, a few make it infeasible
-    budget = draw(st.one_of(st.none(), st.integers(least, top + 2).map(float)))
-    caps = {}
-    if draw(st.booleans()):
-        caps[draw(st.sampled_from(tiers))] = float(draw(st.integers(0, top)) // 2 + least // 2)
-    res = [Resource("staff", "Staff", budget=budget, caps=caps)]
-    links = []
-    for i in range(draw(st.integers(0, 3))):
-        f, g = draw(st.lists(st.sampled_from(fids), min_size=2, max_size=2, unique=True))
-        kind = draw(st.sampled_from(["together", "coterminous", "at_or_above"]))
-        penalty = draw(st.one_of(st.none(), st.integers(1, 8).map(lambda v: v / 2)))
-        kmin = draw(st.sampled_from([1.0, 0.5])) if kind == "coterminous" else 1.0
-        links.append(Link(f"l{i}", kind, f, g, kappa_min=kmin, penalty=penalty))
-    kappa = {(tiers[i], tiers[j]): draw(st.sampled_from([0.0, 0.4, 0.7, 1.0]))
-             for i in range(T) for j in range(i + 1, T)}
-    max_share: list[MaxShare] = []
-    if draw(st.integers(0, 3)) == 0:
-        # at least ceil(F/T) functions per tier, or no placement can exist (pigeonhole)
-        need = -(-F // T)
-        share = min(1.0, (need + draw(st.integers(0, 1))) / F)
-        max_share.append(MaxShare(share, None, "functions"))
-    if draw(st.integers(0, 7)) == 0:
-        max_share.append(MaxShare(0.8, draw(st.sampled_from(tiers)), "staff"))
-    max_moves = draw(st.one_of(st.none(), st.integers(F // 2, F)))
-    vals = pd.DataFrame(values, columns=tiers, index=fids)
-    return placement.from_frames("random", tier_df, funcs, values=vals, sense=sense,
-                                resources=res, links=links, coterminosity=kappa,
-                                max_share=max_share, max_moves=max_moves)
 
 
 def _better_or_equal(a: float, b: float, sense: str) -> bool:
@@ -89,7 +30,7 @@ def _better_or_equal(a: float, b: float, sense: str) -> bool:
 
 
 @SETTINGS
-@given(instances())
+@given(valued_instances())
 def test_optimum_equals_enumeration_and_checker_passes(inst: Instance) -> None:
     best, _ = brute_force(inst)
     r = placement.solve(inst)
@@ -112,7 +53,7 @@ def test_optimum_equals_enumeration_and_checker_passes(inst: Instance) -> None:
 
 
 @SETTINGS
-@given(instances(), st.data())
+@given(valued_instances(), st.data())
 def test_adding_a_constraint_never_improves(inst: Instance, data: st.DataObject) -> None:
     base, _ = brute_force(inst)
     choice = data.draw(st.sampled_from(["link", "budget", "share", "pin"]))
@@ -148,7 +89,7 @@ def test_adding_a_constraint_never_improves(inst: Instance, data: st.DataObject)
 
 
 @SETTINGS
-@given(instances(), st.floats(0, 10, allow_nan=False))
+@given(valued_instances(), st.floats(0, 10, allow_nan=False))
 def test_relaxing_a_budget_never_worsens(inst: Instance, more: float) -> None:
     res = inst.resources[0]
     if res.budget is None:
@@ -162,7 +103,7 @@ def test_relaxing_a_budget_never_worsens(inst: Instance, more: float) -> None:
 
 
 @SETTINGS
-@given(instances(), st.sampled_from([0.0, 0.05, 0.2, 0.5]))
+@given(valued_instances(), st.sampled_from([0.0, 0.05, 0.2, 0.5]))
 def test_subsidiarity_is_never_more_central_and_within_epsilon(inst: Instance,
                                                                 eps: float) -> None:
     plain = placement.solve(inst)
@@ -181,7 +122,7 @@ def test_subsidiarity_is_never_more_central_and_within_epsilon(inst: Instance,
 @pytest.mark.parametrize("solver", [b for b in BACKENDS if b != "highs"])
 @settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
-@given(inst=instances())
+@given(inst=valued_instances())
 def test_backends_agree_on_random_instances(inst: Instance, solver: str) -> None:
     a = placement.solve(inst)
     b = placement.solve(inst, solver)

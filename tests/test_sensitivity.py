@@ -17,16 +17,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 import placement
 from placement.analysis import weight_stability
 from placement.analysis.stability import CriterionStability, WeightStability
 from placement.errors import InstanceError
-from placement.io.models import load_model
-from placement.model import Instance, Link, MaxShare, Resource
+from placement.model import Instance, Resource
 from placement.solution.checker import check
 from tests.conftest import BACKENDS, INSTANCES
+from tests.strategies import scored_instances
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -35,63 +34,6 @@ TIER_IDS = ["centre", "middle", "local"]
 SCORED = ["tiny-budget", "tiny-cap", "tiny-moves", "tiny-link-together",
           "tiny-link-together-soft", "tiny-link-above", "tiny-link-above-soft",
           "tiny-link-coterminous", "tiny-link-coterminous-soft"]
-
-
-@st.composite
-def scored_instances(draw: st.DrawFn) -> Instance:
-    """Small instances scored by the two-criterion ``tiny-ramp`` model with random weights,
-    scores and populations (performances are multiples of 1/4), with budgets, caps, pins,
-    max_moves, max_share and hard or soft links; sometimes minimising."""
-    T = draw(st.integers(2, 3))
-    F = draw(st.integers(2, 5))
-    tiers = TIER_IDS[:T]
-    pops = sorted(draw(st.lists(st.sampled_from([1e3, 1e4, 1e5, 1e6, 1e7]), min_size=T,
-                                max_size=T, unique=True)), reverse=True)
-    weight = st.integers(0, 6).map(lambda v: v / 2)
-    w = [draw(weight), draw(weight)]
-    if sum(w) == 0:
-        w[0] = 1.0
-    model = load_model("tiny-ramp").with_weights({"scale": w[0], "local": w[1]})
-    fids = [f"f{i}" for i in range(F)]
-    allowed, pinned, current = [], [], []
-    for _ in range(F):
-        mask = draw(st.lists(st.integers(0, 4).map(bool), min_size=T, max_size=T))
-        if not any(mask):
-            mask[draw(st.integers(0, T - 1))] = True
-        ok = [t for t, m in zip(tiers, mask, strict=True) if m]
-        allowed.append(";".join(ok))
-        pinned.append(draw(st.sampled_from(ok)) if draw(st.integers(0, 6)) == 0 else "")
-        current.append(draw(st.sampled_from(tiers)))
-    fixed = [draw(st.integers(0, 3)) for _ in range(F)]
-    variable = [draw(st.integers(0, 3)) for _ in range(F)]
-    funcs = pd.DataFrame({
-        "id": fids, "name": fids, "allowed": allowed, "pinned": pinned, "current": current,
-        "scale": [draw(st.integers(0, 5)) for _ in range(F)],
-        "local": [draw(st.integers(0, 5)) for _ in range(F)],
-        "staff_fixed": fixed, "staff_variable": variable})
-    units = [1, 3, 9][:T]
-    tier_df = pd.DataFrame({"id": tiers, "units": units, "population": pops})
-    top = sum(f * units[-1] + v for f, v in zip(fixed, variable, strict=True))
-    least = sum(f + v for f, v in zip(fixed, variable, strict=True))
-    budget = draw(st.one_of(st.none(), st.integers(least, top + 2).map(float)))
-    caps = {}
-    if draw(st.booleans()):
-        caps[draw(st.sampled_from(tiers))] = float(draw(st.integers(0, top)) // 2 + least // 2)
-    links = []
-    for i in range(draw(st.integers(0, 2))):
-        f, g = draw(st.lists(st.sampled_from(fids), min_size=2, max_size=2, unique=True))
-        kind = draw(st.sampled_from(["together", "coterminous", "at_or_above"]))
-        penalty = draw(st.one_of(st.none(), st.integers(1, 6).map(lambda v: v / 2)))
-        links.append(Link(f"l{i}", kind, f, g, penalty=penalty))
-    kappa = {(tiers[i], tiers[j]): draw(st.sampled_from([0.0, 0.5, 1.0]))
-             for i in range(T) for j in range(i + 1, T)}
-    max_share = [MaxShare(1.0 if F <= T else 0.8)] if draw(st.integers(0, 5)) == 0 else []
-    max_moves = draw(st.one_of(st.none(), st.integers(F // 2, F)))
-    sense = "min" if draw(st.integers(0, 4)) == 0 else "max"
-    return placement.from_frames(
-        "random-scored", tier_df, funcs, model=model, sense=sense,
-        resources=[Resource("staff", "Staff", budget=budget, caps=caps)], links=links,
-        coterminosity=kappa, max_share=max_share, max_moves=max_moves)
 
 
 def feasible_lines(inst: Instance, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
