@@ -10,6 +10,7 @@ import scipy.sparse as sp
 
 from placement.milp.canonical import Block, CanonicalForm, Labeler
 from placement.model.sense import Sense
+from placement.model.units import UnitLayout
 
 __all__ = ["FormBuilder"]
 
@@ -60,10 +61,12 @@ class FormBuilder:
     Every method takes whole arrays; nothing here loops over variables.
     """
 
-    def __init__(self, sense: Sense | str, n_functions: int, n_tiers: int, name: str = "") -> None:
+    def __init__(self, sense: Sense | str, n_functions: int, n_tiers: int, name: str = "",
+                 layout: UnitLayout | None = None) -> None:
         self.sense = Sense(sense)
         self.n_functions = n_functions
         self.n_tiers = n_tiers
+        self.layout = layout
         self.name = name
         self._cols: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self._col_blocks: list[Block] = []
@@ -156,6 +159,7 @@ class FormBuilder:
             integrality=integ,
             n_functions=self.n_functions,
             n_tiers=self.n_tiers,
+            layout=self.layout,
             offset=self.offset,
             row_blocks=tuple(self._row_blocks),
             col_blocks=tuple(self._col_blocks),

@@ -15,8 +15,10 @@ Rows and columns come in named *blocks* (e.g. ``assign``, ``budget``, ``cap``); 
 knows how to label its members, so a label for every row and column is available on demand
 without building millions of strings up front.
 
-The first ``n_functions * n_tiers`` columns are always the assignment binaries
-``x[f, t]`` in function-major order (column ``f * n_tiers + t``).
+The first ``n_functions * n_units`` columns are always the placement binaries y[f, u] in
+function-major order (column ``f * n_units + u``); ``layout`` says which tier each unit belongs
+to and which areas it covers. In the single-area case (an instance without areas) the units are
+the tiers and the columns are x[f, t] (column ``f * n_tiers + t``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from placement.model.sense import Sense
+from placement.model.units import UnitLayout
 
 __all__ = ["Block", "CanonicalForm", "Labeler", "list_labels", "constant_labels"]
 
@@ -74,6 +77,7 @@ class CanonicalForm:
     n_functions: int
     n_tiers: int
     offset: float = 0.0
+    layout: UnitLayout | None = None
     row_blocks: tuple[Block, ...] = ()
     col_blocks: tuple[Block, ...] = ()
     name: str = ""
@@ -91,9 +95,18 @@ class CanonicalForm:
         return int(self.row_lower.shape[0])
 
     @property
+    def n_units(self) -> int:
+        """Placement columns per function: the units (the tiers, in the single-area case)."""
+        return self.n_tiers if self.layout is None else self.layout.n_units
+
+    @property
+    def per_area(self) -> bool:
+        return self.layout is not None and self.layout.per_area
+
+    @property
     def n_x(self) -> int:
-        """Number of assignment columns ``x[f, t]``."""
-        return self.n_functions * self.n_tiers
+        """Number of placement columns y[f, u] (x[f, t] in the single-area case)."""
+        return self.n_functions * self.n_units
 
     def row_block(self, name: str) -> Block | None:
         return next((b for b in self.row_blocks if b.name == name), None)
@@ -113,9 +126,29 @@ class CanonicalForm:
         return float(self.c @ x + self.offset)
 
     def assignment_of(self, x: np.ndarray) -> np.ndarray:
-        """Tier index per function from a full solution vector (largest x[f, :])."""
+        """Tier index per function from a full solution vector (largest x[f, :]); for a
+        single-area form. Per area, see :meth:`placement_of`."""
+        if self.per_area:
+            raise ValueError("a per-area form has a tier per function and area: placement_of")
         X = np.asarray(x[: self.n_x], dtype=float).reshape(self.n_functions, self.n_tiers)
         return np.argmax(X, axis=1)
+
+    def placement_of(self, x: np.ndarray) -> np.ndarray:
+        """(F, A) the tier serving each function in each area (the unit of that tier covering
+        the area is the one with the largest y); (F, 1) in the single-area case."""
+        if not self.per_area:
+            return self.assignment_of(x)[:, None]
+        assert self.layout is not None
+        Y = np.asarray(x[: self.n_x], dtype=float).reshape(self.n_functions, self.n_units)
+        Yx = np.hstack([Y, np.full((self.n_functions, 1), -np.inf)])  # -1: no unit there
+        best = np.zeros((self.n_functions, self.layout.n_areas), dtype=np.int64)
+        top = np.full((self.n_functions, self.layout.n_areas), -np.inf)
+        for t in range(self.n_tiers):  # tiers are few; each step is whole-array
+            v = Yx[:, self.layout.unit_of[:, t]]
+            better = v > top
+            best[better] = t
+            top = np.maximum(top, v)
+        return best
 
     def max_violation(self, x: np.ndarray) -> float:
         """Largest absolute violation of any row or column bound (a solver sanity check)."""

@@ -1,5 +1,10 @@
 """What the constraint families of a build share: the instance, the builder, the value and cost
-tables, the rows an infeasibility diagnosis may relax, and the assignment columns x[f, t]."""
+tables, the units, the rows an infeasibility diagnosis may relax, and the placement columns.
+
+The placement columns are y[f, u], function-major (column ``f * U + u``): function f is done by
+unit u for all of its areas (docs/model.md section 9). In the single-area case the units are
+the tiers, and y[f, t] is the uniform model's x[f, t].
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import numpy as np
 
 from placement.milp.builder import FormBuilder
 from placement.model.instance import Instance
+from placement.model.units import UnitLayout
 
 __all__ = ["RelaxableRows", "BuildContext", "Family", "x_columns", "x_labeler", "slack_scale"]
 
@@ -51,9 +57,13 @@ class BuildContext:
 
     instance: Instance
     builder: FormBuilder
-    values: np.ndarray  # (F, T)
-    costs: np.ndarray  # (F, T, R)
+    values: np.ndarray  # (F, U)
+    costs: np.ndarray  # (F, U, R)
     relaxable: list[RelaxableRows] = field(default_factory=list)
+
+    @property
+    def layout(self) -> UnitLayout:
+        return self.instance.units
 
     def relax(self, kind: str, start: int, n_rows: int, group: np.ndarray,
               subjects: Sequence[str], limits: Sequence[float], sense: int,
@@ -77,22 +87,53 @@ class BuildContext:
     def T(self) -> int:
         return self.instance.n_tiers
 
+    @property
+    def U(self) -> int:
+        return self.layout.n_units
+
+    @property
+    def A(self) -> int:
+        return self.layout.n_areas
+
+    @property
+    def area_weight(self) -> np.ndarray:
+        """(A,) each area's share of the people: how much of a function it is."""
+        p = self.layout.area_population
+        return p / p.sum()
+
+    @property
+    def unit_weight(self) -> np.ndarray:
+        """(U,) each unit's share of the people (1 for every tier in the single-area case)."""
+        layout = self.layout
+        return layout.unit_people / layout.area_population.sum()
+
 
 Family = Callable[[BuildContext], None]
 
 
-def x_columns(T: int, f: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Column index of x[f, t] (function-major)."""
-    return np.asarray(f, dtype=np.int64) * T + np.asarray(t, dtype=np.int64)
+def x_columns(U: int, f: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Column index of y[f, u] (function-major; x[f, t] with U = T in the single-area case)."""
+    return np.asarray(f, dtype=np.int64) * U + np.asarray(u, dtype=np.int64)
 
 
 def x_labeler(inst: Instance) -> Callable[[np.ndarray], list[str]]:
+    """``x[function,tier]`` in the single-area case, ``y[function,tier:unit]`` per area."""
     ids = inst.functions.ids
-    tiers = inst.tier_ids
-    T = inst.n_tiers
+    layout = inst.units
+    U = layout.n_units
+    if layout.per_area:
+        tiers = layout.tier_ids
+        names = [f"{tiers[t]}:{c}" for t, c in zip(layout.unit_tier.tolist(),
+                                                   layout.unit_code.tolist(), strict=True)]
+
+        def label_units(idx: np.ndarray) -> list[str]:
+            return [f"y[{ids[i // U]},{names[i % U]}]" for i in idx.tolist()]
+
+        return label_units
+    tier_ids = inst.tier_ids
 
     def label(idx: np.ndarray) -> list[str]:
-        return [f"x[{ids[i // T]},{tiers[i % T]}]" for i in idx.tolist()]
+        return [f"x[{ids[i // U]},{tier_ids[i % U]}]" for i in idx.tolist()]
 
     return label
 

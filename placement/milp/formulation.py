@@ -43,9 +43,17 @@ from placement.milp.builder import FormBuilder
 from placement.milp.canonical import CanonicalForm
 from placement.milp.context import BuildContext, Family, x_labeler
 from placement.model.instance import Instance
-from placement.model.tiers import NO_TIER
+from placement.model.units import UnitLayout
 
-__all__ = ["build", "FAMILIES", "centrality_ranks"]
+__all__ = ["build", "FAMILIES", "centrality_ranks", "centrality_weights"]
+
+
+def centrality_weights(layout: UnitLayout) -> np.ndarray:
+    """(U,) rank(tier of u) * (u's share of the people): subsidiarity's centrality of placing
+    a function at unit u (rank(t) in the single-area case)."""
+    share = layout.unit_people / layout.area_population.sum()
+    out: np.ndarray = centrality_ranks(layout.n_tiers)[layout.unit_tier] * share
+    return out
 
 
 def centrality_ranks(n_tiers: int) -> np.ndarray:
@@ -60,7 +68,8 @@ def centrality_ranks(n_tiers: int) -> np.ndarray:
 
 #: Constraint families in the order their rows appear.
 FAMILIES: list[Family] = [families.assignment, families.budgets, families.caps,
-                          families.max_moves, families.max_share, links.links]
+                          families.unit_caps, families.max_moves, families.max_share,
+                          links.links]
 
 
 def build(
@@ -76,7 +85,8 @@ def build(
     inst
         The instance (with any scenario already applied).
     values
-        An (F, T) value table to use instead of the instance's own (sensitivity analyses).
+        An (F, U) value table to use instead of the instance's own (sensitivity analyses);
+        (F, T) in the single-area case.
     families
         Constraint families to use instead of :data:`FAMILIES`.
 
@@ -92,20 +102,15 @@ def build(
     F, T = inst.n_functions, inst.n_tiers
     v = inst.value_matrix if values is None else np.asarray(values, dtype=float)
     costs = inst.cost_tensor
-    b = FormBuilder(inst.sense, F, T, inst.name)
-    fn = inst.functions
-    lower = np.zeros((F, T))
-    pinned = np.nonzero(fn.pinned != NO_TIER)[0]
-    lower[pinned, fn.pinned[pinned]] = 1.0
-    upper = fn.allowed.astype(float)
+    b = FormBuilder(inst.sense, F, T, inst.name, inst.units)
     b.add_columns(
         "x",
         v.ravel(),
-        lower.ravel(),
-        upper.ravel(),
+        inst.unit_pins.ravel(),
+        inst.unit_allowed.astype(float).ravel(),
         True,
         x_labeler(inst),
-        "x[f,t] = 1 when function f is placed at tier t",
+        "y[f,u] = 1 when unit u does function f (x[f,t]: f placed at tier t)",
     )
     ctx = BuildContext(inst, b, v, costs)
     for family in FAMILIES if families is None else families:

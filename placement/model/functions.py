@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from placement.model.geography import Areas
 from placement.model.tiers import NO_TIER
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ class Functions:
     variable: np.ndarray  # (F, R) cost of the workload, independent of the tier
     move: np.ndarray  # (F, R) one-off cost when the function leaves its current tier
     metadata: pd.DataFrame | None = None  # extra columns (source, rationale, ...) by row
+    serves: np.ndarray | None = None  # (F,) indicator id of the group served; "" = everyone
+    pinned_else: np.ndarray | None = None  # (F,) int: the pin's tier where `pinned` has no unit
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -50,6 +53,15 @@ class Functions:
     @cached_property
     def index(self) -> dict[str, int]:
         return {fid: i for i, fid in enumerate(self.ids.tolist())}
+
+    def serves_index(self, areas: Areas) -> np.ndarray:
+        """(F,) the column of ``areas.values`` holding each function's served share, -1 for
+        everyone."""
+        if self.serves is None:
+            return np.full(len(self), -1, dtype=np.int64)
+        ids = {ind.id: i for i, ind in enumerate(areas.indicators)}
+        return np.array([ids.get(str(s), -1) if s else -1 for s in self.serves.tolist()],
+                        dtype=np.int64)
 
     def replace(self, **changes: object) -> Functions:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

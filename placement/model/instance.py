@@ -13,15 +13,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from placement.model.area_rules import allowed_units, current_tiers, pinned_units
 from placement.model.coterminosity import Coterminosity
 from placement.model.functions import Functions, functions_to_frame
+from placement.model.geography import Geography
 from placement.model.links import Link, MaxShare
 from placement.model.resources import Resource
 from placement.model.scenario import Scenario, apply_scenario
-from placement.model.scoring import cost_tensor, value_matrix
+from placement.model.scoring import cost_tensor, served_shares, value_matrix
 from placement.model.scoring_model import ScoringModel
 from placement.model.sense import Sense
 from placement.model.tiers import Tier
+from placement.model.units import UnitLayout, unit_layout
 
 __all__ = ["Instance", "Source"]
 
@@ -83,6 +86,7 @@ class Instance:
     links: tuple[Link, ...] = ()
     max_share: tuple[MaxShare, ...] = ()
     coterminosity: Coterminosity | None = None
+    geography: Geography | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sense", Sense(self.sense))
@@ -109,6 +113,40 @@ class Instance:
         return tuple(r.id for r in self.resources)
 
     @cached_property
+    def units(self) -> UnitLayout:
+        """The units of the active tiers over the areas (docs/model.md section 9): one unit
+        per tier, over one area, when the instance has no areas."""
+        return unit_layout(self.tiers, self.geography)
+
+    @cached_property
+    def current_by_area(self) -> np.ndarray:
+        """(F, A) today's tier of each function in each area (``NO_TIER``: none)."""
+        return current_tiers(self)
+
+    @cached_property
+    def unit_allowed(self) -> np.ndarray:
+        """(F, U) whether unit u may hold function f (allowed tiers and availability)."""
+        return allowed_units(self)
+
+    @cached_property
+    def unit_pins(self) -> np.ndarray:
+        """(F, U) 1 where a pin fixes function f at unit u."""
+        return pinned_units(self)
+
+    @property
+    def per_area(self) -> bool:
+        """Whether functions may sit at different tiers in different areas."""
+        return self.geography is not None
+
+    @property
+    def n_units(self) -> int:
+        return self.units.n_units
+
+    @property
+    def n_areas(self) -> int:
+        return self.units.n_areas
+
+    @cached_property
     def tier_index(self) -> dict[str, int]:
         return {t.id: i for i, t in enumerate(self.tiers)}
 
@@ -119,14 +157,17 @@ class Instance:
     # -- derived tables ----------------------------------------------------------------
     @cached_property
     def value_matrix(self) -> np.ndarray:
-        """v[f, t]: the value of placing function f at tier t (MODEL.md section 2)."""
+        """v[f, u]: the value of function f at unit u (docs/model.md sections 2 and 9); in the
+        single-area case u = t, the value of f at tier t."""
         if self.values is not None:
-            return np.asarray(self.values, dtype=float)
+            given = np.asarray(self.values, dtype=float)[:, self.units.unit_tier]
+            return given * served_shares(self) if self.per_area else given
         return value_matrix(self)
 
     @cached_property
     def cost_tensor(self) -> np.ndarray:
-        """cost[f, t, r]: resource use of function f at tier t (fixed*units + variable)."""
+        """cost[f, u, r]: resource use of function f at unit u (fixed * bodies + variable *
+        served share); in the single-area case, at tier t (fixed * units + variable)."""
         return cost_tensor(self)
 
     @cached_property

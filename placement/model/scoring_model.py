@@ -39,13 +39,20 @@ class Criterion:
 
 @dataclass(frozen=True, eq=False)
 class ScoringModel:
-    """A declarative scoring model: criteria with directions, weights and default curves."""
+    """A declarative scoring model: criteria with directions, weights and default curves.
+
+    ``heterogeneity`` is eta of docs/model.md section 9 (0: not counted): a unit whose people
+    differ more loses ``eta * s[f, heterogeneity_criterion] * h_u`` of each function's value
+    there, in proportion to the share of the function's people it serves (Oates).
+    """
 
     id: str
     name: str
     criteria: tuple[Criterion, ...]
     description: str = ""
     path: Path | None = None
+    heterogeneity: float = 0.0
+    heterogeneity_criterion: str | None = None
 
     @property
     def criterion_ids(self) -> tuple[str, ...]:

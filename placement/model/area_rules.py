@@ -1,0 +1,106 @@
+"""What differs by place, as (function x area) and (function x unit) arrays: today's tier in
+each area, which units may hold each function, and where pins put it (docs/model.md section 9).
+
+In the single-area case these are the uniform model's ``current``, ``allowed`` and ``pinned``
+columns of the function table, one area (or one unit per tier) wide.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from placement.model.geography import AREA_SCOPE
+from placement.model.tiers import NO_TIER
+
+if TYPE_CHECKING:
+    from placement.model.instance import Instance
+
+__all__ = ["current_tiers", "allowed_units", "pinned_units", "pin_areas"]
+
+
+def current_tiers(inst: Instance) -> np.ndarray:
+    """(F, A) the tier index serving each function in each area today (``NO_TIER`` where
+    there is none): the function table's ``current``, then the status-quo overrides in order,
+    each setting the tier in the areas of its scope."""
+    cur = np.repeat(inst.functions.current[:, None], inst.n_areas, axis=1)
+    geo = inst.geography
+    if geo is None or not geo.current:
+        return cur
+    fix = inst.functions.index
+    tix = inst.tier_index
+    for rule in geo.current:  # one row of the overrides table each: a few dozen rows
+        if rule.function not in fix:
+            continue
+        mask = geo.scope_areas(rule.scope, rule.code)
+        cur[fix[rule.function], mask] = tix.get(rule.tier, NO_TIER)
+    return cur
+
+
+def allowed_units(inst: Instance) -> np.ndarray:
+    """(F, U) whether function f may be held by unit u: its tier is allowed for f, and the
+    availability table (rules in order, later ones winning) does not close the unit to f."""
+    layout = inst.units
+    fn = inst.functions
+    out = fn.allowed[:, layout.unit_tier].copy()
+    geo = inst.geography
+    if geo is None or not geo.availability:
+        return out
+    tix = inst.tier_index
+    fix = fn.index
+    for rule in geo.availability:  # one row of the availability table each
+        if rule.tier not in tix:  # a tier the scenario dropped
+            continue
+        t = tix[rule.tier]
+        cols = layout.units_of_tier(t)
+        if rule.unit is not None:
+            named = (layout.unit_code[cols] == rule.unit) | (layout.unit_name[cols] == rule.unit)
+            cols = cols[named]
+        if rule.function is not None:
+            rows = np.array([fix[rule.function]] if rule.function in fix else [], dtype=np.int64)
+        else:
+            rows = np.nonzero(fn.categories == rule.category)[0]
+        out[np.ix_(rows, cols)] = rule.allowed and fn.allowed[np.ix_(rows, np.full(cols.size, t))]
+    return out
+
+
+def pin_areas(inst: Instance) -> np.ndarray:
+    """(F, A) the tier a pin puts each function at in each area (``NO_TIER`` where it is not
+    pinned): the pinned tier where it has a unit, else the pin's fallback tier (``pinned =
+    "combined_authority|ics"``)."""
+    fn = inst.functions
+    covers = inst.units.covers()  # (A, T)
+    F, A = inst.n_functions, inst.n_areas
+    out = np.full((F, A), NO_TIER, dtype=np.int64)
+    pinned = np.nonzero(fn.pinned != NO_TIER)[0]
+    if pinned.size == 0:
+        return out
+    first = fn.pinned[pinned]
+    here = covers[:, first].T  # (P, A)
+    out[pinned] = np.where(here, first[:, None], NO_TIER)
+    rest = fn.pinned_else[pinned] if fn.pinned_else is not None else np.full(pinned.size,
+                                                                              NO_TIER)
+    fill = (~here) & (rest != NO_TIER)[:, None]
+    sub = out[pinned]
+    sub[fill] = np.broadcast_to(rest[:, None], sub.shape)[fill]
+    out[pinned] = sub
+    return out
+
+
+def pinned_units(inst: Instance) -> np.ndarray:
+    """(F, U) 1 where a pin fixes y[f, u] = 1 (the units serving each pinned area)."""
+    layout = inst.units
+    tiers = pin_areas(inst)
+    F, A = tiers.shape
+    out = np.zeros((F, layout.n_units))
+    f, a = np.nonzero(tiers != NO_TIER)
+    u = layout.unit_of[a, tiers[f, a]]
+    ok = u >= 0
+    out[f[ok], u[ok]] = 1.0
+    return out
+
+
+def scope_label(scope: str, code: str) -> str:
+    """How a scope reads in messages: ``area E06000001`` or ``ics E54000008``."""
+    return f"{AREA_SCOPE} {code}" if scope == AREA_SCOPE else f"{scope} {code}"
