@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import time
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -143,9 +144,7 @@ class CpSatBackend:
     )
 
     def version(self) -> str:
-        from importlib.metadata import version
-
-        return f"OR-Tools {version('ortools')}"
+        return f"OR-Tools {metadata.version('ortools')}"
 
     def open(self, form: CanonicalForm, options: SolveOptions) -> RebuildSession:
         return RebuildSession(self, form, options)
