@@ -152,6 +152,18 @@ def summary_markdown(rows: list[dict[str, Any]], settings: dict[str, Any] | None
                      machine: dict[str, Any] | None) -> str:
     """The whole summary.md."""
     aggs = aggregate(rows)
+    lines = _preamble(rows, aggs, settings, machine)
+    lines += _failures(aggs)
+    lines += _winners(aggs)
+    lines += _per_backend(aggs)
+    lines += _targets(aggs)
+    lines += _every_instance(aggs)
+    return "\n".join(lines)
+
+
+def _preamble(rows: list[dict[str, Any]], aggs: list[Aggregate],
+              settings: dict[str, Any] | None, machine: dict[str, Any] | None) -> list[str]:
+    """Title, settings, machine, counts and the conventions the tables follow."""
     lines: list[str] = ["# Benchmark summary", ""]
     if settings:
         lines.append(f"Suite `{settings.get('suite')}`; time limit {settings.get('time_limit')} s, "
@@ -174,20 +186,30 @@ def summary_markdown(rows: list[dict[str, Any]], settings: dict[str, Any] | None
         "counted at the time limit; *factor* = runner-up's mean / winner's.",
         "",
     ]
-    failures = [a for a in aggs if a.check_failed or a.bounds_failed]
-    if failures:
-        lines += ["## Failures", ""]
-        for a in failures:
-            why = "checker rejected the result" if a.check_failed else \
-                "contradicts a proven bound"
-            lines.append(f"- {a.instance} / {a.backend}: {why}")
-        lines.append("")
+    return lines
 
+
+def _failures(aggs: list[Aggregate]) -> list[str]:
+    """Results the checker rejected or that contradict a proven bound (none: no section)."""
+    failures = [a for a in aggs if a.check_failed or a.bounds_failed]
+    if not failures:
+        return []
+    lines = ["## Failures", ""]
+    for a in failures:
+        why = "checker rejected the result" if a.check_failed else \
+            "contradicts a proven bound"
+        lines.append(f"- {a.instance} / {a.backend}: {why}")
+    lines.append("")
+    return lines
+
+
+def _winners(aggs: list[Aggregate]) -> list[str]:
+    """Per family: the winner, the runner-up and by how much."""
     families = sorted({a.family for a in aggs}, key=_family_order)
-    lines += ["## Winner per family", "",
-              "| family | instances | winner | solved | s.g.m. s | runner-up | solved | s.g.m. s "
-              "| factor | median speed-up |",
-              "|---|---:|---|---:|---:|---|---:|---:|---:|---:|"]
+    lines = ["## Winner per family", "",
+             "| family | instances | winner | solved | s.g.m. s | runner-up | solved | s.g.m. s "
+             "| factor | median speed-up |",
+             "|---|---:|---|---:|---:|---|---:|---:|---:|---:|"]
     for fam in families:
         ranking = family_ranking(aggs, fam)
         w = ranking[0]
@@ -204,11 +226,15 @@ def summary_markdown(rows: list[dict[str, Any]], settings: dict[str, Any] | None
     lines += ["", "*factor* compares shifted means, (runner-up + 1 s) / (winner + 1 s); *median "
               "speed-up* is the median over instances both solved of runner-up seconds / winner "
               "seconds (no shift, so it shows differences between sub-second times).", ""]
+    return lines
 
-    lines += ["## Per backend", "",
-              "| backend | instances | proved optimal | matched known optimum | checker failures "
-              "| median solve s | median peak MB | max peak MB |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|"]
+
+def _per_backend(aggs: list[Aggregate]) -> list[str]:
+    """Per backend: optimal and matched counts, checker failures, time and memory."""
+    lines = ["## Per backend", "",
+             "| backend | instances | proved optimal | matched known optimum | checker failures "
+             "| median solve s | median peak MB | max peak MB |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for b in sorted({a.backend for a in aggs}):
         xs = [a for a in aggs if a.backend == b]
         known = [a for a in xs if a.matches_known is not None]
@@ -221,12 +247,14 @@ def summary_markdown(rows: list[dict[str, Any]], settings: dict[str, Any] | None
             f"| {_t(statistics.median(secs) if secs else None)} "
             f"| {_t(statistics.median(mem) if mem else None)} | {_t(max(mem) if mem else None)} |")
     lines.append("")
+    return lines
 
-    lines += _targets(aggs)
 
-    lines += ["## Every instance", "",
-              "Solve seconds (median over repeats) and status; `*` marks the fastest solver of "
-              "the instance.", ""]
+def _every_instance(aggs: list[Aggregate]) -> list[str]:
+    """One row per instance (by family, then size), one cell per backend."""
+    lines = ["## Every instance", "",
+             "Solve seconds (median over repeats) and status; `*` marks the fastest solver of "
+             "the instance.", ""]
     backends = sorted({a.backend for a in aggs})
     lines += ["| instance | family | binaries | " + " | ".join(backends) + " |",
               "|---|---|---:|" + "---:|" * len(backends)]
@@ -236,26 +264,29 @@ def summary_markdown(rows: list[dict[str, Any]], settings: dict[str, Any] | None
     order = sorted(by_inst, key=lambda i: (_family_order(next(iter(by_inst[i].values())).family),
                                            next(iter(by_inst[i].values())).binaries, i))
     for inst in order:
-        cells = by_inst[inst]
-        solved = {b: a.seconds for b, a in cells.items() if a.solved and a.seconds is not None}
-        best = min(solved, key=lambda b: solved[b]) if solved else None
-        any_a = next(iter(cells.values()))
-        row = f"| {inst} | {any_a.family} | {any_a.binaries:,} |"
-        for b in backends:
-            cell = cells.get(b)
-            if cell is None:
-                row += " |"
-                continue
-            a = cell
-            st = a.statuses[0] if len(set(a.statuses)) == 1 else "/".join(a.statuses)
-            mark = "*" if b == best else ""
-            tag = "" if a.solved else f" {st}"
-            if a.gap is not None and not a.solved and st != "error":
-                tag += f" gap {a.gap:.2%}"
-            row += f" {_t(a.seconds)}{mark}{tag} |"
-        lines.append(row)
+        lines.append(_instance_row(inst, by_inst[inst], backends))
     lines.append("")
-    return "\n".join(lines)
+    return lines
+
+
+def _instance_row(inst: str, cells: dict[str, Aggregate], backends: list[str]) -> str:
+    """Seconds per backend, the fastest that solved it starred, the status where unsolved."""
+    solved = {b: a.seconds for b, a in cells.items() if a.solved and a.seconds is not None}
+    best = min(solved, key=lambda b: solved[b]) if solved else None
+    any_a = next(iter(cells.values()))
+    row = f"| {inst} | {any_a.family} | {any_a.binaries:,} |"
+    for b in backends:
+        a = cells.get(b)
+        if a is None:
+            row += " |"
+            continue
+        st = a.statuses[0] if len(set(a.statuses)) == 1 else "/".join(a.statuses)
+        mark = "*" if b == best else ""
+        tag = "" if a.solved else f" {st}"
+        if a.gap is not None and not a.solved and st != "error":
+            tag += f" gap {a.gap:.2%}"
+        row += f" {_t(a.seconds)}{mark}{tag} |"
+    return row
 
 
 def _targets(aggs: list[Aggregate]) -> list[str]:

@@ -1,13 +1,8 @@
 """Run a suite: every case with every chosen backend and repeat, each in a fresh worker process.
 
-Output directory (``--output``)::
-
-    results.csv    one row per instance, backend and repeat (appended as runs finish)
-    results.json   the same rows, the run's settings and the machine, written at the end
-    summary.md     winners per family, optimal / matched counts, solve targets, memory
-    machine.json   CPU, cores, memory, OS, Python and solver versions
-    profile.png    Dolan-More performance profile          (see benchmarks/plots.py)
-    time_vs_size.png  solve seconds against binaries per backend
+What the run writes, and how a rerun resumes from it, is :mod:`benchmarks.results_dir`; the
+machine it records is :mod:`benchmarks.machine`. This module is what ``placement bench``
+imports, so it also re-exports the names that command and the tests use from those two.
 
 Fairness: every backend gets the same time limit, threads and seed; each run is a fresh
 process (``python -m benchmarks.worker``), so no run inherits another's memory or warm caches,
@@ -21,8 +16,6 @@ settings (time limit, threads, seed) is refused rather than mixed into the same 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import signal
@@ -35,6 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from benchmarks.machine import machine_info
 from benchmarks.registry import (
     ROOT,
     BenchError,
@@ -43,38 +39,25 @@ from benchmarks.registry import (
     filter_cases,
     get_suite,
 )
-from placement.util import json_safe
-from placement.util import write_text_atomic as write_atomic
-
-__all__ = ["COLUMNS", "RunSettings", "RunReport", "run", "read_results", "verify_known",
-           "check_output_dir", "machine_info"]
-
-#: Columns of results.csv, in order.
-COLUMNS: tuple[str, ...] = (
-    "suite", "instance", "family", "functions", "tiers", "binaries", "columns", "rows",
-    "nonzeros", "backend", "repeat", "seed", "threads", "time_limit", "status", "objective",
-    "bound", "gap", "nodes", "known_lower", "known_upper", "matches_known", "bounds_ok",
-    "check_ok", "load_seconds", "build_seconds", "backend_build_seconds", "solve_seconds",
-    "backend_seconds", "wall_seconds", "peak_rss_mb", "solver_version", "error", "finished_at",
+from benchmarks.results_dir import (
+    COLUMNS,
+    RunSettings,
+    append_row,
+    check_output_dir,
+    check_settings,
+    compact,
+    read_results,
+    write_reports,
 )
+from placement import solvers as registry
+
+__all__ = ["COLUMNS", "ROOT", "BenchError", "RunSettings", "RunReport", "plan", "run",
+           "read_results", "verify_known", "check_output_dir", "write_reports", "machine_info"]
 
 _TOL = 1e-6
 
-
-@dataclass(frozen=True)
-class RunSettings:
-    """What makes two runs comparable: the same for every backend and instance."""
-
-    suite: str
-    solvers: tuple[str, ...]
-    time_limit: float | None = 60.0
-    threads: int | None = 1
-    repeats: int = 1
-    seed: int = 0
-
-    def comparable(self) -> dict[str, Any]:
-        return {"suite": self.suite, "time_limit": self.time_limit, "threads": self.threads,
-                "seed": self.seed}
+#: One run to do: (case, backend, repeat).
+_Todo = tuple[Case, str, int]
 
 
 @dataclass
@@ -88,93 +71,6 @@ class RunReport:
     failures: list[str] = field(default_factory=list)  # checker or known-bound failures
     rows: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-# -- output directory -------------------------------------------------------------------------
-
-
-def check_output_dir(path: Path) -> Path:
-    """Create ``path`` if needed and prove it writable; :class:`BenchError` otherwise."""
-    path = Path(path)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".probe.", dir=path)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as e:
-        raise BenchError(f"--output {path}: cannot write there ({e.strerror or e})") from None
-    return path
-
-
-def read_results(path: Path) -> list[dict[str, Any]]:
-    """Rows of a results.csv, values typed; an incomplete last line (a killed run) is dropped."""
-    path = Path(path)
-    if not path.is_file():
-        return []
-    text = path.read_text(encoding="utf-8")
-    rows = []
-    reader = csv.DictReader(io.StringIO(text))
-    for raw in reader:
-        if None in raw or any(v is None for v in raw.values()):
-            continue  # a line with too many or too few fields: never complete
-        if not raw.get("finished_at"):
-            continue
-        rows.append(_typed(raw))
-    return rows
-
-
-_INT = {"functions", "tiers", "binaries", "columns", "rows", "nonzeros", "repeat", "seed",
-        "threads", "nodes"}
-_FLOAT = {"time_limit", "objective", "bound", "gap", "known_lower", "known_upper",
-          "load_seconds", "build_seconds", "backend_build_seconds", "solve_seconds",
-          "backend_seconds", "wall_seconds", "peak_rss_mb"}
-_BOOL = {"matches_known", "bounds_ok", "check_ok"}
-
-
-def _typed(raw: dict[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in raw.items():
-        if v == "" and k not in ("error", "solver_version"):
-            out[k] = None
-        elif k in _INT:
-            out[k] = int(float(v))
-        elif k in _FLOAT:
-            out[k] = float(v)
-        elif k in _BOOL:
-            out[k] = v.lower() == "true"
-        else:
-            out[k] = v
-    return out
-
-
-def _csv_line(row: dict[str, Any]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(
-        ["" if row.get(c) is None else _fmt(row[c]) for c in COLUMNS])
-    return buf.getvalue()
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return repr(v)
-    return str(v)
-
-
-def _append_row(path: Path, row: dict[str, Any]) -> None:
-    """Append one complete line (header first if the file is new) and flush it to disk."""
-    new = not path.is_file() or path.stat().st_size == 0
-    text = (",".join(COLUMNS) + "\n" if new else "") + _csv_line(row)
-    with path.open("a", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _compact(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Rewrite results.csv with complete rows only (after a killed run left a torn line)."""
-    write_atomic(path, ",".join(COLUMNS) + "\n" + "".join(_csv_line(r) for r in rows))
 
 
 # -- known bounds -----------------------------------------------------------------------------
@@ -215,73 +111,6 @@ def verify_known(case: Case, status: str, objective: float | None,
         if status == "optimal" and not matches:
             ok = False
     return matches, ok
-
-
-# -- machine ----------------------------------------------------------------------------------
-
-
-def machine_info(solvers: Sequence[str] = ()) -> dict[str, Any]:
-    """CPU model, cores, memory, OS, Python and solver versions of this machine."""
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
-
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem_gb = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_gb = round(int(line.split()[1]) / 1024**2, 1)
-    except OSError:
-        pass
-    pkgs: dict[str, str | None] = {}
-    for p in ("placement", "numpy", "scipy", "highspy", "pulp", "ortools", "matplotlib"):
-        try:
-            pkgs[p] = version(p)
-        except PackageNotFoundError:
-            pkgs[p] = None
-    backends = {}
-    from placement import solvers as reg
-
-    for s in solvers:
-        try:
-            backends[s] = reg.get(s).version()
-        except Exception as e:  # a version string is not worth failing a run for
-            backends[s] = f"unknown ({type(e).__name__})"
-    distro = ""
-    try:
-        for line in Path("/etc/os-release").read_text().splitlines():
-            if line.startswith("PRETTY_NAME="):
-                distro = line.split("=", 1)[1].strip().strip('"')
-    except OSError:
-        pass
-    mhz = None
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("cpu mhz"):
-                mhz = round(float(line.split(":", 1)[1]))
-                break
-    except (OSError, ValueError):
-        pass
-    return {
-        "cpu": cpu,
-        "cpu_mhz": mhz,
-        "distribution": distro,
-        "cores": os.cpu_count(),
-        "affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "memory_gb": mem_gb,
-        "os": f"{platform.system()} {platform.release()}",
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "packages": pkgs,
-        "solver_versions": backends,
-    }
 
 
 # -- one run in a worker ----------------------------------------------------------------------
@@ -372,21 +201,6 @@ def plan(settings: RunSettings, *, root: Path = ROOT,
     return filter_cases(cases, families, instances)
 
 
-def _check_settings(output: Path, settings: RunSettings) -> None:
-    cfg = output / "run.json"
-    want = settings.comparable()
-    if cfg.is_file():
-        have = json.loads(cfg.read_text(encoding="utf-8"))
-        if have.get("settings") != want:
-            diff = ", ".join(f"{k} {have.get('settings', {}).get(k)!r} (now {v!r})"
-                             for k, v in want.items()
-                             if have.get("settings", {}).get(k) != v)
-            raise BenchError(f"--output {output} holds results of another run ({diff}); use "
-                             f"the same settings to resume, or another directory")
-    else:
-        write_atomic(cfg, json.dumps({"settings": want}, indent=2) + "\n")
-
-
 def run(
     settings: RunSettings,
     output: Path,
@@ -409,19 +223,13 @@ def run(
     SolverUnavailableError
         A backend that is unknown or not installed (the message names the installed ones).
     """
-    from placement import solvers as reg
-
     for s in settings.solvers:
-        reg.get(s)  # unknown or missing: fail before any work
+        registry.get(s)  # unknown or missing: fail before any work
     cases = plan(settings, root=root, sizes=sizes, families=families, instances=instances)
     output = check_output_dir(output)
-    _check_settings(output, settings)
+    check_settings(output, settings)
     csv_path = output / "results.csv"
-    existing = read_results(csv_path)
-    if csv_path.is_file() and len(csv_path.read_text(encoding="utf-8").splitlines()) != \
-            len(existing) + 1:
-        _compact(csv_path, existing)  # drop a torn line a killed run left
-    done = {(r["instance"], r["backend"], int(r["repeat"])) for r in existing}
+    done = _finished(csv_path)
     rep = RunReport(output=output, cases=len(cases))
     if not cases:
         rep.notes.append(f"suite {settings.suite!r} has no instances here"
@@ -432,30 +240,10 @@ def run(
     todo = [(c, b, k) for c, b, k in todo if (c.name, b, k) not in done]
 
     def one(case: Case, backend: str, k: int) -> dict[str, Any]:
-        req = {"case": case.to_dict(), "backend": backend, "time_limit": settings.time_limit,
-               "threads": settings.threads, "seed": settings.seed, "root": str(root)}
-        res, wall, peak = _run_worker(req, root)
-        row = _row(case, backend, k, settings, res, wall, peak)
-        _append_row(csv_path, row)
-        return row
+        return _run_and_record(case, backend, k, settings, root, csv_path)
 
     if progress and todo:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), TextColumn("{task.fields[last]}"),
-                      transient=False) as bar:
-            task = bar.add_task(settings.suite, total=len(todo), last="")
-            for case, backend, k in todo:
-                bar.update(task, description=f"{case.name} / {backend}")
-                row = one(case, backend, k)
-                bar.update(task, advance=1, last=_short(row))
+        _run_with_progress_bar(settings.suite, todo, one)
     else:
         for case, backend, k in todo:
             row = one(case, backend, k)
@@ -464,15 +252,52 @@ def run(
     rep.ran = len(todo)
     rows = read_results(csv_path)
     rep.rows = rows
-    for r in rows:
-        if r.get("check_ok") is False or r.get("bounds_ok") is False:
-            rep.failures.append(f"{r['instance']} / {r['backend']} / repeat {r['repeat']}: "
-                                + ("the independent checker rejected the result"
-                                   if r.get("check_ok") is False else
-                                   "the result contradicts a proven bound"))
+    rep.failures = _failures(rows)
     if report_files:
         write_reports(output, rows, settings, machine_info(settings.solvers))
     return rep
+
+
+def _finished(csv_path: Path) -> set[tuple[str, str, int]]:
+    """(instance, backend, repeat) of every complete row of results.csv; a torn last line a
+    killed run left is dropped from the file, so the rerun appends after complete lines."""
+    existing = read_results(csv_path)
+    if csv_path.is_file() and len(csv_path.read_text(encoding="utf-8").splitlines()) != \
+            len(existing) + 1:
+        compact(csv_path, existing)
+    return {(r["instance"], r["backend"], int(r["repeat"])) for r in existing}
+
+
+def _run_and_record(case: Case, backend: str, k: int, settings: RunSettings, root: Path,
+                    csv_path: Path) -> dict[str, Any]:
+    """One run in a worker, its row appended to results.csv at once (kept if we are killed)."""
+    req = {"case": case.to_dict(), "backend": backend, "time_limit": settings.time_limit,
+           "threads": settings.threads, "seed": settings.seed, "root": str(root)}
+    res, wall, peak = _run_worker(req, root)
+    row = _row(case, backend, k, settings, res, wall, peak)
+    append_row(csv_path, row)
+    return row
+
+
+def _run_with_progress_bar(suite: str, todo: list[_Todo],
+                           one: Callable[[Case, str, int], dict[str, Any]]) -> None:
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TextColumn("{task.fields[last]}"),
+                  transient=False) as bar:
+        task = bar.add_task(suite, total=len(todo), last="")
+        for case, backend, k in todo:
+            bar.update(task, description=f"{case.name} / {backend}")
+            row = one(case, backend, k)
+            bar.update(task, advance=1, last=_short(row))
+
+
+def _failures(rows: list[dict[str, Any]]) -> list[str]:
+    """Rows the checker rejected or that contradict a proven bound: an engine or solver bug."""
+    return [f"{r['instance']} / {r['backend']} / repeat {r['repeat']}: "
+            + ("the independent checker rejected the result"
+               if r.get("check_ok") is False else
+               "the result contradicts a proven bound")
+            for r in rows if r.get("check_ok") is False or r.get("bounds_ok") is False]
 
 
 def _short(row: dict[str, Any]) -> str:
@@ -488,39 +313,5 @@ def _short(row: dict[str, Any]) -> str:
     return s
 
 
-def write_reports(output: Path, rows: list[dict[str, Any]], settings: RunSettings | None,
-                  machine: dict[str, Any] | None) -> list[Path]:
-    """results.json, summary.md, machine.json and the pictures, all written atomically."""
-    from benchmarks.report import summary_markdown
-
-    written = []
-    cfg: dict[str, Any] = {}
-    run_json = output / "run.json"
-    if run_json.is_file():
-        cfg = json.loads(run_json.read_text(encoding="utf-8"))
-    if settings is not None:
-        cfg["solvers"] = list(settings.solvers)
-        cfg["repeats"] = settings.repeats
-    if machine is not None:
-        write_atomic(output / "machine.json", json.dumps(machine, indent=2) + "\n")
-        written.append(output / "machine.json")
-    elif (output / "machine.json").is_file():
-        machine = json.loads((output / "machine.json").read_text(encoding="utf-8"))
-    doc = {"settings": cfg.get("settings"), "solvers": cfg.get("solvers"),
-           "repeats": cfg.get("repeats"), "machine": machine, "columns": list(COLUMNS),
-           "rows": [{k: json_safe(r.get(k)) for k in COLUMNS} for r in rows]}
-    write_atomic(output / "results.json", json.dumps(doc, indent=1) + "\n")
-    written.append(output / "results.json")
-    write_atomic(output / "summary.md", summary_markdown(rows, cfg.get("settings"), machine))
-    written.append(output / "summary.md")
-    if rows:
-        from benchmarks.plots import plot_all
-
-        written += plot_all(rows, output)
-    return written
-
-
 if __name__ == "__main__":  # python -m benchmarks.runner: this machine, as results record it
-    from placement import solvers as _reg
-
-    print(json.dumps(machine_info(_reg.installed()), indent=2))
+    print(json.dumps(machine_info(registry.installed()), indent=2))

@@ -307,7 +307,7 @@ def test_cpsat_reports_the_precision_lost_on_fractional_values(
 
 @needs_cpsat
 def test_cpsat_scales_decimals_exactly() -> None:
-    from placement.solvers.cpsat import scale_form
+    from placement.solvers.cpsat_scaling import scale_form
 
     values = np.array([[1.25, 2.5, 0.75], [3.05, 0.1, 0.2]])
     for staff, digits in (([1.0, 2.0], 0), ([0.25, 1.5], 2)):

@@ -14,7 +14,8 @@ import pytest
 import placement
 from placement.errors import InstanceError
 from placement.model import Link
-from placement.solution.checker import check, link_penalties
+from placement.solution.checker import check
+from placement.solution.link_check import link_penalties
 from placement.solvers import Status
 from tests.conftest import BACKENDS, INSTANCES, ROOT, brute_force
 

@@ -20,7 +20,7 @@ from placement import solvers
 from placement.errors import AnalysisError, CheckerError, InstanceError, Problem
 from placement.milp import budget_coefficients
 from placement.model import Instance, Scenario, ScoringModel
-from placement.solution.checker import link_penalties
+from placement.solution.link_check import link_penalties
 from placement.solution.solving import solve
 from placement.solvers.base import Status
 

@@ -32,7 +32,8 @@ from placement.errors import InstanceError, Problem
 from placement.model import Instance, Scenario
 from placement.model.scoring import performance
 from placement.solution.baselines import uniformity_loss
-from placement.solution.checker import check, link_penalties
+from placement.solution.checker import check
+from placement.solution.link_check import link_penalties
 from placement.solution.result import Result
 from placement.solution.solving import evaluate, solve
 from placement.util import dumps

@@ -12,7 +12,8 @@ import numpy as np
 
 from placement.errors import InstanceError, Problem
 from placement.model.links import Link, kappa_problems
-from placement.model.tiers import NO_TIER
+from placement.model.resources import Resource
+from placement.model.tiers import NO_TIER, Tier
 
 if TYPE_CHECKING:
     from placement.model.instance import Instance
@@ -73,78 +74,148 @@ def apply_scenario(inst: Instance, scenario: str | Scenario | None) -> Instance:
     :class:`InstanceError` naming the scenario when the overrides cannot be applied (a pin to a
     dropped tier, a function left with no allowed tier, an unknown scenario).
     """
-    where = "scenario"
-    if isinstance(scenario, str):
-        if scenario not in inst.scenarios:
-            known = ", ".join(inst.scenarios) or "none defined"
-            raise InstanceError.single(
-                None, "--scenario", None, scenario, f"a scenario of instance '{inst.name}' "
-                f"({known})")
-        scenario = inst.scenarios[scenario]
-    if scenario is not None:
-        where = f"scenarios.{scenario.id}"
+    scenario = _resolve(inst, scenario)
+    where = "scenario" if scenario is None else f"scenarios.{scenario.id}"
     keep = active_tiers(inst, scenario)
     if scenario is None and len(keep) == inst.n_tiers:
         return inst
-    links = list(inst.links)
-    if scenario is not None and (scenario.add_links or scenario.remove_links):
-        drop = set(scenario.remove_links)
-        links = [lk for lk in links if lk.id not in drop] + list(scenario.add_links)
-    problems: list[Problem] = []
-    fn = inst.functions
-    old_to_new = np.full(inst.n_tiers + 1, NO_TIER, dtype=np.int64)  # last slot maps NO_TIER
-    old_to_new[keep] = np.arange(len(keep))
-    tiers = tuple(inst.tiers[i] for i in keep)
-    tids = [t.id for t in tiers]
-    tindex = {t: i for i, t in enumerate(tids)}
-    allowed = fn.allowed[:, keep].copy()
-    pinned = old_to_new[fn.pinned]
-    current = old_to_new[fn.current]
-    warnings = list(inst.warnings)
-
-    lost_pin = np.nonzero((fn.pinned != NO_TIER) & (pinned == NO_TIER))[0]
-    lost_cur = np.nonzero((fn.current != NO_TIER) & (current == NO_TIER))[0]
-    model = inst.model
-    resources = list(inst.resources)
-    max_moves = inst.max_moves
-    fidx = fn.index
-
+    kept = _KeptTiers.of(inst, keep)
+    model, resources, max_moves = inst.model, inst.resources, inst.max_moves
     if scenario is not None:
         if scenario.weights and model is not None:
             model = model.with_weights(dict(scenario.weights))
-        rix = {r.id: i for i, r in enumerate(resources)}
-        for rid, budget in scenario.budgets.items():
-            resources[rix[rid]] = dataclasses.replace(resources[rix[rid]], budget=budget)
-        for rid, caps in scenario.caps.items():
-            new_caps = dict(resources[rix[rid]].caps)
-            for t, v in caps.items():
-                if v is None:
-                    new_caps.pop(t, None)
-                else:
-                    new_caps[t] = v
-            resources[rix[rid]] = dataclasses.replace(resources[rix[rid]], caps=new_caps)
-        for f, ts in scenario.allowed.items():
-            row = np.zeros(len(tids), dtype=bool)
-            row[[tindex[t] for t in ts if t in tindex]] = True
-            allowed[fidx[f]] = row
-        for f, pin in scenario.pins.items():
-            i = fidx[f]
-            pinned[i] = NO_TIER if pin is None else tindex[pin]
+        resources = _override_resources(resources, scenario)
+        _override_functions(inst, scenario, kept)
         if scenario.clear_max_moves:
             max_moves = None
         if scenario.max_moves is not None:
             max_moves = scenario.max_moves
+    problems = _problems(inst, scenario, where, kept)
+    if problems:
+        raise InstanceError(problems, subject=f"scenario of instance '{inst.name}'")
+    out = dataclasses.replace(
+        inst,
+        links=_links(inst, scenario),
+        tiers=kept.tiers,
+        functions=inst.functions.replace(allowed=kept.allowed, pinned=kept.pinned,
+                                         current=kept.current),
+        model=model,
+        resources=tuple(resources),
+        max_moves=max_moves,
+        values=None if inst.values is None else np.asarray(inst.values)[:, keep],
+        costs=None if inst.costs is None else np.asarray(inst.costs)[:, keep, :],
+        scenario=scenario.id if scenario is not None else inst.scenario,
+        warnings=tuple(inst.warnings) + _dropped_current(inst, where, kept),
+    )
+    if out.links:
+        missing = kappa_problems(out)
+        if missing:
+            raise InstanceError(missing, subject=f"{where} of instance '{inst.name}'")
+    return out
 
-    for i in lost_pin.tolist():
+
+def _resolve(inst: Instance, scenario: str | Scenario | None) -> Scenario | None:
+    """The scenario a name refers to; an unknown name lists the instance's scenarios."""
+    if not isinstance(scenario, str):
+        return scenario
+    if scenario not in inst.scenarios:
+        known = ", ".join(inst.scenarios) or "none defined"
+        raise InstanceError.single(
+            None, "--scenario", None, scenario, f"a scenario of instance '{inst.name}' "
+            f"({known})")
+    return inst.scenarios[scenario]
+
+
+@dataclass
+class _KeptTiers:
+    """The tiers a scenario keeps, and the functions' tier columns renumbered to them.
+
+    ``allowed`` and ``pinned`` are the instance's, restricted and renumbered, until the
+    scenario's overrides change them in place. ``lost_pin`` and ``lost_current`` are the
+    functions whose pinned or current tier was dropped.
+    """
+
+    tiers: tuple[Tier, ...]
+    allowed: np.ndarray
+    pinned: np.ndarray
+    current: np.ndarray
+    lost_pin: np.ndarray
+    lost_current: np.ndarray
+
+    @classmethod
+    def of(cls, inst: Instance, keep: list[int]) -> _KeptTiers:
+        fn = inst.functions
+        old_to_new = np.full(inst.n_tiers + 1, NO_TIER, dtype=np.int64)  # last slot: NO_TIER
+        old_to_new[keep] = np.arange(len(keep))
+        pinned = old_to_new[fn.pinned]
+        current = old_to_new[fn.current]
+        return cls(
+            tiers=tuple(inst.tiers[i] for i in keep),
+            allowed=fn.allowed[:, keep].copy(),
+            pinned=pinned,
+            current=current,
+            lost_pin=np.nonzero((fn.pinned != NO_TIER) & (pinned == NO_TIER))[0],
+            lost_current=np.nonzero((fn.current != NO_TIER) & (current == NO_TIER))[0],
+        )
+
+    @property
+    def tids(self) -> list[str]:
+        return [t.id for t in self.tiers]
+
+
+def _links(inst: Instance, scenario: Scenario | None) -> tuple[Link, ...]:
+    links = list(inst.links)
+    if scenario is not None and (scenario.add_links or scenario.remove_links):
+        drop = set(scenario.remove_links)
+        links = [lk for lk in links if lk.id not in drop] + list(scenario.add_links)
+    return tuple(links)
+
+
+def _override_resources(resources: tuple[Resource, ...],
+                        scenario: Scenario) -> tuple[Resource, ...]:
+    """Budgets and caps as the scenario sets them (``None`` removes a budget or a cap)."""
+    out = list(resources)
+    rix = {r.id: i for i, r in enumerate(out)}
+    for rid, budget in scenario.budgets.items():
+        out[rix[rid]] = dataclasses.replace(out[rix[rid]], budget=budget)
+    for rid, caps in scenario.caps.items():
+        new_caps = dict(out[rix[rid]].caps)
+        for t, v in caps.items():
+            if v is None:
+                new_caps.pop(t, None)
+            else:
+                new_caps[t] = v
+        out[rix[rid]] = dataclasses.replace(out[rix[rid]], caps=new_caps)
+    return tuple(out)
+
+
+def _override_functions(inst: Instance, scenario: Scenario, kept: _KeptTiers) -> None:
+    """The scenario's allowed tiers and pins, written into ``kept`` (allowed tiers the
+    scenario drops are ignored; a pin of ``None`` unpins)."""
+    fidx = inst.functions.index
+    tids = kept.tids
+    tindex = {t: i for i, t in enumerate(tids)}
+    for f, ts in scenario.allowed.items():
+        row = np.zeros(len(tids), dtype=bool)
+        row[[tindex[t] for t in ts if t in tindex]] = True
+        kept.allowed[fidx[f]] = row
+    for f, pin in scenario.pins.items():
+        kept.pinned[fidx[f]] = NO_TIER if pin is None else tindex[pin]
+
+
+def _problems(inst: Instance, scenario: Scenario | None, where: str,
+              kept: _KeptTiers) -> list[Problem]:
+    """What the scenario leaves unusable: pins to dropped tiers it did not move, pins to
+    tiers a function is not allowed at, and functions with no allowed tier left."""
+    fn = inst.functions
+    pinned, allowed, tids = kept.pinned, kept.allowed, kept.tids
+    problems: list[Problem] = []
+    for i in kept.lost_pin.tolist():
         if pinned[i] == NO_TIER and not (scenario and fn.ids[i] in scenario.pins):
             problems.append(Problem(None, where, "pinned", inst.tiers[fn.pinned[i]].id,
                                     "a pin to a tier this scenario keeps (unpin the function "
                                     "or pin it elsewhere in the scenario)",
                                     f"function '{fn.ids[i]}'"))
-    if lost_cur.size:
-        names = ", ".join(fn.ids[lost_cur[:6]].tolist()) + (" ..." if lost_cur.size > 6 else "")
-        warnings.append(f"{where}: {lost_cur.size} functions are currently at a tier this "
-                        f"scenario drops ({names}); they have no current tier here")
     has_pin = np.nonzero(pinned != NO_TIER)[0]
     # a pin overrides the allowed list only if the scenario set both; otherwise it must agree
     not_allowed = has_pin[~allowed[has_pin, pinned[has_pin]]]
@@ -157,28 +228,18 @@ def apply_scenario(inst: Instance, scenario: str | Scenario | None) -> Instance:
         problems.append(Problem(None, where, "allowed", None,
                                 "at least one allowed tier left after the scenario's tiers "
                                 "are applied", f"function '{fn.ids[i]}'"))
-    if problems:
-        raise InstanceError(problems, subject=f"scenario of instance '{inst.name}'")
+    return problems
 
-    functions = fn.replace(allowed=allowed, pinned=pinned, current=current)
-    out = dataclasses.replace(
-        inst,
-        links=tuple(links),
-        tiers=tiers,
-        functions=functions,
-        model=model,
-        resources=tuple(resources),
-        max_moves=max_moves,
-        values=None if inst.values is None else np.asarray(inst.values)[:, keep],
-        costs=None if inst.costs is None else np.asarray(inst.costs)[:, keep, :],
-        scenario=scenario.id if scenario is not None else inst.scenario,
-        warnings=tuple(warnings),
-    )
-    if out.links:
-        missing = kappa_problems(out)
-        if missing:
-            raise InstanceError(missing, subject=f"{where} of instance '{inst.name}'")
-    return out
+
+def _dropped_current(inst: Instance, where: str, kept: _KeptTiers) -> tuple[str, ...]:
+    """A warning naming the functions whose current tier the scenario drops (none: none)."""
+    lost_cur = kept.lost_current
+    if not lost_cur.size:
+        return ()
+    ids = inst.functions.ids
+    names = ", ".join(ids[lost_cur[:6]].tolist()) + (" ..." if lost_cur.size > 6 else "")
+    return (f"{where}: {lost_cur.size} functions are currently at a tier this "
+            f"scenario drops ({names}); they have no current tier here",)
 
 
 def fixed_assignment(inst: Instance, scenario: Scenario) -> np.ndarray:

@@ -4,22 +4,28 @@ instance itself, never from the solver's matrix, and lists what is violated.
 It shares no code with :mod:`placement.milp.formulation` or
 :func:`placement.model.scoring.value_matrix`: values are recomputed at the chosen tiers only,
 from the scores, weights and curves, so a bug in the model builder cannot hide behind the same
-bug in the check.
+bug in the check. Links (their tiers, coterminosity, penalties and messages) are evaluated in
+:mod:`placement.solution.link_check`, under the same rule.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from placement.model import NO_TIER, Instance, Link
+from placement.model import NO_TIER, Instance
+from placement.solution.link_check import (
+    broken_link_message,
+    link_broken,
+    link_penalties,
+    link_tiers,
+)
 from placement.util import finite_or_none
 
-__all__ = ["Violation", "CheckReport", "check", "placement_values", "link_penalties", "CHECKS",
-           "OBJECTIVE_TERMS", "TOLERANCE"]
+__all__ = ["Violation", "CheckReport", "check", "placement_values", "CHECKS", "OBJECTIVE_TERMS",
+           "TOLERANCE"]
 
 #: Relative tolerance for constraint and objective comparisons.
 TOLERANCE = 1e-6
@@ -235,92 +241,18 @@ def _check_max_share(inst: Instance, a: np.ndarray, rep: CheckReport,
     rep.checked.append("max_share")
 
 
-def _link_tiers(inst: Instance, a: np.ndarray) -> list[tuple[Link, int, int | None, float]]:
-    """For every link: (link, f's tier, g's tier or None, kappa of the pair or of the
-    geography), recomputed from the instance."""
-    fix = inst.functions.index
-    tids = inst.tier_ids
-    cot = inst.coterminosity
-    out: list[tuple[Link, int, int | None, float]] = []
-    for lk in inst.links:
-        tf = int(a[fix[lk.function]])
-        if lk.other is not None:
-            tg = int(a[fix[lk.other]])
-            if tf == tg:
-                k = 1.0
-            elif cot is not None:
-                k = cot.value(tids[tf], tids[tg])
-            else:
-                k = float("nan")
-            out.append((lk, tf, tg, k))
-        else:
-            assert lk.geography is not None
-            members = [t.id for t in inst.tiers if t.geography == lk.geography]
-            if cot is not None:
-                members = list(cot.geographies.get(lk.geography, members))
-            ks = [1.0 if g == tids[tf] else (cot.value(tids[tf], g) if cot is not None
-                                             and g in cot.index else float("nan"))
-                  for g in members]
-            k = float("nan") if not ks or any(math.isnan(x) for x in ks) else max(ks)
-            out.append((lk, tf, None, k))
-    return out
-
-
-def _link_broken(lk: Link, tf: int, tg: int | None, k: float) -> bool:
-    if lk.kind == "together":
-        return tf != tg
-    if lk.kind == "at_or_above":
-        return tg is not None and tf > tg
-    return not (k >= lk.kappa_min - 1e-12)  # NaN: broken
-
-
 def _check_links(inst: Instance, a: np.ndarray, rep: CheckReport,
                  extra: dict[str, object]) -> None:
     if not inst.links:
         return
     if ((a < 0) | (a >= inst.n_tiers)).any():
         return
-    tids = inst.tier_ids
-    for lk, tf, tg, k in _link_tiers(inst, a):
-        if not lk.hard or not _link_broken(lk, tf, tg, k):
+    for lk, tf, tg, k in link_tiers(inst, a):
+        if not lk.hard or not link_broken(lk, tf, tg, k):
             continue
-        f = lk.function
-        if lk.kind == "together":
-            msg = (f"link {lk.describe()} is broken: '{f}' is at {tids[tf]}, "
-                   f"'{lk.other}' at {tids[tg or 0]}")
-        elif lk.kind == "at_or_above":
-            msg = (f"link {lk.describe()} is broken: '{f}' at {tids[tf]} is more local "
-                   f"than '{lk.other}' at {tids[tg or 0]}")
-        else:
-            target = (f"'{lk.other}' at {tids[tg]}" if tg is not None
-                      else f"geography {lk.geography}")
-            msg = (f"link {lk.describe()} is broken: '{f}' at {tids[tf]} and {target} "
-                   f"have coterminosity {k:.4g}, below {lk.kappa_min:g}")
-        rep.violations.append(Violation("link", lk.id, 1.0, 0.0, msg))
+        rep.violations.append(Violation("link", lk.id, 1.0, 0.0,
+                                        broken_link_message(inst, lk, tf, tg, k)))
     rep.checked.append("links")
-
-
-def link_penalties(inst: Instance, a: np.ndarray) -> np.ndarray:
-    """The penalty each soft link charges the placement (0 for hard links and kept ones).
-
-    ``together`` and ``at_or_above`` charge their penalty when broken; ``coterminous`` charges
-    ``penalty * (1 - kappa)`` when kappa is below ``kappa_min``.
-
-    >>> import numpy as np, placement
-    >>> inst = placement.load("instances/tiny-link-coterminous-soft")
-    >>> a = np.array([0, 2, 1, 0])   # prevention local, commissioning region: kappa 0.6
-    >>> link_penalties(inst, a).round(6).tolist()
-    [0.4]
-    """
-    out = np.zeros(len(inst.links))
-    if not inst.links or ((a < 0) | (a >= inst.n_tiers)).any():
-        return out
-    for i, (lk, tf, tg, k) in enumerate(_link_tiers(inst, a)):
-        if lk.hard or not _link_broken(lk, tf, tg, k):
-            continue
-        p = float(lk.penalty or 0.0)
-        out[i] = p * (1.0 - (0.0 if math.isnan(k) else k)) if lk.kind == "coterminous" else p
-    return out
 
 
 def _link_penalty_term(inst: Instance, a: np.ndarray) -> float:

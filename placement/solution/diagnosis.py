@@ -1,12 +1,10 @@
 """Infeasibility diagnosis: an elastic re-solve naming what conflicts, with amounts.
 
-When an instance has no feasible placement, the model is solved again with *slack*: every
-budget, cap, max_moves, max_share and hard-link row gets a slack column (one per budget, cap,
-share limit or link), and every pin moves from a column bound into a row
-``x[f, pinned] + s_f >= 1``. Functions keep their allowed tiers and "exactly one tier".
-
-The smallest relaxation is lexicographic, in three HiGHS solves (HiGHS is used whatever
-backend was asked for: the slacks are continuous, which CP-SAT cannot take):
+When an instance has no feasible placement, the model is solved again with *slack* on every
+budget, cap, max_moves, max_share, hard link and pin (the elastic form and its solves are
+:mod:`placement.solution.elastic`). The smallest relaxation is lexicographic, in three HiGHS
+solves (HiGHS is used whatever backend was asked for: the slacks are continuous, which CP-SAT
+cannot take):
 
 1. keep as many pins as possible (minimise the number of pins dropped);
 2. then keep as many hard links as possible (minimise the number of links dropped);
@@ -17,30 +15,33 @@ backend was asked for: the slacks are continuous, which CP-SAT cannot take):
 An *alternative* keeps every budget, cap, max_moves and max_share as given and drops the
 fewest pins and links instead (when that can work). The placement the relaxation admits is
 checked with the independent checker: every violation it finds must be one the relaxation
-names (``verified``).
+names (``verified``). This module turns what the checker finds into :class:`Relaxation`
+objects in the instance's own words, and says where the instance states each constraint.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
-from placement import solvers
-from placement.milp import CanonicalForm, RelaxableRows, build
+from placement.milp import CanonicalForm, build
 from placement.model import NO_TIER, Instance
 from placement.solution.checker import check
+from placement.solution.elastic import (
+    ELASTIC_SOLVER,
+    QUANTITIES,
+    Slack,
+    elastic_form,
+    lexicographic,
+    slack_values,
+)
 from placement.solvers.base import SolveOptions
 
 __all__ = ["Relaxation", "Diagnosis", "diagnose", "ELASTIC_SOLVER"]
 
-#: The backend every elastic re-solve uses (continuous slacks).
-ELASTIC_SOLVER = "highs"
-
-_QUANTITIES = ("budget", "cap", "max_moves", "max_share")
 _KIND_WORDS = {"allowed": "allowed tiers", "pin": "pins", "link": "links", "budget": "budgets",
                "cap": "caps", "max_moves": "max_moves", "max_share": "max_share limits"}
 
@@ -119,62 +120,7 @@ def _g(x: float) -> str:
     return f"{x:,.6g}"
 
 
-@dataclass
-class _Slack:
-    kind: str
-    subject: str
-    limit: float
-    scale: float
-    upper: float
-
-
-def _elastic(form: CanonicalForm, inst: Instance) -> tuple[CanonicalForm, list[_Slack]]:
-    """The form with a slack column per relaxable group and pins moved into rows (slacks
-    cost nothing in the form's own objective)."""
-    relaxable = cast(list[RelaxableRows], form.info.get("relaxable", []))
-    slacks: list[_Slack] = []
-    rr: list[np.ndarray] = []
-    cc: list[np.ndarray] = []
-    vv: list[np.ndarray] = []
-    for R in relaxable:
-        base = len(slacks)
-        for g, subj in enumerate(R.subjects):
-            slacks.append(_Slack(R.kind, subj, float(R.limits[g]), float(R.scales[g]),
-                                 1.0 if R.kind == "link" else np.inf))
-        rr.append(R.rows)
-        cc.append(base + R.group)
-        vv.append(np.full(R.rows.shape[0], -float(R.sense)))
-    k = len(slacks)
-    if k:
-        S = sp.csr_matrix((np.concatenate(vv), (np.concatenate(rr), np.concatenate(cc))),
-                          shape=(form.n_rows, k))
-        form = form.with_columns(S, np.zeros(k), 0.0,
-                            np.array([s.upper for s in slacks]), False, "slack",
-                            [f"slack[{s.kind}:{s.subject}]" for s in slacks])
-    fn = inst.functions
-    pinned = np.nonzero(fn.pinned != NO_TIER)[0]
-    if pinned.size:
-        T = inst.n_tiers
-        pcols = pinned * T + fn.pinned[pinned]
-        n0 = form.n_cols
-        form = form.with_columns(sp.csr_matrix((form.n_rows, pinned.size)),
-                            np.zeros(pinned.size), 0.0, 1.0, False, "pin_slack",
-                            [f"slack[pin:{fn.ids[f]}]" for f in pinned.tolist()])
-        rows = sp.csr_matrix(
-            (np.ones(2 * pinned.size),
-             (np.tile(np.arange(pinned.size), 2), np.concatenate([pcols, n0 + np.arange(
-                 pinned.size)]))), shape=(pinned.size, form.n_cols))
-        form = form.with_rows(rows, 1.0, np.inf, "pin",
-                         [f"pin[{fn.ids[f]}]" for f in pinned.tolist()])
-        lo = form.col_lower.copy()
-        lo[pcols] = 0.0
-        form = form.with_col_bounds(lo, form.col_upper)
-        for f in pinned.tolist():
-            slacks.append(_Slack("pin", str(fn.ids[f]), 1.0, 1.0, 1.0))
-    return form, slacks
-
-
-def _where(inst: Instance, s: _Slack) -> str:
+def _where(inst: Instance, s: Slack) -> str:
     sc = inst.scenarios.get(inst.scenario) if inst.scenario else None
     if s.kind == "budget":
         if sc is not None and s.subject in sc.budgets:
@@ -227,7 +173,7 @@ def _kept_words(inst: Instance, relaxed: set[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _message(inst: Instance, s: _Slack, amount: float, kept: str, joint: bool) -> tuple[
+def _message(inst: Instance, s: Slack, amount: float, kept: str, joint: bool) -> tuple[
         str, float | None, float | None]:
     also = " once the other relaxations listed are made" if joint else ""
     units = {r.id: r.unit for r in inst.resources}
@@ -272,38 +218,6 @@ def _message(inst: Instance, s: _Slack, amount: float, kept: str, joint: bool) -
     return (f"the pin of {s.subject} to {tier} has to go: {cannot}{also}", None, None)
 
 
-def _lexicographic(form: CanonicalForm, slacks: list[_Slack], stages: list[tuple[str, ...]],
-                   options: SolveOptions, fixed_zero: tuple[str, ...] = ()) -> np.ndarray | None:
-    backend = solvers.get(ELASTIC_SOLVER)
-    k = len(slacks)
-    start = form.n_cols - k
-    if fixed_zero:
-        up = form.col_upper.copy()
-        idx = [start + i for i, s in enumerate(slacks) if s.kind in fixed_zero]
-        up[idx] = 0.0
-        form = form.with_col_bounds(form.col_lower, up)
-    x = None
-    for kinds in stages:
-        w = np.array([1.0 / s.scale if s.kind in kinds else 0.0 for s in slacks])
-        if not w.any():
-            continue
-        c = np.zeros(form.n_cols)
-        c[start:] = w
-        raw = backend.solve(form.with_objective(c, "min"), options)
-        if raw.x is None or raw.objective is None:
-            return None
-        x = raw.x
-        best = float(raw.objective)
-        form = form.with_rows(c[None, :], -np.inf, best + 1e-9 * max(1.0, abs(best)),
-                         f"elastic_{kinds[0]}", [f"elastic[{','.join(kinds)}]"])
-    # among the smallest relaxations, the placement with the best value (the form's own
-    # objective, on the x and link columns)
-    raw = backend.solve(form, options)
-    if raw.x is not None:
-        x = raw.x
-    return x
-
-
 def _violation_key(kind: str, subject: str) -> tuple[str, str] | None:
     """The slack (kind, subject) a checker violation corresponds to."""
     if kind in ("budget", "max_moves", "link", "max_share"):
@@ -316,14 +230,14 @@ def _violation_key(kind: str, subject: str) -> tuple[str, str] | None:
     return None
 
 
-def _relaxations(inst: Instance, slacks: list[_Slack], values: np.ndarray,
+def _relaxations(inst: Instance, slacks: list[Slack], values: np.ndarray,
                  a: np.ndarray) -> tuple[tuple[Relaxation, ...], bool]:
     """What the elastic placement ``a`` breaks, as the checker recomputes it from the
     instance, in the instance's words; and whether it agrees with the slacks (every violation
     is one a slack allowed, by no more than the slack)."""
     rep = check(inst, a)
     slack_of = {(s.kind, s.subject): (s, float(v)) for s, v in zip(slacks, values, strict=True)}
-    found: list[tuple[_Slack, float]] = []
+    found: list[tuple[Slack, float]] = []
     verified = True
     for viol in rep.violations:
         key = _violation_key(viol.kind, viol.subject)
@@ -337,10 +251,10 @@ def _relaxations(inst: Instance, slacks: list[_Slack], values: np.ndarray,
         found.append((s, amount))
     relaxed = {s.kind for s, _ in found}
     kept = _kept_words(inst, relaxed)
-    joint = sum(1 for s, _ in found if s.kind in _QUANTITIES) > 1
+    joint = sum(1 for s, _ in found if s.kind in QUANTITIES) > 1
     out = []
     for s, amount in found:
-        msg, limit, need = _message(inst, s, amount, kept, joint and s.kind in _QUANTITIES)
+        msg, limit, need = _message(inst, s, amount, kept, joint and s.kind in QUANTITIES)
         if s.kind == "max_moves":
             amount = float(round(amount))
         out.append(Relaxation(s.kind, s.subject, limit, need, amount, _where(inst, s), msg))
@@ -377,31 +291,28 @@ def diagnose(
     if form is None:
         form = build(inst)
     options = SolveOptions(time_limit=time_limit)
-    elastic, slacks = _elastic(form, inst)
+    elastic, slacks = elastic_form(form, inst)
     method = ("elastic re-solve with HiGHS whatever --solver was: fewest pins dropped, then "
               "fewest links dropped, then least sum of slacks each divided by its limit")
-    stages = [("pin",), ("link",), _QUANTITIES]
-    x = _lexicographic(elastic, slacks, stages, options)
+    stages = [("pin",), ("link",), QUANTITIES]
+    x = lexicographic(elastic, slacks, stages, options)
     notes: list[str] = []
     if x is None:
         return Diagnosis(inst.name, (), None, {}, False, method,
                          notes=("the elastic re-solve found no relaxation either: each "
                                 "function's allowed tiers alone admit no placement, or the "
                                 "time limit was reached",))
-    k = len(slacks)
     a = form.assignment_of(x)
-    rel, verified = _relaxations(inst, slacks, np.asarray(x[elastic.n_cols - k:], dtype=float),
-                                 a)
+    rel, verified = _relaxations(inst, slacks, slack_values(elastic, slacks, x), a)
     if not verified:
         notes.append("the checker found a violation the elastic slacks do not account for")
     alternative: tuple[Relaxation, ...] | None = None
-    if any(r.kind in _QUANTITIES for r in rel) and any(s.kind in ("pin", "link")
-                                                        for s in slacks):
-        x_alt = _lexicographic(elastic, slacks, [("pin", "link")], options,
-                               fixed_zero=_QUANTITIES)
+    if any(r.kind in QUANTITIES for r in rel) and any(s.kind in ("pin", "link")
+                                                       for s in slacks):
+        x_alt = lexicographic(elastic, slacks, [("pin", "link")], options,
+                              fixed_zero=QUANTITIES)
         if x_alt is not None:
-            alternative, _ = _relaxations(inst, slacks,
-                                          np.asarray(x_alt[elastic.n_cols - k:], dtype=float),
+            alternative, _ = _relaxations(inst, slacks, slack_values(elastic, slacks, x_alt),
                                           form.assignment_of(x_alt))
     tids = inst.tier_ids
     placement = {str(f): tids[int(t)] for f, t in zip(inst.functions.ids, a, strict=True)}

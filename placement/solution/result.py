@@ -10,7 +10,8 @@ import pandas as pd
 
 from placement.errors import InfeasibleError
 from placement.model import NO_TIER, Instance
-from placement.solution.checker import CheckReport, link_penalties, placement_values
+from placement.solution.checker import CheckReport, placement_values
+from placement.solution.link_check import link_penalties
 from placement.solvers.base import SolveOptions, Status
 from placement.util import dumps, finite_or_none
 
