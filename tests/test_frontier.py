@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import placement
-from placement.analysis.frontier import Frontier, frontier
+from placement.analysis.frontier import frontier
+from placement.analysis.frontier_result import Frontier
 from placement.errors import InstanceError
 from placement.model import Instance, Link, Resource
 from tests.conftest import INSTANCES, brute_force

@@ -22,7 +22,8 @@ from __future__ import annotations
 from placement.analysis.common import Move
 from placement.analysis.explain import Explanation, TierOption, explain
 from placement.analysis.forcing import ForcingCosts, forcing_costs
-from placement.analysis.frontier import Frontier, FrontierStep, frontier
+from placement.analysis.frontier import frontier
+from placement.analysis.frontier_result import Frontier, FrontierStep
 from placement.analysis.montecarlo import MonteCarlo, draw_weights, monte_carlo
 from placement.analysis.stability import (
     CriterionStability,
