@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import placement
 from placement.analysis import weight_stability
-from placement.analysis.stability import CriterionStability, WeightStability
+from placement.analysis.stability_result import CriterionStability, WeightStability
 from placement.errors import InstanceError
 from placement.io.models import load_model
 from placement.model import Instance, Link, MaxShare, Resource

@@ -25,12 +25,12 @@ from placement.analysis.forcing import ForcingCosts, forcing_costs
 from placement.analysis.frontier import frontier
 from placement.analysis.frontier_result import Frontier, FrontierStep
 from placement.analysis.montecarlo import MonteCarlo, draw_weights, monte_carlo
-from placement.analysis.stability import (
+from placement.analysis.stability import weight_stability
+from placement.analysis.stability_result import (
     CriterionStability,
     Line,
     StabilityEnd,
     WeightStability,
-    weight_stability,
 )
 from placement.errors import AnalysisError, CheckerError
 

@@ -201,8 +201,8 @@ def descend(search: BudgetSearch, top: float, bottom: float, max_steps: int,
 
 def _further_below(out: Descent, breakpoint: float, budget: float) -> float:
     """The next budget to ask at when ``budget`` (below ``breakpoint``) still let a placement
-    with the breakpoint's use through: ten times as far below; :class:`AnalysisError` past
-    ``_EPS_MAX``."""
+    with the breakpoint's use through: ten times as far below; :class:`AnalysisError` once
+    that is more than ``1e-3`` relative."""
     eps = (breakpoint - budget) * 10.0
     if eps > _EPS_MAX * max(1.0, abs(breakpoint)):
         raise AnalysisError("frontier: the solver keeps returning placements at the "
