@@ -24,7 +24,8 @@ from placement.analysis.explain import Explanation, TierOption, explain
 from placement.analysis.forcing import ForcingCosts, forcing_costs
 from placement.analysis.frontier import frontier
 from placement.analysis.frontier_result import Frontier, FrontierStep
-from placement.analysis.montecarlo import MonteCarlo, draw_weights, monte_carlo
+from placement.analysis.montecarlo import draw_weights, monte_carlo
+from placement.analysis.montecarlo_result import MonteCarlo
 from placement.analysis.stability import weight_stability
 from placement.analysis.stability_result import (
     CriterionStability,
