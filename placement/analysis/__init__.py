@@ -20,7 +20,8 @@ docs/analysis.md.
 from __future__ import annotations
 
 from placement.analysis.common import Move
-from placement.analysis.explain import Explanation, TierOption, explain
+from placement.analysis.explain import explain
+from placement.analysis.explain_result import Explanation, TierOption
 from placement.analysis.forcing import ForcingCosts, forcing_costs
 from placement.analysis.frontier import frontier
 from placement.analysis.frontier_result import Frontier, FrontierStep
