@@ -15,6 +15,12 @@
 Each returns a small result object whose tables are pandas DataFrames. Solver libraries are
 imported only when a solve starts. The methods, and exactly what is exact, are documented in
 docs/analysis.md.
+
+Layout: each analysis has a module that computes it (``explain``, ``forcing``, ``stability``,
+``montecarlo``, ``frontier``, the last with its search in ``frontier_search``) and a
+``*_result`` module holding what it returns (``forcing`` keeps its short :class:`ForcingCosts`
+beside the computation). ``common`` and ``resolving`` are the helpers they share; ``compare``
+sets reform options side by side.
 """
 
 from __future__ import annotations
