@@ -170,6 +170,9 @@ def explain(
                                          f"{tids[t]}"))
             continue
         at = (np.arange(T) == t).astype(float)
+        # all of f's columns are set, so each forced tier replaces the last one's bounds; the
+        # loaded session re-solves, and ``forced`` is the same model as a form (for the
+        # checked result and the fewest-moves solve)
         session.set_col_bounds(cols, at, at)
         forced = form.with_col_bounds(*_bounds(form, cols, at))
         raw = sol.proven(sol.run(session), f"explain {function} at {tids[t]}")

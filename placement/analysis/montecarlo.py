@@ -112,7 +112,6 @@ class _DrawSolver:
     """One worker's loaded model: built once, re-solved for each draw with new x costs."""
 
     def __init__(self, inst: Instance, solver: str) -> None:
-
         self.inst = inst
         self.form = build(inst)
         # one thread per worker: the workers are the parallelism, and the same options in
@@ -127,6 +126,7 @@ class _DrawSolver:
         if callable(set_start):  # every draw starts from the same known placement
             set_start(raw.x)
         self.p0 = penalty(inst, self.a0)
+        # where each function may go (its pin, if any): the screening bound's best tiers
         fn = inst.functions
         mask = fn.allowed.copy()
         pinned = np.nonzero(fn.pinned != NO_TIER)[0]
@@ -166,18 +166,22 @@ _WORKER: _DrawSolver | None = None  # the loaded model of a worker process
 
 
 def _init_worker(inst: Instance, solver: str) -> None:
+    """Load the model once per worker process (the pool's initializer)."""
     global _WORKER
     _WORKER = _DrawSolver(inst, solver)
 
 
 def _solve_chunk(start: int, weights: np.ndarray) -> tuple[int, np.ndarray, np.ndarray,
                                                            np.ndarray]:
+    """One task in a worker: the draws from ``start`` on, returned with ``start`` so the
+    parent can put them back in place whatever order tasks finish in."""
     assert _WORKER is not None, "worker not initialised"
     return (start, *_WORKER.solve(weights))
 
 
 def _validate(samples: object, concentration: object, workers: object,
               chunk_size: object) -> list[Problem]:
+    """Every problem with the arguments of :func:`monte_carlo`, to report at once."""
     problems = []
     if isinstance(samples, bool) or not isinstance(samples, int | np.integer) or samples < 1:
         problems.append(Problem(None, "--samples", None, samples,
