@@ -149,7 +149,7 @@ def test_an_optimum_the_checker_rejects_exits_4_and_no_proof_exits_3() -> None:
     import typer
 
     from placement.analysis import AnalysisError, CheckerError
-    from placement.cli.analysis import _analyse
+    from placement.cli.analysis import analyse as _analyse
 
     def raising(e: Exception) -> None:
         raise e

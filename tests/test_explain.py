@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import placement
 from placement.analysis import explain
-from placement.analysis.explain import Explanation
+from placement.analysis.explain_result import Explanation
 from placement.errors import InstanceError
 from placement.model import NO_TIER, Instance
 from placement.solvers import Status

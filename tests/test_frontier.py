@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import placement
-from placement.analysis.frontier import Frontier, frontier
+from placement.analysis.frontier import frontier
+from placement.analysis.frontier_result import Frontier
 from placement.errors import InstanceError
 from placement.model import Instance
 from tests.conftest import INSTANCES, brute_force

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 
 import placement
 from placement.analysis import weight_stability
-from placement.analysis.stability import CriterionStability, WeightStability
+from placement.analysis.stability_result import CriterionStability, WeightStability
 from placement.errors import InstanceError
 from placement.model import Instance, Resource
 from placement.solution.checker import check

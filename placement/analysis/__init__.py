@@ -15,21 +15,30 @@
 Each returns a small result object whose tables are pandas DataFrames. Solver libraries are
 imported only when a solve starts. The methods, and exactly what is exact, are documented in
 docs/analysis.md.
+
+Layout: each analysis has a module that computes it (``explain``, ``forcing``, ``stability``,
+``montecarlo``, ``frontier``, the last with its search in ``frontier_search``) and a
+``*_result`` module holding what it returns (``forcing`` keeps its short :class:`ForcingCosts`
+beside the computation). ``common`` and ``resolving`` are the helpers they share; ``compare``
+sets reform options side by side.
 """
 
 from __future__ import annotations
 
 from placement.analysis.common import Move
-from placement.analysis.explain import Explanation, TierOption, explain
+from placement.analysis.explain import explain
+from placement.analysis.explain_result import Explanation, TierOption
 from placement.analysis.forcing import ForcingCosts, forcing_costs
-from placement.analysis.frontier import Frontier, FrontierStep, frontier
-from placement.analysis.montecarlo import MonteCarlo, draw_weights, monte_carlo
-from placement.analysis.stability import (
+from placement.analysis.frontier import frontier
+from placement.analysis.frontier_result import Frontier, FrontierStep
+from placement.analysis.montecarlo import draw_weights, monte_carlo
+from placement.analysis.montecarlo_result import MonteCarlo
+from placement.analysis.stability import weight_stability
+from placement.analysis.stability_result import (
     CriterionStability,
     Line,
     StabilityEnd,
     WeightStability,
-    weight_stability,
 )
 from placement.errors import AnalysisError, CheckerError
 

@@ -1,5 +1,16 @@
-"""What the analyses share: signed objectives, the reference optimum, solver sessions tuned
-for many small re-solves, resource use and moves between placements.
+"""The helpers every analysis module shares (public to the analyses, not re-exported by
+:mod:`placement.analysis`).
+
+* comparing values: :data:`RELATIVE_TOLERANCE` and :func:`tolerance` (when two objectives tie);
+* checking a request: :func:`require_model`, :func:`require_exact_backend`,
+  :func:`function_index`, :func:`resource_index` (located errors naming what exists);
+* the optimum exactly as ``placement solve`` reports it: :func:`reference_optimum`;
+* solver sessions for many small re-solves: :data:`FAST_HIGHS`, :data:`EXACT_HIGHS`,
+  :func:`open_session`, :func:`optimal_assignment`;
+* what a placement uses and pays: :func:`budget_use` (a resource's budget row),
+  :func:`penalty` (soft links);
+* placements compared: :class:`Move`, :func:`moves_between`, :func:`describe_moves`;
+* :func:`header`: the keys every analysis's JSON starts with.
 
 Analyses compare placements by their *signed* objective ``sense.sign * objective`` (+1 when
 the instance maximises, -1 when it minimises: :class:`placement.model.Sense`), so that
@@ -10,6 +21,7 @@ row's coefficients), never read back from the solver's columns.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -214,8 +226,6 @@ def function_index(inst: Instance, function: str) -> int:
     idx = inst.functions.index
     if function in idx:
         return idx[function]
-    import difflib
-
     near = difflib.get_close_matches(function, list(idx), n=3)
     hint = f"; did you mean {', '.join(near)}?" if near else ""
     raise InstanceError.single(

@@ -21,6 +21,7 @@ solver's: a placement the checker rejects stops the analysis with a :class:`Chec
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from placement.analysis.common import header
-from placement.analysis.explain import CHOSEN, FORCED, INFEASIBLE, NOT_ALLOWED, PINNED
+from placement.analysis.explain_result import CHOSEN, FORCED, INFEASIBLE, NOT_ALLOWED, PINNED
 from placement.analysis.resolving import Solver, infeasible_error
 from placement.errors import CheckerError
 from placement.milp import build
@@ -139,8 +140,6 @@ class ForcingCosts:
         })
 
     def to_json(self, indent: int | None = 2) -> str:
-        import json
-
         return json.dumps(self.to_dict(), indent=indent)
 
 

@@ -37,19 +37,21 @@ Ties: when a draw has several optimal placements, the one recorded is the solver
 ``a0``, for screened draws). Ties between placements with different value occur with
 probability zero under continuous weights; placements that tie for every weight (e.g. two
 tiers with identical performance for a function) are resolved the same way in every draw.
+
+This module draws the weights and solves them (in this process or in workers);
+:mod:`placement.analysis.montecarlo_result` holds what :func:`monte_carlo` returns.
 """
 
 from __future__ import annotations
 
 import math
+import multiprocessing
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from placement.analysis.common import (
     RELATIVE_TOLERANCE,
@@ -59,21 +61,22 @@ from placement.analysis.common import (
     reference_optimum,
     require_model,
 )
+from placement.analysis.montecarlo_result import MonteCarlo
 from placement.errors import InstanceError, Problem
 from placement.milp import build
 from placement.model import NO_TIER, Instance, Scenario
 from placement.model.scoring import value_matrix_for_weights
 from placement.solvers.base import SolveOptions
-from placement.util import json_safe
 
 if TYPE_CHECKING:
     from placement.solvers.base import Session
 
-__all__ = ["MonteCarlo", "monte_carlo", "draw_weights", "DEFAULT_CONCENTRATION"]
+__all__ = ["monte_carlo", "draw_weights", "DEFAULT_CONCENTRATION"]
 
 #: Default Dirichlet concentration K (see the module docstring for the spread it gives).
 DEFAULT_CONCENTRATION = 50.0
 
+#: Called with the number of draws just finished.
 Progress = Callable[[int], None]
 
 
@@ -109,7 +112,6 @@ class _DrawSolver:
     """One worker's loaded model: built once, re-solved for each draw with new x costs."""
 
     def __init__(self, inst: Instance, solver: str) -> None:
-
         self.inst = inst
         self.form = build(inst)
         # one thread per worker: the workers are the parallelism, and the same options in
@@ -124,6 +126,7 @@ class _DrawSolver:
         if callable(set_start):  # every draw starts from the same known placement
             set_start(raw.x)
         self.p0 = penalty(inst, self.a0)
+        # where each function may go (its pin, if any): the screening bound's best tiers
         fn = inst.functions
         mask = fn.allowed.copy()
         pinned = np.nonzero(fn.pinned != NO_TIER)[0]
@@ -163,142 +166,22 @@ _WORKER: _DrawSolver | None = None  # the loaded model of a worker process
 
 
 def _init_worker(inst: Instance, solver: str) -> None:
+    """Load the model once per worker process (the pool's initializer)."""
     global _WORKER
     _WORKER = _DrawSolver(inst, solver)
 
 
 def _solve_chunk(start: int, weights: np.ndarray) -> tuple[int, np.ndarray, np.ndarray,
                                                            np.ndarray]:
+    """One task in a worker: the draws from ``start`` on, returned with ``start`` so the
+    parent can put them back in place whatever order tasks finish in."""
     assert _WORKER is not None, "worker not initialised"
     return (start, *_WORKER.solve(weights))
 
 
-@dataclass
-class MonteCarlo:
-    """The outcome of :func:`monte_carlo`; see the module docstring.
-
-    Attributes
-    ----------
-    instance
-        The instance (scenario applied).
-    optimum
-        Tier index per function of the optimum at the model's weights (as ``placement solve``
-        reports it).
-    weights
-        The draws, (N, C) (columns: criteria).
-    assignments
-        Tier index per function for every draw, (N, F).
-    objectives
-        The optimum of every draw, (N,).
-    screened
-        Draws settled without a solve (the model's optimum provably still optimal).
-    """
-
-    instance: Instance
-    optimum: np.ndarray
-    weights: np.ndarray
-    assignments: np.ndarray
-    objectives: np.ndarray
-    screened: int
-    seed: int
-    concentration: float
-    workers: int
-    solver: str
-    seconds: float
-    solve_seconds: float = 0.0
-    info: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def samples(self) -> int:
-        return int(self.assignments.shape[0])
-
-    @property
-    def shares(self) -> pd.DataFrame:
-        """Share of draws placing each function (rows) at each tier (columns); rows sum
-        to 1."""
-        inst = self.instance
-        F, T = inst.n_functions, inst.n_tiers
-        flat = (np.arange(F)[None, :] * T + self.assignments.astype(np.int64)).ravel()
-        counts = np.bincount(flat, minlength=F * T).reshape(F, T)
-        return pd.DataFrame(counts / max(self.samples, 1),
-                            index=pd.Index(inst.function_ids, name="function"),
-                            columns=pd.Index(list(inst.tier_ids), name="tier"))
-
-    def frame(self) -> pd.DataFrame:
-        """One row per function: the share at each tier, the optimum's tier and its share,
-        and the modal tier (most frequent; ties: the optimum's, then the more central)."""
-        sh = self.shares
-        inst = self.instance
-        tids = np.array(inst.tier_ids, dtype=object)
-        S = sh.to_numpy()
-        rows = np.arange(inst.n_functions)
-        at_opt = S[rows, self.optimum]
-        best = S.max(axis=1)
-        modal = np.argmax(S, axis=1)  # first maximum: the more central tier
-        modal = np.where(np.isclose(at_opt, best, rtol=0, atol=1e-12), self.optimum, modal)
-        out = sh.copy()
-        out.columns = list(out.columns)
-        out["optimum"] = tids[self.optimum]
-        out["share_at_optimum"] = at_opt
-        out["modal"] = tids[modal]
-        out["modal_share"] = S[rows, modal]
-        return out
-
-    @property
-    def draws_per_second(self) -> float:
-        return self.samples / self.seconds if self.seconds > 0 else math.inf
-
-    def to_dict(self) -> dict[str, Any]:
-        inst = self.instance
-        df = self.frame()
-        tiers = list(inst.tier_ids)
-        return json_safe({
-            "instance": inst.name,
-            "model": inst.model_id,
-            "scenario": inst.scenario,
-            "samples": self.samples,
-            "seed": self.seed,
-            "concentration": self.concentration,
-            "workers": self.workers,
-            "solver": self.solver,
-            "criteria": list(inst.model.criterion_ids) if inst.model is not None else [],
-            "model_weights": (inst.model.weights.tolist() if inst.model is not None else []),
-            "weights_mean": self.weights.mean(axis=0).tolist(),
-            "weights_std": self.weights.std(axis=0).tolist(),
-            "objective": {"mean": float(self.objectives.mean()),
-                          "min": float(self.objectives.min()),
-                          "max": float(self.objectives.max())},
-            "same_placement_as_optimum": float(
-                (self.assignments == self.optimum[None, :]).all(axis=1).mean()),
-            "screened": self.screened,
-            "seconds": round(self.seconds, 6),
-            "draws_per_second": round(self.draws_per_second, 3),
-            "functions": [
-                {"function": str(fid), "optimum": row["optimum"],
-                 "share_at_optimum": float(row["share_at_optimum"]),
-                 "modal": row["modal"], "modal_share": float(row["modal_share"]),
-                 "shares": {t: float(row[t]) for t in tiers}}
-                for fid, row in df.iterrows()],
-            "definition": "weights = total * Dirichlet(concentration * w / total) over the "
-                          "criteria with positive weight, drawn up front from one seeded "
-                          "generator; each draw re-optimised exactly; shares = fraction of "
-                          "draws placing the function at the tier",
-        })
-
-    def to_json(self, indent: int | None = 2) -> str:
-        import json
-
-        return json.dumps(self.to_dict(), indent=indent)
-
-    def __str__(self) -> str:
-        same = float((self.assignments == self.optimum[None, :]).all(axis=1).mean())
-        return (f"{self.samples} draws (concentration {self.concentration:g}, seed "
-                f"{self.seed}): the optimum's placement is optimal in {same:.1%} of them; "
-                f"{self.draws_per_second:,.0f} draws/s with {self.workers} worker(s)")
-
-
 def _validate(samples: object, concentration: object, workers: object,
               chunk_size: object) -> list[Problem]:
+    """Every problem with the arguments of :func:`monte_carlo`, to report at once."""
     problems = []
     if isinstance(samples, bool) or not isinstance(samples, int | np.integer) or samples < 1:
         problems.append(Problem(None, "--samples", None, samples,
@@ -413,8 +296,6 @@ def monte_carlo(
             if progress is not None:
                 progress(a.shape[0])
     else:
-        import multiprocessing
-
         t1 = time.perf_counter()
         with ProcessPoolExecutor(max_workers=used,
                                  mp_context=multiprocessing.get_context("spawn"),

@@ -1,8 +1,16 @@
-"""Helpers of :mod:`placement.analysis.explain` and :mod:`placement.analysis.stability`: one
-backend bound to its options, solutions read as placements, value rows, and the placement
-closest to a reference.
+"""Re-solving one canonical form many times: the helpers the exact analyses share
+(:mod:`~placement.analysis.explain`, :mod:`~placement.analysis.forcing`,
+:mod:`~placement.analysis.stability`).
 
-Both work on any canonical form: only the first ``n_functions * n_tiers`` columns are the
+* :class:`Solver`: one backend bound to its options; counts solves and refuses unproven answers;
+* solutions read as placements: :func:`rounded` (integer columns rounded),
+  :func:`assignment_of` (tier index per function);
+* objectives and extra rows: :func:`x_objective` (new values for the ``x`` columns),
+  :func:`value_row` ("at least as good as"), :func:`closest` (the placement moving the fewest
+  functions from a reference);
+* requests and failures: :func:`criterion_indices`, :func:`infeasible_error`.
+
+All work on any canonical form: only the first ``n_functions * n_tiers`` columns are the
 assignment binaries ``x[f, t]`` (function-major); further columns (soft-link pair variables,
 geography copies, ...) keep the costs the formulation gave them.
 """
@@ -21,7 +29,6 @@ from placement.model.sense import Sense
 from placement.solvers.base import Status
 
 if TYPE_CHECKING:
-    from placement.errors import InfeasibleError
     from placement.milp import CanonicalForm
     from placement.model import Instance
     from placement.solvers.base import Backend, RawSolution, Session, SolveOptions

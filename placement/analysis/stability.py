@@ -58,22 +58,21 @@ Exactness: the ends are computed from each placement's line, recomputed from the
 (not read off the solver), and are exact up to the solver's optimality tolerance: a placement
 better than ``x0`` at ``lam_c`` by less than about 1e-9 relative (HiGHS proves optimality to
 about 1e-6 absolute) is not told apart from a tie.
+
+This module holds the search (one criterion at a time, on one loaded model re-solved with new
+objectives) and :func:`weight_stability`; what it returns is in
+:mod:`placement.analysis.stability_result`.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from placement.analysis.common import (
-    Move,
-    describe_moves,
-    header,
     moves_between,
     require_exact_backend,
     require_model,
@@ -89,12 +88,17 @@ from placement.analysis.resolving import (
     value_row,
     x_objective,
 )
+from placement.analysis.stability_result import (
+    CriterionStability,
+    Line,
+    StabilityEnd,
+    WeightStability,
+)
 from placement.errors import AnalysisError
 from placement.milp import build
 from placement.model import Instance, Scenario
 from placement.model.scoring import value_matrix_for_weights
 from placement.solvers.base import SolveOptions
-from placement.util import dumps
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -102,186 +106,15 @@ if TYPE_CHECKING:
     from placement.milp import CanonicalForm
     from placement.solvers.base import Session
 
-__all__ = ["Line", "StabilityEnd", "CriterionStability", "WeightStability",
-           "weight_stability"]
+__all__ = ["weight_stability", "MAX_ROUNDS"]
 
 #: Rounds of the breakpoint search before giving up (each finds a new envelope line).
 MAX_ROUNDS = 1000
 
 
-@dataclass(frozen=True)
-class Line:
-    """A placement's objective as a function of one criterion's weight:
-    ``intercept + slope * weight``.
-
-    >>> Line(10.0, 2.0).at(1.5)
-    13.0
-    """
-
-    intercept: float
-    slope: float
-
-    def at(self, weight: float) -> float:
-        return self.intercept + self.slope * weight
-
-    def meets(self, other: Line) -> float:
-        """The weight at which the two lines cross (``inf`` when parallel)."""
-        d = other.slope - self.slope
-        if d == 0.0:
-            return math.inf
-        return (self.intercept - other.intercept) / d
-
-    def to_dict(self) -> dict[str, float]:
-        return {"intercept": self.intercept, "slope": self.slope}
-
-
-@dataclass
-class StabilityEnd:
-    """What takes over just beyond one end of a stability interval.
-
-    Attributes
-    ----------
-    weight
-        The end itself.
-    line
-        Value line of the placement that is optimal just beyond the end.
-    assignment
-        That placement (tier index per function): among those on ``line``, one moving the
-        fewest functions.
-    moves
-        The functions it places differently from the reported placement.
-    """
-
-    weight: float
-    line: Line
-    assignment: np.ndarray
-    moves: list[Move]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"weight": self.weight, "line": self.line.to_dict(),
-                "moves": [m.to_dict() for m in self.moves]}
-
-
-@dataclass
-class CriterionStability:
-    """The stability interval of one criterion's weight; see the module docstring.
-
-    ``below`` is ``None`` when the placement stays optimal down to weight 0, ``above`` when it
-    stays optimal however large the weight grows (``upper = inf``).
-    """
-
-    criterion: str
-    weight: float
-    lower: float
-    upper: float
-    line: Line
-    below: StabilityEnd | None
-    above: StabilityEnd | None
-    solves: int
-
-    @property
-    def knife_edge(self) -> bool:
-        """Another optimum with a different line ties with the placement at the model's
-        weight: any change of this weight in one direction picks another placement."""
-        return (self.below is not None and self.lower >= self.weight) or (
-            self.above is not None and self.upper <= self.weight)
-
-    def contains(self, weight: float) -> bool:
-        """Whether ``weight`` lies in the interval (ends included)."""
-        return self.lower <= weight <= self.upper
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "criterion": self.criterion,
-            "weight": self.weight,
-            "lower": self.lower,
-            "upper": None if math.isinf(self.upper) else self.upper,
-            "upper_unbounded": math.isinf(self.upper),
-            "knife_edge": self.knife_edge,
-            "line": self.line.to_dict(),
-            "below": None if self.below is None else self.below.to_dict(),
-            "above": None if self.above is None else self.above.to_dict(),
-            "solves": self.solves,
-        }
-
-
-@dataclass
-class WeightStability:
-    """Stability intervals for the criteria of one instance (see the module docstring)."""
-
-    instance: Instance
-    objective: float
-    assignment: np.ndarray
-    criteria: list[CriterionStability]
-    solver: str
-    seconds: float
-    solves: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    def __getitem__(self, criterion: str) -> CriterionStability:
-        for c in self.criteria:
-            if c.criterion == criterion:
-                return c
-        raise KeyError(criterion)
-
-    def frame(self) -> pd.DataFrame:
-        """One row per criterion: weight, interval ends (and as multiples of the weight),
-        what moves first below and above, whether the placement is on a knife edge."""
-        rows = []
-        for c in self.criteria:
-            w = c.weight
-            rows.append({
-                "weight": w,
-                "lower": c.lower,
-                "upper": c.upper,
-                "lower_ratio": c.lower / w if w > 0 else np.nan,
-                "upper_ratio": c.upper / w if w > 0 else np.nan,
-                "below_moves": "" if c.below is None else describe_moves(c.below.moves),
-                "above_moves": "" if c.above is None else describe_moves(c.above.moves),
-                "knife_edge": c.knife_edge,
-                "solves": c.solves,
-            })
-        return pd.DataFrame(rows, index=pd.Index([c.criterion for c in self.criteria],
-                                                 name="criterion"))
-
-    def moves(self) -> pd.DataFrame:
-        """One row per (criterion, end, function that moves there)."""
-        rows = []
-        for c in self.criteria:
-            for end, e in (("lower", c.below), ("upper", c.above)):
-                if e is not None:
-                    rows += [{"criterion": c.criterion, "end": end, "weight": e.weight,
-                              **m.to_dict()} for m in e.moves]
-        return pd.DataFrame(rows, columns=["criterion", "end", "weight", "function", "from",
-                                           "to"])
-
-    def placement(self) -> pd.Series:
-        """The placement whose stability is measured (tier id per function)."""
-        inst = self.instance
-        tids = np.array(inst.tier_ids, dtype=object)
-        return pd.Series(tids[self.assignment], index=pd.Index(inst.function_ids,
-                                                                 name="function"), name="tier")
-
-    def to_dict(self) -> dict[str, Any]:
-        inst = self.instance
-        return {
-            **header(inst, self.solver),
-            "objective": self.objective,
-            "placement": {str(k): str(v) for k, v in self.placement().items()},
-            "criteria": [c.to_dict() for c in self.criteria],
-            "solves": self.solves,
-            "seconds": round(self.seconds, 6),
-            "definition": "for each criterion, the weights (others fixed) at which the "
-                          "reported placement is still an optimal placement; beyond each end "
-                          "the placement described is strictly better",
-        }
-
-    def to_json(self, indent: int | None = 2) -> str:
-        return dumps(self.to_dict(), indent=indent)
-
-
 class _Sweep:
-    """The breakpoint search for one criterion on an open session."""
+    """The breakpoint search for criterion ``k`` on an open session: both ends of its
+    interval around the reported placement ``x0`` (see the module docstring)."""
 
     def __init__(self, inst: Instance, form: CanonicalForm, sol: Solver, session: Session,
                  k: int, x0: np.ndarray) -> None:
@@ -301,11 +134,13 @@ class _Sweep:
         self.line0 = self.line(x0)
 
     def line(self, x: np.ndarray) -> Line:
+        """The value line of solution ``x``, recomputed from the value tables."""
         n = self.form.n_x
         gamma = float(self.v_rest @ x[:n] + self.form.c[n:] @ x[n:] + self.form.offset)
         return Line(gamma, float(self.p @ x[:n]))
 
     def values(self, lam: float) -> np.ndarray:
+        """(F, T) values with criterion k weighted ``lam``, the others as in the model."""
         w = self.w.copy()
         w[self.k] = lam
         return value_matrix_for_weights(self.inst, w)
@@ -336,9 +171,12 @@ class _Sweep:
         return self.s * (line.at(lam) - ref) > tolerance(ref)
 
     def steeper(self, line: Line) -> bool:
+        """``line`` gains on the placement's own as the weight grows."""
         return self.s * (line.slope - self.line0.slope) > tolerance(self.line0.slope)
 
     def end(self, upward: bool) -> tuple[float, StabilityEnd | None]:
+        """The upper (``upward``) or lower end of the interval, and what takes over beyond it
+        (``None`` when nothing does: ``inf`` above, ``0`` below)."""
         lam0 = float(self.w[self.k])
         if upward:
             x = self.solve_steepest()
@@ -386,6 +224,7 @@ class _Sweep:
         return StabilityEnd(lam, cand, a, moves_between(self.inst, self.a0, a))
 
     def p_full(self) -> np.ndarray:
+        """Criterion k's unweighted score as a row over all columns of the form."""
         out = np.zeros(self.form.n_cols)
         out[: self.form.n_x] = self.p
         return out

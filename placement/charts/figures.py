@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from placement.analysis.compare import Comparison
-    from placement.analysis.montecarlo import MonteCarlo
+    from placement.analysis.montecarlo_result import MonteCarlo
     from placement.model import Instance
     from placement.solution.result import Result
 

@@ -19,7 +19,9 @@ COMMAND_MODULES = (
     "placement.cli.coterminosity",
     "placement.cli.compare",
     "placement.cli.bench",
-    "placement.cli.analysis",
+    "placement.cli.explain",
+    "placement.cli.sensitivity",
+    "placement.cli.frontier",
     "placement.cli.report",
 )
 

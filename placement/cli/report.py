@@ -81,7 +81,7 @@ def report_cmd(
     margins, robustness and the budget frontier, as report.html (self-contained), report.md
     with figures/, and report.json."""
     from placement import solvers
-    from placement.cli.analysis import _analyse
+    from placement.cli.analysis import analyse
     from placement.report import build_report
 
     if no_scenarios and scenario:
@@ -93,7 +93,7 @@ def report_cmd(
     command = "placement " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
     with err.status("starting", spinner="dots") as status:
-        rep = _analyse(lambda: build_report(
+        rep = analyse(lambda: build_report(
             inst, [] if no_scenarios else scenario, optimise=not no_optimise,
             samples=samples, seed=seed, concentration=concentration, workers=workers,
             resources=[] if no_frontier else resource, stability=not no_stability,

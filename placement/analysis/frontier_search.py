@@ -1,0 +1,211 @@
+"""The parametric search behind :func:`placement.analysis.frontier.frontier`: the budget of one
+resource walked down from the top, one step of the frontier at a time.
+
+:class:`BudgetSearch` is the model built once with two extra rows, the budget row of the
+resource and a value floor (the signed objective); each query only sets their bounds and the
+objective. :func:`descend` walks the budget down with it.
+
+Method (successive re-solves going down, exact)
+-----------------------------------------------
+Starting from ``B = upper`` (default: no budget at all), each step takes three solves:
+
+1. ``V`` = the best objective with ``u <= B``;
+2. ``U`` = the least use with ``u <= B`` and ``z >= V``: the breakpoint, where ``V`` is first
+   reached (ties in value: the step starts at the cheapest of the tied placements);
+3. among the placements with ``z >= V`` and ``u <= U``, the one moving the fewest functions
+   from the step above (the first step: from the optimum ``placement solve`` reports), so that
+   "what changes at this breakpoint" lists only what must change;
+
+then the next step starts from ``B = U - eps``: the largest budget strictly below ``U``. It
+ends when no placement fits (``U`` was the least budget any placement needs) or when ``U`` is
+at or below ``lower``.
+
+``eps`` is ``1e-7`` relative to ``U``, raised tenfold (up to ``1e-3``) when the solver's
+feasibility tolerance lets a placement with use ``U`` through; values within ``1e-9``
+relative (:func:`placement.analysis.common.tolerance`) count as ties. HiGHS runs with
+feasibility tolerances of ``1e-9`` here (:data:`placement.analysis.common.EXACT_HIGHS`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from placement.analysis.common import budget_use, moves_between, open_session, tolerance
+from placement.analysis.frontier_result import FrontierStep
+from placement.errors import AnalysisError
+from placement.milp import build
+from placement.model import Instance
+from placement.solution.checker import objective_of
+from placement.solvers.base import SolveOptions, Status
+
+if TYPE_CHECKING:
+    from placement.milp import CanonicalForm
+    from placement.solvers.base import RawSolution
+
+__all__ = ["BudgetSearch", "Descent", "descend"]
+
+_EPS0 = 1e-7  # relative step below a breakpoint
+_EPS_MAX = 1e-3  # the most the step below a breakpoint may grow to (relative)
+
+
+class BudgetSearch:
+    """The model with two extra rows, ``use(x) <= budget`` and ``signed objective(x) >=
+    floor``: every query sets their bounds and an objective, then solves."""
+
+    def __init__(self, inst: Instance, r: int, solver: str, time_limit: float | None) -> None:
+        self.inst = inst
+        self.sign = inst.sense.sign
+        self.solver = solver
+        self.options = SolveOptions(time_limit=time_limit)
+        res = inst.resources[r]
+        # the budget of r becomes the first extra row; its caps stay rows of the model
+        others = tuple(dataclasses.replace(x, budget=None) if i == r else x
+                       for i, x in enumerate(inst.resources))
+        base = build(inst.replace(resources=others))
+        self.coef = budget_use(inst, r)  # (F, T)
+        n, nx = base.n_cols, base.n_x
+        self.offset = float(base.offset)
+        rows = np.zeros((2, n))
+        rows[0, :nx] = self.coef.ravel()
+        rows[1] = self.sign * base.c
+        # Free rows until a query bounds them (presolve drops a free row). Row bounds, not
+        # bounded auxiliary columns: HiGHS solves this form about three times faster.
+        form = base.with_rows(rows, -np.inf, np.inf, "frontier",
+                         [f"budget[{res.id}]", "objective_floor"],
+                         "the frontier's budget and value floor")
+        self.obj_value = self.sign * base.c
+        self.obj_use = np.zeros(n)
+        self.obj_use[:nx] = -self.coef.ravel()
+        self.form: CanonicalForm = form.with_objective(self.obj_value, "max")
+        self.budget_row, self.floor_row = base.n_rows, base.n_rows + 1
+        self.nx = nx
+        self.solves = 0
+        self.rows = np.arange(inst.n_functions)
+
+    def query(self, objective: np.ndarray, budget: float, floor: float) -> RawSolution:
+        """Solve with ``use <= budget`` and ``signed objective >= floor``, maximising
+        ``objective``."""
+        lo = self.form.row_lower.copy()
+        up = self.form.row_upper.copy()
+        up[self.budget_row] = budget
+        lo[self.floor_row] = floor - self.sign * self.offset
+        form = dataclasses.replace(self.form, row_lower=lo, row_upper=up,
+                                   c=np.asarray(objective, dtype=float))
+        self.solves += 1
+        raw = open_session(form, self.solver, self.options, exact=True).solve()
+        if raw.status not in (Status.OPTIMAL, Status.INFEASIBLE):
+            raise AnalysisError(f"frontier: a solve ended with status '{raw.status}' "
+                                f"({raw.message}); the frontier needs proven optima")
+        return raw
+
+    def assignment(self, raw: RawSolution) -> np.ndarray:
+        """Tier index per function of a solution the query found."""
+        assert raw.x is not None
+        return self.form.assignment_of(raw.x)
+
+    def use(self, a: np.ndarray) -> float:
+        """What placement ``a`` counts against the budget (running use plus move costs)."""
+        return float(self.coef[self.rows, a].sum())
+
+    def value(self, a: np.ndarray) -> float:
+        """The objective, recomputed from the instance (values less soft-link penalties)."""
+        return objective_of(self.inst, a)
+
+    def closest(self, prev: np.ndarray) -> np.ndarray:
+        """The objective counting functions kept at their tier in ``prev``."""
+        c = np.zeros(self.form.n_cols)
+        c[: self.nx] = (np.arange(self.inst.n_tiers)[None, :] == prev[:, None]).ravel()
+        return c
+
+    def settle(self, a: np.ndarray, budget: float, prev: np.ndarray | None) -> np.ndarray:
+        """Solves 2 and 3 of a step, from ``a``, the best placement with use at most
+        ``budget``: among the placements as good as ``a``, the least use, then the fewest
+        moves from ``prev`` (the step above) at that use. A solve whose placement does not
+        recompute as good leaves the placement before it."""
+        sign = self.sign
+        v = sign * self.value(a)
+        # 2. the least use reaching that value: the breakpoint
+        raw2 = self.query(self.obj_use, budget, v - tolerance(v))
+        if raw2.status is Status.OPTIMAL:
+            a2 = self.assignment(raw2)
+            if sign * self.value(a2) >= v - 2 * tolerance(v) and self.use(a2) <= self.use(a):
+                a = a2
+        use = self.use(a)
+        # 3. among those, the fewest moves from the step above
+        if prev is not None:
+            raw3 = self.query(self.closest(prev), use, v - tolerance(v))
+            if raw3.status is Status.OPTIMAL:
+                a3 = self.assignment(raw3)
+                if (sign * self.value(a3) >= v - 2 * tolerance(v)
+                        and self.use(a3) <= use + 1e-12 * max(1.0, abs(use))):
+                    a = a3
+        return a
+
+
+@dataclass
+class Descent:
+    """The steps :func:`descend` found, from the largest budget down, and how it ended."""
+
+    steps: list[FrontierStep] = field(default_factory=list)
+    eps: float = 0.0  # the largest step below a breakpoint taken, relative to it
+    complete_below: bool = False  # no placement fits below the last step
+    truncated: bool = False  # stopped at max_steps
+
+
+def descend(search: BudgetSearch, top: float, bottom: float, max_steps: int,
+            start: np.ndarray | None) -> Descent:
+    """The frontier's steps from budget ``top`` down to the first breakpoint at or below
+    ``bottom`` (or to where placements run out, or ``max_steps``). ``start`` is the placement
+    the first step's moves are counted from (``None``: any)."""
+    out = Descent()
+    steps = out.steps
+    sign = search.sign
+    prev = start
+    budget = top
+    while True:
+        if len(steps) >= max_steps:
+            out.truncated = True
+            return out
+        raw = search.query(search.obj_value, budget, -math.inf)
+        if raw.status is Status.INFEASIBLE:
+            out.complete_below = True
+            return out
+        a = search.assignment(raw)
+        if steps and budget < steps[-1].budget_from and search.use(a) >= steps[-1].budget_from:
+            # the solver's feasibility tolerance let a placement with the breakpoint's own
+            # use through: step further below the breakpoint and ask again
+            budget = _further_below(out, steps[-1].budget_from, budget)
+            continue
+        a = search.settle(a, budget, prev)
+        value = search.value(a)
+        use = search.use(a)
+        if steps and sign * value >= sign * steps[-1].value - tolerance(value):
+            raise AnalysisError(f"frontier: value {value:,.9g} below the breakpoint "
+                                f"{steps[-1].budget_from:,.9g} is not worse than above it")
+        if steps:
+            steps[-1].moves = moves_between(search.inst, a, steps[-1].assignment)
+        to = top if not steps else steps[-1].budget_from
+        steps.append(FrontierStep(use, to, value, a))
+        prev = a
+        if use <= bottom:
+            return out
+        eps = _EPS0 * max(1.0, abs(use))
+        out.eps = max(out.eps, _EPS0)
+        budget = use - eps
+
+
+def _further_below(out: Descent, breakpoint: float, budget: float) -> float:
+    """The next budget to ask at when ``budget`` (below ``breakpoint``) still let a placement
+    with the breakpoint's use through: ten times as far below; :class:`AnalysisError` once
+    that is more than ``1e-3`` relative."""
+    eps = (breakpoint - budget) * 10.0
+    if eps > _EPS_MAX * max(1.0, abs(breakpoint)):
+        raise AnalysisError("frontier: the solver keeps returning placements at the "
+                            f"breakpoint {breakpoint:,.9g}; cannot step below it")
+    out.eps = max(out.eps, eps / max(1.0, abs(breakpoint)))
+    return breakpoint - eps

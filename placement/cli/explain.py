@@ -1,0 +1,188 @@
+"""``placement explain``: why a function sits at its tier (contributions, forcing costs,
+resource consequences), or, without a function, every function's forcing costs with its
+runner-up and margin. A thin wrapper over :func:`placement.analysis.explain` and
+:func:`placement.analysis.forcing_costs` (MODEL.md section 7; methods in docs/analysis.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from placement.cli.analysis import FormatOpt, analyse, cell, console_to, frame_table
+from placement.cli.common import (
+    EXIT_CHECK_FAILED,
+    ModelOpt,
+    OutputFormat,
+    OutputOpt,
+    PathArg,
+    ScenarioOpt,
+    SolverOpt,
+    ThreadsOpt,
+    TimeLimitOpt,
+    app,
+    emit,
+    handle_errors,
+    load_instance_or_exit,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.console import Console
+    from rich.table import Table
+
+    from placement.analysis import Explanation
+    from placement.model import Instance
+
+__all__ = ["explain_cmd"]
+
+# Placement internals (and with them numpy, pandas and the solvers) are imported inside the
+# functions on purpose: `placement --help` imports this module and must stay instant
+# (tests/test_cli.py checks that it loads no numeric stack and no solver).
+
+
+@app.command("explain")
+@handle_errors
+def explain_cmd(
+    path: PathArg,
+    function: Annotated[
+        str | None,
+        typer.Argument(help="Id of the function to explain (none: every function's forcing "
+                            "costs, runner-up and margin)."),
+    ] = None,
+    model: ModelOpt = None,
+    scenario: ScenarioOpt = None,
+    solver: SolverOpt = "highs",
+    time_limit: TimeLimitOpt = None,
+    threads: ThreadsOpt = None,
+    format: FormatOpt = OutputFormat.table,
+    output: OutputOpt = None,
+) -> None:
+    """Why a function sits at its tier: contributions, forcing costs, resource effects.
+
+    Without FUNCTION: the forcing cost of every function at every tier, with each one's
+    runner-up and margin (closest calls first)."""
+    from placement import solvers
+    from placement.analysis import explain
+
+    solvers.get(solver)
+    inst = load_instance_or_exit(path, model)
+    if function is None:
+        _explain_all(inst, scenario, solver, time_limit, threads, format, output)
+        return
+    e = analyse(lambda: explain(inst, function, scenario=scenario, solver=solver,
+                                time_limit=time_limit, threads=threads))
+    if format is OutputFormat.json:
+        emit(e.to_json(), output)
+    elif format is OutputFormat.csv:
+        emit(e.tiers().to_csv(), output)
+    else:
+        with console_to(output) as con:
+            _render_explanation(e, con)
+    if not e.checks_ok:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _explain_all(inst: Instance, scenario: str | None, solver: str, time_limit: float | None,
+                 threads: int | None, format: OutputFormat, output: Path | None) -> None:
+    """Every function's forcing costs, runner-up and margin, closest calls first."""
+    from placement.analysis import forcing_costs
+    from placement.cli.render import fmt
+
+    fc = analyse(lambda: forcing_costs(inst, scenario=scenario, solver=solver,
+                                       time_limit=time_limit, threads=threads))
+    summary = fc.summary()
+    table = summary[["tier", "runner_up", "margin"]].join(fc.frame())
+    table = table.sort_values("margin", kind="stable", na_position="last")
+    if format is OutputFormat.json:
+        emit(fc.to_json(), output)
+        return
+    if format is OutputFormat.csv:
+        emit(table.to_csv(), output)
+        return
+    sense = fc.instance.sense.quantity
+    with console_to(output) as con:
+        con.print(frame_table(
+            table, f"Forcing costs, {fc.instance.name}: objective lost with the function fixed "
+                   f"at each tier (optimum {fmt(fc.objective)}, {sense}); closest calls first",
+            "function"))
+        con.print(f"{fc.solves} solves in {fc.seconds:.2f} s. margin = the runner-up's "
+                  "forcing cost (- when no other tier is possible); a tier shown - is not "
+                  "allowed, pinned elsewhere or infeasible. `placement explain PATH FUNCTION` "
+                  "explains one function in depth.", highlight=False)
+
+
+def _render_explanation(e: Explanation, con: Console) -> None:
+    """The headline, then one table per view: the tiers, the criterion contributions, the
+    resource consequences (the last two only when there is something to show)."""
+    from placement.cli.render import fmt
+
+    inst = e.instance
+    head = f"[bold]{e.function}[/] ({e.function_name}) sits at [bold]{e.tier}[/]"
+    if e.runner_up is not None:
+        head += (f"; runner-up {e.runner_up}, which would cost "
+                 f"{fmt(e.forcing[e.runner_up].cost)}")
+    sense = inst.sense.quantity
+    con.print(head + f" (optimum {fmt(e.objective)}, {sense}).", highlight=False)
+    con.print(_tiers_table(e))
+    contrib = e.contributions()
+    if len(contrib):
+        con.print(_contributions_table(e, contrib))
+    res = e.resources()
+    if len(res):
+        con.print(_resources_table(res))
+
+
+def _tiers_table(e: Explanation) -> Table:
+    from rich.table import Table
+
+    from placement.analysis.common import describe_moves
+
+    t = Table(title="Each tier: the optimum with the function fixed there",
+              title_justify="left")
+    for c, j in (("tier", "left"), ("status", "left"), ("value there", "right"),
+                 ("optimum", "right"), ("cost of forcing", "right"),
+                 ("what else moves", "left")):
+        t.add_column(c, justify=j)  # type: ignore[arg-type]
+    for o in e.options:
+        style = "bold" if o.status == "chosen" else ("dim" if o.result is None else "")
+        moves = describe_moves(o.moves) if o.result is not None else o.reason
+        t.add_row(o.tier, o.status, cell(o.value), cell(o.objective), cell(o.cost),
+                  moves or "nothing", style=style)
+    return t
+
+
+def _contributions_table(e: Explanation, contrib: pd.DataFrame) -> Table:
+    from rich.table import Table
+
+    ct = Table(title="Criterion contributions (weight x score x performance)",
+               title_justify="left")
+    ct.add_column("criterion")
+    for col in contrib.columns:
+        label = {e.tier: f"{col} (chosen)", e.runner_up: f"{col} (runner-up)"}.get(col, col)
+        ct.add_column(str(label), justify="right")
+    for crit, row in contrib.iterrows():
+        ct.add_row(str(crit), *(cell(v) for v in row.tolist()))
+    return ct
+
+
+def _resources_table(res: pd.DataFrame) -> Table:
+    from rich.table import Table
+
+    r = Table(title="Resource consequences", title_justify="left")
+    for col, j in (("tier", "left"), ("resource", "left"), ("limit", "left"),
+                   ("used", "right"), ("change", "right"), ("limit value", "right"),
+                   ("slack", "right")):
+        r.add_column(col, justify=j)  # type: ignore[arg-type]
+    rows: Iterable[Any] = res.itertuples(index=False)  # named tuples of mixed cells
+    for row in rows:
+        change = "" if row.change == 0 else f"{row.change:+,.6g}"
+        slack = cell(row.slack)
+        if row.slack == row.slack and row.slack < 0:
+            slack = f"[red]{slack}[/]"
+        r.add_row(row.tier, row.resource, row.limit, cell(row.used), change,
+                  cell(row.limit_value), slack)
+    return r

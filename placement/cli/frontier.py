@@ -1,0 +1,105 @@
+"""``placement frontier``: the optimum against one resource's budget, with every breakpoint and
+what moves there (table, JSON or CSV, and a PNG chart with ``--plot``). A thin wrapper over
+:func:`placement.analysis.frontier` (MODEL.md section 7; methods in docs/analysis.md).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from placement.cli.analysis import FormatOpt, analyse, console_to, frame_table
+from placement.cli.common import (
+    EXIT_NO_SOLUTION,
+    ModelOpt,
+    OutputFormat,
+    OutputOpt,
+    PathArg,
+    ScenarioOpt,
+    SolverOpt,
+    TimeLimitOpt,
+    app,
+    emit,
+    err,
+    fail,
+    handle_errors,
+    load_instance_or_exit,
+)
+
+__all__ = ["frontier_cmd"]
+
+# Placement internals (and with them numpy, pandas and the solvers) are imported inside the
+# functions on purpose: `placement --help` imports this module and must stay instant
+# (tests/test_cli.py checks that it loads no numeric stack and no solver).
+
+
+@app.command("frontier")
+@handle_errors
+def frontier_cmd(
+    path: PathArg,
+    resource: Annotated[
+        str, typer.Option("--resource", "-r", help="Resource whose budget varies.")
+    ],
+    budget_from: Annotated[
+        float | None, typer.Option("--from", help="Lowest budget to explore.")
+    ] = None,
+    budget_to: Annotated[
+        float | None, typer.Option("--to", help="Highest budget to explore.")
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Also draw the frontier as a PNG chart.")
+    ] = None,
+    model: ModelOpt = None,
+    scenario: ScenarioOpt = None,
+    solver: SolverOpt = "highs",
+    time_limit: TimeLimitOpt = None,
+    format: FormatOpt = OutputFormat.table,
+    output: OutputOpt = None,
+) -> None:
+    """The optimum against one resource's budget, with every breakpoint and what moves."""
+    from placement import solvers
+    from placement.analysis.frontier import frontier
+
+    solvers.get(solver)
+    if plot is not None and not (plot.parent if str(plot.parent) else Path(".")).is_dir():
+        fail(f"--plot {plot}: the directory {plot.parent} does not exist")
+    inst = load_instance_or_exit(path, model)
+    fr = analyse(lambda: frontier(inst, resource, lower=budget_from, upper=budget_to,
+                                  scenario=scenario, solver=solver, time_limit=time_limit))
+    if plot is not None:
+        _write_png(plot, fr.plot)
+        err.print(f"wrote {plot}", highlight=False)
+    df = fr.frame()
+    if format is OutputFormat.json:
+        emit(fr.to_json(), output)
+    elif format is OutputFormat.csv:
+        emit(df.to_csv(index=False), output)
+    else:
+        with console_to(output) as con:
+            unit = next((r.unit for r in fr.instance.resources if r.id == resource), "")
+            title = (f"Budget frontier, {fr.instance.name}: the optimum against the {resource}"
+                     f" budget{f' ({unit})' if unit else ''}")
+            con.print(frame_table(df.reset_index(drop=True), title, "step"))
+            con.print(f"{len(df)} steps; {fr.solves} solves in {fr.seconds:.1f} s"
+                      + ("; truncated: more steps exist" if fr.truncated else ""),
+                      highlight=False)
+    if len(df) == 0:
+        raise typer.Exit(EXIT_NO_SOLUTION)
+
+
+def _write_png(path: Path, draw: Callable[[Path], Any]) -> None:
+    """Draw to a temporary file beside ``path`` and move it into place (no partial file)."""
+    parent = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=parent)
+    os.close(fd)
+    try:
+        draw(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
