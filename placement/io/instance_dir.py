@@ -27,7 +27,7 @@ from placement.io.schema import (
     TierSpec,
     problems_from,
 )
-from placement.io.table import parse_functions
+from placement.io.functions_table import parse_functions
 from placement.model import (
     Instance,
     Link,
