@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from placement.errors import InstanceError, Problem
 from placement.io.csvfile import line_locator, read_text_csv
+from placement.io.functions_table import parse_functions
 from placement.io.links import check_links, link_from_spec, read_links_csv, require_kappa
 from placement.io.membership import read_coterminosity
 from placement.io.models import load_model
@@ -27,7 +28,6 @@ from placement.io.schema import (
     TierSpec,
     problems_from,
 )
-from placement.io.functions_table import parse_functions
 from placement.model import (
     Instance,
     Link,
