@@ -26,8 +26,8 @@ from placement.io.schema import (
     ScenarioSpec,
     SourceSpec,
     TierSpec,
-    problems_from,
 )
+from placement.io.schema_problems import problems_from
 from placement.model import (
     Instance,
     Link,
