@@ -17,6 +17,19 @@ __all__ = ["read_text_csv", "line_locator", "display_path"]
 def display_path(path: Path) -> str:
     """``path`` as problems name it: relative to the working directory when inside it.
 
+    Parameters
+    ----------
+    path
+        A file or directory, relative or absolute.
+
+    Returns
+    -------
+    str
+        The path relative to the working directory, or ``path`` as given when it lies
+        outside.
+
+    Examples
+    --------
     >>> display_path(Path.cwd() / "instances" / "tiny" / "functions.csv")
     'instances/tiny/functions.csv'
     """

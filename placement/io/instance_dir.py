@@ -35,6 +35,7 @@ __all__ = ["load_instance", "instance_toml"]
 
 
 def instance_toml(path: Path) -> Path:
+    """The ``instance.toml`` of an instance directory; any other path is taken as the file."""
     return path / "instance.toml" if path.is_dir() else path
 
 

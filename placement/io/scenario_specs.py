@@ -61,7 +61,22 @@ class _Report:
 def scenarios_from_specs(
     specs: Mapping[str, ScenarioSpec], cx: ScenarioContext, problems: list[Problem]
 ) -> dict[str, Scenario]:
-    """Every scenario that has no problem, by id (problems are appended to ``problems``)."""
+    """Check every ``[scenarios]`` table and build the ones without problems.
+
+    Parameters
+    ----------
+    specs
+        Scenario id -> validated spec, in file order.
+    cx
+        The instance they apply to.
+    problems
+        Where problems are appended.
+
+    Returns
+    -------
+    dict of str to Scenario
+        The scenarios without problems, by id, in file order.
+    """
     out: dict[str, Scenario] = {}
     for sid, ss in specs.items():
         sc = scenario_from_spec(sid, ss, cx, problems)
