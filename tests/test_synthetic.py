@@ -11,7 +11,8 @@ import pytest
 
 import placement
 from placement.errors import PlacementError
-from placement.io.synthetic import SyntheticSpec, generate, write_instance
+from placement.io.instance_writer import write_instance
+from placement.io.synthetic import SyntheticSpec, generate
 from placement.solvers import Status
 from tests.conftest import BACKENDS, ROOT
 

@@ -182,7 +182,8 @@ def generate_cmd(
 ) -> None:
     """Write a seeded synthetic placement instance (placement.io.synthetic) as a directory that
     placement solve and placement.load read."""
-    from placement.io.synthetic import SyntheticSpec, generate, write_instance
+    from placement.io.instance_writer import write_instance
+    from placement.io.synthetic import SyntheticSpec, generate
 
     spec = SyntheticSpec(functions, tiers, seed, budget_tightness, link_density)
     inst = generate(spec)

@@ -11,7 +11,32 @@ import pandas as pd
 
 from placement.errors import Problem
 
-__all__ = ["read_text_csv", "line_locator"]
+__all__ = ["read_text_csv", "line_locator", "display_path"]
+
+
+def display_path(path: Path) -> str:
+    """``path`` as problems name it: relative to the working directory when inside it.
+
+    Parameters
+    ----------
+    path
+        A file or directory, relative or absolute.
+
+    Returns
+    -------
+    str
+        The path relative to the working directory, or ``path`` as given when it lies
+        outside.
+
+    Examples
+    --------
+    >>> display_path(Path.cwd() / "instances" / "tiny" / "functions.csv")
+    'instances/tiny/functions.csv'
+    """
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def line_locator(df: pd.DataFrame) -> Callable[[int], str]:

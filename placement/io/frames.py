@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from placement.errors import InstanceError, Problem
+from placement.io.functions_table import parse_functions
 from placement.io.links import check_links, require_kappa
 from placement.io.models import load_model
-from placement.io.table import parse_functions
 from placement.model import (
     Coterminosity,
     Instance,

@@ -20,7 +20,8 @@ from pydantic import ValidationError
 
 from placement.errors import InstanceError, Problem
 from placement.io.csvfile import line_locator, read_text_csv
-from placement.io.schema import LinkSpec, problems_from
+from placement.io.schema import LinkSpec
+from placement.io.schema_problems import problems_from
 from placement.model import Instance, Link, apply_scenario, kappa_problems
 from placement.model.links import split_where
 

@@ -11,31 +11,137 @@ membership columns. Each tier's ``membership`` names the column holding its unit
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from placement.errors import Problem
-from placement.io.csvfile import line_locator, read_text_csv
-from placement.io.schema import CoterminositySpec, MembershipSpec, TierMembershipSpec, TierSpec
+from placement.io.csvfile import display_path, line_locator, read_text_csv
+from placement.io.schema import (
+    CoterminositySpec,
+    JoinSpec,
+    MembershipSpec,
+    TierMembershipSpec,
+    TierSpec,
+)
 from placement.model import Coterminosity
 from placement.model.coterminosity import GivenKappa, TierMembership, from_membership
 
 __all__ = ["read_coterminosity"]
 
 
-def _rel(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+class _Given(NamedTuple):
+    """One kappa given explicitly, and where (``fields``: the names of the a and b entries)."""
+
+    a: str
+    b: str
+    kappa: float
+    source: str | None
+    file: str
+    key: str
+    fields: tuple[str, str]
+
+
+def read_coterminosity(
+    tiers: list[TierSpec],
+    membership: MembershipSpec | None,
+    given: CoterminositySpec | None,
+    base: Path,
+    label: str,
+    problems: list[Problem],
+    warnings: list[str],
+    tier_units: dict[str, int],
+) -> Coterminosity:
+    """The kappa matrix over every declared tier, from membership and given values.
+
+    Parameters
+    ----------
+    tiers
+        Every declared tier, in order.
+    membership
+        The ``[membership]`` table of pieces, if any.
+    given
+        The ``[coterminosity]`` table of explicit kappa values, if any.
+    base
+        The instance directory; table paths are relative to it.
+    label
+        How problems name ``instance.toml``.
+    problems, warnings
+        Where problems and warnings are appended.
+    tier_units
+        Tier id -> declared units, to warn when a membership column names a different number
+        of units than the tier declares.
+    """
+    ids = [t.id for t in tiers]
+    geos: dict[str, list[str]] = {}
+    for t in tiers:
+        if t.geography:
+            geos.setdefault(t.geography, []).append(t.id)
+    memberships, weight, table = _memberships(tiers, membership, base, label, problems,
+                                              warnings, tier_units)
+    pairs = _given_pairs(given, ids, base, label, problems) if given is not None else {}
+    return from_membership(ids, memberships, weight, table, pairs, geos)
+
+
+def _memberships(
+    tiers: list[TierSpec],
+    membership: MembershipSpec | None,
+    base: Path,
+    label: str,
+    problems: list[Problem],
+    warnings: list[str],
+    tier_units: dict[str, int],
+) -> tuple[dict[str, TierMembership], np.ndarray | None, str]:
+    """Each tier's unit for every piece, the pieces' weights and the table's label."""
+    memberships: dict[str, TierMembership] = {}
+    with_membership = [(i, t) for i, t in enumerate(tiers) if t.membership is not None]
+    if membership is None:
+        if with_membership:
+            i, t = with_membership[0]
+            problems.append(Problem(label, f"tiers[{i + 1}].membership", None, None,
+                                    "a [membership] table naming the pieces tiers are made of "
+                                    "(see docs/instance-format.md)", f"id '{t.id}'"))
+        return memberships, None, ""
+    read = _read_pieces(membership, base, label, problems)
+    if not with_membership:
+        warnings.append(f"{label}: [membership] is given but no tier names a membership "
+                        "column, so it is not used")
+    if read is None:
+        return memberships, None, ""
+    df, weight, table = read
+    for i, t in with_membership:
+        m = t.membership
+        if m == "*":
+            memberships[t.id] = TierMembership.everything(t.id, len(df))
+            continue
+        ms = m if isinstance(m, TierMembershipSpec) else TierMembershipSpec(column=str(m))
+        bad = [c for c in (ms.column, ms.names) if c is not None and c not in df.columns]
+        for c in bad:
+            problems.append(Problem(
+                label, f"tiers[{i + 1}].membership", None, c,
+                f"a column of the membership table ({', '.join(df.columns)}), "
+                "or \"*\" for one unit holding every piece", f"id '{t.id}'"))
+        if bad:
+            continue
+        tm = TierMembership.from_column(
+            t.id, df[ms.column].tolist(), f"{table} column {ms.column}",
+            df[ms.names].tolist() if ms.names else None)
+        memberships[t.id] = tm
+        units = tier_units.get(t.id)
+        if units is not None and units != tm.n_units:
+            warnings.append(
+                f"{label}: tier '{t.id}' has {units} units but column '{ms.column}' "
+                f"of {table} names {tm.n_units}; kappa uses the table's units")
+    return memberships, weight, table
 
 
 def _read_pieces(
     spec: MembershipSpec, base: Path, label: str, problems: list[Problem]
 ) -> tuple[pd.DataFrame, np.ndarray, str] | None:
+    """The membership table with its joins applied, each piece's weight, and its label."""
     path = (base / spec.file).resolve()
-    plabel = _rel(path)
+    plabel = display_path(path)
     n0 = len(problems)
     df = read_text_csv(path, plabel, problems)
     if df is None:
@@ -59,158 +165,117 @@ def _read_pieces(
             problems.append(Problem(plabel, loc(i), col, df[col].iloc[i], "a number, 0 or more"))
         weight = weight * vals
     for j, js in enumerate(spec.join):
-        where = f"membership.join[{j + 1}]"
-        jpath = (base / js.file).resolve()
-        jlabel = _rel(jpath)
-        m0 = len(problems)
-        right = read_text_csv(jpath, jlabel, problems)
-        if right is None:
-            problems[m0:] = [Problem(label, f"{where}.file", None, js.file,
-                                     f"a readable CSV table ({p})") for p in problems[m0:]]
-            continue
-        if js.on not in df.columns:
-            problems.append(Problem(label, f"{where}.on", None, js.on,
-                                    f"a column of {plabel} ({', '.join(df.columns)})"))
-        if js.on not in right.columns:
-            problems.append(Problem(label, f"{where}.on", None, js.on,
-                                    f"a column of {jlabel} ({', '.join(right.columns)})"))
-        for c in js.columns:
-            if c not in right.columns:
-                problems.append(Problem(label, f"{where}.columns", None, c,
-                                        f"a column of {jlabel} ({', '.join(right.columns)})"))
-            elif c in df.columns:
-                problems.append(Problem(label, f"{where}.columns", None, c,
-                                        f"a column not already in the membership table "
-                                        f"({plabel} has it)"))
-        if len(problems) > m0:
-            continue
-        dup = right[js.on].duplicated(keep=False).to_numpy()
-        if dup.any():
-            rloc = line_locator(right)
-            i = int(np.nonzero(dup)[0][1])
-            problems.append(Problem(jlabel, rloc(i), js.on, right[js.on].iloc[i],
-                                    f"each '{js.on}' once (it is the join key)"))
-            continue
-        lines = df.attrs.get("lines")
-        df = df.merge(right[[js.on, *js.columns]], on=js.on, how="left").fillna("")
-        df.attrs["lines"] = lines
+        joined = _join(df, plabel, js, f"membership.join[{j + 1}]", base, label, problems)
+        if joined is not None:
+            df = joined
     if len(problems) > n0:
         return None
     return df, weight, plabel
 
 
-def read_coterminosity(
-    tiers: list[TierSpec],
-    membership: MembershipSpec | None,
-    given: CoterminositySpec | None,
-    base: Path,
-    label: str,
+def _join(
+    df: pd.DataFrame, plabel: str, js: JoinSpec, where: str, base: Path, label: str,
     problems: list[Problem],
-    warnings: list[str],
-    tier_units: dict[str, int],
-) -> Coterminosity:
-    """The kappa matrix over every declared tier, from membership and given values.
+) -> pd.DataFrame | None:
+    """``df`` with the columns ``js`` names joined in by its key, or ``None`` on a problem."""
+    jpath = (base / js.file).resolve()
+    jlabel = display_path(jpath)
+    m0 = len(problems)
+    right = read_text_csv(jpath, jlabel, problems)
+    if right is None:
+        problems[m0:] = [Problem(label, f"{where}.file", None, js.file,
+                                 f"a readable CSV table ({p})") for p in problems[m0:]]
+        return None
+    if js.on not in df.columns:
+        problems.append(Problem(label, f"{where}.on", None, js.on,
+                                f"a column of {plabel} ({', '.join(df.columns)})"))
+    if js.on not in right.columns:
+        problems.append(Problem(label, f"{where}.on", None, js.on,
+                                f"a column of {jlabel} ({', '.join(right.columns)})"))
+    for c in js.columns:
+        if c not in right.columns:
+            problems.append(Problem(label, f"{where}.columns", None, c,
+                                    f"a column of {jlabel} ({', '.join(right.columns)})"))
+        elif c in df.columns:
+            problems.append(Problem(label, f"{where}.columns", None, c,
+                                    f"a column not already in the membership table "
+                                    f"({plabel} has it)"))
+    if len(problems) > m0:
+        return None
+    dup = right[js.on].duplicated(keep=False).to_numpy()
+    if dup.any():
+        rloc = line_locator(right)
+        i = int(np.nonzero(dup)[0][1])
+        problems.append(Problem(jlabel, rloc(i), js.on, right[js.on].iloc[i],
+                                f"each '{js.on}' once (it is the join key)"))
+        return None
+    # merge drops attrs; the file lines of the pieces are still needed for later messages
+    lines = df.attrs.get("lines")
+    df = df.merge(right[[js.on, *js.columns]], on=js.on, how="left").fillna("")
+    df.attrs["lines"] = lines
+    return df
 
-    ``tier_units`` (tier id -> declared units) is used to warn when a membership column names
-    a different number of units than the tier declares.
-    """
-    ids = [t.id for t in tiers]
-    geos: dict[str, list[str]] = {}
-    for t in tiers:
-        if t.geography:
-            geos.setdefault(t.geography, []).append(t.id)
 
-    memberships: dict[str, TierMembership] = {}
-    weight: np.ndarray | None = None
-    table = ""
-    with_membership = [(i, t) for i, t in enumerate(tiers) if t.membership is not None]
-    if with_membership and membership is None:
-        i, t = with_membership[0]
-        problems.append(Problem(label, f"tiers[{i + 1}].membership", None, None,
-                                "a [membership] table naming the pieces tiers are made of "
-                                "(see docs/instance-format.md)", f"id '{t.id}'"))
-    elif membership is not None:
-        read = _read_pieces(membership, base, label, problems)
-        if read is not None:
-            df, weight, table = read
-            for i, t in with_membership:
-                m = t.membership
-                if m == "*":
-                    memberships[t.id] = TierMembership.everything(t.id, len(df))
-                    continue
-                ms = m if isinstance(m, TierMembershipSpec) else TierMembershipSpec(column=str(m))
-                bad = [c for c in (ms.column, ms.names) if c is not None and c not in df.columns]
-                for c in bad:
-                    problems.append(Problem(
-                        label, f"tiers[{i + 1}].membership", None, c,
-                        f"a column of the membership table ({', '.join(df.columns)}), "
-                        "or \"*\" for one unit holding every piece", f"id '{t.id}'"))
-                if bad:
-                    continue
-                tm = TierMembership.from_column(
-                    t.id, df[ms.column].tolist(), f"{table} column {ms.column}",
-                    df[ms.names].tolist() if ms.names else None)
-                memberships[t.id] = tm
-                units = tier_units.get(t.id)
-                if units is not None and units != tm.n_units:
-                    warnings.append(
-                        f"{label}: tier '{t.id}' has {units} units but column '{ms.column}' "
-                        f"of {table} names {tm.n_units}; kappa uses the table's units")
-        if membership is not None and not with_membership:
-            warnings.append(f"{label}: [membership] is given but no tier names a membership "
-                            "column, so it is not used")
-
+def _given_pairs(
+    given: CoterminositySpec, ids: list[str], base: Path, label: str, problems: list[Problem]
+) -> dict[tuple[str, str], GivenKappa]:
+    """Explicit kappa by tier pair (in tier order), from inline ``pairs`` and the CSV."""
+    entries = [_Given(ps.tiers[0], ps.tiers[1], ps.kappa, ps.source, label,
+                      f"coterminosity.pairs[{k + 1}]", ("tiers", "tiers"))
+               for k, ps in enumerate(given.pairs)]
+    if given.file:
+        entries += _kappa_csv(given.file, base, label, problems)
     pairs: dict[tuple[str, str], GivenKappa] = {}
-    if given is not None:
-        # (tier a, tier b, kappa, source, file, line or key, field names of a and b)
-        entries: list[tuple[str, str, float, str | None, str, str, tuple[str, str]]] = []
-        for k, ps in enumerate(given.pairs):
-            entries.append((ps.tiers[0], ps.tiers[1], ps.kappa, ps.source, label,
-                            f"coterminosity.pairs[{k + 1}]", ("tiers", "tiers")))
-        if given.file:
-            path = (base / given.file).resolve()
-            clabel = _rel(path)
-            n0 = len(problems)
-            cdf = read_text_csv(path, clabel, problems)
-            if cdf is None:
-                problems[n0:] = [Problem(label, "coterminosity.file", None, given.file,
-                                         f"a readable CSV ({p})") for p in problems[n0:]]
-            else:
-                for c in ("tier_a", "tier_b", "kappa"):
-                    if c not in cdf.columns:
-                        problems.append(Problem(clabel, "line 1 (header)", c, None,
-                                                f"a column '{c}'", missing=True))
-                if len(problems) == n0:
-                    loc = line_locator(cdf)
-                    for r in range(len(cdf)):
-                        try:
-                            v = float(cdf["kappa"].iloc[r])
-                            if not 0.0 <= v <= 1.0:
-                                raise ValueError
-                        except ValueError:
-                            problems.append(Problem(clabel, loc(r), "kappa",
-                                                    cdf["kappa"].iloc[r], "a number from 0 to 1"))
-                            continue
-                        src = cdf["source"].iloc[r] if "source" in cdf.columns else ""
-                        entries.append((cdf["tier_a"].iloc[r], cdf["tier_b"].iloc[r], v,
-                                        src or None, clabel, loc(r), ("tier_a", "tier_b")))
-        for a, b, v, src, file, key, fields in entries:
-            unknown = [(fld, tid) for fld, tid in zip(fields, (a, b), strict=True)
-                       if tid not in ids]
-            for fld, tid in unknown:
-                problems.append(Problem(file, key, fld, tid, f"a tier id ({', '.join(ids)})"))
-            if unknown:
-                continue
-            if a == b:
-                if v != 1.0:
-                    problems.append(Problem(file, key, "kappa", v,
-                                            f"1: a tier is coterminous with itself ('{a}')"))
-                continue
-            pair = (a, b) if ids.index(a) < ids.index(b) else (b, a)
-            if pair in pairs:
-                problems.append(Problem(file, key, fields[0], f"{a}, {b}",
-                                        f"each pair of tiers once (already given in "
-                                        f"{pairs[pair].where})"))
-                continue
-            pairs[pair] = GivenKappa(v, f"{file} {key}", src)
-    return from_membership(ids, memberships, weight, table, pairs, geos)
+    for e in entries:
+        unknown = [(fld, tid) for fld, tid in zip(e.fields, (e.a, e.b), strict=True)
+                   if tid not in ids]
+        for fld, tid in unknown:
+            problems.append(Problem(e.file, e.key, fld, tid, f"a tier id ({', '.join(ids)})"))
+        if unknown:
+            continue
+        if e.a == e.b:
+            if e.kappa != 1.0:
+                problems.append(Problem(e.file, e.key, "kappa", e.kappa,
+                                        f"1: a tier is coterminous with itself ('{e.a}')"))
+            continue
+        pair = (e.a, e.b) if ids.index(e.a) < ids.index(e.b) else (e.b, e.a)
+        if pair in pairs:
+            problems.append(Problem(e.file, e.key, e.fields[0], f"{e.a}, {e.b}",
+                                    f"each pair of tiers once (already given in "
+                                    f"{pairs[pair].where})"))
+            continue
+        pairs[pair] = GivenKappa(e.kappa, f"{e.file} {e.key}", e.source)
+    return pairs
+
+
+def _kappa_csv(file: str, base: Path, label: str, problems: list[Problem]) -> list[_Given]:
+    """The rows of a ``tier_a, tier_b, kappa[, source]`` CSV with a kappa from 0 to 1."""
+    path = (base / file).resolve()
+    clabel = display_path(path)
+    n0 = len(problems)
+    cdf = read_text_csv(path, clabel, problems)
+    if cdf is None:
+        problems[n0:] = [Problem(label, "coterminosity.file", None, file,
+                                 f"a readable CSV ({p})") for p in problems[n0:]]
+        return []
+    for c in ("tier_a", "tier_b", "kappa"):
+        if c not in cdf.columns:
+            problems.append(Problem(clabel, "line 1 (header)", c, None,
+                                    f"a column '{c}'", missing=True))
+    if len(problems) > n0:
+        return []
+    loc = line_locator(cdf)
+    out: list[_Given] = []
+    for r in range(len(cdf)):
+        try:
+            v = float(cdf["kappa"].iloc[r])
+            if not 0.0 <= v <= 1.0:
+                raise ValueError
+        except ValueError:
+            problems.append(Problem(clabel, loc(r), "kappa",
+                                    cdf["kappa"].iloc[r], "a number from 0 to 1"))
+            continue
+        src = cdf["source"].iloc[r] if "source" in cdf.columns else ""
+        out.append(_Given(cdf["tier_a"].iloc[r], cdf["tier_b"].iloc[r], v, src or None, clabel,
+                          loc(r), ("tier_a", "tier_b")))
+    return out

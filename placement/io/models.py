@@ -15,7 +15,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from placement.errors import InstanceError, Problem
-from placement.io.schema import ModelSpec, problems_from
+from placement.io.schema import ModelSpec
+from placement.io.schema_problems import problems_from
 from placement.model import Criterion, ScoringModel
 
 __all__ = ["load_model", "model_search_path", "bundled_models_dir", "list_models"]

@@ -1,0 +1,396 @@
+"""Validation of the function table (``functions.csv`` or a DataFrame) into :class:`Functions`.
+
+Columns (see docs/instance-format.md):
+
+- ``id`` (required, unique), ``name`` (required), ``category``
+- one column per criterion of the scoring model, a score from 0 to 5 (required)
+- ``<criterion>_lo`` / ``<criterion>_hi``: per-function curve overrides (population; blank =
+  the model's default)
+- ``<resource>_fixed``, ``<resource>_variable``, ``<resource>_move``: cost per unit of the tier,
+  cost of the workload, and one-off cost of leaving the current tier (blank = 0)
+- ``allowed`` (tier ids separated by ``;``, blank = all), ``pinned``, ``current`` (a tier id)
+- anything else (``source``, ``rationale``, ...) is kept as metadata.
+
+Every problem is collected (file, line, column, value, what was expected); nothing stops at the
+first one. Checks are whole-column operations, so 10^5-row tables validate quickly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from placement.errors import Problem
+from placement.model import NO_TIER, Functions
+
+__all__ = ["parse_functions", "COST_KINDS", "RESERVED"]
+
+COST_KINDS = ("fixed", "variable", "move")
+RESERVED = ("id", "name", "category", "allowed", "pinned", "current")
+METADATA_HINT = ("source", "rationale", "notes", "description")
+
+LineOf = Callable[[int], str]
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The table being validated and where its problems go, shared by the column readers.
+
+    ``ctx`` names each row's function (``None`` where the id is blank) for problem messages.
+    """
+
+    df: pd.DataFrame
+    file: str
+    line_of: LineOf
+    ctx: Sequence[str | None]
+    problems: list[Problem]
+
+    def report(self, i: int, col: str, value: object, expected: str) -> None:
+        """Record a problem with the cell of row ``i`` in column ``col``."""
+        self.problems.append(Problem(self.file, self.line_of(i), col, value, expected,
+                                     self.ctx[i]))
+
+
+def _blank(s: pd.Series) -> np.ndarray:
+    return (s.isna() | (s.astype(str).str.strip() == "")).to_numpy()
+
+
+def _numeric(
+    rows: _Rows,
+    col: str,
+    *,
+    expected: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    lo_strict: bool = False,
+    blank_ok: bool,
+    blank_value: float = np.nan,
+) -> np.ndarray:
+    """Parse a column as float; record a problem for every cell that is not acceptable."""
+    raw = rows.df[col]
+    blank = _blank(raw)
+    vals = pd.to_numeric(raw.where(~blank, None), errors="coerce").to_numpy(dtype=float)
+    bad = ~blank & ~np.isfinite(vals)
+    if not blank_ok:
+        bad |= blank
+    ok = np.isfinite(vals)
+    if lo is not None:
+        bad |= ok & ((vals <= lo) if lo_strict else (vals < lo))
+    if hi is not None:
+        bad |= ok & (vals > hi)
+    for i in np.nonzero(bad)[0].tolist():
+        missing = bool(blank[i])
+        rows.problems.append(
+            Problem(rows.file, rows.line_of(i), col, None if missing else raw.iloc[i], expected,
+                    rows.ctx[i], missing=missing)
+        )
+    vals = np.where(blank, blank_value, vals)
+    return np.where(bad, np.nan if blank_ok else 0.0, vals)
+
+
+def parse_functions(
+    df: pd.DataFrame,
+    *,
+    file: str,
+    line_of: LineOf,
+    criteria: Sequence[str],
+    model_defaults: dict[str, tuple[float, float]],
+    tiers: Sequence[str],
+    resources: Sequence[str],
+    problems: list[Problem],
+    warnings: list[str],
+    need_scores: bool = True,
+) -> Functions | None:
+    """Validate ``df`` and return the function table, or ``None`` if it cannot be built.
+
+    Problems are appended to ``problems``; nothing is raised here.
+
+    Parameters
+    ----------
+    df
+        The table, every cell as text (as :func:`placement.io.csvfile.read_text_csv` reads it)
+        or as values from a DataFrame.
+    file
+        How problems name the table (a path, or e.g. ``"functions (DataFrame)"``).
+    line_of
+        Maps a 0-based row to the words locating it (``"line 7"``).
+    criteria
+        Criterion ids of the scoring model, in order (empty when there is none).
+    model_defaults
+        Criterion id -> the model's default ``(lo, hi)`` ramp, to check per-function overrides.
+    tiers, resources
+        Tier and resource ids of the instance, in order.
+    problems, warnings
+        Where problems and warnings are appended.
+    need_scores
+        Whether a score column is required for every criterion (not when values are given).
+
+    Returns
+    -------
+    Functions or None
+        ``None`` when any problem was found in the table.
+    """
+    df = df.copy()
+    df.columns = [str(c).strip() for c in df.columns]
+    n_before = len(problems)
+    if not _header_ok(df, file, criteria if need_scores else (), problems):
+        return None
+    ids, ctx = _ids(df, file, line_of, problems)
+    rows = _Rows(df, file, line_of, ctx, problems)
+    names, categories = _names_and_categories(rows, ids)
+    scores, lo, hi = _scores_and_curves(rows, criteria, model_defaults, need_scores)
+    costs = _costs(rows, resources, warnings)
+    allowed = _allowed(rows, tiers)
+    pinned = _tier_column(rows, "pinned", tiers)
+    current = _tier_column(rows, "current", tiers)
+    _check_pins_allowed(rows, tiers, allowed, pinned)
+    metadata = _metadata(df, ids, file, criteria, resources, warnings)
+    if len(problems) > n_before:
+        return None
+    return Functions(
+        ids=ids.astype(str),
+        names=names.astype(str),
+        categories=categories.astype(str),
+        scores=scores,
+        lo=lo,
+        hi=hi,
+        allowed=allowed,
+        pinned=pinned,
+        current=current,
+        fixed=costs["fixed"],
+        variable=costs["variable"],
+        move=costs["move"],
+        metadata=metadata,
+    )
+
+
+def _header_ok(
+    df: pd.DataFrame, file: str, score_columns: Sequence[str], problems: list[Problem]
+) -> bool:
+    """Check the header and that there are rows; ``False`` when no row can be read.
+
+    A missing ``name`` or score column is recorded but the rows are still checked, so one run
+    reports every problem of the table.
+    """
+    cols = list(df.columns)
+    dup_cols = sorted({c for c in cols if cols.count(c) > 1})
+    for c in dup_cols:
+        problems.append(Problem(file, "line 1 (header)", c, c, "each column name only once"))
+    if dup_cols:
+        return False
+    for req in ("id", "name"):
+        if req not in df.columns:
+            problems.append(Problem(file, "line 1 (header)", req, None,
+                                    f"a column named '{req}'", missing=True))
+    for c in score_columns:
+        if c not in df.columns:
+            problems.append(Problem(file, "line 1 (header)", c, None,
+                                    f"a score column '{c}' (a criterion of the scoring model)",
+                                    missing=True))
+    if "id" not in df.columns:
+        return False
+    if len(df) == 0:
+        problems.append(Problem(file, None, None, None, "at least one function row",
+                                missing=True))
+        return False
+    return True
+
+
+def _ids(
+    df: pd.DataFrame, file: str, line_of: LineOf, problems: list[Problem]
+) -> tuple[np.ndarray, list[str | None]]:
+    """Function ids (blank and repeated ones recorded), and each row's context words."""
+    blank_id = _blank(df["id"])
+    ids = df["id"].astype(str).str.strip().to_numpy(dtype=object)
+    ctx: list[str | None] = [
+        None if blank_id[i] else f"function '{ids[i]}'" for i in range(len(df))
+    ]
+    for i in np.nonzero(blank_id)[0].tolist():
+        problems.append(Problem(file, line_of(i), "id", None, "a function id", missing=True))
+    first: dict[str, int] = {}
+    for i, fid in enumerate(ids.tolist()):
+        if blank_id[i]:
+            continue
+        if fid in first:
+            problems.append(Problem(file, line_of(i), "id", fid,
+                                    f"a unique id ('{fid}' is already used on "
+                                    f"{line_of(first[fid])})"))
+        else:
+            first[fid] = i
+    return ids, ctx
+
+
+def _names_and_categories(rows: _Rows, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Names (a blank one is a problem; the id stands in) and categories (blank allowed)."""
+    df = rows.df
+    if "name" in df.columns:
+        blank_name = _blank(df["name"])
+        for i in np.nonzero(blank_name)[0].tolist():
+            rows.problems.append(Problem(rows.file, rows.line_of(i), "name", None,
+                                         "a function name", rows.ctx[i], missing=True))
+        names = np.where(blank_name, ids, df["name"].astype(str).str.strip().to_numpy(object))
+    else:
+        names = ids.copy()
+    categories = (
+        df["category"].fillna("").astype(str).str.strip().to_numpy(dtype=object)
+        if "category" in df.columns
+        else np.full(len(df), "", dtype=object)
+    )
+    return names, categories
+
+
+def _scores_and_curves(
+    rows: _Rows,
+    criteria: Sequence[str],
+    model_defaults: dict[str, tuple[float, float]],
+    need_scores: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scores (F x C) and per-function ramp overrides ``lo``, ``hi`` (NaN: the model's)."""
+    F, C = len(rows.df), len(criteria)
+    scores = np.zeros((F, C))
+    lo = np.full((F, C), np.nan)
+    hi = np.full((F, C), np.nan)
+    for j, c in enumerate(criteria):
+        if need_scores and c in rows.df.columns:
+            scores[:, j] = _numeric(rows, c, expected="a score from 0 to 5", lo=0.0, hi=5.0,
+                                    blank_ok=False)
+        for bound, arr in (("lo", lo), ("hi", hi)):
+            col = f"{c}_{bound}"
+            if col in rows.df.columns:
+                arr[:, j] = _numeric(
+                    rows, col,
+                    expected="a population greater than 0 (or blank for the model's default)",
+                    lo=0.0, lo_strict=True, blank_ok=True,
+                )
+        _check_ramp(rows, c, lo[:, j], hi[:, j], model_defaults.get(c, (np.nan, np.nan)))
+    return scores, lo, hi
+
+
+def _check_ramp(
+    rows: _Rows, c: str, lo: np.ndarray, hi: np.ndarray, default: tuple[float, float]
+) -> None:
+    """An overridden ramp must still rise: lo below hi, a blank end taking the model's."""
+    eff_lo = np.where(np.isnan(lo), default[0], lo)
+    eff_hi = np.where(np.isnan(hi), default[1], hi)
+    overridden = np.isfinite(lo) | np.isfinite(hi)
+    bad = overridden & np.isfinite(eff_lo) & np.isfinite(eff_hi) & (eff_lo >= eff_hi)
+    for i in np.nonzero(bad)[0].tolist():
+        rows.report(i, f"{c}_lo/{c}_hi", f"lo={eff_lo[i]:g}, hi={eff_hi[i]:g}",
+                    "lo smaller than hi (the ramp runs from lo up to hi)")
+
+
+def _costs(rows: _Rows, resources: Sequence[str], warnings: list[str]) -> dict[str, np.ndarray]:
+    """Cost kind -> (F x R) amounts; a resource with no cost column at all is warned about."""
+    F, R = len(rows.df), len(resources)
+    costs = {k: np.zeros((F, R)) for k in COST_KINDS}
+    for r, rid in enumerate(resources):
+        for kind in COST_KINDS:
+            col = f"{rid}_{kind}"
+            if col in rows.df.columns:
+                costs[kind][:, r] = _numeric(
+                    rows, col, expected="a cost of 0 or more (blank = 0)", lo=0.0,
+                    blank_ok=True, blank_value=0.0,
+                )
+        costs_given = any(f"{rid}_{k}" in rows.df.columns for k in COST_KINDS)
+        if not costs_given:
+            warnings.append(
+                f"{rows.file}: no cost columns for resource '{rid}' "
+                f"({rid}_fixed, {rid}_variable, {rid}_move): every function uses none of it"
+            )
+    return costs
+
+
+def _allowed(rows: _Rows, tiers: Sequence[str]) -> np.ndarray:
+    """(F x T) allowed tiers from the ``allowed`` column (blank, ``*`` or ``all``: every tier)."""
+    F, T = len(rows.df), len(tiers)
+    tix = {t: i for i, t in enumerate(tiers)}
+    allowed = np.ones((F, T), dtype=bool)
+    if "allowed" not in rows.df.columns:
+        return allowed
+    allowed_col = rows.df["allowed"].fillna("").astype(str).str.strip()
+    for i, cell in enumerate(allowed_col.tolist()):
+        if cell == "" or cell in ("*", "all"):
+            continue
+        parts = [p.strip() for p in cell.replace(",", ";").split(";") if p.strip()]
+        row = np.zeros(T, dtype=bool)
+        for p in parts:
+            if p in tix:
+                row[tix[p]] = True
+            else:
+                rows.report(i, "allowed", p,
+                            f"a tier id ({', '.join(tiers)}), several separated by ';'")
+        if row.any():
+            allowed[i] = row
+        elif not parts:
+            rows.report(i, "allowed", cell, "tier ids separated by ';'")
+    return allowed
+
+
+def _tier_column(rows: _Rows, name: str, tiers: Sequence[str]) -> np.ndarray:
+    """Tier index per function from column ``name`` (``pinned``, ``current``); blank: NO_TIER."""
+    tix = {t: i for i, t in enumerate(tiers)}
+    out = np.full(len(rows.df), NO_TIER, dtype=np.int64)
+    if name not in rows.df.columns:
+        return out
+    tier_col = rows.df[name].fillna("").astype(str).str.strip()
+    for i, cell in enumerate(tier_col.tolist()):
+        if cell == "":
+            continue
+        if cell in tix:
+            out[i] = tix[cell]
+        else:
+            rows.report(i, name, cell, f"a tier id ({', '.join(tiers)}) or blank")
+    return out
+
+
+def _check_pins_allowed(
+    rows: _Rows, tiers: Sequence[str], allowed: np.ndarray, pinned: np.ndarray
+) -> None:
+    """A function can only be pinned to one of its own allowed tiers."""
+    has_pin = np.nonzero(pinned != NO_TIER)[0]
+    bad_pin = has_pin[~allowed[has_pin, pinned[has_pin]]]
+    for i in bad_pin.tolist():
+        allowed_here = ";".join(t for t, a in zip(tiers, allowed[i], strict=True) if a)
+        rows.report(i, "pinned", tiers[pinned[i]],
+                    f"one of the function's allowed tiers ({allowed_here})")
+
+
+def _metadata(
+    df: pd.DataFrame,
+    ids: np.ndarray,
+    file: str,
+    criteria: Sequence[str],
+    resources: Sequence[str],
+    warnings: list[str],
+) -> pd.DataFrame | None:
+    """Every column the table does not define, indexed by function id; ``None`` when none.
+
+    A column named like a cost or curve override of an unknown resource or criterion is kept
+    too, with a warning, since it is most likely a typo that would otherwise go unnoticed.
+    """
+    known = set(RESERVED) | set(criteria)
+    known |= {f"{c}_{b}" for c in criteria for b in ("lo", "hi")}
+    known |= {f"{r}_{k}" for r in resources for k in COST_KINDS}
+    extra = [c for c in df.columns if c not in known]
+    for c in extra:
+        if c.lower() in METADATA_HINT:
+            continue
+        stem = c.rsplit("_", 1)[0]
+        if c.endswith(tuple(f"_{k}" for k in COST_KINDS)) and stem not in resources:
+            warnings.append(
+                f"{file}: column '{c}' looks like a cost column but '{stem}' is not a resource "
+                f"of the instance ({', '.join(resources) or 'none'}); kept as metadata"
+            )
+        elif c.endswith(("_lo", "_hi")) and stem not in criteria:
+            warnings.append(
+                f"{file}: column '{c}' looks like a curve override but '{stem}' is not a "
+                f"criterion of the scoring model; kept as metadata"
+            )
+    if not extra:
+        return None
+    metadata = df[extra].copy()
+    metadata.index = pd.Index(ids, name="function")
+    return metadata
