@@ -40,6 +40,7 @@ report: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check placement tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy placement

@@ -14,7 +14,7 @@ one staff-budget row) of growing size, four builders produce the same MILP and h
     Hand-written numpy assembly of the same CSR matrix from the value and staff tables, passed
     to ``highspy`` in one ``passModel`` call: the floor for any Python front end.
 ``raw-numpy+scoring``
-    The same plus a hand-written numpy version of the scoring formula (MODEL.md section 2), so
+    The same plus a hand-written numpy version of the scoring formula (docs/model.md section 2), so
     that it starts from the same data as ``engine``.
 ``pulp``
     An idiomatic hand-written PuLP model: one ``LpVariable`` per binary, ``lpSum`` for the
@@ -84,7 +84,7 @@ def raw_numpy(values: np.ndarray, staff: np.ndarray, budget: float) -> Any:
 
 
 def numpy_scoring(inst: Instance) -> np.ndarray:
-    """MODEL.md section 2 written directly in numpy (per-function ramp overrides included)."""
+    """docs/model.md section 2 written directly in numpy (per-function ramp overrides included)."""
     assert inst.model is not None
     crit = inst.model.criteria
     fn = inst.functions

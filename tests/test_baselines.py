@@ -1,4 +1,4 @@
-"""Rejecting one-size optimum scale (MODEL.md section 5): one-size baselines, the price of
+"""Rejecting one-size optimum scale (docs/model.md section 5): one-size baselines, the price of
 uniformity, the status quo, the single-tier warning and max_share."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Coterminosity kappa between tiers (MODEL.md section 4): computed from the shared geography
+"""Coterminosity kappa between tiers (docs/model.md section 4): computed from the shared geography
 tables, checked against counts made here by hand with plain Python; given values; the
 ``placement coterminosity`` command; located errors."""
 

@@ -1,4 +1,4 @@
-"""Links between functions (MODEL.md section 4): hand-solved instances for every kind, hard
+"""Links between functions (docs/model.md section 4): hand-solved instances for every kind, hard
 and soft, on every installed backend; enumeration agrees; scenarios add and remove links;
 mistakes in links are located."""
 

@@ -1,4 +1,4 @@
-"""Scoring (MODEL.md section 2) and its independent recomputation in the checker."""
+"""Scoring (docs/model.md section 2) and its independent recomputation in the checker."""
 
 from __future__ import annotations
 

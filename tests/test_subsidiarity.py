@@ -1,4 +1,5 @@
-"""Subsidiarity (MODEL.md section 6): the most local placement within epsilon of the optimum."""
+"""Subsidiarity (docs/model.md section 6): the most local placement within epsilon of the
+optimum."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Explaining and stress-testing a placement (MODEL.md section 7).
+"""Explaining and stress-testing a placement (docs/model.md section 7).
 
 * :func:`explain` - why a function sits at its tier: criterion contributions at the chosen
   tier and the runner-up, the forcing cost of every other tier, what else moves, resource

@@ -172,7 +172,7 @@ def optimal_assignment(form: CanonicalForm, raw: RawSolution, what: str) -> np.n
 
 def budget_use(inst: Instance, r: int) -> np.ndarray:
     """(F, T) what each placement adds to resource r's budget row: running use plus the
-    one-off move cost away from the current tier (MODEL.md section 3)."""
+    one-off move cost away from the current tier (docs/model.md section 3)."""
     return budget_coefficients(inst, inst.cost_tensor, r)
 
 

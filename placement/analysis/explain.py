@@ -1,4 +1,4 @@
-"""Why a function sits where it does (MODEL.md section 7, "explain f").
+"""Why a function sits where it does (docs/model.md section 7, "explain f").
 
 A MILP has no duals, so the honest substitute is to ask the model directly: for every other
 tier t, re-solve with the function fixed at t and report

@@ -1,11 +1,11 @@
-"""The budget frontier (MODEL.md section 7): the optimum against the budget of one resource,
+"""The budget frontier (docs/model.md section 7): the optimum against the budget of one resource,
 with every breakpoint and the placements that change there.
 
 What is computed
 ----------------
 Fix everything but the budget ``B`` of resource ``r`` (other budgets, every cap - those of r
 too - pins, links, max_moves and max_share stay as the instance has them). The budget row reads
-as in the model (MODEL.md section 3): ``use(a) = sum_f cost[f, a_f, r] + move[f, r]`` for
+as in the model (docs/model.md section 3): ``use(a) = sum_f cost[f, a_f, r] + move[f, r]`` for
 functions that leave their current tier, so one-off move costs count. With finitely many
 placements the optimum
 

@@ -1,4 +1,4 @@
-"""Monte Carlo robustness (MODEL.md section 7): how often each function lands at each tier
+"""Monte Carlo robustness (docs/model.md section 7): how often each function lands at each tier
 when the criterion weights are drawn around the model's.
 
 What is computed

@@ -1,4 +1,4 @@
-"""Weight stability (MODEL.md section 7): for each criterion, the exact interval of its weight
+"""Weight stability (docs/model.md section 7): for each criterion, the exact interval of its weight
 over which the placement stays optimal, and what changes first beyond each end.
 
 The mathematics

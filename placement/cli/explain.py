@@ -1,7 +1,7 @@
 """``placement explain``: why a function sits at its tier (contributions, forcing costs,
 resource consequences), or, without a function, every function's forcing costs with its
 runner-up and margin. A thin wrapper over :func:`placement.analysis.explain` and
-:func:`placement.analysis.forcing_costs` (MODEL.md section 7; methods in docs/analysis.md).
+:func:`placement.analysis.forcing_costs` (docs/model.md section 7; methods in docs/analysis.md).
 """
 
 from __future__ import annotations

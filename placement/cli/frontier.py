@@ -1,6 +1,6 @@
 """``placement frontier``: the optimum against one resource's budget, with every breakpoint and
 what moves there (table, JSON or CSV, and a PNG chart with ``--plot``). A thin wrapper over
-:func:`placement.analysis.frontier` (MODEL.md section 7; methods in docs/analysis.md).
+:func:`placement.analysis.frontier` (docs/model.md section 7; methods in docs/analysis.md).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 changes (``--weights``), and how often each function keeps its tier when the weights are
 drawn around the model's (``--samples N``). A thin wrapper over
 :func:`placement.analysis.weight_stability` and :func:`placement.analysis.monte_carlo`
-(MODEL.md section 7; methods in docs/analysis.md).
+(docs/model.md section 7; methods in docs/analysis.md).
 """
 
 from __future__ import annotations

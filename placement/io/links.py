@@ -1,4 +1,4 @@
-"""Links between functions (MODEL.md section 4): reading and validating them.
+"""Links between functions (docs/model.md section 4): reading and validating them.
 
 Links come from ``[[links]]`` tables in ``instance.toml``, from a CSV named by
 ``links = "links.csv"``, or from a scenario's ``add_links``. Each is checked against the

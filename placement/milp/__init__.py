@@ -1,5 +1,5 @@
 """The MILP: one solver-neutral canonical form built from an instance with whole-array code
-(MODEL.md section 3), and the operations later stages apply to it.
+(docs/model.md section 3), and the operations later stages apply to it.
 
 - :mod:`~placement.milp.canonical`: :class:`CanonicalForm` (objective, sparse matrix, bounds,
   integrality, labelled blocks) and its copy-with-changes methods;

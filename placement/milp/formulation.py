@@ -1,4 +1,4 @@
-"""Instance -> canonical form (MODEL.md section 3), built with whole-array numpy/scipy code.
+"""Instance -> canonical form (docs/model.md section 3), built with whole-array numpy/scipy code.
 
 Constraint families are small functions that each add one block of rows (and, if they need
 them, auxiliary columns) to a :class:`~placement.milp.builder.FormBuilder`
@@ -15,7 +15,7 @@ them in order; later features add their own families there rather than special-c
                 sum_f x[f,t] <= share * F                          max_share (functions)
                 sum_f cost[f,t,r] x[f,t] <= share * sum_{f,t'} cost[f,t',r] x[f,t']
                                                                    max_share (a resource)
-                hard links (MODEL.md section 4), one row per link and tier t:
+                hard links (docs/model.md section 4), one row per link and tier t:
                 x[f,t] <= sum_{t' : ok(t,t')} x[g,t']                link
                 soft links: y[l,t,t'] = 1 when f is at t and g at t' (transport rows
                 sum_t' y[l,t,t'] = x[f,t] and sum_t y[l,t,t'] = x[g,t']), each y paying

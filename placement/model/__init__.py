@@ -1,4 +1,4 @@
-"""The model a placement problem is made of (MODEL.md sections 1, 2 and 4): tiers, the
+"""The model a placement problem is made of (docs/model.md sections 1, 2 and 4): tiers, the
 function table, resources, links and spread limits, scenarios, coterminosity, the scoring
 model and its kernels, and the :class:`Sense` of the objective.
 

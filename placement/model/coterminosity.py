@@ -1,4 +1,4 @@
-"""Coterminosity between tiers, kappa(t, t') in 0..1 (MODEL.md section 4), from membership.
+"""Coterminosity between tiers, kappa(t, t') in 0..1 (docs/model.md section 4), from membership.
 
 A *membership table* splits the country into pieces (e.g. the 166 pieces of
 ``data/geography/utla_icb_split.csv``: each upper-tier authority, or the part of it inside one
@@ -31,7 +31,7 @@ __all__ = ["Coterminosity", "NestingCount", "TierMembership", "nesting", "from_m
 
 @dataclass(frozen=True, eq=False)
 class Coterminosity:
-    """Coterminosity kappa(t, t') between tiers (MODEL.md section 4), with its provenance.
+    """Coterminosity kappa(t, t') between tiers (docs/model.md section 4), with its provenance.
 
     kappa(t, t') is the share of the population of the more local of the two tiers (the one
     later in the instance's tier order) living in units that lie wholly inside one unit of the

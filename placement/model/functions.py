@@ -1,4 +1,4 @@
-"""The function table (MODEL.md section 1, "Function"), held column-wise.
+"""The function table (docs/model.md section 1, "Function"), held column-wise.
 
 The table is numpy arrays rather than one Python object per function, because instances reach
 10^5-10^6 variables and every model build must stay vectorised.

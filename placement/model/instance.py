@@ -1,4 +1,4 @@
-"""The instance: tiers, functions, resources, a scoring model, links and scenarios (MODEL.md
+"""The instance: tiers, functions, resources, a scoring model, links and scenarios (docs/model.md
 section 1), with the tables derived from them (values, costs, coterminosity between the active
 tiers)."""
 
@@ -62,7 +62,7 @@ class Instance:
     minimise this way). ``costs`` (F x T x R), when given, replaces the fixed/variable cost
     formula wherever it is not NaN.
 
-    ``links`` are the function links of MODEL.md section 4, ``max_share`` the optional
+    ``links`` are the function links of docs/model.md section 4, ``max_share`` the optional
     spread constraints of section 5, and ``coterminosity`` the kappa matrix between tiers
     (``None``: nothing known beyond kappa(t, t) = 1).
     """

@@ -1,4 +1,4 @@
-"""Links between functions (MODEL.md section 4) and spread limits (section 5).
+"""Links between functions (docs/model.md section 4) and spread limits (section 5).
 
 A :class:`Link` requires two functions to sit at the same tier (``together``), at tiers whose
 coterminosity reaches ``kappa_min`` (``coterminous``), or the first at least as central as the
@@ -25,7 +25,7 @@ __all__ = ["Link", "LinkKind", "LINK_KINDS", "MaxShare", "kappa_problems", "spli
 
 LinkKind = Literal["together", "coterminous", "at_or_above"]
 
-#: The link kinds of MODEL.md section 4.
+#: The link kinds of docs/model.md section 4.
 LINK_KINDS: tuple[str, ...] = ("together", "coterminous", "at_or_above")
 
 

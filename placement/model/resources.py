@@ -1,4 +1,5 @@
-"""Resources: what a placement consumes, with budgets and per-tier caps (MODEL.md section 1)."""
+"""Resources: what a placement consumes, with budgets and per-tier caps (docs/model.md
+section 1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scenarios: named overrides on an instance, and fixed placements to evaluate (MODEL.md
+"""Scenarios: named overrides on an instance, and fixed placements to evaluate (docs/model.md
 section 1, "Scenario"), and how they are applied."""
 
 from __future__ import annotations

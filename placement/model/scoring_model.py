@@ -1,5 +1,5 @@
 """Scoring models: criteria with directions, weights and default performance curves
-(MODEL.md section 2)."""
+(docs/model.md section 2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tiers: the levels of governance a function can sit at (MODEL.md section 1).
+"""Tiers: the levels of governance a function can sit at (docs/model.md section 1).
 
 Tiers are ordered from most central (index 0) to most local (last index); that order is the
 "rank" used by subsidiarity and by ``at_or_above`` links.

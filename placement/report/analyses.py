@@ -183,7 +183,7 @@ def method(rep: Report) -> Section:
         "Value of a function at a tier: the sum over criteria of weight x score (0-5) x "
         "performance of the tier (a ramp in log-population between the criterion's lo and "
         "hi); the MILP places every function at one tier under the budgets, caps, pins and "
-        "links (MODEL.md sections 2-4).",
+        "links (docs/model.md sections 2-4).",
         f"Monte Carlo: {p.get('samples')} draws, seed {p.get('seed')}, concentration "
         f"{p.get('concentration')}, {p.get('workers')} worker(s); the same seed gives the "
         "same shares.",

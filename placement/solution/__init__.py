@@ -1,4 +1,4 @@
-"""What a solve gives back, and how it is verified and put in context (MODEL.md sections 5,
+"""What a solve gives back, and how it is verified and put in context (docs/model.md sections 5,
 6 and 8): :func:`solve` and :func:`evaluate` (:mod:`~placement.solution.solving`), the labelled
 :class:`Result`, the independent checker (:mod:`~placement.solution.checker`), the one-size
 baselines, the subsidiarity mode and the infeasibility diagnosis.

@@ -1,4 +1,4 @@
-"""Rejecting one-size optimum scale (MODEL.md section 5): baselines every solve reports.
+"""Rejecting one-size optimum scale (docs/model.md section 5): baselines every solve reports.
 
 Everything here is computed with the independent checker
 (:func:`placement.solution.checker.check`) on fixed placements: no extra solves.
@@ -109,14 +109,14 @@ def _evaluate(inst: Instance, a: np.ndarray) -> dict[str, Any]:
 
 
 def single_tier_warning(inst: Instance, assignment: np.ndarray) -> str | None:
-    """The warning of MODEL.md section 5 when a placement uses one tier only."""
+    """The warning of docs/model.md section 5 when a placement uses one tier only."""
     if inst.n_functions < 2 or inst.n_tiers < 2:
         return None
     a = np.asarray(assignment)
     if (a == a[0]).all():
         return (f"the optimum places every function at {inst.tier_ids[int(a[0])]}: the scoring "
                 "model has collapsed to one scale; look at its weights and curves before "
-                "trusting this (MODEL.md section 5)")
+                "trusting this (docs/model.md section 5)")
     return None
 
 

@@ -1,4 +1,4 @@
-"""Results: labelled tables (pandas) and the JSON of MODEL.md section 8."""
+"""Results: labelled tables (pandas) and the JSON of docs/model.md section 8."""
 
 from __future__ import annotations
 
@@ -197,7 +197,7 @@ class Result:
 
     # -- serialisation -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for JSON (MODEL.md section 8)."""
+        """Plain data for JSON (docs/model.md section 8)."""
         inst = self.instance
         out: dict[str, Any] = {
             "format": RESULT_FORMAT,

@@ -100,8 +100,9 @@ def solve(
         each stage gets ``time_limit``.
     subsidiarity
         Epsilon in [0, 1]: after the optimum v*, find the most local placement whose value is
-        within epsilon of it (MODEL.md section 6; see :mod:`placement.solution.subsidiarity`). The
-        result then holds that placement, and ``result.subsidiarity`` both stages.
+        within epsilon of it (docs/model.md section 6; see
+        :mod:`placement.solution.subsidiarity`). The result then holds that placement, and
+        ``result.subsidiarity`` both stages.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Subsidiarity (MODEL.md section 6): the most local placement within epsilon of the optimum.
+"""Subsidiarity (docs/model.md section 6): the most local placement within epsilon of the optimum.
 
 "Decisions should start at the most local level possible." Stage 1 is the ordinary solve
 (optimum v*). Stage 2 minimises centrality, ``sum_f rank(tier_f)`` with rank = the number of

@@ -24,7 +24,7 @@ __all__ = [
 
 
 class Status(str, Enum):
-    """Neutral solve status (MODEL.md section 8)."""
+    """Neutral solve status (docs/model.md section 8)."""
 
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"
