@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import placement
-from placement.model import Resource
+from placement.model import Link, MaxShare, Resource
 
 TIERS = pd.DataFrame({"id": ["national", "region", "local"], "name": ["N", "R", "L"],
                       "units": [1, 100, 10_000], "population": [1e7, 1e5, 1e3]})
@@ -52,3 +52,27 @@ def test_functions_frame_round_trip() -> None:
         columns={"tier": "id"}), df.reset_index().rename(columns={"function": "id"}),
         model=inst.model, resources=list(inst.resources))
     assert placement.solve(again).objective == pytest.approx(17.5)
+
+
+@pytest.mark.parametrize(("link", "field"), [
+    (Link("l", "together", "procurement", "workforce", penalty=0.0), "penalty"),
+    (Link("l", "together", "procurement", "workforce", penalty=-1.0), "penalty"),
+    (Link("l", "together", "procurement", "workforce", penalty=float("nan")), "penalty"),
+    (Link("l", "coterminous", "procurement", "workforce", kappa_min=1.5), "kappa_min"),
+    (Link("l", "sideways", "procurement", "workforce"), "kind"),  # type: ignore[arg-type]
+])
+def test_links_built_in_python_are_validated_like_files(link: Link, field: str) -> None:
+    """docs/model.md section 8: a penalty of 0 or less, a kappa_min outside 0..1 and an unknown
+    kind are rejected, as they are in instance.toml and links.csv."""
+    with pytest.raises(placement.InstanceError) as e:
+        placement.from_frames("frames", TIERS, FUNCS, model="tiny-ramp", links=[link])
+    assert f"field '{field}'" in str(e.value)
+
+
+def test_max_share_of_zero_and_a_pin_outside_the_allowed_tiers_are_rejected() -> None:
+    with pytest.raises(placement.InstanceError, match="share"):
+        placement.from_frames("frames", TIERS, FUNCS, model="tiny-ramp",
+                              max_share=[MaxShare(0.0)])
+    bad = FUNCS.assign(allowed=["national", "", "", ""], pinned=["local", "", "", ""])
+    with pytest.raises(placement.InstanceError, match="allowed tiers"):
+        placement.from_frames("frames", TIERS, bad, model="tiny-ramp")

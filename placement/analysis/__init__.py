@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from placement.analysis.common import Move
 from placement.analysis.explain import explain
+from placement.analysis.explain_area import AreaExplanation, explain_area
 from placement.analysis.explain_result import Explanation, TierOption
 from placement.analysis.forcing import ForcingCosts, forcing_costs
 from placement.analysis.frontier import frontier
@@ -47,6 +48,8 @@ __all__ = [
     "CheckerError",
     "Move",
     "explain",
+    "explain_area",
+    "AreaExplanation",
     "Explanation",
     "TierOption",
     "forcing_costs",

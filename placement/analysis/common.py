@@ -95,6 +95,17 @@ def tolerance(scale: float) -> float:
     return RELATIVE_TOLERANCE * max(1.0, abs(scale))
 
 
+def require_single_area(inst: Instance, what: str) -> None:
+    """Refuse an instance with areas for an analysis that compares one tier per function:
+    an :class:`InstanceError` saying what to use per area instead."""
+    if inst.per_area:
+        raise InstanceError.single(
+            None, "areas", None, inst.name,
+            f"an instance without areas for {what}, which compares one tier per function; "
+            "per area, use `placement explain PATH FUNCTION --area CODE` (forcing costs in one "
+            "area) and `placement compare` (options side by side)", subject=what)
+
+
 def require_model(inst: Instance, what: str) -> ScoringModel:
     """The instance's scoring model; an :class:`InstanceError` when values are given
     directly (there are then no criteria and no weights to vary)."""

@@ -30,7 +30,9 @@ import pandas as pd
 
 from placement.errors import InstanceError, Problem
 from placement.model import Instance, Scenario
-from placement.model.scoring import performance
+from placement.model.scoring import performance, served_shares, unit_performance
+from placement.solution import area_result
+from placement.solution.area_links import area_links
 from placement.solution.baselines import uniformity_loss
 from placement.solution.checker import check
 from placement.solution.link_check import link_penalties
@@ -56,12 +58,32 @@ def criterion_values(inst: Instance, assignment: np.ndarray) -> pd.DataFrame:
     if model is None:
         return pd.DataFrame(index=pd.Index(fn.ids, name="function"))
     a = np.asarray(assignment, dtype=np.int64)
+    if a.ndim == 2:
+        return _area_criterion_values(inst, a)
     perf = performance(model, inst.tiers, fn.lo, fn.hi)  # (F, C, T)
     rows = np.arange(inst.n_functions)
     chosen = perf[rows, :, a]  # (F, C)
     vals = chosen * fn.scores * model.weights[None, :]
     return pd.DataFrame(vals, index=pd.Index(fn.ids, name="function"),
                         columns=list(model.criterion_ids))
+
+
+def _area_criterion_values(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
+    """Per area: each criterion's contribution, summed over the units doing each function
+    (each in proportion to the people it serves); the heterogeneity loss is its own column
+    when the model counts it."""
+    model = inst.model
+    assert model is not None
+    fn = inst.functions
+    Y = area_result.units_used(inst, tiers) * served_shares(inst)  # (F, U)
+    perf = unit_performance(model, inst.tiers, inst.units, fn.lo, fn.hi)  # (F, C, U)
+    vals = np.einsum("fu,fcu->fc", Y, perf) * fn.scores * model.weights[None, :]
+    df = pd.DataFrame(vals, index=pd.Index(fn.ids, name="function"),
+                      columns=list(model.criterion_ids))
+    if model.heterogeneity > 0 and model.heterogeneity_criterion:
+        values = (inst.value_matrix * area_result.units_used(inst, tiers)).sum(axis=1)
+        df["heterogeneity"] = values - df.sum(axis=1).to_numpy()
+    return df
 
 
 @dataclass
@@ -77,7 +99,7 @@ class Option:
     feasible: bool = False
     violations: list[str] = field(default_factory=list)
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
-    tiers: dict[str, int] = field(default_factory=dict)
+    tiers: dict[str, float] = field(default_factory=dict)  # per area: people-weighted
     links_broken: int = 0
     soft_links_penalised: int = 0
     link_penalty: float = 0.0
@@ -85,6 +107,7 @@ class Option:
     differs: list[str] = field(default_factory=list)
     value_gap: float | None = None
     relative_gap: float | None = None
+    price_of_uniform_structure: float | None = None
     note: str = ""
 
     @property
@@ -114,6 +137,7 @@ class Option:
                 "functions_moved": len(self.differs),
             },
             "placement": self.placement,
+            "price_of_uniform_structure": self.price_of_uniform_structure,
             "note": self.note,
         }
 
@@ -162,6 +186,8 @@ class Comparison:
             col["value gap to optimum"] = o.value_gap
             col["relative gap"] = o.relative_gap
             col["functions placed differently"] = len(o.differs)
+            if self.instance.per_area:
+                col["price of uniform structure"] = o.price_of_uniform_structure
             rows[o.label] = col
         return pd.DataFrame(rows)
 
@@ -210,7 +236,12 @@ def _option(
         return opt
     a = r.assignment
     tids = inst.tier_ids
-    opt.placement = dict(zip(inst.function_ids.tolist(), (tids[i] for i in a), strict=True))
+    if inst.per_area:  # each function's tiers with the share of the people at each
+        text = area_result.function_summary(inst, a)["tiers"]
+        opt.placement = {str(f): str(t) for f, t in text.items()}
+    else:
+        opt.placement = dict(zip(inst.function_ids.tolist(), (tids[i] for i in a),
+                                 strict=True))
     yard = _yardstick(base, inst)
     rep = check(yard, a)
     opt.value = rep.objective
@@ -226,21 +257,43 @@ def _option(
             "per_tier": row["per_tier"],
             "caps": row["caps"],
         }
-    opt.tiers = {str(k): int(v) for k, v in r.tier_counts.items()}
+    opt.tiers = {str(k): (float(v) if inst.per_area else int(v))
+                 for k, v in r.tier_counts.items()}
+    if r.baselines is not None and "price_of_uniform_structure" in r.baselines:
+        opt.price_of_uniform_structure = r.baselines["price_of_uniform_structure"]
     opt.links_broken = sum(1 for v in rep.violations if v.kind == "link")
-    pen = link_penalties(yard, a) if yard.links else np.zeros(0)
+    pen = _penalties(yard, a)
     opt.soft_links_penalised = int((pen > 0).sum())
     opt.link_penalty = float(pen.sum())
     if reference is not None and reference.assignment is not None:
-        ref_tiers = reference.instance.tier_ids
-        ref = dict(zip(reference.instance.function_ids.tolist(),
-                       (ref_tiers[i] for i in reference.assignment), strict=True))
-        opt.differs = [f for f, t in opt.placement.items() if ref.get(f) != t]
+        opt.differs = _differs(reference, inst, a)
         v_star = reference.objective
         if v_star is not None and opt.value is not None:
             opt.value_gap = uniformity_loss(v_star, opt.value, base.sense)
             opt.relative_gap = opt.value_gap / abs(v_star) if abs(v_star) > 1e-12 else None
     return opt
+
+
+def _penalties(inst: Instance, a: np.ndarray) -> np.ndarray:
+    """What each soft link charges a placement (per area: summed over the areas)."""
+    if not inst.links:
+        return np.zeros(0)
+    if a.ndim == 2:
+        return np.array([al.penalty for al in area_links(inst, a)])
+    return link_penalties(inst, a)
+
+
+def _differs(reference: Result, inst: Instance, a: np.ndarray) -> list[str]:
+    """Functions placed at another tier than in the reference (per area: in any area), tiers
+    compared by id since scenarios may drop tiers."""
+    ref = reference.assignment
+    assert ref is not None
+    rt = np.array(reference.instance.tier_ids, dtype=object)[ref]
+    at = np.array(inst.tier_ids, dtype=object)[a]
+    diff = rt != at
+    if diff.ndim == 2:
+        diff = diff.any(axis=1)
+    return [str(f) for f in inst.function_ids[diff].tolist()]
 
 
 def compare(

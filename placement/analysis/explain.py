@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from placement.analysis.common import function_index, moves_between, tolerance
+from placement.analysis.common import function_index, moves_between, require_single_area, tolerance
 from placement.analysis.explain_result import (
     CHOSEN,
     FORCED,
@@ -134,6 +134,7 @@ def explain(
 
     t0 = time.perf_counter()
     inst = instance.with_scenario(scenario)
+    require_single_area(inst, f"explain {function}")
     f = function_index(inst, function)
     options = SolveOptions(time_limit=time_limit, threads=threads)
     sol = Solver(solver, options)

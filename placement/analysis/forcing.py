@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from placement.analysis.common import header
+from placement.analysis.common import header, require_single_area
 from placement.analysis.explain_result import CHOSEN, FORCED, INFEASIBLE, NOT_ALLOWED, PINNED
 from placement.analysis.resolving import Solver, infeasible_error
 from placement.errors import CheckerError
@@ -210,6 +210,7 @@ def forcing_costs(
 
     t0 = time.perf_counter()
     inst = instance.with_scenario(scenario)
+    require_single_area(inst, "the forcing-cost table")
     sol = Solver(solver, SolveOptions(time_limit=time_limit, threads=threads))
     form = build(inst)
     raw0 = sol.proven(sol.solve(form), "forcing costs")

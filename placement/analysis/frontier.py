@@ -41,7 +41,7 @@ import time
 
 import numpy as np
 
-from placement.analysis.common import require_exact_backend, resource_index
+from placement.analysis.common import require_exact_backend, require_single_area, resource_index
 from placement.analysis.frontier_result import Frontier
 from placement.analysis.frontier_search import BudgetSearch, descend
 from placement.errors import InfeasibleError, InstanceError, Problem
@@ -125,6 +125,7 @@ def frontier(
 
     t0 = time.perf_counter()
     r = resource_index(instance.with_scenario(scenario), resource)
+    require_single_area(instance, "the budget frontier")
     # placement solve's optimum at the instance's own budgets (there may be none: the
     # frontier shows where placements begin), and the scenario applied exactly as it applies it
     ref = solve(instance, solver, scenario=scenario, time_limit=time_limit)

@@ -60,6 +60,7 @@ from placement.analysis.common import (
     penalty,
     reference_optimum,
     require_model,
+    require_single_area,
 )
 from placement.analysis.montecarlo_result import MonteCarlo
 from placement.errors import InstanceError, Problem
@@ -270,6 +271,7 @@ def monte_carlo(
         raise InstanceError(problems, subject="Monte Carlo robustness")
     t0 = time.perf_counter()
     inst = instance.with_scenario(scenario)  # as placement.solve applies it
+    require_single_area(inst, "Monte Carlo robustness")
     model = require_model(inst, "Monte Carlo robustness")
     if not (model.weights > 0).any():
         raise InstanceError.single(None, f"model {model.id}", "weight", 0.0,

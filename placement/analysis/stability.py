@@ -76,6 +76,7 @@ from placement.analysis.common import (
     moves_between,
     require_exact_backend,
     require_model,
+    require_single_area,
     tolerance,
 )
 from placement.analysis.resolving import (
@@ -279,6 +280,7 @@ def weight_stability(
     t0 = time.perf_counter()
     require_exact_backend(solver, "weight stability")  # breakpoints need unrounded objectives
     inst = instance.with_scenario(scenario)
+    require_single_area(inst, "weight stability")
     require_model(inst, "weight stability")
     ks = criterion_indices(inst, criteria, "weight stability")
     sol = Solver(solver, SolveOptions(time_limit=time_limit, threads=threads))

@@ -161,7 +161,7 @@ def value_heatmap(inst: Instance, assignment: np.ndarray,
     return fig
 
 
-def functions_per_tier(inst: Instance, columns: Mapping[str, Mapping[str, int]]) -> Figure:
+def functions_per_tier(inst: Instance, columns: Mapping[str, Mapping[str, float]]) -> Figure:
     """One stacked bar per placement (``columns``: name -> tier -> count, in display order):
     how many functions it puts at each tier, in the tier colours. Tiers beyond the instance's
     own (a scenario's optional tiers) follow them."""

@@ -60,16 +60,26 @@ def explain_cmd(
     threads: ThreadsOpt = None,
     format: FormatOpt = OutputFormat.table,
     output: OutputOpt = None,
+    area: Annotated[
+        str | None,
+        typer.Option("--area", metavar="CODE",
+                     help="Per area: the forcing cost of every tier for FUNCTION in this area "
+                          "(an area id or name)."),
+    ] = None,
 ) -> None:
     """Why a function sits at its tier: contributions, forcing costs, resource effects.
 
     Without FUNCTION: the forcing cost of every function at every tier, with each one's
-    runner-up and margin (closest calls first)."""
+    runner-up and margin (closest calls first). With --area (instances with areas): the
+    forcing cost of every tier for FUNCTION in that area."""
     from placement import solvers
     from placement.analysis import explain
 
     solvers.get(solver)
     inst = load_instance_or_exit(path, model)
+    if area is not None:
+        _explain_area(inst, function, area, scenario, solver, time_limit, format, output)
+        return
     if function is None:
         _explain_all(inst, scenario, solver, time_limit, threads, format, output)
         return
@@ -186,3 +196,31 @@ def _resources_table(res: pd.DataFrame) -> Table:
         r.add_row(row.tier, row.resource, row.limit, cell(row.used), change,
                   cell(row.limit_value), slack)
     return r
+
+
+def _explain_area(inst: Instance, function: str | None, area: str, scenario: str | None,
+                  solver: str, time_limit: float | None, format: OutputFormat,
+                  output: Path | None) -> None:
+    """``--area``: one function's tiers in one area, each with its unit and forcing cost."""
+    from placement.analysis import explain_area
+    from placement.cli.common import fail
+
+    if function is None:
+        fail("--area needs a FUNCTION to explain")
+    assert function is not None
+    e = analyse(lambda: explain_area(inst, function, area, scenario=scenario, solver=solver,
+                                     time_limit=time_limit))
+    if format is OutputFormat.json:
+        emit(e.to_json(), output)
+        return
+    if format is OutputFormat.csv:
+        emit(e.tiers().reset_index().to_csv(index=False), output)
+        return
+    with console_to(output) as con:
+        con.print(f"{function} in {e.area} ({e.area_name}): {e.tier}; runner-up "
+                  f"{e.runner_up or 'none'}; optimum {cell(e.objective)}")
+        con.print(frame_table(e.tiers(), f"Forcing {function} to each tier in {e.area_name}",
+                              "tier"))
+        contrib = e.contributions()
+        if len(contrib):
+            con.print(frame_table(contrib, "Criterion contributions", "criterion"))

@@ -13,7 +13,7 @@ from placement.model.sense import Sense
 if TYPE_CHECKING:
     from placement.solution.result import Result
 
-__all__ = ["render_result", "fmt", "MAX_ROWS", "RESULT_SECTIONS"]
+__all__ = ["render_result", "fmt", "MAX_ROWS", "RESULT_SECTIONS", "by_area_table"]
 
 #: Placement rows shown in a table before the rest is summarised (use --format csv for all).
 MAX_ROWS = 60
@@ -62,6 +62,9 @@ def _header(r: Result) -> Table:
     if r.precision_loss:
         t.add_row("precision lost", fmt(r.precision_loss))
     t.add_row("functions x tiers", f"{inst.n_functions} x {inst.n_tiers}")
+    if inst.per_area:
+        t.add_row("areas x units", f"{inst.n_areas:,} x {inst.n_units:,} (the structure may "
+                                   "differ by area)")
     nodes = f", {r.nodes:,} nodes" if r.nodes else ""
     t.add_row("time", f"build {r.build_seconds:.3f} s, solve {r.solve_seconds:.3f} s{nodes}")
     return t
@@ -81,14 +84,19 @@ def _placements(r: Result) -> Table:
     show_current = bool((df["current"] != "").any())
     if show_current:
         t.add_column("current")
+    per_area = inst.per_area
+    if per_area:
+        t.columns[2].header = "tiers (share of the people)"
     for i, (fid, row) in enumerate(df.iterrows()):
         if i >= MAX_ROWS:
             break
-        cells = [str(fid), str(row["name"]), str(row["tier"]), fmt(row["value"])]
+        tier = str(row["tiers"]) if per_area else str(row["tier"])
+        cells = [str(fid), str(row["name"]), tier, fmt(row["value"])]
         cells += [fmt(row[rid]) for rid in rids]
         if show_current:
             cur = str(row["current"])
-            cells.append(("" if not row["moved"] else "moved from ") + cur if cur else "")
+            moved = (f"{row['moved_share']:.0%} moved from " if per_area else "moved from ")
+            cells.append((moved if row["moved"] else "") + cur if cur else "")
         t.add_row(*cells)
     if len(df) > MAX_ROWS:
         t.caption = f"{len(df) - MAX_ROWS:,} more functions not shown (use --format csv)"
@@ -101,8 +109,12 @@ def _tiers(r: Result) -> Table:
     t.add_column("tier")
     t.add_column("units", justify="right")
     t.add_column("functions", justify="right")
+    per_area = r.instance.per_area
+    if per_area:
+        t.caption = "per area: each function counted by the share of the people served there"
     for tier in r.instance.tiers:
-        t.add_row(tier.id, f"{tier.units:,}", str(int(counts[tier.id])))
+        n = counts[tier.id]
+        t.add_row(tier.id, f"{tier.units:,}", f"{n:.2f}" if per_area else str(int(n)))
     return t
 
 
@@ -225,10 +237,30 @@ def _baselines(r: Result) -> RenderableType | None:
             f"{sq['functions_differ']} of {inst.n_functions} functions elsewhere"))
     elif b.get("status_quo_note"):
         lines.append(Text(f"status quo: {b['status_quo_note']}"))
+    us = b.get("uniform_structure")
+    if us is not None:
+        if us.get("value") is not None:
+            lines.append(Text(f"one structure for every area: {fmt(us['value'])}; price of "
+                              f"uniform structure {_pct(b.get('price_of_uniform_structure'))}"))
+        else:
+            lines.append(Text(f"one structure for every area: {us.get('note') or 'none'}"))
     if b.get("single_tier"):
         lines.append(Text(f"warning: the optimum uses the single tier {b['single_tier']}",
                           style="yellow"))
     return Group(*lines)
+
+
+def by_area_table(r: Result) -> Table:
+    """One row per function and area: the tier and the unit serving it there."""
+    df = r.by_area
+    t = Table(title="Placement by area", title_justify="left")
+    for c in ("function", "area", "tier", "unit", "current"):
+        t.add_column(c)
+    flat = df.reset_index()
+    for row in flat.to_dict("records"):
+        t.add_row(str(row["function"]), f"{row['area']} {row['area_name']}", str(row["tier"]),
+                  str(row["unit_name"]), str(row["current"]))
+    return t
 
 
 #: Sections of the result view, in order; features append their own (e.g. baselines).

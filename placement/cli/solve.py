@@ -49,7 +49,8 @@ def exit_code(r: Result) -> int:
     return EXIT_OK
 
 
-def _render(results: list[Result], fmt: OutputFormat, output: Path | None) -> None:
+def _render(results: list[Result], fmt: OutputFormat, output: Path | None,
+            by_area: bool = False) -> None:
     if fmt is OutputFormat.json:
         if len(results) == 1:
             text = results[0].to_json()
@@ -62,14 +63,14 @@ def _render(results: list[Result], fmt: OutputFormat, output: Path | None) -> No
         frames = []
         for r in results:
             if r.has_solution:
-                df = r.placements.reset_index()
+                df = (r.by_area if by_area else r.placements).reset_index()
                 if len(results) > 1:
                     df.insert(0, "instance", r.instance.name)
                 frames.append(df)
         if frames:
             emit(pd.concat(frames).to_csv(index=False), output)
     else:
-        from placement.cli.render import render_result
+        from placement.cli.render import by_area_table, render_result
 
         if output is not None:
             from io import StringIO
@@ -80,9 +81,13 @@ def _render(results: list[Result], fmt: OutputFormat, output: Path | None) -> No
             con = Console(file=buf, width=140, soft_wrap=False, color_system=None)
             for r in results:
                 render_result(r, con)
+                if by_area and r.has_solution:
+                    con.print(by_area_table(r))
             emit(buf.getvalue(), output)
         elif len(results) == 1:
             render_result(results[0], out)
+            if by_area and results[0].has_solution:
+                out.print(by_area_table(results[0]))
         else:
             _summary_table(results)
 
@@ -126,6 +131,10 @@ def solve_cmd(
                      help="Then find the most local placement whose value is within EPS "
                           "(a fraction, e.g. 0.05) of the optimum; both stages are reported."),
     ] = None,
+    by_area: Annotated[
+        bool, typer.Option("--by-area", help="Per area: also list every function in every "
+                                             "area (table), or write those rows (csv).")
+    ] = False,
 ) -> None:
     """Solve an instance: place every function at its best tier.
 
@@ -154,7 +163,7 @@ def solve_cmd(
         r = solve(inst, solver, scenario=scenario, time_limit=time_limit, threads=threads,
                   seed=seed, rel_gap=gap, log=log, subsidiarity=subsidiarity)
         results.append(r)
-    _render(results, format, output)
+    _render(results, format, output, by_area)
     code = max(exit_code(r) for r in results)
     if code == EXIT_NO_SOLUTION:
         for r in results:

@@ -8,7 +8,9 @@ Columns (see docs/instance-format.md):
   the model's default)
 - ``<resource>_fixed``, ``<resource>_variable``, ``<resource>_move``: cost per unit of the tier,
   cost of the workload, and one-off cost of leaving the current tier (blank = 0)
-- ``allowed`` (tier ids separated by ``;``, blank = all), ``pinned``, ``current`` (a tier id)
+- ``allowed`` (tier ids separated by ``;``, blank = all), ``pinned``, ``current`` (a tier id;
+  a pin may read ``tier|fallback`` where the tier has no unit in some areas)
+- ``serves`` (with areas: the share indicator naming the group served; blank = everyone)
 - anything else (``source``, ``rationale``, ...) is kept as metadata.
 
 Every problem is collected (file, line, column, value, what was expected); nothing stops at the
@@ -17,41 +19,28 @@ first one. Checks are whole-column operations, so 10^5-row tables validate quick
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from placement.errors import Problem
-from placement.model import NO_TIER, Functions
+from placement.io.function_rows import LineOf, Rows
+from placement.io.function_tiers import (
+    allowed_column,
+    check_pins_allowed,
+    pin_column,
+    serves_column,
+    tier_column,
+)
+from placement.model import Functions
 
 __all__ = ["parse_functions", "COST_KINDS", "RESERVED"]
 
 COST_KINDS = ("fixed", "variable", "move")
-RESERVED = ("id", "name", "category", "allowed", "pinned", "current")
+RESERVED = ("id", "name", "category", "allowed", "pinned", "current", "serves")
 METADATA_HINT = ("source", "rationale", "notes", "description")
 
-LineOf = Callable[[int], str]
-
-
-@dataclass(frozen=True)
-class _Rows:
-    """The table being validated and where its problems go, shared by the column readers.
-
-    ``ctx`` names each row's function (``None`` where the id is blank) for problem messages.
-    """
-
-    df: pd.DataFrame
-    file: str
-    line_of: LineOf
-    ctx: Sequence[str | None]
-    problems: list[Problem]
-
-    def report(self, i: int, col: str, value: object, expected: str) -> None:
-        """Record a problem with the cell of row ``i`` in column ``col``."""
-        self.problems.append(Problem(self.file, self.line_of(i), col, value, expected,
-                                     self.ctx[i]))
 
 
 def _blank(s: pd.Series) -> np.ndarray:
@@ -59,7 +48,7 @@ def _blank(s: pd.Series) -> np.ndarray:
 
 
 def _numeric(
-    rows: _Rows,
+    rows: Rows,
     col: str,
     *,
     expected: str,
@@ -139,14 +128,15 @@ def parse_functions(
     if not _header_ok(df, file, criteria if need_scores else (), problems):
         return None
     ids, ctx = _ids(df, file, line_of, problems)
-    rows = _Rows(df, file, line_of, ctx, problems)
+    rows = Rows(df, file, line_of, ctx, problems)
     names, categories = _names_and_categories(rows, ids)
     scores, lo, hi = _scores_and_curves(rows, criteria, model_defaults, need_scores)
     costs = _costs(rows, resources, warnings)
-    allowed = _allowed(rows, tiers)
-    pinned = _tier_column(rows, "pinned", tiers)
-    current = _tier_column(rows, "current", tiers)
-    _check_pins_allowed(rows, tiers, allowed, pinned)
+    allowed = allowed_column(rows, tiers)
+    pinned, pinned_else = pin_column(rows, tiers)
+    current = tier_column(rows, "current", tiers)
+    check_pins_allowed(rows, tiers, allowed, pinned, pinned_else)
+    serves = serves_column(rows)
     metadata = _metadata(df, ids, file, criteria, resources, warnings)
     if len(problems) > n_before:
         return None
@@ -164,6 +154,8 @@ def parse_functions(
         variable=costs["variable"],
         move=costs["move"],
         metadata=metadata,
+        serves=serves,
+        pinned_else=pinned_else,
     )
 
 
@@ -223,7 +215,7 @@ def _ids(
     return ids, ctx
 
 
-def _names_and_categories(rows: _Rows, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _names_and_categories(rows: Rows, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Names (a blank one is a problem; the id stands in) and categories (blank allowed)."""
     df = rows.df
     if "name" in df.columns:
@@ -243,7 +235,7 @@ def _names_and_categories(rows: _Rows, ids: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def _scores_and_curves(
-    rows: _Rows,
+    rows: Rows,
     criteria: Sequence[str],
     model_defaults: dict[str, tuple[float, float]],
     need_scores: bool,
@@ -270,7 +262,7 @@ def _scores_and_curves(
 
 
 def _check_ramp(
-    rows: _Rows, c: str, lo: np.ndarray, hi: np.ndarray, default: tuple[float, float]
+    rows: Rows, c: str, lo: np.ndarray, hi: np.ndarray, default: tuple[float, float]
 ) -> None:
     """An overridden ramp must still rise: lo below hi, a blank end taking the model's."""
     eff_lo = np.where(np.isnan(lo), default[0], lo)
@@ -282,7 +274,7 @@ def _check_ramp(
                     "lo smaller than hi (the ramp runs from lo up to hi)")
 
 
-def _costs(rows: _Rows, resources: Sequence[str], warnings: list[str]) -> dict[str, np.ndarray]:
+def _costs(rows: Rows, resources: Sequence[str], warnings: list[str]) -> dict[str, np.ndarray]:
     """Cost kind -> (F x R) amounts; a resource with no cost column at all is warned about."""
     F, R = len(rows.df), len(resources)
     costs = {k: np.zeros((F, R)) for k in COST_KINDS}
@@ -301,61 +293,6 @@ def _costs(rows: _Rows, resources: Sequence[str], warnings: list[str]) -> dict[s
                 f"({rid}_fixed, {rid}_variable, {rid}_move): every function uses none of it"
             )
     return costs
-
-
-def _allowed(rows: _Rows, tiers: Sequence[str]) -> np.ndarray:
-    """(F x T) allowed tiers from the ``allowed`` column (blank, ``*`` or ``all``: every tier)."""
-    F, T = len(rows.df), len(tiers)
-    tix = {t: i for i, t in enumerate(tiers)}
-    allowed = np.ones((F, T), dtype=bool)
-    if "allowed" not in rows.df.columns:
-        return allowed
-    allowed_col = rows.df["allowed"].fillna("").astype(str).str.strip()
-    for i, cell in enumerate(allowed_col.tolist()):
-        if cell == "" or cell in ("*", "all"):
-            continue
-        parts = [p.strip() for p in cell.replace(",", ";").split(";") if p.strip()]
-        row = np.zeros(T, dtype=bool)
-        for p in parts:
-            if p in tix:
-                row[tix[p]] = True
-            else:
-                rows.report(i, "allowed", p,
-                            f"a tier id ({', '.join(tiers)}), several separated by ';'")
-        if row.any():
-            allowed[i] = row
-        elif not parts:
-            rows.report(i, "allowed", cell, "tier ids separated by ';'")
-    return allowed
-
-
-def _tier_column(rows: _Rows, name: str, tiers: Sequence[str]) -> np.ndarray:
-    """Tier index per function from column ``name`` (``pinned``, ``current``); blank: NO_TIER."""
-    tix = {t: i for i, t in enumerate(tiers)}
-    out = np.full(len(rows.df), NO_TIER, dtype=np.int64)
-    if name not in rows.df.columns:
-        return out
-    tier_col = rows.df[name].fillna("").astype(str).str.strip()
-    for i, cell in enumerate(tier_col.tolist()):
-        if cell == "":
-            continue
-        if cell in tix:
-            out[i] = tix[cell]
-        else:
-            rows.report(i, name, cell, f"a tier id ({', '.join(tiers)}) or blank")
-    return out
-
-
-def _check_pins_allowed(
-    rows: _Rows, tiers: Sequence[str], allowed: np.ndarray, pinned: np.ndarray
-) -> None:
-    """A function can only be pinned to one of its own allowed tiers."""
-    has_pin = np.nonzero(pinned != NO_TIER)[0]
-    bad_pin = has_pin[~allowed[has_pin, pinned[has_pin]]]
-    for i in bad_pin.tolist():
-        allowed_here = ";".join(t for t, a in zip(tiers, allowed[i], strict=True) if a)
-        rows.report(i, "pinned", tiers[pinned[i]],
-                    f"one of the function's allowed tiers ({allowed_here})")
 
 
 def _metadata(

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from placement.errors import InstanceError, Problem
 from placement.io.csvfile import display_path, line_locator, read_text_csv
 from placement.io.functions_table import parse_functions
+from placement.io.geography import geography_problems, read_geography, tier_from_units
 from placement.io.links import check_links, link_from_spec, read_links_csv, require_kappa
 from placement.io.membership import read_coterminosity
 from placement.io.models import load_model
@@ -29,6 +30,7 @@ from placement.io.schema_problems import problems_from
 from placement.io.tier_tables import tier_from_table
 from placement.io.value_tables import read_costs, read_values
 from placement.model import Functions, Instance, Link, Resource, ScoringModel, Source, Tier
+from placement.model.geography import Geography
 from placement.model.sense import Sense
 
 __all__ = ["load_instance", "instance_toml"]
@@ -79,7 +81,7 @@ def load_instance(path: str | Path, *, model: str | Path | ScoringModel | None =
     values_ref = spec.values if spec else data.get("values")
     _check_unique_ids(ld, tier_ids, resource_ids)
     scoring = _scoring_model(ld, model_ref, "model" if model is None else "--model")
-    tiers = _tiers(ld, spec.tiers, scoring) if spec else []
+    tiers = _tiers(ld, spec.tiers, scoring, spec.areas is not None) if spec else []
     resources = _resources(ld, spec.resources, tier_ids) if spec else []
     fname = spec.functions if spec else str(data.get("functions", "functions.csv"))
     # A model that is named but failed to load leaves the score columns uncheckable.
@@ -148,14 +150,28 @@ def _scoring_model(ld: _Load, ref: object, where: str) -> ScoringModel | None:
         return None
 
 
-def _tiers(ld: _Load, specs: list[TierSpec], scoring: ScoringModel | None) -> list[Tier]:
-    """Tiers from their numbers or their tables; performance keys must be model criteria."""
+def _tiers(ld: _Load, specs: list[TierSpec], scoring: ScoringModel | None,
+           with_areas: bool) -> list[Tier]:
+    """Tiers from their numbers or their tables (or, with ``[areas]``, from their units:
+    filled in once the areas are read); performance keys must be model criteria."""
     tiers: list[Tier] = []
     for i, ts in enumerate(specs):
         if ts.table is not None:
             t = tier_from_table(ts, i, ld.base, ld.label, ld.problems)
             if t is not None:
                 tiers.append(t)
+        elif ts.units is None or ts.population is None:
+            if not with_areas:
+                missing = [k for k in ("units", "population") if getattr(ts, k) is None]
+                ld.problems.append(Problem(
+                    ld.label, f"tiers[{i + 1}]", None, None,
+                    f"{' and '.join(missing)} (or a table to read them from, or [areas] "
+                    "with this tier's membership)", f"id '{ts.id}'", missing=True))
+            else:
+                tiers.append(Tier(id=ts.id, name=ts.name or ts.id, units=1, population=1.0,
+                                  geography=ts.geography, optional=ts.optional,
+                                  performance=dict(ts.performance), source=ts.source,
+                                  description=ts.description))  # numbers from its units
         else:
             tiers.append(_tier_from_numbers(ts))
         if scoring is not None:
@@ -258,9 +274,20 @@ def _complete(
         if spec.costs:
             costs = read_costs(ld.base / spec.costs, functions.ids, tier_ids, resource_ids,
                                ld.problems)
-    coterminosity = read_coterminosity(
-        list(spec.tiers), spec.membership, spec.coterminosity, ld.base, ld.label, ld.problems,
-        ld.warnings, {t.id: t.units for t in tiers})
+    geography = None
+    if spec.areas is not None:
+        geography, coterminosity = read_geography(spec, ld.base, ld.label, functions,
+                                                  resource_ids, ld.problems)
+        tiers = _tiers_from_units(spec, tiers, geography)
+    else:
+        coterminosity = read_coterminosity(
+            list(spec.tiers), spec.membership, spec.coterminosity, ld.base, ld.label,
+            ld.problems, ld.warnings, {t.id: t.units for t in tiers})
+        if functions is not None and functions.serves is not None and functions.serves.any():
+            ld.problems.append(Problem(display_path(ld.base / spec.functions),
+                                       "line 1 (header)", "serves", None,
+                                       "no 'serves' column without [areas] (a uniform instance "
+                                       "serves everyone at every tier)"))
     geographies = sorted({t.geography for t in spec.tiers if t.geography})
     links = _links(ld, spec, functions, geographies)
     max_share = max_share_from_spec(spec.constraints, ld.label, tier_ids, resource_ids,
@@ -268,7 +295,8 @@ def _complete(
     context = ScenarioContext(
         ld.label, ld.base, scoring, tier_ids, {t.id for t in spec.tiers if t.optional},
         resource_ids, set(functions.ids.tolist()) if functions is not None else None, links,
-        geographies)
+        geographies, geography,
+        tuple(functions.categories.tolist()) if functions is not None else ())
     scenarios = scenarios_from_specs(spec.scenarios, context, ld.problems)
     if ld.problems:
         raise ld.error()
@@ -292,9 +320,25 @@ def _complete(
         links=tuple(links),
         max_share=max_share,
         coterminosity=coterminosity,
+        geography=geography,
     )
+    if geography is not None:
+        ld.problems += geography_problems(inst, display_path(ld.base / spec.functions))
+        if ld.problems:
+            raise ld.error()
     require_kappa(inst, f"instance {ld.label}", ld.warnings)
     return inst
+
+
+def _tiers_from_units(spec: InstanceSpec, tiers: list[Tier], geo: Geography | None
+                      ) -> list[Tier]:
+    """With areas, a tier given no numbers (and no table) takes them from its units."""
+    if geo is None:
+        return tiers
+    given = {t.id for t in spec.tiers if t.table is not None
+             or (t.units is not None and t.population is not None)}
+    return [t if t.id in given or t.id not in geo.tiers
+            else tier_from_units(t, geo.tiers[t.id], geo.areas.population) for t in tiers]
 
 
 def _links(

@@ -12,6 +12,7 @@ CSV columns: ``kind``, ``function`` (required); ``other`` or ``geography`` (one 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from placement.errors import InstanceError, Problem
 from placement.io.csvfile import line_locator, read_text_csv
 from placement.io.schema import LinkSpec
 from placement.io.schema_problems import problems_from
-from placement.model import Instance, Link, apply_scenario, kappa_problems
+from placement.model import LINK_KINDS, Instance, Link, apply_scenario, kappa_problems
 from placement.model.links import split_where
 
 __all__ = ["link_from_spec", "read_links_csv", "check_links", "require_kappa", "LINK_COLUMNS"]
@@ -115,6 +116,16 @@ def check_links(
             known = ", ".join(geos) or "no tier declares a geography"
             problems.append(Problem(file, where, "geography", link.geography,
                                     f"a geography of a tier ({known})", ctx))
+        if link.kind not in LINK_KINDS:
+            problems.append(Problem(file, where, "kind", link.kind,
+                                    f"one of {', '.join(LINK_KINDS)}", ctx))
+        if link.penalty is not None and not (math.isfinite(link.penalty) and link.penalty > 0):
+            problems.append(Problem(file, where, "penalty", link.penalty,
+                                    "a penalty greater than 0 (leave it out for a hard link)",
+                                    ctx))
+        if not (math.isfinite(link.kappa_min) and 0.0 <= link.kappa_min <= 1.0):
+            problems.append(Problem(file, where, "kappa_min", link.kappa_min,
+                                    "a number from 0 to 1", ctx))
         if link.id in seen:
             problems.append(Problem(file, where, "id", link.id,
                                     f"a unique link id (already used by {seen[link.id]}; "

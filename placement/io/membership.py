@@ -28,7 +28,7 @@ from placement.io.schema import (
 from placement.model import Coterminosity
 from placement.model.coterminosity import GivenKappa, TierMembership, from_membership
 
-__all__ = ["read_coterminosity"]
+__all__ = ["read_coterminosity", "join_table", "given_pairs"]
 
 
 class _Given(NamedTuple):
@@ -80,7 +80,7 @@ def read_coterminosity(
             geos.setdefault(t.geography, []).append(t.id)
     memberships, weight, table = _memberships(tiers, membership, base, label, problems,
                                               warnings, tier_units)
-    pairs = _given_pairs(given, ids, base, label, problems) if given is not None else {}
+    pairs = given_pairs(given, ids, base, label, problems) if given is not None else {}
     return from_membership(ids, memberships, weight, table, pairs, geos)
 
 
@@ -165,7 +165,7 @@ def _read_pieces(
             problems.append(Problem(plabel, loc(i), col, df[col].iloc[i], "a number, 0 or more"))
         weight = weight * vals
     for j, js in enumerate(spec.join):
-        joined = _join(df, plabel, js, f"membership.join[{j + 1}]", base, label, problems)
+        joined = join_table(df, plabel, js, f"membership.join[{j + 1}]", base, label, problems)
         if joined is not None:
             df = joined
     if len(problems) > n0:
@@ -173,7 +173,7 @@ def _read_pieces(
     return df, weight, plabel
 
 
-def _join(
+def join_table(
     df: pd.DataFrame, plabel: str, js: JoinSpec, where: str, base: Path, label: str,
     problems: list[Problem],
 ) -> pd.DataFrame | None:
@@ -216,7 +216,7 @@ def _join(
     return df
 
 
-def _given_pairs(
+def given_pairs(
     given: CoterminositySpec, ids: list[str], base: Path, label: str, problems: list[Problem]
 ) -> dict[tuple[str, str], GivenKappa]:
     """Explicit kappa by tier pair (in tier order), from inline ``pairs`` and the CSV."""

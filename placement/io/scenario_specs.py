@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Literal
 
 from placement.errors import Problem
+from placement.io.area_tables import read_availability, scope_problem
 from placement.io.csvfile import display_path, line_locator, read_text_csv
 from placement.io.links import check_links, link_from_spec
 from placement.io.schema import ConstraintsSpec, ScenarioSpec
 from placement.model import Link, MaxShare, Scenario, ScoringModel
+from placement.model.geography import AvailabilityRule, CurrentRule, Geography
+from placement.model.links import split_where
 
 __all__ = ["ScenarioContext", "scenarios_from_specs", "scenario_from_spec",
            "max_share_from_spec"]
@@ -44,6 +47,8 @@ class ScenarioContext:
     fids: set[str] | None
     links: list[Link]
     geographies: list[str]
+    geography: Geography | None = None
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,10 +117,16 @@ def scenario_from_spec(
     active -= set(ss.disable_tiers)
     _check_overrides(ss, cx, rep)
     _check_function_tiers(ss, cx, active, rep)
-    placement = _placement(ss, cx.base, problems)
+    placement, by_area = _placement(ss, cx, problems)
     if isinstance(placement, dict):
         _check_placement(placement, cx, active, rep)
+    for rule in by_area:
+        if rule.tier not in active:
+            file, line = split_where(rule.where)
+            problems.append(Problem(file, line, "tier", rule.tier, "a tier active in this "
+                                    f"scenario ({_active_list(cx, active)})"))
     added = _scenario_links(ss, cx, rep)
+    availability = _availability(sid, ss, cx, rep)
     if len(problems) > n0:
         return None
     pins: dict[str, str | None] = dict(ss.pins)
@@ -138,7 +149,22 @@ def scenario_from_spec(
         source=ss.source,
         add_links=tuple(added),
         remove_links=tuple(ss.remove_links),
+        availability=availability,
+        placement_by_area=by_area,
     )
+
+
+def _availability(sid: str, ss: ScenarioSpec, cx: ScenarioContext,
+                  rep: _Report) -> tuple[AvailabilityRule, ...]:
+    """The scenario's own availability rules (applied after the instance's)."""
+    if ss.availability is None:
+        return ()
+    if cx.geography is None:
+        rep.bad("availability", ss.availability,
+                "no availability table without [areas] (units exist only with areas)")
+        return ()
+    return read_availability(cx.base / ss.availability, f"scenarios.{sid}.availability",
+                             cx.label, cx.geography, cx.fids or (), cx.categories, rep.problems)
 
 
 def _check_overrides(ss: ScenarioSpec, cx: ScenarioContext, rep: _Report) -> None:
@@ -182,8 +208,10 @@ def _check_function_tiers(
     for f, t in ss.pins.items():
         if cx.fids is not None and f not in cx.fids:
             rep.bad("pins", f, "a function id of functions.csv")
-        if t not in active:
-            rep.bad(f"pins.{f}", t, f"a tier active in this scenario ({act})")
+        first, bar, rest = t.partition("|")
+        if first not in active or (bar and (rest not in active or rest == first)):
+            rep.bad(f"pins.{f}", t, f"a tier active in this scenario ({act}), or "
+                                    "'tier|fallback' with two of them")
     for f in ss.unpin:
         if cx.fids is not None and f not in cx.fids:
             rep.bad("unpin", f, "a function id of functions.csv")
@@ -195,33 +223,53 @@ def _check_function_tiers(
                 rep.bad(f"allowed.{f}", t, f"a tier active in this scenario ({act})")
 
 
-def _placement(ss: ScenarioSpec, base: Path, problems: list[Problem]) -> _Placement:
-    """The scenario's fixed placement: inline, ``"current"``, or read from a CSV it names."""
+def _placement(ss: ScenarioSpec, cx: ScenarioContext, problems: list[Problem]
+               ) -> tuple[_Placement, tuple[CurrentRule, ...]]:
+    """The scenario's fixed placement: inline, ``"current"``, or read from a CSV it names
+    (whose rows with a ``scope`` and ``code`` set the tier in some areas only)."""
     if isinstance(ss.placement, dict):
-        return dict(ss.placement)
+        return dict(ss.placement), ()
     if ss.placement is None:
-        return None
+        return None, ()
     if ss.placement == "current":
-        return "current"
-    return _placement_csv(base / ss.placement, problems)
+        return "current", ()
+    return _placement_csv(cx.base / ss.placement, cx.geography, problems)
 
 
-def _placement_csv(path: Path, problems: list[Problem]) -> dict[str, str] | None:
+def _placement_csv(path: Path, geo: Geography | None, problems: list[Problem]
+                   ) -> tuple[dict[str, str] | None, tuple[CurrentRule, ...]]:
     plabel = display_path(path)
     df = read_text_csv(path, plabel, problems)
     if df is None:
-        return None
+        return None, ()
     if not {"function", "tier"} <= set(df.columns):
         problems.append(Problem(plabel, "line 1 (header)", None, ", ".join(df.columns),
                                 "columns 'function' and 'tier'"))
-        return None
+        return None, ()
+    scoped = {"scope", "code"} <= set(df.columns)
+    if scoped and geo is None:
+        problems.append(Problem(plabel, "line 1 (header)", "scope", None,
+                                "no scope and code columns without [areas]"))
+        return None, ()
     loc = line_locator(df)
     placement: dict[str, str] = {}
-    for i, (f, t) in enumerate(zip(df["function"], df["tier"], strict=True)):
+    rules: list[CurrentRule] = []
+    for i, row in enumerate(df.to_dict("records")):  # one row per function (or override)
+        f, t = row["function"], row["tier"]
+        if scoped and (row["scope"] or row["code"]):
+            assert geo is not None
+            why = scope_problem(geo, row["scope"], row["code"])
+            if why is not None:
+                problems.append(Problem(plabel, loc(i), "scope/code",
+                                        f"{row['scope']} {row['code']}", why))
+                continue
+            rules.append(CurrentRule(f, row["scope"], row["code"], t,
+                                     row.get("source") or None, f"{plabel} {loc(i)}"))
+            continue
         if f in placement:
             problems.append(Problem(plabel, loc(i), "function", f, "each function once"))
         placement[f] = t
-    return placement
+    return placement, tuple(rules)
 
 
 def _check_placement(

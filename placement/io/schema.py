@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from placement.io.schema_areas import AreasSpec, JoinSpec
+
 __all__ = [
     "INSTANCE_FORMATS",
     "MODEL_FORMATS",
@@ -29,9 +31,12 @@ __all__ = [
     "InstanceSpec",
     "CriterionSpec",
     "ModelSpec",
+    "AreasSpec",
 ]
 
-INSTANCE_FORMATS = ("placement/1",)
+#: Instance formats this version reads: ``placement/2`` adds ``[areas]`` (docs/model.md
+#: section 9); ``placement/1`` instances load unchanged.
+INSTANCE_FORMATS = ("placement/1", "placement/2")
 MODEL_FORMATS = ("placement-model/1",)
 
 
@@ -66,10 +71,24 @@ class TierTableSpec(_Strict):
 
 
 class TierMembershipSpec(_Strict):
-    """Which column of the membership table names this tier's unit for each piece."""
+    """Which column of the membership (or areas) table names this tier's unit for each piece;
+    or, for a tier finer than the areas, how many of its bodies each area has: ``count``
+    names a column of counts, per area, or per unit of the ``within`` column (then shared
+    among that unit's areas by population)."""
 
-    column: str = Field(min_length=1)
+    column: str | None = Field(default=None, min_length=1)
     names: str | None = None
+    count: str | None = Field(default=None, min_length=1)
+    within: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _column_or_count(self) -> TierMembershipSpec:
+        if (self.column is None) == (self.count is None):
+            raise ValueError("give exactly one of 'column' (the unit of each area) or 'count' "
+                             "(bodies per area, for a tier finer than the areas)")
+        if self.within is not None and self.count is None:
+            raise ValueError("'within' goes with 'count' (share a count among areas)")
+        return self
 
 
 class TierSpec(_Strict):
@@ -90,7 +109,8 @@ class TierSpec(_Strict):
     def _units_and_population(self) -> TierSpec:
         if self.table is None:
             missing = [k for k in ("units", "population") if getattr(self, k) is None]
-            if missing:
+            # with areas (placement/2), a tier with a membership takes both from its units
+            if missing and self.membership is None:
                 raise ValueError(
                     f"give {' and '.join(missing)} (or a table to read them from)"
                 )
@@ -165,14 +185,6 @@ class LinkSpec(_Strict):
         return self
 
 
-class JoinSpec(_Strict):
-    """Bring columns of another table into the membership table by a key column."""
-
-    file: str = Field(min_length=1)
-    on: str = Field(min_length=1)
-    columns: list[str] = Field(min_length=1)
-
-
 class MembershipSpec(_Strict):
     """The pieces tiers are made of, each with a population (optionally times a share)."""
 
@@ -212,6 +224,7 @@ class ScenarioSpec(_Strict):
     placement: str | dict[str, str] | None = None
     add_links: list[LinkSpec] = Field(default_factory=list)
     remove_links: list[str] = Field(default_factory=list)
+    availability: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _non_negative(self) -> ScenarioSpec:
@@ -245,6 +258,7 @@ class InstanceSpec(_Strict):
     links: str | list[LinkSpec] = Field(default_factory=list)
     membership: MembershipSpec | None = None
     coterminosity: CoterminositySpec | None = None
+    areas: AreasSpec | None = None
 
     @model_validator(mode="after")
     def _format_and_model(self) -> InstanceSpec:
@@ -253,6 +267,11 @@ class InstanceSpec(_Strict):
                 f"format {self.format!r} is not one this version reads "
                 f"({', '.join(INSTANCE_FORMATS)})"
             )
+        if self.areas is not None and self.format == "placement/1":
+            raise ValueError("[areas] needs format = \"placement/2\"")
+        if self.areas is not None and self.membership is not None:
+            raise ValueError("give [areas] or [membership], not both: with areas, the tiers' "
+                             "membership columns are columns of the areas table")
         if self.model is None and self.values is None:
             raise ValueError("give a scoring 'model' or a 'values' table")
         return self

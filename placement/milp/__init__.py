@@ -13,9 +13,10 @@ from placement.milp.builder import FormBuilder
 from placement.milp.canonical import Block, CanonicalForm
 from placement.milp.context import BuildContext, RelaxableRows, x_columns, x_labeler
 from placement.milp.families import budget_coefficients
-from placement.milp.formulation import FAMILIES, build, centrality_ranks
+from placement.milp.formulation import FAMILIES, build, centrality_ranks, centrality_weights
 from placement.milp.links import geography_penalties, link_pair_tables
 
 __all__ = ["build", "FAMILIES", "CanonicalForm", "Block", "FormBuilder", "BuildContext",
            "RelaxableRows", "x_columns", "x_labeler", "budget_coefficients", "centrality_ranks",
+           "centrality_weights",
            "link_pair_tables", "geography_penalties"]

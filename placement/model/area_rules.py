@@ -16,8 +16,10 @@ from placement.model.tiers import NO_TIER
 
 if TYPE_CHECKING:
     from placement.model.instance import Instance
+    from placement.model.scenario import Scenario
 
-__all__ = ["current_tiers", "allowed_units", "pinned_units", "pin_areas"]
+__all__ = ["current_tiers", "allowed_units", "pinned_units", "pin_areas", "fixed_area_placement",
+           "scope_label"]
 
 
 def current_tiers(inst: Instance) -> np.ndarray:
@@ -104,3 +106,28 @@ def pinned_units(inst: Instance) -> np.ndarray:
 def scope_label(scope: str, code: str) -> str:
     """How a scope reads in messages: ``area E06000001`` or ``ics E54000008``."""
     return f"{AREA_SCOPE} {code}" if scope == AREA_SCOPE else f"{scope} {code}"
+
+
+def fixed_area_placement(inst: Instance, scenario: Scenario) -> np.ndarray:
+    """(F, A) the tier of every function in every area under a scenario's fixed placement:
+    its function -> tier table everywhere, then its ``placement_by_area`` rows in order, each
+    setting the tier in the areas of its scope. ``inst`` has the scenario applied."""
+    F, A = inst.n_functions, inst.n_areas
+    if scenario.placement == "current":
+        out = current_tiers(inst)
+    else:
+        out = np.full((F, A), NO_TIER, dtype=np.int64)
+        tix = inst.tier_index
+        fix = inst.functions.index
+        for f, t in (scenario.placement or {}).items():  # one row per function
+            out[fix[f]] = tix.get(t, NO_TIER)
+    geo = inst.geography
+    if geo is None:
+        return out
+    fix = inst.functions.index
+    tix = inst.tier_index
+    for rule in scenario.placement_by_area:  # one row of the per-area table each
+        if rule.function in fix:
+            out[fix[rule.function], geo.scope_areas(rule.scope, rule.code)] = tix.get(
+                rule.tier, NO_TIER)
+    return out

@@ -58,6 +58,12 @@ class Areas:
     values: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     source: str = ""
 
+    def __post_init__(self) -> None:
+        # always (A, I), also with no indicator at all
+        values = np.asarray(self.values, dtype=float).reshape(self.ids.shape[0],
+                                                              len(self.indicators))
+        object.__setattr__(self, "values", values)
+
     def __len__(self) -> int:
         return int(self.ids.shape[0])
 
@@ -92,6 +98,10 @@ class TierUnits:
         Whether the tier is finer than the areas.
     how
         Where the units came from, for messages and reports.
+    scale
+        (U_t,) the people one body serves, where that is given rather than the unit's people
+        divided by its bodies (the single-area form of a uniform instance, whose tiers state
+        a typical population); ``None``: computed.
     """
 
     tier: str
@@ -101,6 +111,7 @@ class TierUnits:
     bodies: np.ndarray
     finer: bool = False
     how: str = ""
+    scale: np.ndarray | None = None
 
     @property
     def n_units(self) -> int:

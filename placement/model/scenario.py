@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from placement.errors import InstanceError, Problem
+from placement.model.geography import AvailabilityRule, CurrentRule, Geography
 from placement.model.links import Link, kappa_problems
 from placement.model.resources import Resource
 from placement.model.tiers import NO_TIER, Tier
@@ -25,7 +26,10 @@ __all__ = ["Scenario", "apply_scenario", "active_tiers", "fixed_assignment"]
 class Scenario:
     """A named set of overrides on an instance, and/or a fixed placement to evaluate.
 
-    Attributes that are ``None`` (or empty) leave the instance as it is.
+    Attributes that are ``None`` (or empty) leave the instance as it is. A pin may read
+    ``"tier|fallback"``: the function sits at ``tier`` where it has a unit and at ``fallback``
+    elsewhere. ``availability`` rules follow the instance's; ``placement_by_area`` rows set
+    the fixed placement's tier in the areas of a unit or area (docs/model.md section 9).
     """
 
     id: str
@@ -44,6 +48,8 @@ class Scenario:
     source: str | None = None
     add_links: tuple[Link, ...] = ()
     remove_links: tuple[str, ...] = ()
+    availability: tuple[AvailabilityRule, ...] = ()
+    placement_by_area: tuple[CurrentRule, ...] = ()
 
     @property
     def optimises(self) -> bool:
@@ -52,6 +58,7 @@ class Scenario:
             self.weights or self.budgets or self.caps or self.pins or self.allowed
             or self.enable_tiers or self.disable_tiers or self.max_moves is not None
             or self.clear_max_moves or self.add_links or self.remove_links
+            or self.availability
         )
 
 
@@ -98,7 +105,8 @@ def apply_scenario(inst: Instance, scenario: str | Scenario | None) -> Instance:
         links=_links(inst, scenario),
         tiers=kept.tiers,
         functions=inst.functions.replace(allowed=kept.allowed, pinned=kept.pinned,
-                                         current=kept.current),
+                                         current=kept.current, pinned_else=kept.pinned_else),
+        geography=_geography(inst, scenario),
         model=model,
         resources=tuple(resources),
         max_moves=max_moves,
@@ -138,6 +146,7 @@ class _KeptTiers:
     tiers: tuple[Tier, ...]
     allowed: np.ndarray
     pinned: np.ndarray
+    pinned_else: np.ndarray
     current: np.ndarray
     lost_pin: np.ndarray
     lost_current: np.ndarray
@@ -149,10 +158,13 @@ class _KeptTiers:
         old_to_new[keep] = np.arange(len(keep))
         pinned = old_to_new[fn.pinned]
         current = old_to_new[fn.current]
+        pinned_else = old_to_new[fn.pinned_else if fn.pinned_else is not None
+                                 else np.full(len(fn), NO_TIER)]
         return cls(
             tiers=tuple(inst.tiers[i] for i in keep),
             allowed=fn.allowed[:, keep].copy(),
             pinned=pinned,
+            pinned_else=pinned_else,
             current=current,
             lost_pin=np.nonzero((fn.pinned != NO_TIER) & (pinned == NO_TIER))[0],
             lost_current=np.nonzero((fn.current != NO_TIER) & (current == NO_TIER))[0],
@@ -161,6 +173,14 @@ class _KeptTiers:
     @property
     def tids(self) -> list[str]:
         return [t.id for t in self.tiers]
+
+
+def _geography(inst: Instance, scenario: Scenario | None) -> Geography | None:
+    """The instance's areas with the scenario's availability rules after its own."""
+    geo = inst.geography
+    if geo is None or scenario is None or not scenario.availability:
+        return geo
+    return dataclasses.replace(geo, availability=geo.availability + scenario.availability)
 
 
 def _links(inst: Instance, scenario: Scenario | None) -> tuple[Link, ...]:
@@ -200,7 +220,9 @@ def _override_functions(inst: Instance, scenario: Scenario, kept: _KeptTiers) ->
         row[[tindex[t] for t in ts if t in tindex]] = True
         kept.allowed[fidx[f]] = row
     for f, pin in scenario.pins.items():
-        kept.pinned[fidx[f]] = NO_TIER if pin is None else tindex[pin]
+        first, _, rest = (pin or "").partition("|")
+        kept.pinned[fidx[f]] = NO_TIER if pin is None else tindex[first]
+        kept.pinned_else[fidx[f]] = tindex.get(rest, NO_TIER) if rest else NO_TIER
 
 
 def _problems(inst: Instance, scenario: Scenario | None, where: str,

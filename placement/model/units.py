@@ -162,7 +162,8 @@ def unit_layout(tiers: Sequence[Tier], geography: Geography | None) -> UnitLayou
     unit_of = np.full((A, T), -1, dtype=np.int64)
     start = np.zeros(T + 1, dtype=np.int64)
     parts: dict[str, list[np.ndarray]] = {k: [] for k in
-                                          ("tier", "code", "name", "bodies", "people", "het")}
+                                          ("tier", "code", "name", "bodies", "people", "het",
+                                           "scale")}
     finer = np.zeros(T, dtype=bool)
     for t, tier in enumerate(tiers):  # a handful of tiers; every step inside is whole-array
         tu = geography.tiers[tier.id]
@@ -175,9 +176,13 @@ def unit_layout(tiers: Sequence[Tier], geography: Geography | None) -> UnitLayou
         parts["code"].append(_as_text(tu.codes))
         parts["name"].append(_as_text(tu.names))
         parts["bodies"].append(np.asarray(tu.bodies, dtype=float))
-        parts["people"].append(np.bincount(tu.unit[ok], weights=p[ok], minlength=n))
+        people = np.bincount(tu.unit[ok], weights=p[ok], minlength=n)
+        parts["people"].append(people)
+        parts["scale"].append(np.asarray(tu.scale, dtype=float) if tu.scale is not None
+                              else people / np.where(tu.bodies > 0, tu.bodies, 1.0))
         parts["het"].append(np.zeros(n) if tu.finer else heterogeneity(areas, tu.unit, n))
-    cat = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in parts.items()}
+    cat: dict[str, np.ndarray] = {k: (np.concatenate(v) if v else np.zeros(0))
+                                  for k, v in parts.items()}
     bodies = cat["bodies"]
     people = cat["people"]
     return UnitLayout(
@@ -190,7 +195,7 @@ def unit_layout(tiers: Sequence[Tier], geography: Geography | None) -> UnitLayou
         unit_name=cat["name"].astype(object),
         unit_bodies=bodies,
         unit_people=people,
-        unit_scale=people / np.where(bodies > 0, bodies, 1.0),
+        unit_scale=cat["scale"],
         unit_heterogeneity=cat["het"],
         unit_of=unit_of,
         start=start,

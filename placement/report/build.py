@@ -153,7 +153,7 @@ def build_report(
     elif forcing is False:
         runs.skipped["margins"] = "switched off"
     else:
-        fc = runs.timed("forcing costs", "forcing every function to every tier",
+        fc = runs.exact("margins", "forcing costs", "forcing every function to every tier",
                         lambda: forcing_costs(instance, solver=solver, time_limit=time_limit))
     no_weights = "the instance gives its values directly (no weights to vary)"
     ws = None
@@ -165,7 +165,7 @@ def build_report(
         runs.skipped["stability"] = no_weights
     mc = None
     if samples and has_model:
-        mc = runs.timed("robustness", f"Monte Carlo robustness ({samples:,} draws)",
+        mc = runs.exact("robustness", "robustness", f"Monte Carlo robustness ({samples:,} draws)",
                         lambda: monte_carlo(instance, samples, seed=seed, concentration=conc,
                                             workers=workers, solver=solver))
     else:

@@ -157,7 +157,7 @@ def values(rep: Report) -> Section:
 def tiers(rep: Report) -> Section:
     inst = rep.instance
     r = rep.optimum
-    columns: dict[str, dict[str, int]] = {}
+    columns: dict[str, dict[str, float]] = {}
     if rep.comparison is not None and len(rep.comparison.options) > 1:
         for o in rep.comparison.options:
             columns[o.label] = dict(o.tiers)

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from placement.model import NO_TIER, Instance, Sense
+from placement.solution import area_result
 from placement.solution.checker import CheckReport, check, placement_values
 
 __all__ = ["one_size_baselines", "price_of_uniformity", "uniformity_loss",
@@ -82,6 +83,10 @@ def price_of_uniformity(optimum: float | None, one_size: float | None,
 
 
 def _use(inst: Instance, a: np.ndarray) -> dict[str, float]:
+    if a.ndim == 2:  # per area: every body used, and the people whose function moves
+        run, moves = area_result.resource_use(inst, a)
+        return {r.id: float(run[:, :, i].sum() + moves[:, i].sum())
+                for i, r in enumerate(inst.resources)}
     F = inst.n_functions
     costs = inst.cost_tensor[np.arange(F), a, :]
     fn = inst.functions
@@ -97,7 +102,10 @@ def _permits(rep: CheckReport) -> dict[str, bool]:
 
 def _evaluate(inst: Instance, a: np.ndarray) -> dict[str, Any]:
     rep = check(inst, a)
-    values = float(placement_values(inst, a).sum())
+    if a.ndim == 2:
+        values = float((inst.value_matrix * area_result.units_used(inst, a)).sum())
+    else:
+        values = float(placement_values(inst, a).sum())
     return {
         "value": rep.objective,
         "value_before_penalties": values,
@@ -112,7 +120,7 @@ def single_tier_warning(inst: Instance, assignment: np.ndarray) -> str | None:
     """The warning of docs/model.md section 5 when a placement uses one tier only."""
     if inst.n_functions < 2 or inst.n_tiers < 2:
         return None
-    a = np.asarray(assignment)
+    a = np.asarray(assignment).ravel()
     if (a == a[0]).all():
         return (f"the optimum places every function at {inst.tier_ids[int(a[0])]}: the scoring "
                 "model has collapsed to one scale; look at its weights and curves before "
@@ -149,7 +157,7 @@ def one_size_baselines(
     sign = inst.sense.sign
     one_size: dict[str, dict[str, Any]] = {}
     for t, tid in enumerate(inst.tier_ids):
-        one_size[tid] = _evaluate(inst, np.full(F, t, dtype=np.int64))
+        one_size[tid] = _one_size(inst, t)
 
     def best(feasible_only: bool) -> dict[str, Any] | None:
         cands = [(sign * float(b["value"]), t, tid) for t, (tid, b) in
@@ -196,9 +204,10 @@ def one_size_baselines(
     if assignment is not None:
         a = np.asarray(assignment, dtype=np.int64)
         if single_tier_warning(inst, a) is not None:
-            out["single_tier"] = inst.tier_ids[int(a[0])]
-    cur = inst.functions.current
-    missing = int((cur == NO_TIER).sum())
+            out["single_tier"] = inst.tier_ids[int(a.ravel()[0])]
+    cur = inst.current_by_area if inst.per_area else inst.functions.current
+    missing = int((cur == NO_TIER).any(axis=-1).sum()) if cur.ndim == 2 else int(
+        (cur == NO_TIER).sum())
     if missing:
         out["status_quo_note"] = (f"{missing} of {F} functions have no current tier, so there "
                                   "is no status quo to evaluate")
@@ -207,16 +216,53 @@ def one_size_baselines(
         if optimum is not None and assignment is not None and sq["value"] is not None:
             a = np.asarray(assignment, dtype=np.int64)
             gap = uniformity_loss(optimum, float(sq["value"]), inst.sense)
-            differ = np.nonzero(a != cur)[0]
-            tids = inst.tier_ids
             sq["gap"] = gap
             sq["relative_gap"] = None if abs(optimum) < 1e-12 else gap / abs(optimum)
-            sq["functions_differ"] = int(differ.size)
-            sq["moves"] = [
-                {"function": str(inst.functions.ids[f]), "from": tids[int(cur[f])],
-                 "to": tids[int(a[f])]} for f in differ[:100].tolist()]
-            if differ.size > 100:
-                sq["moves_truncated"] = True
+            sq.update(_moves(inst, a, cur))
         out["status_quo"] = sq
     return out
 
+
+
+def _one_size(inst: Instance, t: int) -> dict[str, Any]:
+    """Every function at tier t (in every area): evaluated, or impossible where the tier has no
+    unit in some areas."""
+    F = inst.n_functions
+    if not inst.per_area:
+        return _evaluate(inst, np.full(F, t, dtype=np.int64))
+    missing = inst.units.unit_of[:, t] < 0
+    if missing.any():
+        names = inst.units.area_names[missing]
+        shown = ", ".join(str(n) for n in names[:3]) + (
+            f" and {len(names) - 3} more" if len(names) > 3 else "")
+        return {"value": None, "value_before_penalties": None, "resources": {},
+                "feasible": False, "permitted_by": {k: False for k in PERMISSIONS},
+                "breaks": [f"{inst.tier_ids[t]} has no unit in {int(missing.sum())} of "
+                           f"{inst.n_areas} areas ({shown})"]}
+    return _evaluate(inst, np.full((F, inst.n_areas), t, dtype=np.int64))
+
+
+def _moves(inst: Instance, a: np.ndarray, cur: np.ndarray) -> dict[str, Any]:
+    """How many functions the optimum places differently from today, and which (per area: the
+    tier serving most people, and the share of the people whose function moves)."""
+    tids = inst.tier_ids
+    ids = inst.functions.ids
+    out: dict[str, Any] = {}
+    if a.ndim == 2:
+        differ = np.nonzero((a != cur).any(axis=1))[0]
+        d = area_result.distance(inst, a, cur)
+        now = area_result.function_summary(inst, cur)
+        then = area_result.function_summary(inst, a)
+        moved = then["moved_share"].to_numpy()
+        out["moves"] = [{"function": str(ids[f]), "from": str(now["tier"].iloc[f]),
+                         "to": str(then["tier"].iloc[f]), "people_share": float(moved[f])}
+                        for f in differ[:100].tolist()]
+        out["person_functions_differ"] = d["person_functions"]
+    else:
+        differ = np.nonzero(a != cur)[0]
+        out["moves"] = [{"function": str(ids[f]), "from": tids[int(cur[f])],
+                         "to": tids[int(a[f])]} for f in differ[:100].tolist()]
+    out["functions_differ"] = int(differ.size)
+    if differ.size > 100:
+        out["moves_truncated"] = True
+    return out

@@ -11,79 +11,21 @@ bug in the check. Links (their tiers, coterminosity, penalties and messages) are
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from placement.model import NO_TIER, Instance
+from placement.solution.area_check import area_objective, check_areas
 from placement.solution.link_check import (
     broken_link_message,
     link_broken,
     link_penalties,
     link_tiers,
 )
-from placement.util import finite_or_none
+from placement.solution.verdict import TOLERANCE, CheckReport, Violation, over
 
 __all__ = ["Violation", "CheckReport", "check", "placement_values", "CHECKS", "OBJECTIVE_TERMS",
            "TOLERANCE"]
-
-#: Relative tolerance for constraint and objective comparisons.
-TOLERANCE = 1e-6
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken constraint, in the instance's own words."""
-
-    kind: str  # assignment, allowed, pinned, budget, cap, max_moves, objective, link, ...
-    subject: str  # what it concerns: a function, a resource, a resource at a tier
-    amount: float  # how much the left-hand side is
-    limit: float  # what it may be
-    message: str
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "kind": self.kind,
-            "subject": self.subject,
-            "amount": finite_or_none(self.amount),
-            "limit": finite_or_none(self.limit),
-            "message": self.message,
-        }
-
-
-@dataclass
-class CheckReport:
-    """The checker's verdict. ``ok`` is true when nothing is violated."""
-
-    objective: float | None  # recomputed from the instance
-    claimed: float | None  # what the solver said
-    violations: list[Violation] = field(default_factory=list)
-    checked: list[str] = field(default_factory=list)  # which families were checked
-
-    @property
-    def ok(self) -> bool:
-        return not self.violations
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "ok": self.ok,
-            "objective": self.objective,
-            "claimed_objective": self.claimed,
-            "checked": list(self.checked),
-            "violations": [v.to_dict() for v in self.violations],
-        }
-
-    def summary(self) -> str:
-        if self.ok:
-            return f"checker: ok ({', '.join(self.checked)})"
-        return f"checker: {len(self.violations)} violation(s): " + "; ".join(
-            v.message for v in self.violations[:5]
-        )
-
-
-def _over(amount: float, limit: float) -> bool:
-    return amount > limit + TOLERANCE * max(1.0, abs(limit))
-
 
 def placement_values(inst: Instance, assignment: np.ndarray) -> np.ndarray:
     """Value of each function at its assigned tier, recomputed from scores and curves."""
@@ -182,7 +124,7 @@ def _check_resources(inst: Instance, a: np.ndarray, rep: CheckReport,
     for r, res in enumerate(inst.resources):
         if res.budget is not None:
             total = float(use[:, r].sum() + moves[:, r].sum())
-            if _over(total, res.budget):
+            if over(total, res.budget):
                 rep.violations.append(Violation(
                     "budget", res.id, total, float(res.budget),
                     f"{res.id} used {total:,.6g} exceeds its budget {res.budget:,.6g} "
@@ -192,7 +134,7 @@ def _check_resources(inst: Instance, a: np.ndarray, rep: CheckReport,
                 continue
             t = inst.tier_index[tid]
             at = float(use[a == t, r].sum())
-            if _over(at, cap):
+            if over(at, cap):
                 rep.violations.append(Violation(
                     "cap", f"{res.id}@{tid}", at, float(cap),
                     f"{res.id} used at {tids[t]} {at:,.6g} exceeds its cap {cap:,.6g} "
@@ -234,7 +176,7 @@ def _check_max_share(inst: Instance, a: np.ndarray, rep: CheckReport,
                 col = use[:, rix[ms.of]]
                 held, limit = float(col[a == t].sum()), ms.share * float(col.sum())
                 what = f"{held:,.6g} of {float(col.sum()):,.6g} {ms.of}"
-            if _over(held, limit):
+            if over(held, limit):
                 rep.violations.append(Violation(
                     "max_share", f"{tid},{ms.of}", held, limit,
                     f"{tid} holds {what}, more than its max_share {ms.share:g}"))
@@ -275,7 +217,14 @@ def _check_objective(inst: Instance, a: np.ndarray, rep: CheckReport,
 
 
 def objective_of(inst: Instance, a: np.ndarray) -> float:
-    """The objective recomputed from the instance (value of the placement, less penalties)."""
+    """The objective recomputed from the instance (value of the placement, less penalties);
+    ``a`` is (F,) tiers, or (F, A) tiers per area for an instance with areas."""
+    if inst.per_area:
+        tiers = a if a.ndim == 2 else np.repeat(a[:, None], inst.n_areas, axis=1)
+        value = area_objective(inst, tiers)
+        if value is None:
+            raise ValueError("a placement with an area no unit serves has no objective")
+        return value
     total = float(placement_values(inst, a).sum())
     for term in OBJECTIVE_TERMS:
         total += term(inst, a)
@@ -302,11 +251,13 @@ def check(
     Parameters
     ----------
     assignment
-        Tier index per function.
+        Tier index per function; for an instance with areas, (F, A) the tier serving each
+        function in each area (checked by :func:`placement.solution.area_check.check_areas`).
     claimed_objective
         The objective the solver reported; compared with the recomputed one.
     x_matrix
-        The solver's (F, T) x values, to check integrality and "exactly one tier" too.
+        The solver's (F, U) placement values (x[f, t] in the single-area case), to check
+        integrality and "exactly one tier" too.
 
     Examples
     --------
@@ -317,6 +268,11 @@ def check(
     (False, 'staff used 112 exceeds its budget 50 by 62')
     """
     a = np.asarray(assignment, dtype=np.int64)
+    if inst.per_area:
+        tiers = a if a.ndim == 2 else np.repeat(a[:, None], inst.n_areas, axis=1)
+        return check_areas(inst, tiers, claimed_objective, x_matrix=x_matrix)
+    if a.ndim == 2:
+        a = a[:, 0]
     valid = (a >= 0) & (a < inst.n_tiers)
     obj = objective_of(inst, np.where(valid, a, NO_TIER)) if valid.all() else None
     rep = CheckReport(objective=obj, claimed=claimed_objective)

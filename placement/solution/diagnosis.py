@@ -29,6 +29,7 @@ import numpy as np
 
 from placement.milp import CanonicalForm, build
 from placement.model import NO_TIER, Instance
+from placement.solution import area_result
 from placement.solution.checker import check
 from placement.solution.elastic import (
     ELASTIC_SOLVER,
@@ -43,7 +44,8 @@ from placement.solvers.base import SolveOptions
 __all__ = ["Relaxation", "Diagnosis", "diagnose", "ELASTIC_SOLVER"]
 
 _KIND_WORDS = {"allowed": "allowed tiers", "pin": "pins", "link": "links", "budget": "budgets",
-               "cap": "caps", "max_moves": "max_moves", "max_share": "max_share limits"}
+               "cap": "caps", "unit_cap": "caps on single bodies", "max_moves": "max_moves",
+               "max_share": "max_share limits"}
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,8 @@ def _where(inst: Instance, s: Slack) -> str:
     if s.kind == "link":
         lk = next((lk for lk in inst.links if lk.id == s.subject), None)
         return (lk.where or "links") if lk is not None else "links"
+    if s.kind == "unit_cap":
+        return _unit_cap_where(inst, s.subject)
     if sc is not None and s.subject in sc.pins:
         return f"instance.toml scenarios.{sc.id}.pins.{s.subject}"
     return f"functions.csv, function '{s.subject}', column pinned"
@@ -154,6 +158,8 @@ def _kept_words(inst: Instance, relaxed: set[str]) -> str:
     present = []
     if (inst.functions.pinned != NO_TIER).any():
         present.append("pin")
+    if inst.geography is not None and inst.geography.unit_caps:
+        present.append("unit_cap")
     if any(lk.hard for lk in inst.links):
         present.append("link")
     if any(r.budget is not None for r in inst.resources):
@@ -214,8 +220,58 @@ def _message(inst: Instance, s: Slack, amount: float, kept: str, joint: bool) ->
         lk = next((lk for lk in inst.links if lk.id == s.subject), None)
         what = lk.describe() if lk is not None else s.subject
         return (f"link {what} has to go: {cannot}{also}", None, None)
-    tier = inst.tier_ids[int(inst.functions.pinned[inst.functions.index[s.subject]])]
-    return (f"the pin of {s.subject} to {tier} has to go: {cannot}{also}", None, None)
+    if s.kind == "unit_cap":
+        unit, rid = s.subject.rsplit(",", 1)
+        u = f" {units.get(rid, '')}".rstrip()
+        need = s.limit + amount
+        return (f"{rid} cap of {_unit_name(inst, unit)} {_g(s.limit)}{u} is {_g(amount)}{u} "
+                f"short of the least it can use{respects}{also} ({_g(need)}{u} needed)",
+                s.limit, need)
+    f = inst.functions.index[s.subject]
+    tier = inst.tier_ids[int(inst.functions.pinned[f])]
+    closed = _closed_pins(inst, f)
+    why = f"; {closed}" if closed else ""
+    return (f"the pin of {s.subject} to {tier} has to go: {cannot}{also}{why}", None, None)
+
+
+def _unit_name(inst: Instance, unit: str) -> str:
+    """A unit ``tier:code`` by its name."""
+    tier, code = unit.split(":", 1)
+    layout = inst.units
+    hit = np.nonzero((layout.unit_code == code)
+                     & (np.array(inst.tier_ids, dtype=object)[layout.unit_tier] == tier))[0]
+    return str(layout.unit_name[hit[0]]) if hit.size else unit
+
+
+def _unit_cap_where(inst: Instance, subject: str) -> str:
+    unit, rid = subject.rsplit(",", 1)
+    tier, code = unit.split(":", 1)
+    geo = inst.geography
+    caps = geo.unit_caps if geo is not None else ()
+    hit = [c for c in caps if c.resource == rid and c.tier == tier
+           and c.unit in (None, code, _unit_name(inst, unit))]
+    return hit[-1].where if hit else "the unit caps table"
+
+
+def _closed_pins(inst: Instance, f: int) -> str:
+    """Where a pin fixes a function at units the availability table closes to it, in the
+    instance's words: which body, which row, and why."""
+    geo = inst.geography
+    if geo is None:
+        return ""
+    layout = inst.units
+    shut = np.nonzero((inst.unit_pins[f] > 0) & ~inst.unit_allowed[f])[0]
+    fn = inst.functions
+    out = []
+    for u in shut[:3].tolist():
+        tier = inst.tier_ids[int(layout.unit_tier[u])]
+        rule = next((r for r in reversed(geo.availability) if not r.allowed and r.tier == tier
+                     and r.unit in (None, layout.unit_code[u], layout.unit_name[u])
+                     and (r.function == fn.ids[f] or r.category == fn.categories[f])), None)
+        where = f": {rule.where}" + (f" ({rule.reason})" if rule.reason else "") if rule else ""
+        out.append(f"{layout.unit_name[u]} cannot hold {fn.ids[f]}{where}")
+    more = f" and {shut.size - 3} more" if shut.size > 3 else ""
+    return "; ".join(out) + more
 
 
 def _violation_key(kind: str, subject: str) -> tuple[str, str] | None:
@@ -227,6 +283,8 @@ def _violation_key(kind: str, subject: str) -> tuple[str, str] | None:
         return "cap", f"{tier},{rid}"
     if kind == "pinned":
         return "pin", subject
+    if kind == "unit_cap":
+        return "unit_cap", subject
     return None
 
 
@@ -302,7 +360,7 @@ def diagnose(
                          notes=("the elastic re-solve found no relaxation either: each "
                                 "function's allowed tiers alone admit no placement, or the "
                                 "time limit was reached",))
-    a = form.assignment_of(x)
+    a = form.placement_of(x) if form.per_area else form.assignment_of(x)
     rel, verified = _relaxations(inst, slacks, slack_values(elastic, slacks, x), a)
     if not verified:
         notes.append("the checker found a violation the elastic slacks do not account for")
@@ -312,9 +370,14 @@ def diagnose(
         x_alt = lexicographic(elastic, slacks, [("pin", "link")], options,
                               fixed_zero=QUANTITIES)
         if x_alt is not None:
+            alt = form.placement_of(x_alt) if form.per_area else form.assignment_of(x_alt)
             alternative, _ = _relaxations(inst, slacks, slack_values(elastic, slacks, x_alt),
-                                          form.assignment_of(x_alt))
+                                          alt)
     tids = inst.tier_ids
-    placement = {str(f): tids[int(t)] for f, t in zip(inst.functions.ids, a, strict=True)}
+    if form.per_area:  # each function's tiers and the share of the people at each
+        text = area_result.function_summary(inst, a)["tiers"]
+        placement = {str(f): str(t) for f, t in text.items()}
+    else:
+        placement = {str(f): tids[int(t)] for f, t in zip(inst.functions.ids, a, strict=True)}
     return Diagnosis(inst.name, rel, alternative, placement, verified, method,
                      notes=tuple(notes))

@@ -32,7 +32,7 @@ __all__ = ["ELASTIC_SOLVER", "QUANTITIES", "Slack", "elastic_form", "lexicograph
 ELASTIC_SOLVER = "highs"
 
 #: Slack kinds that relax a limit by an amount (links and pins are dropped whole instead).
-QUANTITIES = ("budget", "cap", "max_moves", "max_share")
+QUANTITIES = ("budget", "cap", "unit_cap", "max_moves", "max_share")
 
 
 @dataclass
@@ -81,24 +81,27 @@ def _slack_columns(form: CanonicalForm) -> tuple[CanonicalForm, list[Slack]]:
 
 
 def _pin_rows(form: CanonicalForm, inst: Instance) -> tuple[CanonicalForm, list[Slack]]:
-    """Each pin as a row ``x[f, pinned] + s_f >= 1`` with its own 0-1 slack, instead of a
-    column bound (a bound cannot be relaxed by a slack)."""
+    """Each pin as rows ``y[f, u] + s_f >= 1`` (one per unit the pin fixes; x[f, pinned] in the
+    single-area case) sharing the function's own 0-1 slack, instead of column bounds (a bound
+    cannot be relaxed by a slack)."""
     fn = inst.functions
     pinned = np.nonzero(fn.pinned != NO_TIER)[0]
     if not pinned.size:
         return form, []
-    T = inst.n_tiers
-    pcols = pinned * T + fn.pinned[pinned]
+    slot = np.full(len(fn), -1, dtype=np.int64)
+    slot[pinned] = np.arange(pinned.size)
+    f, u = np.nonzero(inst.unit_pins > 0)
+    pcols = f * inst.n_units + u
     n0 = form.n_cols
     form = form.with_columns(sp.csr_matrix((form.n_rows, pinned.size)),
                              np.zeros(pinned.size), 0.0, 1.0, False, "pin_slack",
-                             [f"slack[pin:{fn.ids[f]}]" for f in pinned.tolist()])
+                             [f"slack[pin:{fn.ids[g]}]" for g in pinned.tolist()])
+    k = pcols.shape[0]
     rows = sp.csr_matrix(
-        (np.ones(2 * pinned.size),
-         (np.tile(np.arange(pinned.size), 2), np.concatenate([pcols, n0 + np.arange(
-             pinned.size)]))), shape=(pinned.size, form.n_cols))
+        (np.ones(2 * k), (np.tile(np.arange(k), 2), np.concatenate([pcols, n0 + slot[f]]))),
+        shape=(k, form.n_cols))
     form = form.with_rows(rows, 1.0, np.inf, "pin",
-                          [f"pin[{fn.ids[f]}]" for f in pinned.tolist()])
+                          [f"pin[{fn.ids[g]}]" for g in f.tolist()])
     lo = form.col_lower.copy()
     lo[pcols] = 0.0
     form = form.with_col_bounds(lo, form.col_upper)

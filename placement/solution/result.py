@@ -10,15 +10,15 @@ import pandas as pd
 
 from placement.errors import InfeasibleError
 from placement.model import NO_TIER, Instance
+from placement.solution import area_result
+from placement.solution.area_links import area_links
 from placement.solution.checker import CheckReport, placement_values
 from placement.solution.link_check import link_penalties
+from placement.solution.result_json import RESULT_FORMAT, result_dict
 from placement.solvers.base import SolveOptions, Status
-from placement.util import dumps, finite_or_none
+from placement.util import dumps
 
 __all__ = ["Result", "RESULT_FORMAT"]
-
-RESULT_FORMAT = "placement-result/1"
-
 
 @dataclass
 class Result:
@@ -29,7 +29,9 @@ class Result:
     instance
         The instance as solved (scenario applied).
     assignment
-        Tier index per function, or ``None`` when there is no solution.
+        Tier index per function, or ``None`` when there is no solution. For an instance with
+        areas (docs/model.md section 9), (F, A): the tier serving each function in each area
+        (``by_area``, ``by_unit`` and ``tier_shares`` read it as tables).
     check
         The independent checker's verdict on the assignment.
     """
@@ -67,9 +69,12 @@ class Result:
 
     @property
     def tiers(self) -> pd.Series:
-        """Tier id per function (index: function id)."""
+        """Tier id per function (index: function id); per area, the tier serving the most
+        people (``tier_shares`` has them all)."""
         self._need_solution()
         assert self.assignment is not None
+        if self.instance.per_area:
+            return area_result.function_summary(self.instance, self.assignment)["tier"]
         tids = np.array(self.instance.tier_ids, dtype=object)
         return pd.Series(tids[self.assignment], index=pd.Index(self.instance.function_ids,
                                                                  name="function"), name="tier")
@@ -80,11 +85,15 @@ class Result:
 
     @property
     def placements(self) -> pd.DataFrame:
-        """One row per function: name, category, tier, value, resource use, current tier."""
+        """One row per function: name, category, tier, value, resource use, current tier.
+        Per area: the tier serving the most people, every tier with its share (``tiers``),
+        whether the structure is the same everywhere, and the share of people moved."""
         self._need_solution()
         inst = self.instance
         a = self.assignment
         assert a is not None
+        if inst.per_area:
+            return self._area_placements(a)
         fn = inst.functions
         tids = np.array([*inst.tier_ids, ""], dtype=object)
         F = inst.n_functions
@@ -106,23 +115,52 @@ class Result:
         df["pinned"] = fn.pinned != NO_TIER
         return df
 
+    def _area_placements(self, a: np.ndarray) -> pd.DataFrame:
+        inst = self.instance
+        fn = inst.functions
+        summary = area_result.function_summary(inst, a)
+        run, _ = area_result.resource_use(inst, a)
+        Y = area_result.units_used(inst, a)
+        cur = area_result.function_summary(inst, inst.current_by_area)["tier"]
+        df = pd.DataFrame({"name": fn.names, "category": fn.categories}, index=summary.index)
+        df = df.join(summary[["tier", "tier_share", "tiers", "uniform"]])
+        df["value"] = (inst.value_matrix * Y).sum(axis=1)
+        for r, res in enumerate(inst.resources):
+            df[res.id] = run[:, :, r].sum(axis=1)
+        df["current"] = cur.where((inst.current_by_area != NO_TIER).all(axis=1), "")
+        df["moved"] = summary["moved_share"] > 0
+        df["moved_share"] = summary["moved_share"]
+        df["pinned"] = fn.pinned != NO_TIER
+        return df
+
+    def _tier_use(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(F, R) running use per function, (T, R) per tier, (F, R) one-off move costs."""
+        inst = self.instance
+        a = self.assignment
+        assert a is not None
+        if inst.per_area:
+            run, moves = area_result.resource_use(inst, a)
+            per_tier = np.stack([run[:, inst.units.unit_tier == t, :].sum(axis=(0, 1))
+                                 for t in range(inst.n_tiers)]) if inst.resources else \
+                np.zeros((inst.n_tiers, 0))
+            return run.sum(axis=1), per_tier, moves
+        F = inst.n_functions
+        costs = inst.cost_tensor[np.arange(F), a, :]
+        fn = inst.functions
+        moved = (fn.current != NO_TIER) & (a != fn.current)
+        per_tier = np.stack([costs[a == i].sum(axis=0) for i in range(inst.n_tiers)])
+        return costs, per_tier, fn.move * moved[:, None]
+
     @property
     def resources(self) -> pd.DataFrame:
         """Use of each resource in total and per tier, against budgets and caps."""
         self._need_solution()
         inst = self.instance
-        a = self.assignment
-        assert a is not None
-        F = inst.n_functions
-        costs = inst.cost_tensor[np.arange(F), a, :]
-        fn = inst.functions
-        moved = (fn.current != NO_TIER) & (a != fn.current)
+        costs, tier_use, moved_cost = self._tier_use()
         rows = []
         for r, res in enumerate(inst.resources):
-            per_tier = {
-                t: float(costs[a == i, r].sum()) for i, t in enumerate(inst.tier_ids)
-            }
-            move = float((fn.move[:, r] * moved).sum())
+            per_tier = {t: float(tier_use[i, r]) for i, t in enumerate(inst.tier_ids)}
+            move = float(moved_cost[:, r].sum())
             rows.append(
                 {
                     "resource": res.id,
@@ -139,9 +177,37 @@ class Result:
 
     @property
     def tier_counts(self) -> pd.Series:
-        """Number of functions at each tier (every tier listed, zeros included)."""
+        """Number of functions at each tier (every tier listed, zeros included); per area,
+        counted by the share of the people each function is done for there."""
         self._need_solution()
+        if self.instance.per_area:
+            return self.tier_shares.sum(axis=0)
         return self.tiers.value_counts().reindex(list(self.instance.tier_ids), fill_value=0)
+
+    @property
+    def by_area(self) -> pd.DataFrame:
+        """One row per function and area: the tier and unit serving it, today's tier."""
+        self._need_solution()
+        assert self.assignment is not None
+        return area_result.by_area(self.instance, self._area_tiers())
+
+    @property
+    def by_unit(self) -> pd.DataFrame:
+        """One row per unit (body): the functions it holds and what it uses."""
+        self._need_solution()
+        return area_result.by_unit(self.instance, self._area_tiers())
+
+    @property
+    def tier_shares(self) -> pd.DataFrame:
+        """(functions x tiers) the share of the people each function is done for at each
+        tier (1 at its tier, in the single-area case)."""
+        self._need_solution()
+        return area_result.tier_shares(self.instance, self._area_tiers())
+
+    def _area_tiers(self) -> np.ndarray:
+        a = self.assignment
+        assert a is not None
+        return a if a.ndim == 2 else a[:, None]
 
     def raise_for_status(self) -> Result:
         """Raise :class:`placement.errors.InfeasibleError` (with the diagnosis, when there is
@@ -168,10 +234,11 @@ class Result:
         """One row per link: its kind, the tiers of its functions, kept or broken, penalty
         paid (recomputed by the independent checker)."""
         self._need_solution()
-
         inst = self.instance
         a = self.assignment
         assert a is not None
+        if inst.per_area:
+            return self._area_links(a)
         tids = inst.tier_ids
         fix = inst.functions.index
         pen = link_penalties(inst, a)
@@ -195,83 +262,26 @@ class Result:
                 "penalty"]
         return pd.DataFrame(rows, columns=cols).set_index("link")
 
+    def _area_links(self, a: np.ndarray) -> pd.DataFrame:
+        """Per area: each link's kind, where it is broken (share of the people), penalty."""
+        inst = self.instance
+        rows = []
+        for al in area_links(inst, a):
+            lk = al.link
+            share = float((al.broken * inst.units.area_population).sum()
+                          / inst.units.area_population.sum())
+            rows.append({"link": lk.id, "kind": lk.kind, "function": lk.function,
+                         "other": lk.other if lk.other is not None
+                         else f"geography {lk.geography}",
+                         "hard": lk.hard, "kept": not bool(al.broken.any()),
+                         "broken_share": share, "penalty": al.penalty})
+        cols = ["link", "kind", "function", "other", "hard", "kept", "broken_share", "penalty"]
+        return pd.DataFrame(rows, columns=cols).set_index("link")
+
     # -- serialisation -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for JSON (docs/model.md section 8)."""
-        inst = self.instance
-        out: dict[str, Any] = {
-            "format": RESULT_FORMAT,
-            "instance": inst.name,
-            "model": inst.model_id,
-            "scenario": inst.scenario,
-            "sense": inst.sense,
-            "solver": self.solver,
-            "solver_version": self.solver_version,
-            "status": str(self.status),
-            "message": self.message,
-            "objective": finite_or_none(self.objective),
-            "bound": finite_or_none(self.bound),
-            "gap": finite_or_none(self.gap),
-            "nodes": self.nodes,
-            "build_seconds": round(self.build_seconds, 6),
-            "solve_seconds": round(self.solve_seconds, 6),
-            "precision_loss": finite_or_none(self.precision_loss),
-            "options": {
-                "time_limit": self.options.time_limit,
-                "threads": self.options.threads,
-                "seed": self.options.seed,
-                "rel_gap": self.options.rel_gap,
-            },
-            "tiers": [
-                {"id": t.id, "name": t.name, "units": t.units, "population": t.population}
-                for t in inst.tiers
-            ],
-            "placements": [],
-            "resources": {},
-            "functions_per_tier": {},
-            "baselines": self.baselines,
-            "subsidiarity": _diagnosis_dict(self.subsidiarity),
-            "links": [],
-            "checks": self.check.to_dict() if self.check is not None else None,
-            "diagnosis": _diagnosis_dict(self.diagnosis),
-            "warnings": list(self.warnings),
-        }
-        if self.has_solution:
-            df = self.placements
-            rids = list(inst.resource_ids)
-            recs = []
-            for fid, d in zip(df.index.tolist(), df.to_dict("records"), strict=True):
-                recs.append(
-                    {
-                        "function": fid,
-                        "tier": d["tier"],
-                        "value": float(d["value"]),
-                        "costs": {r: float(d[r]) for r in rids} if rids else {},
-                        "current": d["current"] or None,
-                        "moved": bool(d["moved"]),
-                    }
-                )
-            out["placements"] = recs
-            res = self.resources
-            out["resources"] = {
-                r: {
-                    "used": float(row["used"]),
-                    "budget": finite_or_none(row["budget"]),
-                    "moves": float(row["moves"]),
-                    "per_tier": row["per_tier"],
-                    "caps": row["caps"],
-                }
-                for r, row in res.iterrows()
-            }
-            out["functions_per_tier"] = {k: int(v) for k, v in self.tier_counts.items()}
-            if inst.links:
-                out["links"] = [
-                    {"id": str(i), **{k: (bool(v) if isinstance(v, np.bool_) else v)
-                                      for k, v in row.items()}}
-                    for i, row in self.links.to_dict("index").items()]
-        for k, v in self.extra.items():
-            out[k] = v
-        return out
+        """Plain data for JSON (docs/model.md sections 8 and 9)."""
+        return result_dict(self)
 
     def to_json(self, indent: int | None = 2) -> str:
         """The result as JSON text.
@@ -287,11 +297,3 @@ class Result:
         obj = "-" if self.objective is None else f"{self.objective:.6g}"
         return (f"Result(instance={self.instance.name!r}, solver={self.solver!r}, "
                 f"status='{self.status}', objective={obj})")
-
-
-def _diagnosis_dict(d: Any) -> Any:
-    if d is None:
-        return None
-    if hasattr(d, "to_dict"):
-        return d.to_dict()
-    return str(d)

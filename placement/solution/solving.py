@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -12,12 +12,15 @@ from placement import solvers
 from placement.errors import InstanceError, Problem
 from placement.milp import CanonicalForm, build
 from placement.model import NO_TIER, Instance, Scenario
+from placement.model.area_rules import fixed_area_placement
 from placement.model.scenario import fixed_assignment
+from placement.solution import area_result
 from placement.solution.baselines import one_size_baselines, single_tier_warning
 from placement.solution.checker import check
 from placement.solution.diagnosis import diagnose
 from placement.solution.result import Result
 from placement.solution.subsidiarity import SubsidiarityReport, solve_subsidiarity
+from placement.solution.uniform_structure import uniform_structure
 from placement.solvers.base import RawSolution, SolveOptions, Status
 
 if TYPE_CHECKING:
@@ -39,8 +42,9 @@ def result_from_raw(
     assignment = None
     rep = None
     if raw.x is not None:
-        X = np.asarray(raw.x[: form.n_x], dtype=float).reshape(form.n_functions, form.n_tiers)
-        assignment = np.argmax(X, axis=1)
+        X = np.asarray(raw.x[: form.n_x], dtype=float).reshape(form.n_functions, form.n_units)
+        # per area: the tier serving each function in each area; else the tier per function
+        assignment = form.placement_of(raw.x) if form.per_area else np.argmax(X, axis=1)
         rep = check(inst, assignment, raw.objective, x_matrix=X)
     return Result(
         instance=inst,
@@ -145,6 +149,10 @@ def solve(
     result = result_from_raw(inst, form, final, solver=backend.name, options=options,
                              build_seconds=build_seconds)
     _report(result, inst, form, raw, subsidiarity, report, time_limit)
+    if inst.per_area and result.baselines is not None and raw.x is not None:
+        us = uniform_structure(inst, form, backend, options, raw.objective)
+        result.baselines["uniform_structure"] = us
+        result.baselines["price_of_uniform_structure"] = us["price_of_uniform_structure"]
     return result
 
 
@@ -152,7 +160,9 @@ def _report(result: Result, inst: Instance, form: CanonicalForm, stage1: RawSolu
             epsilon: float | None, sub: tuple[list[Stage], float] | None,
             time_limit: float | None) -> None:
     """Baselines, the single-tier warning, subsidiarity stages and the diagnosis."""
-    a1 = form.assignment_of(stage1.x) if stage1.x is not None else None
+    a1 = None
+    if stage1.x is not None:
+        a1 = form.placement_of(stage1.x) if form.per_area else form.assignment_of(stage1.x)
     result.baselines = one_size_baselines(inst, a1, stage1.objective)
     if a1 is not None:
         warning = single_tier_warning(inst, a1)
@@ -165,15 +175,29 @@ def _report(result: Result, inst: Instance, form: CanonicalForm, stage1: RawSolu
         within = value is not None and not inst.sense.better(floor, value + inst.sense.sign * tol)
         moved = []
         if a1 is not None and result.assignment is not None:
-            tids = inst.tier_ids
-            for f in np.nonzero(result.assignment != a1)[0].tolist():
-                moved.append({"function": str(inst.functions.ids[f]), "from": tids[a1[f]],
-                              "to": tids[int(result.assignment[f])]})
+            moved = _moved_down(inst, a1, result.assignment)
         result.subsidiarity = SubsidiarityReport(
             float(epsilon), inst.sense, float(stage1.objective), floor,
             tuple(stages), bool(within), moved)
     if stage1.status is Status.INFEASIBLE:
         result.diagnosis = diagnose(inst, form, time_limit=time_limit)
+
+
+def _moved_down(inst: Instance, before: np.ndarray, after: np.ndarray) -> list[dict[str, Any]]:
+    """What subsidiarity moved: function, from, to (per area: the tier serving most people
+    before and after, and the share of the people whose function moved)."""
+    tids = inst.tier_ids
+    ids = inst.functions.ids
+    if before.ndim == 1:
+        return [{"function": str(ids[f]), "from": tids[before[f]], "to": tids[int(after[f])]}
+                for f in np.nonzero(after != before)[0].tolist()]
+    was = area_result.function_summary(inst, before)["tier"]
+    now = area_result.function_summary(inst, after)["tier"]
+    w = inst.units.area_population / inst.units.area_population.sum()
+    share = ((after != before) * w[None, :]).sum(axis=1)
+    return [{"function": str(ids[f]), "from": str(was.iloc[f]), "to": str(now.iloc[f]),
+             "people_share": float(share[f])}
+            for f in np.nonzero((after != before).any(axis=1))[0].tolist()]
 
 
 def evaluate(
@@ -215,12 +239,12 @@ def evaluate(
         if sc.placement is None:
             raise InstanceError.single(None, f"scenarios.{sc.id}", "placement", None,
                                        "a fixed placement to evaluate", missing=True)
-        a = fixed_assignment(inst, sc)
+        a = fixed_area_placement(inst, sc) if inst.per_area else fixed_assignment(inst, sc)
     else:
         inst = instance.with_scenario(None)
         if isinstance(placement, str):  # "current"
-            a = inst.functions.current.copy()
-            missing = np.nonzero(a == NO_TIER)[0]
+            a = inst.current_by_area.copy() if inst.per_area else inst.functions.current.copy()
+            missing = np.nonzero((a == NO_TIER).reshape(a.shape[0], -1).any(axis=1))[0]
             if missing.size:
                 raise InstanceError.single(
                     None, "current", None, None,
@@ -230,6 +254,8 @@ def evaluate(
             a = np.asarray(placement, dtype=np.int64)
         else:
             a = _assignment_from_mapping(inst, placement)
+            if inst.per_area:
+                a = np.repeat(a[:, None], inst.n_areas, axis=1)
     rep = check(inst, a)
     return Result(
         instance=inst,

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from placement.milp import CanonicalForm, centrality_ranks
+from placement.milp import CanonicalForm, centrality_ranks, centrality_weights
 from placement.model.sense import Sense
 from placement.solvers.base import Backend, RawSolution, SolveOptions, Status
 
@@ -58,8 +58,8 @@ class Stage:
     name: str
     status: str
     objective: float | None
-    centrality: int | None
-    functions_per_tier: dict[str, int]
+    centrality: float | None  # a whole number in the single-area case
+    functions_per_tier: dict[str, float]  # per area: counted by the share of the people
     solve_seconds: float
 
     def to_dict(self) -> dict[str, Any]:
@@ -116,9 +116,18 @@ class SubsidiarityReport:
 
 
 def _counts(x: np.ndarray | None, form: CanonicalForm, tier_ids: tuple[str, ...]) -> tuple[
-        dict[str, int], int | None, np.ndarray | None]:
+        dict[str, float], float | None, np.ndarray | None]:
     if x is None:
         return {t: 0 for t in tier_ids}, None, None
+    if form.per_area:
+        assert form.layout is not None
+        tiers = form.placement_of(x)
+        w = form.layout.area_population / form.layout.area_population.sum()
+        share = ((tiers[:, :, None] == np.arange(form.n_tiers)) * w[None, :, None]).sum(
+            axis=(0, 1))
+        rank = float(((form.n_tiers - 1 - tiers) * w[None, :]).sum())
+        return ({t: float(n) for t, n in zip(tier_ids, share.tolist(), strict=True)}, rank,
+                tiers)
     a = form.assignment_of(x)
     c = np.bincount(a, minlength=form.n_tiers)
     return ({t: int(n) for t, n in zip(tier_ids, c.tolist(), strict=True)},
@@ -151,7 +160,9 @@ def solve_subsidiarity(
     floored = form.with_rows(form.c[None, :], lo, up, "value_floor", ["value_floor"],
                         "subsidiarity: value within epsilon of the optimum")
     rank = np.zeros(form.n_cols)
-    rank[: form.n_x] = np.tile(centrality_ranks(form.n_tiers), form.n_functions)
+    per_unit = (centrality_weights(form.layout) if form.layout is not None
+                else centrality_ranks(form.n_tiers))
+    rank[: form.n_x] = np.tile(per_unit, form.n_functions)
     central = floored.with_objective(rank, "min")
     raw2 = backend.solve(central, options)
     counts1, c1, _ = _counts(stage1.x, form, tier_ids)
@@ -160,9 +171,11 @@ def solve_subsidiarity(
         stages.append(Stage("subsidiarity", str(raw2.status), None, None,
                             {t: 0 for t in tier_ids}, raw2.seconds))
         return stage1, stages, floor
-    c2 = int(round(float(rank @ raw2.x)))
-    # keep the best value among the least central placements
-    tie = floored.with_rows(rank[None, :], -np.inf, c2 + 0.5, "centrality_cap",
+    # keep the best value among the least central placements: centrality is a whole number
+    # of ranks in the single-area case, a population-weighted sum per area
+    c2 = float(rank @ raw2.x)
+    cap = (round(c2) + 0.5) if not form.per_area else c2 + 1e-7 * max(1.0, abs(c2))
+    tie = floored.with_rows(rank[None, :], -np.inf, cap, "centrality_cap",
                     ["centrality_cap"], "subsidiarity: centrality at its minimum")
     raw3 = backend.solve(tie, options)
     final = raw3 if raw3.x is not None else raw2

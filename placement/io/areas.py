@@ -1,0 +1,256 @@
+"""``[areas]``: the area table of a ``placement/2`` instance, and every tier's units over it
+(docs/model.md section 9; the format is in docs/instance-format.md).
+
+The area table is a CSV with a row per area (England: the 166 upper-tier authority x integrated
+care board pieces of ``data/geography/utla_icb_split.csv``), joined with other tables by key
+columns (need indicators from ``utla_need.csv``, regions, combined authorities). Each tier
+names its ``membership``: the column holding each area's unit (blank: no unit there), ``"*"``
+for one unit holding every area, or, for a tier finer than the areas, a ``count`` of its
+bodies per area, or per unit of a ``within`` column, shared among that unit's areas by
+population with the largest-remainder method and at least one body per area.
+
+Every cell that cannot be used is a problem naming the file, line, column and value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from placement.errors import Problem
+from placement.io.csvfile import display_path, line_locator, read_text_csv
+from placement.io.membership import join_table
+from placement.io.schema import TierMembershipSpec, TierSpec
+from placement.io.schema_areas import AreaShareSpec, AreasSpec
+from placement.model.geography import Areas, Indicator, TierUnits
+
+__all__ = ["read_areas", "tier_units", "shared_counts", "MAX_SHOWN"]
+
+#: Problems reported per column before the rest are counted in one line.
+MAX_SHOWN = 10
+
+
+def _columns(spec: str | list[str] | None) -> list[str]:
+    return [] if spec is None else [spec] if isinstance(spec, str) else list(spec)
+
+
+def _numbers(df: pd.DataFrame, col: str, alabel: str, expected: str, ok: np.ndarray | None,
+             lo: float | None, hi: float | None, lo_open: bool,
+             problems: list[Problem]) -> np.ndarray:
+    """Column ``col`` as floats; a problem for every cell that is not a finite number in
+    range (``ok`` marks rows that must have one)."""
+    vals = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(vals)
+    if lo is not None:
+        bad |= (vals <= lo) if lo_open else (vals < lo)
+    if hi is not None:
+        bad |= vals > hi
+    if ok is not None:
+        bad &= ok
+    loc = line_locator(df)
+    idx = np.nonzero(bad)[0]
+    for i in idx[:MAX_SHOWN].tolist():
+        problems.append(Problem(alabel, loc(i), col, df[col].iloc[i], expected))
+    if idx.size > MAX_SHOWN:
+        problems.append(Problem(alabel, None, col, None,
+                                f"{expected} ({idx.size - MAX_SHOWN} more rows like these)"))
+    return vals
+
+
+def read_areas(spec: AreasSpec, base: Path, label: str, problems: list[Problem]
+               ) -> tuple[pd.DataFrame, Areas, str] | None:
+    """The area table (joins applied), the :class:`Areas` read from it, and its label."""
+    path = (base / spec.file).resolve()
+    alabel = display_path(path)
+    n0 = len(problems)
+    df = read_text_csv(path, alabel, problems)
+    if df is None:
+        problems[n0:] = [Problem(label, "areas.file", None, spec.file,
+                                 f"a readable CSV area table ({p})") for p in problems[n0:]]
+        return None
+    for j, js in enumerate(spec.join):
+        joined = join_table(df, alabel, js, f"areas.join[{j + 1}]", base, label, problems)
+        if joined is not None:
+            df = joined
+    share = spec.share if not isinstance(spec.share, str) else AreaShareSpec(column=spec.share)
+    wanted = [("id", c) for c in _columns(spec.id)] + [("name", c) for c in _columns(spec.name)]
+    wanted += [("population", spec.population)]
+    if share is not None:
+        wanted += [("share", share.column)] + ([("share", share.within)] if share.within else [])
+    wanted += [(f"indicators[{k + 1}].column", i.column) for k, i in enumerate(spec.indicators)]
+    for key, col in wanted:
+        if col not in df.columns:
+            problems.append(Problem(label, f"areas.{key}", None, col,
+                                    f"a column of {alabel} ({', '.join(df.columns)})"))
+    if len(problems) > n0:
+        return None
+    ids = _ids(df, spec, alabel, problems)
+    pop = _numbers(df, spec.population, alabel, "a population greater than 0", None, 0.0, None,
+                   True, problems)
+    if share is not None:
+        pop = pop * _shares(df, share, alabel, problems)
+    names = _names(df, _columns(spec.name) or _columns(spec.id))
+    values = np.zeros((len(df), len(spec.indicators)))
+    for k, ind in enumerate(spec.indicators):
+        rng = (0.0, 1.0) if ind.kind == "share" else (None, None)
+        what = "a share from 0 to 1" if ind.kind == "share" else "a finite number"
+        values[:, k] = _numbers(df, ind.column, alabel, what, None, rng[0], rng[1], False,
+                                problems)
+    if len(problems) > n0:
+        return None
+    indicators = tuple(Indicator(i.id, i.column, i.kind, i.name or i.id, i.source)
+                       for i in spec.indicators)
+    return df, Areas(ids, names, pop, indicators, values, f"{alabel} ({len(df)} areas)"), alabel
+
+
+def _ids(df: pd.DataFrame, spec: AreasSpec, alabel: str, problems: list[Problem]) -> np.ndarray:
+    """Each area's id: its id column, or several joined with '/'; unique and not blank."""
+    cols = _columns(spec.id)
+    text = df[cols].astype(str).agg("/".join, axis=1).to_numpy(dtype=object)
+    blank = (df[cols] == "").any(axis=1).to_numpy()
+    loc = line_locator(df)
+    for i in np.nonzero(blank)[0][:MAX_SHOWN].tolist():
+        problems.append(Problem(alabel, loc(i), "/".join(cols), None, "an area id",
+                                missing=True))
+    dup = pd.Series(text).duplicated(keep="first").to_numpy() & ~blank
+    first = {v: i for i, v in reversed(list(enumerate(text.tolist())))}
+    for i in np.nonzero(dup)[0][:MAX_SHOWN].tolist():
+        problems.append(Problem(alabel, loc(i), "/".join(cols), text[i],
+                                f"each area once (already on {loc(first[text[i]])})"))
+    return text
+
+
+def _names(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """The first name column; where it repeats, the others follow in brackets."""
+    first = df[cols[0]].astype(str).to_numpy(dtype=object)
+    if len(cols) == 1:
+        return first
+    rest = df[cols[1:]].astype(str).agg(", ".join, axis=1).to_numpy(dtype=object)
+    repeated = pd.Series(first).duplicated(keep=False).to_numpy()
+    return np.where(repeated, first + " (" + rest + ")", first)
+
+
+def _shares(df: pd.DataFrame, share: AreaShareSpec, alabel: str,
+            problems: list[Problem]) -> np.ndarray:
+    """Each row's share of its population: the column as given, scaled to sum to 1 within each
+    value of ``within`` when given (so a unit split in pieces keeps its population)."""
+    s = _numbers(df, share.column, alabel, "a share greater than 0 and at most 1", None, 0.0,
+                 1.0, True, problems)
+    if share.within is None:
+        return s
+    groups = pd.factorize(df[share.within])[0]
+    total = np.bincount(groups, weights=np.nan_to_num(s), minlength=groups.max() + 1)
+    out: np.ndarray = s / np.where(total > 0, total, 1.0)[groups]
+    return out
+
+
+def shared_counts(counts: np.ndarray, groups: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """Bodies per area: each group's count shared among its areas in proportion to population
+    (largest remainder), at least one per area.
+
+    >>> import numpy as np
+    >>> shared_counts(np.array([5, 5, 3]), np.array([0, 0, 1]),
+    ...               np.array([1.0, 3.0, 9.0])).tolist()
+    [1, 4, 3]
+    """
+    G = int(groups.max(initial=-1)) + 1
+    total = np.bincount(groups, weights=population, minlength=G)
+    per_group = np.zeros(G)
+    per_group[groups] = counts  # the same on every row of a group
+    quota = counts * population / total[groups]
+    base = np.maximum(np.floor(quota), 1.0)
+    left = per_group - np.bincount(groups, weights=base, minlength=G)
+    # within each group, the largest remainders first take the bodies still to share
+    order = np.lexsort((-(quota - np.floor(quota)), groups))
+    starts = np.searchsorted(groups[order], np.arange(G))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.shape[0]) - starts[groups[order]]
+    out: np.ndarray = (base + (rank < left[groups])).astype(np.int64)
+    return out
+
+
+def tier_units(specs: list[TierSpec], df: pd.DataFrame, areas: Areas, alabel: str, label: str,
+               problems: list[Problem]) -> dict[str, TierUnits]:
+    """Every declared tier's units over the areas, from its ``membership``."""
+    out: dict[str, TierUnits] = {}
+    A = len(areas)
+    for i, ts in enumerate(specs):
+        where, ctx = f"tiers[{i + 1}].membership", f"id '{ts.id}'"
+        m = ts.membership
+        if m is None:
+            problems.append(Problem(label, where, None, None,
+                                    "with [areas], a membership for every tier: a column of "
+                                    "the areas table, \"*\" (one unit everywhere) or a count "
+                                    "(a tier finer than the areas)", ctx, missing=True))
+            continue
+        if m == "*":
+            out[ts.id] = TierUnits(ts.id, np.zeros(A, dtype=np.int64),
+                                   np.array([ts.id], dtype=object),
+                                   np.array([ts.name or ts.id], dtype=object), np.ones(1),
+                                   how="one unit holding every area")
+            continue
+        ms = m if isinstance(m, TierMembershipSpec) else TierMembershipSpec(column=str(m))
+        cols = [c for c in (ms.column, ms.names, ms.count, ms.within) if c is not None]
+        bad = [c for c in cols if c not in df.columns]
+        for c in bad:
+            problems.append(Problem(label, where, None, c,
+                                    f"a column of {alabel} ({', '.join(df.columns)})", ctx))
+        if bad:
+            continue
+        units = (_coarse(ts, ms, df) if ms.column is not None
+                 else _finer(ts, ms, df, areas, alabel, problems))
+        if units is not None:
+            out[ts.id] = units
+    return out
+
+
+def _coarse(ts: TierSpec, ms: TierMembershipSpec, df: pd.DataFrame) -> TierUnits:
+    assert ms.column is not None
+    vals = df[ms.column].astype(str).str.strip().to_numpy(dtype=object)
+    blank = vals == ""
+    codes, first, inv = np.unique(vals[~blank].astype(str), return_index=True,
+                                  return_inverse=True)
+    unit = np.full(len(df), -1, dtype=np.int64)
+    unit[~blank] = inv
+    names = codes.astype(object)
+    if ms.names:
+        nm = df[ms.names].astype(str).str.strip().to_numpy(dtype=object)[~blank][first]
+        names = np.where(nm != "", nm, names)
+    return TierUnits(ts.id, unit, codes.astype(object), names, np.ones(codes.shape[0]),
+                     how=f"column {ms.column} of the areas table")
+
+
+def _finer(ts: TierSpec, ms: TierMembershipSpec, df: pd.DataFrame, areas: Areas, alabel: str,
+           problems: list[Problem]) -> TierUnits | None:
+    """A tier finer than the areas: one unit per area standing for its bodies there."""
+    assert ms.count is not None
+    n0 = len(problems)
+    counts = _numbers(df, ms.count, alabel, "a whole number of bodies, 1 or more", None, 1.0,
+                      None, False, problems)
+    whole = np.isfinite(counts) & (counts != np.round(counts))
+    loc = line_locator(df)
+    for i in np.nonzero(whole)[0][:MAX_SHOWN].tolist():
+        problems.append(Problem(alabel, loc(i), ms.count, df[ms.count].iloc[i],
+                                "a whole number of bodies, 1 or more"))
+    if len(problems) > n0:
+        return None
+    how = f"column {ms.count} of the areas table, per area"
+    bodies = counts
+    if ms.within is not None:
+        groups = pd.factorize(df[ms.within])[0]
+        varies = pd.Series(counts).groupby(groups).nunique().to_numpy() > 1
+        for g in np.nonzero(varies)[0][:MAX_SHOWN].tolist():
+            i = int(np.nonzero(groups == g)[0][1])
+            problems.append(Problem(alabel, loc(i), ms.count, df[ms.count].iloc[i],
+                                    f"the same count on every row of {ms.within} "
+                                    f"{df[ms.within].iloc[i]} (it is that unit's count)"))
+        if varies.any():
+            return None
+        bodies = np.asarray(shared_counts(counts, groups, areas.population), dtype=float)
+        how = (f"{ms.count} per {ms.within}, shared among its areas by population "
+               "(largest remainder, at least one per area)")
+    A = len(areas)
+    return TierUnits(ts.id, np.arange(A, dtype=np.int64), areas.ids.copy(), areas.names.copy(),
+                     bodies, finer=True, how=how)

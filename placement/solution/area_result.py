@@ -1,0 +1,129 @@
+"""A per-area placement read as tables (docs/model.md section 9): for every function and area,
+the unit and tier serving it; for every unit, the functions it holds and what it uses; for every
+function, the share of the people served at each tier; and how far it is from today's.
+
+Every table is whole-array pandas over the (function x area) placement; nothing loops over
+areas or units.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from placement.model import NO_TIER, Instance
+
+__all__ = ["units_used", "by_area", "by_unit", "tier_shares", "function_summary",
+           "resource_use", "distance"]
+
+
+def units_used(inst: Instance, tiers: np.ndarray) -> np.ndarray:
+    """(F, U) 1 where unit u does function f (for all of its areas)."""
+    layout = inst.units
+    F, A = tiers.shape
+    Y = np.zeros((F, layout.n_units))
+    f, a = np.nonzero(tiers >= 0)
+    u = layout.unit_of[a, tiers[f, a]]
+    ok = u >= 0
+    Y[f[ok], u[ok]] = 1.0
+    return Y
+
+
+def _tier_text(inst: Instance, tiers: np.ndarray) -> np.ndarray:
+    tids = np.array([*inst.tier_ids, ""], dtype=object)
+    return tids[np.where(tiers == NO_TIER, -1, tiers)]
+
+
+def by_area(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
+    """One row per function and area: the area's name and people, the tier and unit serving
+    the function there, today's tier, and whether it moved."""
+    layout = inst.units
+    F, A = tiers.shape
+    fids = np.repeat(inst.functions.ids, A)
+    aids = np.tile(layout.area_ids, F)
+    flat = tiers.ravel()
+    a = np.tile(np.arange(A), F)
+    u = layout.unit_of[a, flat]
+    cur = inst.current_by_area.ravel()
+    return pd.DataFrame({
+        "area_name": np.tile(layout.area_names, F),
+        "population": np.tile(layout.area_population, F),
+        "tier": _tier_text(inst, flat),
+        "unit": layout.unit_code[u],
+        "unit_name": layout.unit_name[u],
+        "current": _tier_text(inst, cur),
+        "moved": (cur != NO_TIER) & (cur != flat),
+    }, index=pd.MultiIndex.from_arrays([fids, aids], names=["function", "area"]))
+
+
+def resource_use(inst: Instance, tiers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(F, U, R) running use of each function at each unit doing it, and (F, R) one-off move
+    costs (the people whose function leaves its current tier, weighted by population)."""
+    Y = units_used(inst, tiers)
+    run = inst.cost_tensor * Y[:, :, None]
+    w = inst.units.area_population / inst.units.area_population.sum()
+    cur = inst.current_by_area
+    moved = ((cur != NO_TIER) & (cur != tiers)) * w[None, :]
+    return run, inst.functions.move * moved.sum(axis=1)[:, None]
+
+
+def by_unit(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
+    """One row per unit (body): its tier, name, bodies it stands for, people, how many
+    functions it holds and which, and its use of every resource."""
+    layout = inst.units
+    Y = units_used(inst, tiers)
+    run, _ = resource_use(inst, tiers)
+    ids = inst.functions.ids
+    f, u = np.nonzero(Y)
+    held = (pd.Series(ids[f]).groupby(u).agg(";".join)
+            .reindex(range(layout.n_units), fill_value="").to_numpy())
+    df = pd.DataFrame({
+        "tier": np.array(inst.tier_ids, dtype=object)[layout.unit_tier],
+        "name": layout.unit_name,
+        "bodies": layout.unit_bodies,
+        "population": layout.unit_people,
+        "functions": Y.sum(axis=0).astype(int),
+        "holds": held,
+    }, index=pd.Index(layout.unit_code, name="unit"))
+    for r, res in enumerate(inst.resources):
+        df[res.id] = run[:, :, r].sum(axis=0)
+    return df
+
+
+def tier_shares(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
+    """(functions x tiers) the share of the people each function is done for at each tier."""
+    layout = inst.units
+    w = layout.area_population / layout.area_population.sum()
+    T = inst.n_tiers
+    onehot = (tiers[:, :, None] == np.arange(T)[None, None, :]) * w[None, :, None]
+    return pd.DataFrame(onehot.sum(axis=1), index=pd.Index(inst.functions.ids, name="function"),
+                        columns=list(inst.tier_ids))
+
+
+def function_summary(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
+    """One row per function: the tier serving most people and its share, every tier used with
+    its share (``"ics 62%, combined_authority 33%, ..."``), whether the structure is the same
+    everywhere, and the share of the people whose function moves from today's tier."""
+    shares = tier_shares(inst, tiers)
+    S = shares.to_numpy()
+    main = S.argmax(axis=1)
+    cols = np.array(shares.columns, dtype=object)
+    order = np.argsort(-S, axis=1, kind="stable")
+    text = [", ".join(f"{cols[t]} {S[f, t]:.0%}" for t in order[f] if S[f, t] > 0)
+            for f in range(S.shape[0])]
+    w = inst.units.area_population / inst.units.area_population.sum()
+    cur = inst.current_by_area
+    moved = (((cur != NO_TIER) & (cur != tiers)) * w[None, :]).sum(axis=1)
+    return pd.DataFrame({"tier": cols[main], "tier_share": S.max(axis=1), "tiers": text,
+                         "uniform": (S.max(axis=1) > 1 - 1e-12), "moved_share": moved},
+                        index=shares.index)
+
+
+def distance(inst: Instance, tiers: np.ndarray, other: np.ndarray) -> dict[str, float]:
+    """How far two placements are apart: functions placed differently somewhere, and people x
+    functions placed differently (each person counted once per function that moves)."""
+    p = inst.units.area_population
+    differ = (other != NO_TIER) & (other != tiers)
+    return {"functions": int(differ.any(axis=1).sum()),
+            "person_functions": float((differ * p[None, :]).sum()),
+            "function_share": float((differ * (p / p.sum())[None, :]).sum())}

@@ -1,0 +1,134 @@
+"""The JSON of a result (docs/model.md sections 8 and 9), kept apart from the
+:class:`~placement.solution.result.Result` tables it reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from placement.util import finite_or_none
+
+if TYPE_CHECKING:
+    from placement.solution.result import Result
+
+__all__ = ["result_dict", "RESULT_FORMAT"]
+
+RESULT_FORMAT = "placement-result/1"
+
+
+def result_dict(result: Result) -> dict[str, Any]:
+    """Plain data for JSON (docs/model.md sections 8 and 9)."""
+    inst = result.instance
+    out: dict[str, Any] = {
+        "format": RESULT_FORMAT,
+        "instance": inst.name,
+        "model": inst.model_id,
+        "scenario": inst.scenario,
+        "sense": inst.sense,
+        "solver": result.solver,
+        "solver_version": result.solver_version,
+        "status": str(result.status),
+        "message": result.message,
+        "objective": finite_or_none(result.objective),
+        "bound": finite_or_none(result.bound),
+        "gap": finite_or_none(result.gap),
+        "nodes": result.nodes,
+        "build_seconds": round(result.build_seconds, 6),
+        "solve_seconds": round(result.solve_seconds, 6),
+        "precision_loss": finite_or_none(result.precision_loss),
+        "options": {
+            "time_limit": result.options.time_limit,
+            "threads": result.options.threads,
+            "seed": result.options.seed,
+            "rel_gap": result.options.rel_gap,
+        },
+        "tiers": [
+            {"id": t.id, "name": t.name, "units": t.units, "population": t.population}
+            for t in inst.tiers
+        ],
+        "placements": [],
+        "resources": {},
+        "functions_per_tier": {},
+        "baselines": result.baselines,
+        "subsidiarity": _diagnosis_dict(result.subsidiarity),
+        "links": [],
+        "checks": result.check.to_dict() if result.check is not None else None,
+        "diagnosis": _diagnosis_dict(result.diagnosis),
+        "warnings": list(result.warnings),
+    }
+    if result.has_solution:
+        df = result.placements
+        shares = result.tier_shares if inst.per_area else None
+        rids = list(inst.resource_ids)
+        recs = []
+        for fid, d in zip(df.index.tolist(), df.to_dict("records"), strict=True):
+            recs.append(
+                {
+                    "function": fid,
+                    "tier": d["tier"],
+                    "value": float(d["value"]),
+                    "costs": {r: float(d[r]) for r in rids} if rids else {},
+                    "current": d["current"] or None,
+                    "moved": bool(d["moved"]),
+                    **_per_area_entry(shares, fid, d),
+                }
+            )
+        out["placements"] = recs
+        res = result.resources
+        out["resources"] = {
+            r: {
+                "used": float(row["used"]),
+                "budget": finite_or_none(row["budget"]),
+                "moves": float(row["moves"]),
+                "per_tier": row["per_tier"],
+                "caps": row["caps"],
+            }
+            for r, row in res.iterrows()
+        }
+        out["functions_per_tier"] = {k: (float(v) if inst.per_area else int(v))
+                                     for k, v in result.tier_counts.items()}
+        if inst.per_area:
+            out["areas"] = _areas_dict(result)
+        if inst.links:
+            out["links"] = [
+                {"id": str(i), **{k: (bool(v) if isinstance(v, np.bool_) else v)
+                                  for k, v in row.items()}}
+                for i, row in result.links.to_dict("index").items()]
+    for k, v in result.extra.items():
+        out[k] = v
+    return out
+
+
+def _per_area_entry(shares: Any, fid: str, d: Mapping[Any, Any]) -> dict[str, Any]:
+    """Per area, a placement entry adds each tier's share of the people and the share
+    moved from today's tier (nothing in the single-area case)."""
+    if shares is None:
+        return {}
+    return {"tiers": {t: float(v) for t, v in shares.loc[fid].items() if v > 0},
+            "moved_share": float(d["moved_share"])}
+
+
+def _areas_dict(result: Result) -> dict[str, Any]:
+    """Per area: the areas and units, every function's unit and tier in every area, and every
+    unit's functions and use."""
+    inst = result.instance
+    layout = inst.units
+    ba = result.by_area.reset_index()
+    bu = result.by_unit.reset_index()
+    return {
+        "n_areas": layout.n_areas,
+        "n_units": layout.n_units,
+        "population": float(layout.area_population.sum()),
+        "by_area": ba[["function", "area", "tier", "unit"]].to_dict("records"),
+        "by_unit": bu.to_dict("records"),
+    }
+
+
+def _diagnosis_dict(d: Any) -> Any:
+    if d is None:
+        return None
+    if hasattr(d, "to_dict"):
+        return d.to_dict()
+    return str(d)
