@@ -3,7 +3,8 @@
 Every function returns a :class:`matplotlib.figure.Figure` built without ``pyplot`` (so it is
 safe in any backend, thread or server) and draws only what its arguments hold; nothing is
 re-solved here. :func:`png_bytes` renders a figure to PNG. ``placement report`` embeds these;
-analysts can call them directly.
+analysts can call them directly. Per-area placements also have hex maps of England
+(:func:`function_map`, :func:`area_maps`; ``placement map``).
 
 >>> import placement
 >>> from placement import charts
@@ -24,6 +25,8 @@ from placement.charts.figures import (
     tier_colours,
     value_heatmap,
 )
+from placement.charts.hexes import ATTRIBUTION, AreaCodes, area_codes, codes_from_ids, hex_layout
+from placement.charts.maps import area_maps, differing_functions, function_map, map_shading
 
 __all__ = [
     "TIER_COLOURS",
@@ -36,4 +39,13 @@ __all__ = [
     "options_chart",
     "robustness_chart",
     "MAX_ROWS",
+    "function_map",
+    "area_maps",
+    "map_shading",
+    "differing_functions",
+    "area_codes",
+    "codes_from_ids",
+    "AreaCodes",
+    "hex_layout",
+    "ATTRIBUTION",
 ]

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "placement.cli.sensitivity",
     "placement.cli.frontier",
     "placement.cli.report",
+    "placement.cli.map",
 )
 
 for _m in COMMAND_MODULES:
