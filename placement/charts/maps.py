@@ -266,16 +266,17 @@ def function_map(inst: Instance, assignment: np.ndarray, function: str, *,
 
 
 def area_maps(inst: Instance, assignment: np.ndarray, functions: Sequence[str] | None = None,
-              *, codes: AreaCodes | None = None, data_dir: str | Path | None = None,
-              ncols: int = 4) -> Figure:
-    """Small multiples: one UTLA hex map per function whose structure differs by area (or per
-    function of ``functions``), each titled with its name; at most :data:`MAX_MAPS`."""
+              *, level: Level = "utla", codes: AreaCodes | None = None,
+              data_dir: str | Path | None = None, ncols: int = 4) -> Figure:
+    """Small multiples: one hex map (UTLAs, or ICBs) per function whose structure differs by
+    area (or per function of ``functions``), each titled with its name; at most
+    :data:`MAX_MAPS`."""
     tiers = np.asarray(assignment)
     if functions is None:
         idx = differing_functions(inst, tiers)
     else:
         idx = np.array([_function_index(inst, f) for f in functions], dtype=np.int64)
-    lay = hex_layout("utla", data_dir)
+    lay = hex_layout(level, data_dir)
     codes = codes if codes is not None else area_codes(inst, data_dir)
     shown = idx[:MAX_MAPS]
     n = max(len(shown), 1)
@@ -284,8 +285,10 @@ def area_maps(inst: Instance, assignment: np.ndarray, functions: Sequence[str] |
     width = 2.45 * cols + 2.0
     fig = _figure(width, 2.7 * rows + 1.2)
     more = f" (the first {len(shown)} of {len(idx)})" if len(idx) > len(shown) else ""
-    _title(fig, f"Functions done by different tiers in different places{more}: the tier "
-           "serving each upper-tier authority", max(width - 2.2, 2.4), 10)
+    what = ("Functions done by different tiers in different places" if functions is None
+            else "Functions by place")
+    _title(fig, f"{what}{more}: the tier serving each {_LEVEL_WORDS[level]}",
+           max(width - 2.2, 2.4), 10)
     if not len(shown):
         ax = fig.add_subplot()
         ax.text(0.5, 0.5, "every function is done by the same tier everywhere", ha="center",
@@ -296,7 +299,7 @@ def area_maps(inst: Instance, assignment: np.ndarray, functions: Sequence[str] |
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     shades = []
     for ax, f in zip(axes, shown.tolist(), strict=False):
-        shade = map_shading(inst, tiers[f], "utla", codes, data_dir, lay)
+        shade = map_shading(inst, tiers[f], level, codes, data_dir, lay)
         shades.append(shade)
         _draw(ax, lay, shade, edge=0.25)
         ax.set_title(textwrap.fill(str(inst.functions.names[f]), 30), fontsize=7.5,

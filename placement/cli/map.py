@@ -68,7 +68,7 @@ def map_cmd(
     Each hex is one upper-tier authority (or ICB with --level icb), in the colour of the tier
     serving FUNCTION for most of its people; hatched where its pieces are served by
     different tiers. Without FUNCTION: one small authority map per function whose tier
-    differs by area."""
+    differs by area (authorities, or ICBs with --level icb)."""
     from rich.markup import escape
 
     from placement import solvers
@@ -92,7 +92,7 @@ def map_cmd(
              "with the instance", EXIT_CHECK_FAILED)
     assert r.assignment is not None
     if function is None:
-        fig = area_maps(r.instance, r.assignment, codes=codes)
+        fig = area_maps(r.instance, r.assignment, level=level.value, codes=codes)
     else:
         fig = function_map(r.instance, r.assignment, function, level=level.value, codes=codes)
     write_bytes_atomic(output, png_bytes(fig))
