@@ -110,7 +110,11 @@ def map_shading(inst: Instance, tiers: np.ndarray, level: Level = "utla",
         raise ValueError(f"{level.upper()} codes {', '.join(bad[:5])} of instance "
                          f"'{inst.name}' are not in {lay.source}; expected codes of that "
                          "layout")
-    people, count = _tier_mix(inst, np.asarray(tiers, dtype=np.int64), shape, len(lay))
+    t = np.asarray(tiers, dtype=np.int64)
+    if t.shape != (inst.n_areas,):
+        raise ValueError(f"tiers of shape {t.shape}; expected one per area, "
+                         f"({inst.n_areas},): a row of the (functions, areas) assignment")
+    people, count = _tier_mix(inst, t, shape, len(lay))
     areas = count.sum(axis=1)
     weight = np.where(people.sum(axis=1, keepdims=True) > 0, people, count)
     main = weight.argmax(axis=1)
@@ -258,7 +262,7 @@ def function_map(inst: Instance, assignment: np.ndarray, function: str, *,
                      if by_tier[i] > 0)
     ax.set_title(textwrap.fill(f"{function} in instance {inst.name}. Share of the people "
                                f"served at each tier: {said}", 95), fontsize=7.5,
-                 color="#555555")
+                 color="#555555", loc="left")
     handles = _handles(inst, [shade])
     _legend(fig, handles)
     _note(fig, lay, 9.0)
