@@ -106,6 +106,9 @@ def _render(inst: Instance) -> dict[str, str]:
         model_lines += ["[[criteria]]", f"id = {_toml_str(c.id)}", f"name = {_toml_str(c.name)}",
                         f"direction = {_toml_str(c.direction)}", f"weight = {_num(c.weight)}",
                         f"lo = {_num(c.lo)}", f"hi = {_num(c.hi)}", ""]
+    if m.heterogeneity_criterion is not None:
+        model_lines += ["[heterogeneity]", f"weight = {_num(m.heterogeneity)}",
+                        f"criterion = {_toml_str(m.heterogeneity_criterion)}", ""]
     lines = ['format = "placement/1"', f"name = {_toml_str(inst.name)}",
              f"description = {_toml_str(inst.description)}", f'sense = "{inst.sense}"',
              'model = "model.toml"', 'functions = "functions.csv"']

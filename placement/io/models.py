@@ -116,5 +116,8 @@ def load_model(ref: str | Path, *, near: Path | None = None, where: str = "model
             [Problem(label, "criteria", "weight", 0, "at least one criterion with weight > 0")],
             subject="scoring model",
         )
+    het = spec.heterogeneity
     return ScoringModel(id=spec.id, name=spec.name or spec.id, criteria=crit,
-                        description=spec.description, path=path)
+                        description=spec.description, path=path,
+                        heterogeneity=het.weight if het else 0.0,
+                        heterogeneity_criterion=het.criterion if het else None)

@@ -121,7 +121,8 @@ def scenario_from_spec(
     if isinstance(placement, dict):
         _check_placement(placement, cx, active, rep)
     for rule in by_area:
-        if rule.tier not in active:
+        first, bar, rest = rule.tier.partition("|")
+        if first not in active or (bar and rest not in active):
             file, line = split_where(rule.where)
             problems.append(Problem(file, line, "tier", rule.tier, "a tier active in this "
                                     f"scenario ({_active_list(cx, active)})"))
@@ -151,6 +152,7 @@ def scenario_from_spec(
         remove_links=tuple(ss.remove_links),
         availability=availability,
         placement_by_area=by_area,
+        heterogeneity=ss.heterogeneity,
     )
 
 
@@ -177,6 +179,9 @@ def _check_overrides(ss: ScenarioSpec, cx: ScenarioContext, rep: _Report) -> Non
                                       f"({', '.join(scoring.criterion_ids)})")
     elif ss.weights:
         rep.bad("weights", ", ".join(ss.weights), "no weights: this instance has no scoring model")
+    if ss.heterogeneity is not None and (scoring is None or not scoring.heterogeneity_criterion):
+        rep.bad("heterogeneity", ss.heterogeneity,
+                "no heterogeneity here: the scoring model declares no [heterogeneity] criterion")
     resources = ", ".join(cx.resources) or "none defined"
     for k in ss.budgets:
         if k not in cx.resources:
@@ -280,8 +285,10 @@ def _check_placement(
     for f, t in placement.items():
         if cx.fids is not None and f not in cx.fids:
             rep.bad("placement", f, "a function id of functions.csv")
-        if t not in active:
-            rep.bad(f"placement.{f}", t, f"a tier active in this scenario ({act})")
+        first, bar, rest = t.partition("|")
+        if first not in active or (bar and (rest not in active or rest == first)):
+            rep.bad(f"placement.{f}", t, f"a tier active in this scenario ({act}), or "
+                                         "'tier|fallback' with two of them")
     if cx.fids is not None:
         missing = sorted(cx.fids - set(placement))
         if missing:

@@ -41,7 +41,7 @@ MODEL_FORMATS = ("placement-model/1",)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class SourceSpec(_Strict):
@@ -225,6 +225,7 @@ class ScenarioSpec(_Strict):
     add_links: list[LinkSpec] = Field(default_factory=list)
     remove_links: list[str] = Field(default_factory=list)
     availability: str | None = Field(default=None, min_length=1)
+    heterogeneity: float | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _non_negative(self) -> ScenarioSpec:
@@ -294,6 +295,14 @@ class CriterionSpec(_Strict):
         return self
 
 
+class HeterogeneitySpec(_Strict):
+    """eta of docs/model.md section 9 and the criterion whose score it multiplies."""
+
+    weight: float = Field(ge=0)
+    criterion: str = Field(min_length=1)
+    source: str | None = None
+
+
 class ModelSpec(_Strict):
     format: str
     id: str = Field(min_length=1)
@@ -301,6 +310,7 @@ class ModelSpec(_Strict):
     description: str = ""
     sources: list[SourceSpec | str] = Field(default_factory=list)
     criteria: list[CriterionSpec] = Field(min_length=1)
+    heterogeneity: HeterogeneitySpec | None = None
 
     @model_validator(mode="after")
     def _checks(self) -> ModelSpec:
@@ -313,4 +323,9 @@ class ModelSpec(_Strict):
         dups = sorted({i for i in ids if ids.count(i) > 1})
         if dups:
             raise ValueError(f"criterion ids must be unique; repeated: {', '.join(dups)}")
+        if self.heterogeneity is not None and self.heterogeneity.criterion not in ids:
+            raise ValueError(
+                f"heterogeneity.criterion {self.heterogeneity.criterion!r} is not a criterion "
+                f"of this model ({', '.join(ids)})"
+            )
         return self

@@ -12,7 +12,7 @@ __all__ = ["AreaShareSpec", "IndicatorSpec", "JoinSpec", "AreasSpec"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class AreaShareSpec(_Strict):

@@ -25,6 +25,7 @@ _EXPECT = {
     "extra_forbidden": "no such key here (check the spelling against docs/instance-format.md)",
     "float_parsing": "a number",
     "float_type": "a number",
+    "finite_number": "a finite number (not inf or nan)",
     "int_parsing": "a whole number",
     "int_type": "a whole number",
     "int_from_float": "a whole number",

@@ -64,7 +64,9 @@ class Instance:
 
     ``links`` are the function links of docs/model.md section 4, ``max_share`` the optional
     spread constraints of section 5, and ``coterminosity`` the kappa matrix between tiers
-    (``None``: nothing known beyond kappa(t, t) = 1).
+    (``None``: nothing known beyond kappa(t, t) = 1). ``palette_tiers`` are the tiers of the
+    instance as loaded, before a scenario dropped some: charts colour tiers in that order, so a
+    tier keeps its colour in every option.
     """
 
     name: str
@@ -87,6 +89,7 @@ class Instance:
     max_share: tuple[MaxShare, ...] = ()
     coterminosity: Coterminosity | None = None
     geography: Geography | None = None
+    palette_tiers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sense", Sense(self.sense))

@@ -29,7 +29,8 @@ class Scenario:
     Attributes that are ``None`` (or empty) leave the instance as it is. A pin may read
     ``"tier|fallback"``: the function sits at ``tier`` where it has a unit and at ``fallback``
     elsewhere. ``availability`` rules follow the instance's; ``placement_by_area`` rows set
-    the fixed placement's tier in the areas of a unit or area (docs/model.md section 9).
+    the fixed placement's tier in the areas of a unit or area, and ``heterogeneity`` replaces
+    the scoring model's eta (docs/model.md section 9).
     """
 
     id: str
@@ -50,6 +51,7 @@ class Scenario:
     remove_links: tuple[str, ...] = ()
     availability: tuple[AvailabilityRule, ...] = ()
     placement_by_area: tuple[CurrentRule, ...] = ()
+    heterogeneity: float | None = None
 
     @property
     def optimises(self) -> bool:
@@ -58,7 +60,7 @@ class Scenario:
             self.weights or self.budgets or self.caps or self.pins or self.allowed
             or self.enable_tiers or self.disable_tiers or self.max_moves is not None
             or self.clear_max_moves or self.add_links or self.remove_links
-            or self.availability
+            or self.availability or self.heterogeneity is not None
         )
 
 
@@ -91,6 +93,8 @@ def apply_scenario(inst: Instance, scenario: str | Scenario | None) -> Instance:
     if scenario is not None:
         if scenario.weights and model is not None:
             model = model.with_weights(dict(scenario.weights))
+        if scenario.heterogeneity is not None and model is not None:
+            model = dataclasses.replace(model, heterogeneity=float(scenario.heterogeneity))
         resources = _override_resources(resources, scenario)
         _override_functions(inst, scenario, kept)
         if scenario.clear_max_moves:
@@ -114,6 +118,7 @@ def apply_scenario(inst: Instance, scenario: str | Scenario | None) -> Instance:
         costs=None if inst.costs is None else np.asarray(inst.costs)[:, keep, :],
         scenario=scenario.id if scenario is not None else inst.scenario,
         warnings=tuple(inst.warnings) + _dropped_current(inst, where, kept),
+        palette_tiers=inst.palette_tiers or tuple(inst.tier_ids),
     )
     if out.links:
         missing = kappa_problems(out)
@@ -284,5 +289,5 @@ def fixed_assignment(inst: Instance, scenario: Scenario) -> np.ndarray:
     fidx = inst.functions.index
     out = np.full(inst.n_functions, NO_TIER, dtype=np.int64)
     for f, t in scenario.placement.items():
-        out[fidx[f]] = tindex[t]
+        out[fidx[f]] = tindex[t.partition("|")[0]]  # one area: every tier has its unit
     return out
