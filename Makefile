@@ -22,18 +22,20 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-# The bundled England instance: the optimum with its one-size baselines and price of uniformity,
-# then the five reform options side by side, each also optimised under its own overrides.
+# The bundled England instance, per area: the optimum (tier shares per function, the one-size
+# baselines, the price of uniform structure), then the options side by side, each also
+# optimised under its own overrides, with a hex map of each option in build/demo-maps/.
 DEMO ?= instances/england-2024
 demo: $(STAMP)
 	$(BIN)/placement solve $(DEMO)
-	$(BIN)/placement compare $(DEMO) --scenario status-quo --scenario reform-aco \
-		--scenario reform-split --scenario most-local --scenario regions-as-connectors --optimise
+	$(BIN)/placement compare $(DEMO) --scenario status-quo --scenario delegation-2025 \
+		--scenario reform-aco --scenario reform-split --scenario regions-as-connectors \
+		--optimise --maps build/demo-maps
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# The England report: placement, heatmap, baselines, options, margins, robustness, frontier.
+# The England report: structure per function, maps, both prices, the options compared.
 REPORT_OUT ?= build/report
 report: $(STAMP)
 	$(BIN)/placement report $(DEMO) --output $(REPORT_OUT)

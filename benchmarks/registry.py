@@ -17,8 +17,8 @@ Suites (``placement bench SUITE``):
     200,000 x 5 and 20,000 x 50 (10^6 binaries), plus variants with links and a tighter budget.
     ``--sizes 1000x5,20000x50`` replaces the size sweep.
 ``england``
-    The bundled ``instances/england-2024`` and each of its scenarios, once that directory
-    exists (empty until then).
+    The bundled ``instances/england-2024`` (per area) and ``instances/england-2024-uniform``,
+    each with every scenario that optimises.
 ``smoke``
     Two gap1 problems and two small synthetic instances: seconds, for tests and a first look.
 
@@ -251,27 +251,34 @@ def synthetic(opts: SuiteOptions) -> list[Case]:
 
 # -- england ----------------------------------------------------------------------------------
 
-ENGLAND = Path("instances") / "england-2024"
+ENGLAND = (Path("instances") / "england-2024", Path("instances") / "england-2024-uniform")
 
 
-@register("england", "the bundled England 2024 instance and each of its scenarios")
+@register("england", "the bundled England 2024 instances (per area and uniform) and their "
+                     "scenarios")
 def england(opts: SuiteOptions) -> list[Case]:
-    path = opts.root / ENGLAND
-    if not (path / "instance.toml").is_file():
-        return []  # not built yet: the suite runs nothing (the runner says so)
+    """Each England instance and every scenario that optimises. For the per-area instance
+    ``tiers`` is the number of units, so that ``functions * tiers`` is still the number of
+    assignment binaries (before pins and availability remove some)."""
     import placement
 
-    inst = placement.load(path)
-    cases = [Case("england", inst.name, "england", {"kind": "instance-dir",
-                                                    "path": str(ENGLAND), "scenario": None},
-                  inst.n_functions, inst.n_tiers, inst.sense)]
-    for sid, sc in inst.scenarios.items():
-        if sc.placement is not None and not sc.optimises:
-            continue  # a fixed placement to evaluate: nothing to solve
-        scoped = inst.with_scenario(sid)
-        cases.append(Case("england", f"{inst.name}:{sid}", "england",
-                          {"kind": "instance-dir", "path": str(ENGLAND), "scenario": sid},
-                          scoped.n_functions, scoped.n_tiers, scoped.sense))
+    cases = []
+    for rel in ENGLAND:
+        path = opts.root / rel
+        if not (path / "instance.toml").is_file():
+            continue  # not in this checkout: the suite runs what there is (the runner says so)
+        inst = placement.load(path)
+        for sid in [None, *inst.scenarios]:
+            if sid is not None:
+                sc = inst.scenarios[sid]
+                if sc.placement is not None and not sc.optimises:
+                    continue  # a fixed placement to evaluate: nothing to solve
+            scoped = inst.with_scenario(sid) if sid is not None else inst
+            width = scoped.units.n_units if scoped.per_area else scoped.n_tiers
+            cases.append(Case("england", inst.name if sid is None else f"{inst.name}:{sid}",
+                              inst.name, {"kind": "instance-dir", "path": str(rel),
+                                          "scenario": sid},
+                              scoped.n_functions, width, scoped.sense))
     return cases
 
 

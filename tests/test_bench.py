@@ -51,10 +51,16 @@ def test_synthetic_suite_reaches_a_million_binaries_in_both_shapes() -> None:
     assert [(c.functions, c.tiers) for c in only] == [(70, 3)]
 
 
-def test_england_suite_runs_when_the_instance_exists() -> None:
+def test_england_suite_has_both_variants_and_their_optimising_scenarios() -> None:
     cases = registry.get_suite("england").cases(registry.SuiteOptions())
-    exists = (ROOT / "instances" / "england-2024" / "instance.toml").is_file()
-    assert bool(cases) == exists
+    names = {c.name for c in cases}
+    assert {"england-2024", "england-2024-uniform", "england-2024:ready-icbs",
+            "england-2024:reform-aco", "england-2024-uniform:reform-aco"} <= names
+    assert not {n for n in names if n.endswith(":status-quo") or n.endswith(":delegation-2025")}
+    per_area = next(c for c in cases if c.name == "england-2024")
+    uniform = next(c for c in cases if c.name == "england-2024-uniform")
+    assert per_area.functions == uniform.functions == 58
+    assert per_area.functions * per_area.tiers > 20_000 > uniform.functions * uniform.tiers
 
 
 def test_unknown_suite_names_the_known_ones() -> None:

@@ -20,7 +20,7 @@ import placement
 from placement.model import NO_TIER, Scenario
 from tests.conftest import ROOT
 
-ENG = ROOT / "instances" / "england-2024"
+ENG = ROOT / "instances" / "england-2024-uniform"
 GEO = ROOT / "data" / "geography"
 ENGLAND = 57_106_398  # mid-2022, data/geography/SOURCES.md
 
@@ -102,7 +102,7 @@ def optimum(inst: placement.Instance) -> placement.Result:
 
 @pytest.fixture(scope="module")
 def functions_csv() -> list[dict[str, str]]:
-    return _rows(ENG / "functions.csv")
+    return _rows(ROOT / "instances" / "england-2024" / "functions.csv")
 
 
 # -- the instance validates --------------------------------------------------------------------

@@ -76,7 +76,7 @@ def test_tiny_budget_by_hand() -> None:
 
 
 def test_england_sample_matches_pinned_resolves() -> None:
-    inst = placement.load(INSTANCES / "england-2024")
+    inst = placement.load(INSTANCES / "england-2024-uniform")
     fc = forcing_costs(inst)
     ref = placement.solve(inst)
     assert fc.objective == pytest.approx(ref.objective)

@@ -85,7 +85,7 @@ def _embedded_pngs(page: _Page) -> list[bytes]:
 
 @pytest.fixture(scope="module")
 def england() -> Report:
-    return build_report(placement.load(INSTANCES / "england-2024"), samples=200, seed=4,
+    return build_report(placement.load(INSTANCES / "england-2024-uniform"), samples=200, seed=4,
                         created="2026-12-01 00:00 UTC", command="placement report test")
 
 
@@ -141,10 +141,10 @@ def test_report_json_is_the_analyses(england: Report, tmp_path: Path) -> None:
     england.write(tmp_path)
     doc = json.loads((tmp_path / "report.json").read_text())
     assert doc["format"] == "placement-report/1"
-    ref = placement.solve(placement.load(INSTANCES / "england-2024"))
+    ref = placement.solve(placement.load(INSTANCES / "england-2024-uniform"))
     assert doc["optimum"]["objective"] == pytest.approx(ref.objective)
     assert doc["optimum"]["checks"]["ok"] is True
-    fc = forcing_costs(placement.load(INSTANCES / "england-2024"))
+    fc = forcing_costs(placement.load(INSTANCES / "england-2024-uniform"))
     got = {r["function"]: r["margin"] for r in doc["forcing_costs"]["functions"]}
     want = fc.summary()["margin"]
     for fid, m in got.items():
@@ -194,7 +194,7 @@ def test_orlib_instance_has_no_weights_to_vary() -> None:
 
 
 def test_bad_input_is_located_before_any_solve(tmp_path: Path) -> None:
-    inst = placement.load(INSTANCES / "england-2024")
+    inst = placement.load(INSTANCES / "england-2024-uniform")
     with pytest.raises(InstanceError) as e:
         build_report(inst, ["status-quo", "nope"], resources=["staff", "money"], samples=-1)
     msg = str(e.value)

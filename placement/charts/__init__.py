@@ -27,6 +27,7 @@ from placement.charts.figures import (
 )
 from placement.charts.hexes import ATTRIBUTION, AreaCodes, area_codes, codes_from_ids, hex_layout
 from placement.charts.maps import area_maps, differing_functions, function_map, map_shading
+from placement.charts.shares import share_heatmap
 
 __all__ = [
     "TIER_COLOURS",
@@ -38,6 +39,7 @@ __all__ = [
     "baselines_chart",
     "options_chart",
     "robustness_chart",
+    "share_heatmap",
     "MAX_ROWS",
     "function_map",
     "area_maps",

@@ -63,6 +63,14 @@ def tier_colours(tier_ids: Sequence[str]) -> dict[str, str]:
     return {t: TIER_COLOURS[i % len(TIER_COLOURS)] for i, t in enumerate(tier_ids)}
 
 
+def palette(inst: Instance, extra: Sequence[str] = ()) -> dict[str, str]:
+    """Tier id -> colour for ``inst``: in the order of its tiers as loaded (before a scenario
+    dropped any), so a tier has one colour on every chart; then any ``extra`` tier."""
+    ids = list(inst.palette_tiers or inst.tier_ids)
+    ids += [t for t in (*inst.tier_ids, *extra) if t not in ids]
+    return tier_colours(ids)
+
+
 def _figure(width: float, height: float) -> Figure:
     from matplotlib.figure import Figure
 
@@ -89,6 +97,13 @@ def _fmt(x: float) -> str:
     if x == int(x) and abs(x) < 1e6:
         return f"{int(x)}"
     return f"{x:.3g}" if abs(x) < 100 else f"{x:,.0f}"
+
+
+def _count(v: float) -> str:
+    """A bar's count: whole functions as integers, population-weighted ones to 0.1."""
+    if v < 0.05:
+        return ""
+    return f"{v:.0f}" if abs(v - round(v)) < 1e-9 else f"{v:.1f}"
 
 
 def _style(ax: Axes) -> None:
@@ -171,14 +186,14 @@ def functions_per_tier(inst: Instance, columns: Mapping[str, Mapping[str, float]
     names = list(columns)
     fig = _figure(8.0, 1.4 + 0.36 * max(len(names), 1))
     ax = fig.add_subplot()
-    colours = tier_colours(tiers)
+    colours = palette(inst, tiers)
     y = np.arange(len(names))[::-1]
     left = np.zeros(len(names))
     for t in tiers:
         w = np.array([columns[n].get(t, 0) for n in names], dtype=float)
         bars = ax.barh(y, w, left=left, color=colours[t], label=t, edgecolor="white",
                        linewidth=0.6)
-        ax.bar_label(bars, labels=[str(int(v)) if v else "" for v in w], label_type="center",
+        ax.bar_label(bars, labels=[_count(v) for v in w], label_type="center",
                      fontsize=7, color="white" if t in tiers[:2] else _INK)
         left += w
     ax.set_yticks(y)
@@ -202,7 +217,7 @@ def baselines_chart(result: Result) -> Figure:
     sq = b.get("status_quo")
     if sq:
         rows.append(("status quo", float(sq["value"]), bool(sq["feasible"]), "#7f8c8d"))
-    colours = tier_colours(inst.tier_ids)
+    colours = palette(inst)
     for t, row in (b.get("one_size") or {}).items():
         rows.append((f"all at {t}", float(row["value"]), bool(row["feasible"]),
                      colours.get(t, "#999999")))
@@ -299,7 +314,7 @@ def robustness_chart(mc: MonteCarlo) -> Figure:
         ax.set_axis_off()
         ax.set_title(title, fontsize=9, loc="left")
         return fig
-    colours = tier_colours(tiers)
+    colours = palette(mc.instance, tiers)
     y = np.arange(len(shown))[::-1]
     left = np.zeros(len(shown))
     for t in tiers:

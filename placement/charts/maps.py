@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from placement.charts.figures import _INK, _figure, tier_colours
+from placement.charts.figures import _INK, _figure, palette, tier_colours
 from placement.charts.hexes import (
     ATTRIBUTION,
     AreaCodes,
@@ -92,7 +92,8 @@ def _tier_mix(inst: Instance, tiers: np.ndarray, shape: np.ndarray,
 
 def map_shading(inst: Instance, tiers: np.ndarray, level: Level = "utla",
                 codes: AreaCodes | None = None, data_dir: str | Path | None = None,
-                layout: HexLayout | None = None) -> pd.DataFrame:
+                layout: HexLayout | None = None,
+                palette: Sequence[str] | None = None) -> pd.DataFrame:
     """What a map of one function draws: one row per shape of the ``level`` layout (every
     UTLA or ICB, also those the instance has no area in), in layout order.
 
@@ -101,6 +102,9 @@ def map_shading(inst: Instance, tiers: np.ndarray, level: Level = "utla",
     halves), ``half`` (0 whole, 1 top, 2 bottom), ``tier`` (serving most of its people; ""
     with no area), ``colour``, ``mixed`` (its areas are served by different tiers),
     ``areas``, ``people`` and ``tiers`` (each tier's share of its people, as text).
+    ``palette`` is the tier order colours follow (default the instance's; pass the tiers of
+    the instance before a scenario dropped some, so that a tier keeps its colour on every
+    option's map).
     """
     lay = layout or hex_layout(level, data_dir)
     area_code = _level_codes(inst, level, codes, data_dir)
@@ -119,8 +123,8 @@ def map_shading(inst: Instance, tiers: np.ndarray, level: Level = "utla",
     weight = np.where(people.sum(axis=1, keepdims=True) > 0, people, count)
     main = weight.argmax(axis=1)
     labels = np.array([*inst.tier_ids, "no tier"], dtype=object)
-    palette = tier_colours(inst.tier_ids)
-    colours = np.array([*(palette[t] for t in inst.tier_ids), NO_TIER_COLOUR], dtype=object)
+    pal = _palette(inst, palette)
+    colours = np.array([*(pal[t] for t in inst.tier_ids), NO_TIER_COLOUR], dtype=object)
     share = weight / np.maximum(weight.sum(axis=1, keepdims=True), 1e-300)
     text = [", ".join(f"{labels[k]} {share[i, k]:.0%}"
                       for k in np.argsort(-share[i], kind="stable") if share[i, k] > 0)
@@ -180,14 +184,25 @@ def _draw(ax: Axes, lay: HexLayout, shade: pd.DataFrame, labels: bool = False,
     ax.set_axis_off()
 
 
-def _handles(inst: Instance, shades: Sequence[pd.DataFrame]) -> list[Artist]:
+def _palette(inst: Instance, order: Sequence[str] | None) -> dict[str, str]:
+    """Tier id -> colour, following ``order`` (default: the instance's tiers as loaded,
+    :func:`placement.charts.figures.palette`), then any tier it lacks."""
+    if order is None:
+        return palette(inst)
+    ids = list(order)
+    ids += [t for t in inst.tier_ids if t not in ids]
+    return tier_colours(ids)
+
+
+def _handles(inst: Instance, shades: Sequence[pd.DataFrame],
+             palette: Sequence[str] | None = None) -> list[Artist]:
     """Legend entries: every tier drawn, in tier order and colour; then the hatching, hexes
     without a tier and hexes without an area, when any map has them."""
     from matplotlib.patches import Patch
 
     used = set().union(*(set(s["tier"]) for s in shades))
-    palette = tier_colours(inst.tier_ids)
-    out: list[Artist] = [Patch(facecolor=palette[t], edgecolor="white", label=t)
+    pal = _palette(inst, palette)
+    out: list[Artist] = [Patch(facecolor=pal[t], edgecolor="white", label=t)
                          for t in inst.tier_ids if t in used]
     if "no tier" in used:
         out.append(Patch(facecolor=NO_TIER_COLOUR, edgecolor="white", label="no tier"))
@@ -235,7 +250,8 @@ def _note(fig: Figure, lay: HexLayout, inches: float) -> None:
 
 def function_map(inst: Instance, assignment: np.ndarray, function: str, *,
                  level: Level = "utla", codes: AreaCodes | None = None,
-                 data_dir: str | Path | None = None) -> Figure:
+                 data_dir: str | Path | None = None,
+                 palette: Sequence[str] | None = None) -> Figure:
     """One function on the hex map of UTLAs (``level="utla"``) or ICBs: each hex in the
     colour of the tier serving most of its people, hatched where its pieces differ.
 
@@ -248,7 +264,7 @@ def function_map(inst: Instance, assignment: np.ndarray, function: str, *,
         raise ValueError(f"assignment of shape {tiers.shape}; expected (functions, areas) = "
                          f"({inst.n_functions}, {inst.n_areas}) from an instance with areas")
     lay = hex_layout(level, data_dir)
-    shade = map_shading(inst, tiers[f], level, codes, data_dir, lay)
+    shade = map_shading(inst, tiers[f], level, codes, data_dir, lay, palette)
     utla = level == "utla"
     fig = _figure(9.0, 8.6 if utla else 7.4)
     ax = fig.add_subplot()
@@ -263,7 +279,7 @@ def function_map(inst: Instance, assignment: np.ndarray, function: str, *,
     ax.set_title(textwrap.fill(f"{function} in instance {inst.name}. Share of the people "
                                f"served at each tier: {said}", 95), fontsize=7.5,
                  color="#555555", loc="left")
-    handles = _handles(inst, [shade])
+    handles = _handles(inst, [shade], palette)
     _legend(fig, handles)
     _note(fig, lay, 9.0)
     return fig
@@ -271,7 +287,8 @@ def function_map(inst: Instance, assignment: np.ndarray, function: str, *,
 
 def area_maps(inst: Instance, assignment: np.ndarray, functions: Sequence[str] | None = None,
               *, level: Level = "utla", codes: AreaCodes | None = None,
-              data_dir: str | Path | None = None, ncols: int = 4) -> Figure:
+              data_dir: str | Path | None = None, ncols: int = 4,
+              palette: Sequence[str] | None = None) -> Figure:
     """Small multiples: one hex map (UTLAs, or ICBs) per function whose structure differs by
     area (or per function of ``functions``), each titled with its name; at most
     :data:`MAX_MAPS`."""
@@ -303,14 +320,14 @@ def area_maps(inst: Instance, assignment: np.ndarray, functions: Sequence[str] |
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     shades = []
     for ax, f in zip(axes, shown.tolist(), strict=False):
-        shade = map_shading(inst, tiers[f], level, codes, data_dir, lay)
+        shade = map_shading(inst, tiers[f], level, codes, data_dir, lay, palette)
         shades.append(shade)
         _draw(ax, lay, shade, edge=0.25)
         ax.set_title(textwrap.fill(str(inst.functions.names[f]), 30), fontsize=7.5,
                      color=_INK)
     for ax in axes[len(shown):]:
         ax.set_axis_off()
-    handles = _handles(inst, shades)
+    handles = _handles(inst, shades, palette)
     _legend(fig, handles)
     _note(fig, lay, width)
     return fig

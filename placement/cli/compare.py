@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from placement.cli.common import (
     EXIT_NO_SOLUTION,
@@ -17,10 +19,15 @@ from placement.cli.common import (
     app,
     emit,
     err,
+    fail,
     handle_errors,
     load_instance_or_exit,
     out,
 )
+
+if TYPE_CHECKING:
+    from placement.analysis.compare import Comparison
+    from placement.model import Instance
 
 __all__ = ["compare_cmd"]
 
@@ -37,6 +44,46 @@ def _cell(metric: str, v: object) -> str:
     if isinstance(v, int | float):
         return fmt(float(v), 5)
     return str(v)
+
+
+def _check_maps(path: Path, inst: Instance, directory: Path) -> None:
+    """Before solving: the instance has areas the maps can draw, and DIR can be a directory."""
+    from placement.charts.hexes import area_codes
+
+    if not inst.per_area:
+        fail(escape(f"{path}: --maps needs an instance with areas (format placement/2); "
+                    f"'{inst.name}' puts every function at one tier everywhere"))
+    try:
+        area_codes(inst)
+    except ValueError as e:
+        fail(escape(f"{path}: --maps: {e}"))
+    blocker = next((q for q in (directory, *directory.parents)
+                    if q.exists() and not q.is_dir()), None)
+    if blocker is not None:
+        fail(escape(f"--maps {directory}: expected a directory to write the maps into "
+                    f"({blocker} is a file)"))
+
+
+def _write_maps(c: Comparison, directory: Path) -> None:
+    """One small-multiples PNG per option (rendered first, then written atomically)."""
+    import re
+
+    import numpy as np
+
+    from placement.charts import area_maps, png_bytes
+    from placement.util import write_bytes_atomic
+
+    pngs = {}
+    for o in c.options:
+        a = o.result.assignment
+        if a is None:
+            continue
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", o.label).strip("-") + ".png"
+        pngs[name] = png_bytes(area_maps(o.result.instance, np.asarray(a)))
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, data in pngs.items():
+        write_bytes_atomic(directory / name, data)
+    err.print(f"wrote {len(pngs)} maps to {escape(str(directory))}", highlight=False)
 
 
 @app.command("compare")
@@ -57,6 +104,11 @@ def compare_cmd(
         OutputFormat, typer.Option("--format", "-f", help="table, json or csv.")
     ] = OutputFormat.table,
     output: OutputOpt = None,
+    maps: Annotated[
+        Path | None,
+        typer.Option("--maps", help="Per area: also write DIR/<option>.png, the hex maps of "
+                                    "every function each option does differently by place."),
+    ] = None,
 ) -> None:
     """Compare the optimum with reform scenarios: value, resources, tiers, links, distance."""
     from placement import solvers
@@ -64,7 +116,11 @@ def compare_cmd(
 
     solvers.get(solver)
     inst = load_instance_or_exit(path, model)
+    if maps is not None:
+        _check_maps(path, inst, maps)
     c = compare(inst, scenario, optimise=optimise, solver=solver, time_limit=time_limit)
+    if maps is not None:
+        _write_maps(c, maps)
     if format is OutputFormat.json:
         emit(c.to_json(), output)
     elif format is OutputFormat.csv:
@@ -106,8 +162,8 @@ def compare_cmd(
             if o.note:
                 con.print(f"{o.id}: {o.note}", highlight=False)
             if o.violations and o.kind != "optimum":
-                con.print(f"[yellow]{o.id}[/] breaks {len(o.violations)} constraint(s): "
-                          + "; ".join(o.violations[:3])
+                con.print(f"[yellow]{escape(o.id)}[/] breaks {len(o.violations)} constraint(s): "
+                          + escape("; ".join(o.violations[:3]))
                           + (" ..." if len(o.violations) > 3 else ""), highlight=False)
         if buf is not None:
             emit(buf.getvalue(), output)

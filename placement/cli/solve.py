@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from placement.cli.common import (
     EXIT_CHECK_FAILED,
@@ -171,7 +172,7 @@ def solve_cmd(
                 msg = f"{r.instance.name}: no placement (status {r.status})"
                 if r.diagnosis is not None:
                     msg += f"\n{r.diagnosis}"
-                err.print(f"[bold red]error:[/] {msg}", highlight=False)
+                err.print(f"[bold red]error:[/] {escape(msg)}", highlight=False)
     elif code == EXIT_CHECK_FAILED:
         err.print("[bold red]error:[/] a result failed the independent checker; please "
                   "report this with the instance", highlight=False)
@@ -207,10 +208,11 @@ def validate_cmd(
     for inst in insts:
         res = ", ".join(inst.resource_ids) or "none"
         out.print(
-            f"[green]valid[/]: {inst.name}: {inst.n_functions} functions, {inst.n_tiers} tiers "
-            f"({', '.join(inst.tier_ids)}), resources: {res}, "
-            f"model: {inst.model_id or 'values table'}, links: {len(inst.links)}, scenarios: "
-            f"{', '.join(inst.scenarios) or 'none'}",
+            "[green]valid[/]: " + escape(
+                f"{inst.name}: {inst.n_functions} functions, {inst.n_tiers} tiers "
+                f"({', '.join(inst.tier_ids)}), resources: {res}, "
+                f"model: {inst.model_id or 'values table'}, links: {len(inst.links)}, "
+                f"scenarios: {', '.join(inst.scenarios) or 'none'}"),
             highlight=False,
         )
 

@@ -284,10 +284,9 @@ def _complete(
             list(spec.tiers), spec.membership, spec.coterminosity, ld.base, ld.label,
             ld.problems, ld.warnings, {t.id: t.units for t in tiers})
         if functions is not None and functions.serves is not None and functions.serves.any():
-            ld.problems.append(Problem(display_path(ld.base / spec.functions),
-                                       "line 1 (header)", "serves", None,
-                                       "no 'serves' column without [areas] (a uniform instance "
-                                       "serves everyone at every tier)"))
+            ld.warnings.append(f"{display_path(ld.base / spec.functions)}: column 'serves' is "
+                               "ignored without [areas] (one area: every function serves "
+                               "everyone)")
     geographies = sorted({t.geography for t in spec.tiers if t.geography})
     links = _links(ld, spec, functions, geographies)
     max_share = max_share_from_spec(spec.constraints, ld.label, tier_ids, resource_ids,

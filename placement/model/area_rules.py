@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from placement.model.scenario import Scenario
 
 __all__ = ["current_tiers", "allowed_units", "pinned_units", "pin_areas", "fixed_area_placement",
-           "scope_label"]
+           "scope_label", "tier_or_fallback"]
 
 
 def current_tiers(inst: Instance) -> np.ndarray:
@@ -113,21 +113,32 @@ def fixed_area_placement(inst: Instance, scenario: Scenario) -> np.ndarray:
     its function -> tier table everywhere, then its ``placement_by_area`` rows in order, each
     setting the tier in the areas of its scope. ``inst`` has the scenario applied."""
     F, A = inst.n_functions, inst.n_areas
+    covers = inst.units.covers()  # (A, T)
     if scenario.placement == "current":
         out = current_tiers(inst)
     else:
         out = np.full((F, A), NO_TIER, dtype=np.int64)
-        tix = inst.tier_index
         fix = inst.functions.index
         for f, t in (scenario.placement or {}).items():  # one row per function
-            out[fix[f]] = tix.get(t, NO_TIER)
+            out[fix[f]] = tier_or_fallback(inst, t, covers)
     geo = inst.geography
     if geo is None:
         return out
     fix = inst.functions.index
-    tix = inst.tier_index
     for rule in scenario.placement_by_area:  # one row of the per-area table each
         if rule.function in fix:
-            out[fix[rule.function], geo.scope_areas(rule.scope, rule.code)] = tix.get(
-                rule.tier, NO_TIER)
+            mask = geo.scope_areas(rule.scope, rule.code)
+            out[fix[rule.function], mask] = tier_or_fallback(inst, rule.tier, covers)[mask]
+    return out
+
+
+def tier_or_fallback(inst: Instance, text: str, covers: np.ndarray) -> np.ndarray:
+    """(A,) the tier ``text`` names in every area: a tier id, or ``tier|fallback``, the tier
+    where it has a unit and the fallback elsewhere (``NO_TIER`` for an unknown tier)."""
+    tix = inst.tier_index
+    first, _, rest = text.partition("|")
+    t = tix.get(first, NO_TIER)
+    r = tix.get(rest, NO_TIER) if rest else NO_TIER
+    here = covers[:, t] if t != NO_TIER else np.zeros(covers.shape[0], dtype=bool)
+    out: np.ndarray = np.where(here, t, r)
     return out

@@ -47,10 +47,10 @@ def options(rep: Report) -> Section:
                "breaks a constraint of its scenario)",
                "Stacked bars of each option's value by criterion"),
     ]
-    if "relative gap" in df.index:
-        df = df.astype(object)
-        gaps = list(df.loc["relative gap"])
-        df.loc["relative gap"] = [percent(v) for v in gaps]
+    for row, digits in (("relative gap", 1), ("price of uniform structure", 2)):
+        if row in df.index:
+            df = df.astype(object)
+            df.loc[row] = [percent(v, digits) for v in list(df.loc[row])]
     blocks.append(frame_table(df, "metric"))
     diff = c.differences()
     if len(diff):
@@ -183,7 +183,12 @@ def method(rep: Report) -> Section:
         "Value of a function at a tier: the sum over criteria of weight x score (0-5) x "
         "performance of the tier (a ramp in log-population between the criterion's lo and "
         "hi); the MILP places every function at one tier under the budgets, caps, pins and "
-        "links (docs/model.md sections 2-4).",
+        "links (docs/model.md sections 2-4)." if not inst.per_area else
+        "Value of a function at a unit: the sum over criteria of weight x score (0-5) x "
+        "performance at the unit's own population, in proportion to the people it serves "
+        "there; the MILP chooses, for every function and area, the one unit serving it, "
+        "under the budgets, caps (per tier and per body), pins, availability and links, "
+        "every link holding area by area (docs/model.md section 9).",
         f"Monte Carlo: {p.get('samples')} draws, seed {p.get('seed')}, concentration "
         f"{p.get('concentration')}, {p.get('workers')} worker(s); the same seed gives the "
         "same shares.",

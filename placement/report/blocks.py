@@ -74,6 +74,8 @@ def number(x: Any, digits: int = 4) -> str:
 
     >>> number(583.50848), number(44446.0), number(None), number(float("inf")), number(0.0441382)
     ('583.5', '44,446', '-', 'unbounded', '0.04414')
+    >>> number(3719.9999999), number(12345.6)
+    ('3,720', '12,346')
     """
     if x is None or isinstance(x, str):
         return "-" if x is None else x
@@ -86,7 +88,7 @@ def number(x: Any, digits: int = 4) -> str:
         return "unbounded" if v > 0 else "-unbounded"
     if v.is_integer() and abs(v) < 1e15:
         return f"{int(v):,}"
-    if abs(v) >= 10 ** digits:
+    if abs(v) >= 10 ** (digits - 1):
         return f"{v:,.0f}"
     return f"{v:.{digits}g}"
 

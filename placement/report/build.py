@@ -51,6 +51,11 @@ MAX_AUTO_FORCING_SOLVES = 5000
 
 T = TypeVar("T")
 
+#: Why a per-area report has no forcing costs, stability, Monte Carlo or frontier.
+PER_AREA_SKIP = ("it compares one tier per function, and this instance places functions area "
+                 "by area; `placement explain PATH FUNCTION --area CODE` gives the forcing "
+                 "cost of every tier in one area")
+
 
 @dataclass
 class _Runs:
@@ -145,7 +150,11 @@ def build_report(
     comparison = _comparison(runs, instance, ids, optimise, solver, time_limit)
     resolves = instance.n_functions * max(len(optimum.instance.tiers) - 1, 0)
     fc = None
-    if forcing is None and resolves > MAX_AUTO_FORCING_SOLVES:
+    if instance.per_area:  # these analyses compare one tier per function
+        for section in ("margins", "stability", "robustness", "frontier"):
+            runs.skipped[section] = PER_AREA_SKIP
+        forcing, stability, samples, res_ids = False, False, 0, []
+    elif forcing is None and resolves > MAX_AUTO_FORCING_SOLVES:
         runs.skipped["margins"] = (
             f"it would take up to {resolves:,} re-solves (more than "
             f"{MAX_AUTO_FORCING_SOLVES:,}); ask for it explicitly (--forcing) or use "
@@ -168,7 +177,7 @@ def build_report(
         mc = runs.exact("robustness", "robustness", f"Monte Carlo robustness ({samples:,} draws)",
                         lambda: monte_carlo(instance, samples, seed=seed, concentration=conc,
                                             workers=workers, solver=solver))
-    else:
+    elif not instance.per_area:
         runs.skipped["robustness"] = no_weights if samples else "switched off (0 samples)"
     frontiers = _frontiers(runs, instance, res_ids, solver, time_limit)
     return Report(
@@ -219,7 +228,7 @@ def _comparison(runs: _Runs, instance: Instance, ids: list[str], optimise: bool,
 
 def _frontiers(runs: _Runs, instance: Instance, res_ids: list[str], solver: str,
                time_limit: float | None) -> list[Frontier]:
-    if not res_ids:
+    if not res_ids and "frontier" not in runs.skipped:
         runs.skipped["frontier"] = ("the instance has no resources" if not instance.resources
                                     else "no resource was asked for")
     out = []

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from placement.errors import InstanceError
-from placement.report import analyses, sections
+from placement.report import analyses, area_sections, sections
 from placement.report.blocks import Chart, Section
 from placement.report.render import html_page, markdown_page
 from placement.util import json_safe, write_bytes_atomic
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from placement.model import Instance
     from placement.solution.result import Result
 
-__all__ = ["Report", "REPORT_FORMAT", "SECTIONS"]
+__all__ = ["Report", "REPORT_FORMAT", "SECTIONS", "AREA_SECTIONS"]
 
 REPORT_FORMAT = "placement-report/1"
 
@@ -43,6 +43,11 @@ REPORT_FORMAT = "placement-report/1"
 SECTIONS = (sections.summary, sections.placement, sections.values, sections.tiers,
             sections.baselines, analyses.options, analyses.margins, analyses.robustness,
             analyses.frontier, analyses.method)
+
+#: The section builders for an instance with areas (docs/model.md section 9).
+AREA_SECTIONS = (area_sections.summary, area_sections.structure, area_sections.maps,
+                 area_sections.tiers, area_sections.baselines, analyses.options,
+                 analyses.margins, analyses.robustness, analyses.frontier, analyses.method)
 
 
 @dataclass
@@ -66,7 +71,8 @@ class Report:
     def sections(self) -> list[Section]:
         """The sections in page order (built once: charts are rendered here)."""
         if self._sections is None:
-            self._sections = [build(self) for build in SECTIONS]
+            builders = AREA_SECTIONS if self.instance.per_area else SECTIONS
+            self._sections = [build(self) for build in builders]
         return self._sections
 
     @property
@@ -76,7 +82,7 @@ class Report:
 
     @property
     def assignment(self) -> np.ndarray:
-        """The optimum's tier index per function."""
+        """The optimum's tier index per function ((functions, areas) with areas)."""
         a = self.optimum.assignment
         assert a is not None
         return np.asarray(a, dtype=np.int64)

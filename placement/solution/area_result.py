@@ -100,6 +100,16 @@ def tier_shares(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
                         columns=list(inst.tier_ids))
 
 
+def _share(x: float) -> str:
+    """A share of people as a whole percentage; a share that rounds to 0 or 100 but is not
+    says so ("<1%", ">99%")."""
+    if 0 < x < 0.005:
+        return "<1%"
+    if 0.995 <= x < 1 - 1e-12:
+        return ">99%"
+    return f"{x:.0%}"
+
+
 def function_summary(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
     """One row per function: the tier serving most people and its share, every tier used with
     its share (``"ics 62%, combined_authority 33%, ..."``), whether the structure is the same
@@ -109,7 +119,7 @@ def function_summary(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
     main = S.argmax(axis=1)
     cols = np.array(shares.columns, dtype=object)
     order = np.argsort(-S, axis=1, kind="stable")
-    text = [", ".join(f"{cols[t]} {S[f, t]:.0%}" for t in order[f] if S[f, t] > 0)
+    text = [", ".join(f"{cols[t]} {_share(S[f, t])}" for t in order[f] if S[f, t] > 0)
             for f in range(S.shape[0])]
     w = inst.units.area_population / inst.units.area_population.sum()
     cur = inst.current_by_area

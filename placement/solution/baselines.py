@@ -58,10 +58,18 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
 def uniformity_loss(optimum: float, other: float, sense: Sense | str) -> float:
     """How much worse ``other`` is than ``optimum`` (>= 0 when ``optimum`` is optimal).
 
+    A difference within floating-point noise of the two values (1e-9 relative) is 0, so that
+    the optimum re-evaluated is not reported as a loss of -1e-13.
+
     >>> uniformity_loss(10.0, 8.0, "max"), uniformity_loss(10.0, 12.0, "min")
     (2.0, 2.0)
+    >>> uniformity_loss(589.2287202537847, 589.2287202537848, "max")
+    0.0
     """
-    return Sense(sense).loss(optimum, other)
+    loss = Sense(sense).loss(optimum, other)
+    if abs(loss) <= 1e-9 * max(1.0, abs(optimum), abs(other)):
+        return 0.0
+    return loss
 
 
 def price_of_uniformity(optimum: float | None, one_size: float | None,
