@@ -261,6 +261,7 @@ def england(opts: SuiteOptions) -> list[Case]:
     ``tiers`` is the number of units, so that ``functions * tiers`` is still the number of
     assignment binaries (before pins and availability remove some)."""
     import placement
+    from placement.model import apply_scenario
 
     cases = []
     for rel in ENGLAND:
@@ -273,7 +274,7 @@ def england(opts: SuiteOptions) -> list[Case]:
                 sc = inst.scenarios[sid]
                 if sc.placement is not None and not sc.optimises:
                     continue  # a fixed placement to evaluate: nothing to solve
-            scoped = inst.with_scenario(sid) if sid is not None else inst
+            scoped = apply_scenario(inst, sid)  # also drops the optional tiers it leaves off
             width = scoped.units.n_units if scoped.per_area else scoped.n_tiers
             cases.append(Case("england", inst.name if sid is None else f"{inst.name}:{sid}",
                               inst.name, {"kind": "instance-dir", "path": str(rel),
