@@ -28,7 +28,13 @@ from placement.solution.area_values import (
     area_values,
     people_shares,
 )
-from placement.solution.verdict import TOLERANCE, CheckReport, Violation, over
+from placement.solution.verdict import (
+    TOLERANCE,
+    CheckReport,
+    Violation,
+    budget_and_cap_violations,
+    over,
+)
 
 __all__ = ["check_areas", "area_objective"]
 
@@ -106,24 +112,8 @@ def _resources(inst: Instance, ap: AreaPlacement, rep: CheckReport) -> None:
     if not inst.resources:
         return
     run, per_tier, moves = area_use(inst, ap)
-    tix = inst.tier_index
-    for r, res in enumerate(inst.resources):
-        if res.budget is not None:
-            total = float(run[:, r].sum() + moves[:, r].sum())
-            if over(total, res.budget):
-                rep.violations.append(Violation(
-                    "budget", res.id, total, float(res.budget),
-                    f"{res.id} used {total:,.6g} exceeds its budget {res.budget:,.6g} "
-                    f"by {total - res.budget:,.6g}"))
-        for tid, cap in res.caps.items():
-            if tid not in tix or cap is None:
-                continue
-            at = float(per_tier[tix[tid], r])
-            if over(at, cap):
-                rep.violations.append(Violation(
-                    "cap", f"{res.id}@{tid}", at, float(cap),
-                    f"{res.id} used at {tid} {at:,.6g} exceeds its cap {cap:,.6g} "
-                    f"by {at - cap:,.6g}"))
+    rep.violations += budget_and_cap_violations(inst.resources, inst.tier_index,
+                                                run.sum(axis=0) + moves.sum(axis=0), per_tier)
     _unit_caps(inst, ap, rep)
     rep.checked += ["budgets", "caps"]
 

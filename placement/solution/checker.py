@@ -22,7 +22,13 @@ from placement.solution.link_check import (
     link_penalties,
     link_tiers,
 )
-from placement.solution.verdict import TOLERANCE, CheckReport, Violation, over
+from placement.solution.verdict import (
+    TOLERANCE,
+    CheckReport,
+    Violation,
+    budget_and_cap_violations,
+    over,
+)
 
 __all__ = ["Violation", "CheckReport", "check", "placement_values", "CHECKS", "OBJECTIVE_TERMS",
            "TOLERANCE"]
@@ -120,25 +126,12 @@ def _check_resources(inst: Instance, a: np.ndarray, rep: CheckReport,
     if not inst.resources:
         return
     use, moves = _resource_use(inst, a)
-    tids = inst.tier_ids
-    for r, res in enumerate(inst.resources):
-        if res.budget is not None:
-            total = float(use[:, r].sum() + moves[:, r].sum())
-            if over(total, res.budget):
-                rep.violations.append(Violation(
-                    "budget", res.id, total, float(res.budget),
-                    f"{res.id} used {total:,.6g} exceeds its budget {res.budget:,.6g} "
-                    f"by {total - res.budget:,.6g}"))
-        for tid, cap in res.caps.items():
-            if tid not in inst.tier_index or cap is None:
-                continue
-            t = inst.tier_index[tid]
-            at = float(use[a == t, r].sum())
-            if over(at, cap):
-                rep.violations.append(Violation(
-                    "cap", f"{res.id}@{tid}", at, float(cap),
-                    f"{res.id} used at {tids[t]} {at:,.6g} exceeds its cap {cap:,.6g} "
-                    f"by {at - cap:,.6g}"))
+    T, R = inst.n_tiers, len(inst.resources)
+    per_tier = np.zeros((T, R))
+    placed = a != NO_TIER
+    np.add.at(per_tier, a[placed], use[placed])
+    rep.violations += budget_and_cap_violations(inst.resources, inst.tier_index,
+                                                use.sum(axis=0) + moves.sum(axis=0), per_tier)
     rep.checked += ["budgets", "caps"]
 
 

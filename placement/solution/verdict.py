@@ -4,11 +4,18 @@ broken)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from placement.util import finite_or_none
 
-__all__ = ["Violation", "CheckReport", "TOLERANCE", "over"]
+if TYPE_CHECKING:
+    import numpy as np
+
+    from placement.model import Resource
+
+__all__ = ["Violation", "CheckReport", "TOLERANCE", "over", "budget_and_cap_violations"]
 
 #: Relative tolerance for constraint and objective comparisons.
 TOLERANCE = 1e-6
@@ -67,3 +74,27 @@ class CheckReport:
         return f"checker: {len(self.violations)} violation(s): " + "; ".join(
             v.message for v in self.violations[:5]
         )
+
+
+def budget_and_cap_violations(resources: Sequence[Resource], tier_index: Mapping[str, int],
+                              total: np.ndarray, per_tier: np.ndarray) -> list[Violation]:
+    """Every budget and per-tier cap broken, from the recomputed use: ``total`` (R,) running
+    use plus one-off moves per resource, ``per_tier`` (T, R) running use at each tier."""
+    out = []
+    for r, res in enumerate(resources):
+        if res.budget is not None and over(float(total[r]), res.budget):
+            t = float(total[r])
+            out.append(Violation(
+                "budget", res.id, t, float(res.budget),
+                f"{res.id} used {t:,.6g} exceeds its budget {res.budget:,.6g} "
+                f"by {t - res.budget:,.6g}"))
+        for tid, cap in res.caps.items():
+            if tid not in tier_index or cap is None:
+                continue
+            at = float(per_tier[tier_index[tid], r])
+            if over(at, cap):
+                out.append(Violation(
+                    "cap", f"{res.id}@{tid}", at, float(cap),
+                    f"{res.id} used at {tid} {at:,.6g} exceeds its cap {cap:,.6g} "
+                    f"by {at - cap:,.6g}"))
+    return out
