@@ -70,7 +70,7 @@ def read_links_csv(path: Path, label: str, problems: list[Problem]) -> list[Link
     for i, row in enumerate(df[cols].itertuples(index=False)):
         raw = {c: v for c, v in zip(cols, row, strict=True) if str(v).strip() != ""}
         try:
-            spec = LinkSpec.model_validate(raw)
+            spec = LinkSpec.model_validate(raw, strict=False)  # CSV cells are text
         except ValidationError as e:
             for p in problems_from(e, label, raw):
                 problems.append(Problem(label, loc(i), p.where, p.value, p.expected,

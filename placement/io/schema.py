@@ -41,7 +41,7 @@ MODEL_FORMATS = ("placement-model/1",)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class SourceSpec(_Strict):
@@ -107,14 +107,9 @@ class TierSpec(_Strict):
 
     @model_validator(mode="after")
     def _units_and_population(self) -> TierSpec:
-        if self.table is None:
-            missing = [k for k in ("units", "population") if getattr(self, k) is None]
-            # with areas (placement/2), a tier with a membership takes both from its units
-            if missing and self.membership is None:
-                raise ValueError(
-                    f"give {' and '.join(missing)} (or a table to read them from)"
-                )
-        elif self.population is not None:
+        # units and population missing without a table: reported by the loader, which knows
+        # whether [areas] gives them (placement/io/instance_dir.py)
+        if self.table is not None and self.population is not None:
             raise ValueError("give population or a table to read it from, not both")
         for k, v in self.performance.items():
             if not (0.0 <= v <= 1.0):
@@ -268,7 +263,8 @@ class InstanceSpec(_Strict):
                 f"({', '.join(INSTANCE_FORMATS)})"
             )
         if self.areas is not None and self.format == "placement/1":
-            raise ValueError("[areas] needs format = \"placement/2\"")
+            raise ValueError(f"format = \"placement/2\" with [areas] (format = "
+                             f"{self.format!r} has no areas)")
         if self.areas is not None and self.membership is not None:
             raise ValueError("give [areas] or [membership], not both: with areas, the tiers' "
                              "membership columns are columns of the areas table")

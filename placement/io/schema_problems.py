@@ -36,6 +36,7 @@ _EXPECT = {
     "model_type": "a table { ... }",
     "too_short": "at least one entry",
     "too_long": "no more entries than allowed",
+    "finite_number": "a finite number (not nan or inf)",
 }
 
 
