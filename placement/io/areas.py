@@ -113,6 +113,9 @@ def read_areas(spec: AreasSpec, base: Path, label: str, problems: list[Problem]
     if share is not None:
         wanted += [("share", share.column)] + ([("share", share.within)] if share.within else [])
     wanted += [(f"indicators[{k + 1}].column", i.column) for k, i in enumerate(spec.indicators)]
+    if df.empty:
+        problems.append(Problem(alabel, None, None, None, "at least one area (a row under "
+                                "the header)", missing=True))
     for key, col in wanted:
         if col not in df.columns:
             problems.append(Problem(label, f"areas.{key}", None, col,
@@ -298,6 +301,11 @@ def _finer(ts: TierSpec, ms: TierMembershipSpec, df: pd.DataFrame, areas: Areas,
         return None
     how = f"column {ms.count} of the areas table, per area"
     bodies = counts
+    if ms.within is None:
+        _report(df, ms.count, alabel, counts > areas.population, "a whole number of bodies, "
+                "at most one per person of the area", problems)
+        if len(problems) > n0:
+            return None
     if ms.within is not None and groups is not None:
         file, loc = _cells(df, ms.count, alabel)
         first = {g: i for i, g in reversed(list(enumerate(groups.tolist())))}
@@ -308,6 +316,11 @@ def _finer(ts: TierSpec, ms: TierMembershipSpec, df: pd.DataFrame, areas: Areas,
                                     f"the same count on every row of {ms.within} "
                                     f"{df[ms.within].iloc[i]} (it is that unit's count; "
                                     f"{loc(j)} has {df[ms.count].iloc[j]})"))
+        if len(problems) > n0:
+            return None
+        people = np.bincount(groups, weights=areas.population)[groups]
+        _report(df, ms.count, alabel, counts > people, "a whole number of bodies, at most "
+                f"one per person of its {ms.within}", problems)
         if len(problems) > n0:
             return None
         if np.isfinite(areas.population).all():  # else reported: the counts stand unshared

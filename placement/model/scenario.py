@@ -145,7 +145,7 @@ class _KeptTiers:
 
     ``allowed`` and ``pinned`` are the instance's, restricted and renumbered, until the
     scenario's overrides change them in place. ``lost_pin`` and ``lost_current`` are the
-    functions whose pinned or current tier was dropped.
+    functions whose pinned (or pin fallback) or current tier was dropped.
     """
 
     tiers: tuple[Tier, ...]
@@ -171,7 +171,10 @@ class _KeptTiers:
             pinned=pinned,
             pinned_else=pinned_else,
             current=current,
-            lost_pin=np.nonzero((fn.pinned != NO_TIER) & (pinned == NO_TIER))[0],
+            lost_pin=np.nonzero(((fn.pinned != NO_TIER) & (pinned == NO_TIER))
+                                | ((fn.pinned_else if fn.pinned_else is not None else
+                                    np.full(len(fn), NO_TIER)) != NO_TIER)
+                                & (pinned_else == NO_TIER))[0],
             lost_current=np.nonzero((fn.current != NO_TIER) & (current == NO_TIER))[0],
         )
 
@@ -237,10 +240,13 @@ def _problems(inst: Instance, scenario: Scenario | None, file: str | None, where
     fn = inst.functions
     pinned, allowed, tids = kept.pinned, kept.allowed, kept.tids
     problems: list[Problem] = []
-    for i in kept.lost_pin.tolist():
-        if pinned[i] == NO_TIER and not (scenario and fn.ids[i] in scenario.pins):
-            problems.append(Problem(file, where, "pinned", inst.tiers[fn.pinned[i]].id,
-                                    "a pin to a tier this scenario keeps (unpin the function "
+    rest = fn.pinned_else if fn.pinned_else is not None else np.full(len(fn), NO_TIER)
+    for i in kept.lost_pin.tolist():  # the pin's tier, or its fallback, dropped
+        if not (scenario and fn.ids[i] in scenario.pins):
+            pin = inst.tiers[fn.pinned[i]].id + (
+                f"|{inst.tiers[rest[i]].id}" if rest[i] != NO_TIER else "")
+            problems.append(Problem(file, where, "pinned", pin,
+                                    "a pin to tiers this scenario keeps (unpin the function "
                                     "or pin it elsewhere in the scenario)",
                                     f"function '{fn.ids[i]}'"))
     has_pin = np.nonzero(pinned != NO_TIER)[0]
