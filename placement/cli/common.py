@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from placement.model import Instance
@@ -62,8 +63,10 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-out = Console(soft_wrap=False)
-err = Console(stderr=True, soft_wrap=True)
+# markup off: names and values from the instance may hold [brackets]; styled text passes
+# markup=True and escapes what it interpolates
+out = Console(soft_wrap=False, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
 
 
 class OutputFormat(str, Enum):
@@ -79,7 +82,7 @@ class InputFormat(str, Enum):
 
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     """Print ``message`` to standard error and exit with ``code``."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
     raise typer.Exit(code)
 
 
@@ -97,8 +100,8 @@ def handle_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except InstanceError as e:
             for w in e.warnings:
-                err.print(f"[yellow]warning:[/] {w}", highlight=False)
-            err.print(f"[bold red]error:[/] {e}", highlight=False, markup=True)
+                err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, markup=True)
+            err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, markup=True)
             raise typer.Exit(EXIT_INVALID) from None
         except (PlacementError, ValueError) as e:
             fail(str(e))
@@ -146,7 +149,7 @@ def load_instance_or_exit(
         fail("--model applies to placement instances, not OR-Library GAP files")
     inst = load(path, model=model, input_format=input_format.value, problem=problem)
     for w in inst.warnings:
-        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+        err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, markup=True)
     return inst
 
 

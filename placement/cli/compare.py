@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
+from rich.text import Text
 
 from placement.cli.common import (
     EXIT_NO_SOLUTION,
@@ -79,7 +81,7 @@ def compare_cmd(
         buf = None
         if output is not None:
             buf = StringIO()
-            con = Console(file=buf, width=200, color_system=None)
+            con = Console(file=buf, width=200, color_system=None, markup=False)
         df = c.table()
         t = Table(title=f"Options for {c.instance.name} (values on the instance's own weights)",
                   title_justify="left")
@@ -99,19 +101,20 @@ def compare_cmd(
             for fid, row in diff.iterrows():
                 ref = row.iloc[0]
                 d.add_row(str(fid), *(
-                    ("-" if v != v else (f"[bold]{v}[/]" if v != ref else str(v)))
+                    ("-" if v != v else (Text(str(v), style="bold") if v != ref else str(v)))
                     for v in row.tolist()))
             con.print(d)
         for o in c.options:
             if o.note:
                 con.print(f"{o.id}: {o.note}", highlight=False)
             if o.violations and o.kind != "optimum":
-                con.print(f"[yellow]{o.id}[/] breaks {len(o.violations)} constraint(s): "
-                          + "; ".join(o.violations[:3])
-                          + (" ..." if len(o.violations) > 3 else ""), highlight=False)
+                con.print(f"[yellow]{escape(o.id)}[/] breaks {len(o.violations)} constraint(s): "
+                          + escape("; ".join(o.violations[:3]))
+                          + (" ..." if len(o.violations) > 3 else ""), highlight=False,
+                          markup=True)
         if buf is not None:
             emit(buf.getvalue(), output)
     if c.optimum.result.assignment is None:
         err.print(f"[bold red]error:[/] the instance itself has no placement "
-                  f"({c.optimum.result.status})")
+                  f"({c.optimum.result.status})", markup=True)
         raise typer.Exit(EXIT_NO_SOLUTION)
