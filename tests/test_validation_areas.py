@@ -419,6 +419,12 @@ CASES: list[tuple[str, Mutate, list[str]]] = [
      ["instance.toml", "areas.join[1].file", "a readable file"]),
     ("count-beyond-people", cell("hoods.csv", 2, "hoods", "1e20"),
      ["hoods.csv", "line 2", "field 'hoods'", "'1e20'", "at most one per person"]),
+    ("toml-values-empty", toml('values = "values.csv"', 'values = ""'),
+     ["instance.toml", "values", "found ''", "text that is not empty"]),
+    *[(f"markup-in-{name}", cell(file, line, col, "[/b]x[bold]"),
+       [file, f"line {line}", f"field '{col}'", "'[/b]x[bold]'"])
+      for name, file, line, col in (("population", "areas.csv", 3, "population"),
+                                    ("current", "current.csv", 2, "tier"))],
     ("count-beyond-people-within",
      steps(toml('{ count = "hoods" }', '{ count = "hoods", within = "region" }'),
            cell("hoods.csv", 4, "hoods", "1000"), cell("hoods.csv", 5, "hoods", "1000")),
@@ -525,3 +531,24 @@ def test_a_cost_too_large_for_highs_is_an_error_not_a_traceback(inst: Path) -> N
                        capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 2 and "Traceback" not in p.stderr, p.stderr
     assert "rescale" in p.stderr
+
+
+def test_names_with_brackets_are_shown_as_written(inst: Path) -> None:
+    """Found by the sweep: the console read '[/i]' in a name as a closing style tag (a
+    traceback) and dropped '[x]'; names and values are printed as written."""
+    steps(cell("functions.csv", 2, "name", "Commissioning [x]"),
+          cell("areas.csv", 2, "name", "Ash[/i]by"))(inst)
+    p = subprocess.run([sys.executable, "-m", "placement.cli", "solve", str(inst)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
+    assert "Ash[/i]by" in p.stdout and "[x]" in p.stdout
+
+
+def test_an_infeasible_diagnosis_naming_files_is_printed(inst: Path) -> None:
+    """Found by the sweep: a diagnosis line ending '[.../unit_caps.csv line 2]' was read as
+    a closing style tag (a traceback instead of exit 3)."""
+    toml('pins = { prevention = "region" }', 'pins = { prevention = "hood" }')(inst)
+    p = subprocess.run([sys.executable, "-m", "placement.cli", "solve", str(inst),
+                        "--scenario", "linked"], capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 3 and "Traceback" not in p.stderr, p.stderr
+    assert "unit_caps.csv line 2]" in p.stderr

@@ -198,7 +198,7 @@ class CoterminosityPairSpec(_Strict):
 class CoterminositySpec(_Strict):
     """kappa given explicitly: inline pairs and/or a CSV (tier_a, tier_b, kappa[, source])."""
 
-    file: str | None = None
+    file: str | None = Field(default=None, min_length=1)
     pairs: list[CoterminosityPairSpec] = Field(default_factory=list)
 
 
@@ -241,10 +241,10 @@ class InstanceSpec(_Strict):
     name: str = Field(min_length=1)
     description: str = ""
     sense: Literal["max", "min"] = "max"
-    model: str | None = None
-    functions: str = "functions.csv"
-    values: str | None = None
-    costs: str | None = None
+    model: str | None = Field(default=None, min_length=1)
+    functions: str = Field(default="functions.csv", min_length=1)
+    values: str | None = Field(default=None, min_length=1)
+    costs: str | None = Field(default=None, min_length=1)
     sources: list[SourceSpec | str] = Field(default_factory=list)
     tiers: list[TierSpec] = Field(min_length=1)
     resources: list[ResourceSpec] = Field(default_factory=list)

@@ -37,6 +37,7 @@ _EXPECT = {
     "too_short": "at least one entry",
     "too_long": "no more entries than allowed",
     "finite_number": "a finite number (not nan or inf)",
+    "string_too_short": "text that is not empty",
 }
 
 
