@@ -59,7 +59,7 @@ def console_to(output: Path | None) -> Iterator[Console]:
     from rich.console import Console
 
     buf = StringIO()
-    yield Console(file=buf, width=160, color_system=None, soft_wrap=False)
+    yield Console(file=buf, width=160, color_system=None, soft_wrap=False, markup=False)
     emit(buf.getvalue(), output)
 
 

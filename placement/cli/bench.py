@@ -133,12 +133,12 @@ def bench_cmd(
                      progress=progress and sys.stderr.isatty(),
                      log=lambda m: err.print(m, highlight=False))
     for note in rep.notes:
-        err.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+        err.print(f"[yellow]note:[/] {escape(note)}", highlight=False, markup=True)
     err.print(f"{rep.ran} runs done, {rep.skipped} already in {rep.output / 'results.csv'}; "
               f"summary in {rep.output / 'summary.md'}", highlight=False)
     if rep.failures:
         for f in rep.failures:
-            err.print(f"[bold red]failed:[/] {escape(str(f))}", highlight=False)
+            err.print(f"[bold red]failed:[/] {escape(str(f))}", highlight=False, markup=True)
         raise typer.Exit(EXIT_CHECK_FAILED)
     raise typer.Exit(EXIT_OK)
 

@@ -63,8 +63,10 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-out = Console(soft_wrap=False)
-err = Console(stderr=True, soft_wrap=True)
+# markup off: names and values from the instance may hold [brackets]; styled text passes
+# markup=True and escapes what it interpolates
+out = Console(soft_wrap=False, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
 
 
 class OutputFormat(str, Enum):
@@ -98,7 +100,7 @@ def handle_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except InstanceError as e:
             for w in e.warnings:
-                err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+                err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, markup=True)
             err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, markup=True)
             raise typer.Exit(EXIT_INVALID) from None
         except (PlacementError, ValueError) as e:
@@ -147,7 +149,7 @@ def load_instance_or_exit(
         fail("--model applies to placement instances, not OR-Library GAP files")
     inst = load(path, model=model, input_format=input_format.value, problem=problem)
     for w in inst.warnings:
-        err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+        err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, markup=True)
     return inst
 
 

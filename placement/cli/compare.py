@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
+from rich.text import Text
 
 from placement.cli.common import (
     EXIT_NO_SOLUTION,
@@ -135,7 +136,7 @@ def compare_cmd(
         buf = None
         if output is not None:
             buf = StringIO()
-            con = Console(file=buf, width=200, color_system=None)
+            con = Console(file=buf, width=200, color_system=None, markup=False)
         df = c.table()
         t = Table(title=f"Options for {c.instance.name} (values on the instance's own weights)",
                   title_justify="left")
@@ -155,7 +156,7 @@ def compare_cmd(
             for fid, row in diff.iterrows():
                 ref = row.iloc[0]
                 d.add_row(str(fid), *(
-                    ("-" if v != v else (f"[bold]{v}[/]" if v != ref else str(v)))
+                    ("-" if v != v else (Text(str(v), style="bold") if v != ref else str(v)))
                     for v in row.tolist()))
             con.print(d)
         for o in c.options:
@@ -164,10 +165,11 @@ def compare_cmd(
             if o.violations and o.kind != "optimum":
                 con.print(f"[yellow]{escape(o.id)}[/] breaks {len(o.violations)} constraint(s): "
                           + escape("; ".join(o.violations[:3]))
-                          + (" ..." if len(o.violations) > 3 else ""), highlight=False)
+                          + (" ..." if len(o.violations) > 3 else ""), highlight=False,
+                          markup=True)
         if buf is not None:
             emit(buf.getvalue(), output)
     if c.optimum.result.assignment is None:
         err.print(f"[bold red]error:[/] the instance itself has no placement "
-                  f"({c.optimum.result.status})")
+                  f"({c.optimum.result.status})", markup=True)
         raise typer.Exit(EXIT_NO_SOLUTION)

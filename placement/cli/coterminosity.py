@@ -117,7 +117,7 @@ def coterminosity_cmd(
         from io import StringIO
 
         buf = StringIO()
-        con = Console(file=buf, width=140, soft_wrap=False, color_system=None)
+        con = Console(file=buf, width=140, soft_wrap=False, color_system=None, markup=False)
         for x in (t, how, *notes):
             con.print(x)
         emit(buf.getvalue(), output)

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
+from rich.text import Text
 
 from placement.cli.analysis import FormatOpt, analyse, cell, console_to, frame_table
 from placement.cli.common import (
@@ -131,12 +133,13 @@ def _render_explanation(e: Explanation, con: Console) -> None:
     from placement.cli.render import fmt
 
     inst = e.instance
-    head = f"[bold]{e.function}[/] ({e.function_name}) sits at [bold]{e.tier}[/]"
+    head = (f"[bold]{escape(e.function)}[/] ({escape(e.function_name)}) sits at "
+            f"[bold]{escape(e.tier)}[/]")
     if e.runner_up is not None:
-        head += (f"; runner-up {e.runner_up}, which would cost "
-                 f"{fmt(e.forcing[e.runner_up].cost)}")
+        head += escape(f"; runner-up {e.runner_up}, which would cost "
+                       f"{fmt(e.forcing[e.runner_up].cost)}")
     sense = inst.sense.quantity
-    con.print(head + f" (optimum {fmt(e.objective)}, {sense}).", highlight=False)
+    con.print(head + f" (optimum {fmt(e.objective)}, {sense}).", highlight=False, markup=True)
     con.print(_tiers_table(e))
     contrib = e.contributions()
     if len(contrib):
@@ -190,9 +193,8 @@ def _resources_table(res: pd.DataFrame) -> Table:
     rows: Iterable[Any] = res.itertuples(index=False)  # named tuples of mixed cells
     for row in rows:
         change = "" if row.change == 0 else f"{row.change:+,.6g}"
-        slack = cell(row.slack)
-        if row.slack == row.slack and row.slack < 0:
-            slack = f"[red]{slack}[/]"
+        negative = row.slack == row.slack and row.slack < 0
+        slack = Text(cell(row.slack), style="red" if negative else "")
         r.add_row(row.tier, row.resource, row.limit, cell(row.used), change,
                   cell(row.limit_value), slack)
     return r

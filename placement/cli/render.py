@@ -160,9 +160,14 @@ def _links(r: Result) -> Table | None:
     by_id = {lk.id: lk for lk in r.instance.links}
     for lid, row in df.iterrows():
         lk = by_id[str(lid)]
-        other = (f"{row['other']}@{row['other_tier']}" if lk.other is not None
-                 else str(row["other"]))
-        t.add_row(lk.describe(), f"{row['function']}@{row['tier']}, {other}",
+        if "tier" not in row.index:  # per area (Result._area_links): tiers differ by area
+            placed = (f"{row['function']}, {row['other']}: broken for "
+                      f"{row['broken_share']:.1%} of the people")
+        else:
+            other = (f"{row['other']}@{row['other_tier']}" if lk.other is not None
+                     else str(row["other"]))
+            placed = f"{row['function']}@{row['tier']}, {other}"
+        t.add_row(lk.describe(), placed,
                   Text("yes", style="green") if row["kept"] else Text("no", style="yellow"),
                   fmt(row["penalty"]) if not lk.hard else "-")
     return t

@@ -103,6 +103,6 @@ def report_cmd(
         status.update("drawing the charts and writing the files")
         files = rep.write(output)
     for why in (f"{k}: {v}" for k, v in rep.skipped.items()):
-        err.print(f"[yellow]note:[/] {escape(why)}", highlight=False)
+        err.print(f"[yellow]note:[/] {escape(why)}", highlight=False, markup=True)
     err.print(f"wrote {len(files)} files to {output}: {', '.join(p.name for p in files[:3])}"
               f" and {len(files) - 3} figures", highlight=False)

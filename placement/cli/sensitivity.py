@@ -176,7 +176,7 @@ def _render_stability(ws: WeightStability, con: Console) -> None:
     if any(c.knife_edge for c in ws.criteria):
         con.print("[yellow]knife edge[/]: another optimum ties with this placement at the "
                   "model's weight; the slightest change of that weight picks another.",
-                  highlight=False)
+                  highlight=False, markup=True)
 
 
 def _share(v: float) -> str:

@@ -79,7 +79,8 @@ def _render(results: list[Result], fmt: OutputFormat, output: Path | None,
             from rich.console import Console
 
             buf = StringIO()
-            con = Console(file=buf, width=140, soft_wrap=False, color_system=None)
+            con = Console(file=buf, width=140, soft_wrap=False, color_system=None,
+                          markup=False)
             for r in results:
                 render_result(r, con)
                 if by_area and r.has_solution:
@@ -172,10 +173,10 @@ def solve_cmd(
                 msg = f"{r.instance.name}: no placement (status {r.status})"
                 if r.diagnosis is not None:
                     msg += f"\n{r.diagnosis}"
-                err.print(f"[bold red]error:[/] {escape(msg)}", highlight=False)
+                err.print(f"[bold red]error:[/] {escape(msg)}", highlight=False, markup=True)
     elif code == EXIT_CHECK_FAILED:
         err.print("[bold red]error:[/] a result failed the independent checker; please "
-                  "report this with the instance", highlight=False)
+                  "report this with the instance", highlight=False, markup=True)
     raise typer.Exit(code)
 
 
@@ -213,7 +214,7 @@ def validate_cmd(
                 f"({', '.join(inst.tier_ids)}), resources: {res}, "
                 f"model: {inst.model_id or 'values table'}, links: {len(inst.links)}, "
                 f"scenarios: {', '.join(inst.scenarios) or 'none'}"),
-            highlight=False,
+            highlight=False, markup=True,
         )
 
 

@@ -18,8 +18,9 @@ columns to set a tier in some areas only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,8 @@ from placement.model.geography import (
     UnitCap,
 )
 
-__all__ = ["read_current", "read_availability", "read_unit_caps", "scope_problem", "boolean"]
+__all__ = ["read_current", "read_availability", "read_unit_caps", "scope_problem",
+           "report_scope", "unit_problem", "boolean"]
 
 _TRUE = ("true",)
 _FALSE = ("false",)
@@ -68,41 +70,96 @@ def _table(path: Path, key: str, label: str, required: Iterable[str], optional: 
     return (df, tlabel) if len(problems) == n0 else None
 
 
-def scope_problem(geo: Geography, scope: str, code: str) -> str | None:
-    """Why ``scope, code`` names no areas (``None`` when it does)."""
+def _matching(codes: np.ndarray, names: np.ndarray, code: str) -> int:
+    """How many units (or areas) ``code`` names, by code or by name."""
+    return int(((codes == code) | (names == code)).sum())
+
+
+def unit_problem(geo: Geography, tier: str, code: str) -> str | None:
+    """Why ``code`` names no single unit of ``tier`` (``None`` when it names one)."""
+    tu = geo.tiers[tier]
+    n = _matching(tu.codes, tu.names, code)
+    if n == 1:
+        return None
+    shown = ", ".join(tu.codes[:5].tolist()) + (" ..." if tu.n_units > 5 else "")
+    if n == 0:
+        return f"a unit of {tier} (code or name, e.g. {shown})"
+    return f"a code or name of one unit of {tier} only ({n} units have it: use the code)"
+
+
+def scope_problem(geo: Geography, scope: str, code: str) -> tuple[str, str, str] | None:
+    """Why ``scope, code`` names no areas, as (field, value, expected); ``None`` when it
+    names a unit of a tier, or one area."""
     if scope == AREA_SCOPE:
-        return None if geo.area_index(code) >= 0 else "an area id or name of the areas table"
+        n = _matching(geo.areas.ids, geo.areas.names, code)
+        if n == 1:
+            return None
+        return ("code", code, "an area id or name of the areas table" if n == 0 else
+                f"an area id, or a name of one area only ({n} areas have it: use the id)")
     if scope not in geo.tiers:
-        return f"a tier id ({', '.join(geo.tiers)}) or \"{AREA_SCOPE}\""
-    if geo.unit_index(scope, code) < 0:
-        shown = ", ".join(geo.tiers[scope].codes[:5].tolist())
-        return f"a unit of {scope} (code or name, e.g. {shown})"
-    return None
+        return "scope", scope, f"a tier id ({', '.join(geo.tiers)}) or \"{AREA_SCOPE}\""
+    why = unit_problem(geo, scope, code)
+    return None if why is None else ("code", code, why)
 
 
-def read_current(path: Path, label: str, geo: Geography, functions: Iterable[str],
+def _scope_key(geo: Geography, scope: str, code: str) -> tuple[str, int]:
+    if scope == AREA_SCOPE:
+        return scope, geo.area_index(code)
+    return scope, geo.unit_index(scope, code)
+
+
+def report_scope(geo: Geography, row: Mapping[Any, Any], tlabel: str, where: str,
+                 problems: list[Problem]) -> bool:
+    """Whether the row's ``scope`` and ``code`` name a unit or an area; a problem if not."""
+    why = scope_problem(geo, row["scope"], row["code"])
+    if why is None:
+        return True
+    field, value, expected = why
+    problems.append(Problem(tlabel, where, field, value or None, expected, missing=not value))
+    return False
+
+
+class _Seen:
+    """The rows of a table already read, by what they set: a second row setting the same
+    thing is a problem naming the first."""
+
+    def __init__(self, tlabel: str, problems: list[Problem]) -> None:
+        self.tlabel, self.problems = tlabel, problems
+        self.first: dict[tuple[object, ...], str] = {}
+
+    def once(self, key: tuple[object, ...], where: str, field: str, value: str,
+             what: str) -> bool:
+        if key in self.first:
+            self.problems.append(Problem(self.tlabel, where, field, value,
+                                         f"{what} once (already on {self.first[key]})"))
+            return False
+        self.first[key] = where
+        return True
+
+
+def read_current(path: Path, label: str, geo: Geography, functions: Iterable[str] | None,
                  problems: list[Problem]) -> tuple[CurrentRule, ...]:
     """Status-quo overrides, every row checked (the tier's units are checked later, against
-    the areas the row covers)."""
+    the areas the row covers); function ids are not checked when ``functions`` is ``None``
+    (the function table could not be read)."""
     got = _table(path, "areas.current", label, ("function", "scope", "code", "tier"),
                  ("source", "notes"), problems)
     if got is None:
         return ()
     df, tlabel = got
-    fids = set(functions)
+    fids = None if functions is None else set(functions)
     loc = line_locator(df)
+    seen = _Seen(tlabel, problems)
     out = []
     for i, row in enumerate(df.to_dict("records")):  # one row per override: a few dozen
         where = loc(i)
-        ok = _known(tlabel, where, "function", row["function"], fids, "a function id",
-                    problems)
+        ok = fids is None or _known(tlabel, where, "function", row["function"], fids,
+                                    "a function id", problems)
         ok &= _known(tlabel, where, "tier", row["tier"], set(geo.tiers), "a tier id", problems)
-        why = scope_problem(geo, row["scope"], row["code"])
-        if why is not None:
-            problems.append(Problem(tlabel, where, "scope/code",
-                                    f"{row['scope']} {row['code']}", why))
-            ok = False
-        if ok:
+        ok &= report_scope(geo, row, tlabel, where, problems)
+        if ok and seen.once((row["function"], *_scope_key(geo, row["scope"], row["code"])),
+                            where, "function", row["function"],
+                            f"each function in scope {row['scope']} {row['code']}"):
             out.append(CurrentRule(row["function"], row["scope"], row["code"], row["tier"],
                                    row.get("source") or None, f"{tlabel} {where}"))
     return tuple(out)
@@ -118,45 +175,52 @@ def _known(tlabel: str, where: str, col: str, value: str, known: set[str], what:
     return False
 
 
+def _unit(geo: Geography, row: Mapping[Any, Any], tlabel: str, where: str,
+          problems: list[Problem]) -> bool:
+    """Whether the row's ``unit`` (of its ``tier``) is blank or names one unit."""
+    why = unit_problem(geo, row["tier"], row["unit"]) if row["unit"] else None
+    if why is not None:
+        problems.append(Problem(tlabel, where, "unit", row["unit"],
+                                f"{why}, or blank for every unit"))
+    return why is None
+
+
 def read_availability(path: Path, key: str, label: str, geo: Geography,
-                      functions: Iterable[str], categories: Iterable[str],
+                      functions: Iterable[str] | None, categories: Iterable[str],
                       problems: list[Problem]) -> tuple[AvailabilityRule, ...]:
-    """Availability rules in table order."""
+    """Availability rules in table order (functions and categories are not checked when
+    ``functions`` is ``None``: the function table could not be read)."""
     got = _table(path, key, label, ("tier", "unit", "function", "category", "allowed"),
                  ("reason", "source", "notes"), problems)
     if got is None:
         return ()
     df, tlabel = got
-    fids, cats = set(functions), {c for c in categories if c}
+    fids, cats = (None if functions is None else set(functions)), {c for c in categories if c}
     loc = line_locator(df)
+    seen = _Seen(tlabel, problems)
     out = []
     for i, row in enumerate(df.to_dict("records")):  # one row per rule
         where = loc(i)
         ok = _known(tlabel, where, "tier", row["tier"], set(geo.tiers), "a tier id", problems)
-        if ok and row["unit"] and geo.unit_index(row["tier"], row["unit"]) < 0:
-            problems.append(Problem(tlabel, where, "unit", row["unit"],
-                                    f"a unit of {row['tier']} (code or name), or blank for "
-                                    "every unit"))
+        ok = ok and _unit(geo, row, tlabel, where, problems)
+        f, c = row["function"], row["category"]
+        if bool(f) == bool(c):
+            problems.append(Problem(tlabel, where, "function/category", f"{f}/{c}" if f else None,
+                                    "exactly one of a function id or a category", missing=not f))
             ok = False
-        if bool(row["function"]) == bool(row["category"]):
-            problems.append(Problem(tlabel, where, "function/category",
-                                    f"{row['function']}/{row['category']}",
-                                    "exactly one of a function id or a category"))
-            ok = False
-        elif row["function"]:
-            ok &= _known(tlabel, where, "function", row["function"], fids, "a function id",
-                         problems)
-        else:
-            ok &= _known(tlabel, where, "category", row["category"], cats,
-                         "a category of functions.csv", problems)
+        elif fids is not None:
+            ok &= (_known(tlabel, where, "function", f, fids, "a function id", problems) if f
+                   else _known(tlabel, where, "category", c, cats, "a category of "
+                               "functions.csv", problems))
         allowed = boolean(row["allowed"])
         if allowed is None:
             problems.append(Problem(tlabel, where, "allowed", row["allowed"] or None,
                                     "true or false", missing=not row["allowed"]))
             ok = False
-        if ok:
-            out.append(AvailabilityRule(row["tier"], row["unit"] or None,
-                                        row["function"] or None, row["category"] or None,
+        unit = geo.unit_index(row["tier"], row["unit"]) if ok and row["unit"] else -1
+        if ok and seen.once((row["tier"], unit, f, c), where, "tier", row["tier"],
+                            "each tier, unit and function or category"):
+            out.append(AvailabilityRule(row["tier"], row["unit"] or None, f or None, c or None,
                                         bool(allowed), row.get("reason", ""),
                                         row.get("source") or None, f"{tlabel} {where}"))
     return tuple(out)
@@ -172,6 +236,7 @@ def read_unit_caps(path: Path, label: str, geo: Geography, resources: Iterable[s
     df, tlabel = got
     rids = set(resources)
     loc = line_locator(df)
+    seen = _Seen(tlabel, problems)
     out = []
     caps = pd.to_numeric(df["cap"], errors="coerce").to_numpy(dtype=float)
     for i, row in enumerate(df.to_dict("records")):  # one row per cap
@@ -179,10 +244,7 @@ def read_unit_caps(path: Path, label: str, geo: Geography, resources: Iterable[s
         ok = _known(tlabel, where, "resource", row["resource"], rids, "a resource id",
                     problems)
         ok &= _known(tlabel, where, "tier", row["tier"], set(geo.tiers), "a tier id", problems)
-        if ok and row["unit"] and geo.unit_index(row["tier"], row["unit"]) < 0:
-            problems.append(Problem(tlabel, where, "unit", row["unit"],
-                                    f"a unit of {row['tier']}, or blank for every unit"))
-            ok = False
+        ok = ok and _unit(geo, row, tlabel, where, problems)
         if not (np.isfinite(caps[i]) and caps[i] >= 0):
             problems.append(Problem(tlabel, where, "cap", row["cap"] or None,
                                     "a cap of 0 or more", missing=not row["cap"]))
@@ -192,7 +254,10 @@ def read_unit_caps(path: Path, label: str, geo: Geography, resources: Iterable[s
             problems.append(Problem(tlabel, where, "per_head", row["per_head"],
                                     "true or false (blank: false)"))
             ok = False
-        if ok:
+        unit = geo.unit_index(row["tier"], row["unit"]) if ok and row["unit"] else -1
+        if ok and seen.once((row["resource"], row["tier"], unit, per_head), where, "unit",
+                            row["unit"] or "(every unit)",
+                            "each resource, tier, unit and per_head"):
             out.append(UnitCap(row["resource"], row["tier"], row["unit"] or None,
                                float(caps[i]), bool(per_head), row.get("source") or None,
                                f"{tlabel} {where}"))

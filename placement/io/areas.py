@@ -14,6 +14,7 @@ Every cell that cannot be used is a problem naming the file, line, column and va
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -36,42 +37,74 @@ def _columns(spec: str | list[str] | None) -> list[str]:
     return [] if spec is None else [spec] if isinstance(spec, str) else list(spec)
 
 
-def _numbers(df: pd.DataFrame, col: str, alabel: str, expected: str, ok: np.ndarray | None,
-             lo: float | None, hi: float | None, lo_open: bool,
-             problems: list[Problem]) -> np.ndarray:
-    """Column ``col`` as floats; a problem for every cell that is not a finite number in
-    range (``ok`` marks rows that must have one)."""
-    vals = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(vals)
-    if lo is not None:
-        bad |= (vals <= lo) if lo_open else (vals < lo)
-    if hi is not None:
-        bad |= vals > hi
-    if ok is not None:
-        bad &= ok
+def _cells(df: pd.DataFrame, col: str, alabel: str) -> tuple[str, Callable[[int], str]]:
+    """The file holding a column's cells and the line of each row's cell there: the area
+    table's, or for a joined column the joined table's."""
     loc = line_locator(df)
+    origin = df.attrs.get("origin", {}).get(col)
+    if origin is None:
+        return alabel, loc
+    jlabel, lines = origin
+    return jlabel, lambda i: loc(i) if lines[i] is None else f"line {lines[i]}"
+
+
+def _report(df: pd.DataFrame, col: str, alabel: str, bad: np.ndarray, expected: str,
+            problems: list[Problem]) -> None:
+    """A problem for each row of ``bad`` (the first :data:`MAX_SHOWN`, then a count),
+    naming the cell's file and line; a blank cell is reported as missing."""
+    file, loc = _cells(df, col, alabel)
     idx = np.nonzero(bad)[0]
     for i in idx[:MAX_SHOWN].tolist():
-        problems.append(Problem(alabel, loc(i), col, df[col].iloc[i], expected))
+        v = df[col].iloc[i]
+        problems.append(Problem(file, loc(i), col, v or None, expected, missing=not v))
     if idx.size > MAX_SHOWN:
-        problems.append(Problem(alabel, None, col, None,
+        problems.append(Problem(file, None, col, None,
                                 f"{expected} ({idx.size - MAX_SHOWN} more rows like these)"))
+
+
+def _numbers(df: pd.DataFrame, col: str, alabel: str, expected: str, lo: float | None,
+             hi: float | None, lo_open: bool, problems: list[Problem]) -> np.ndarray:
+    """Column ``col`` as floats; a problem for every cell that is not a finite number in
+    range."""
+    vals = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(vals)
+        if lo is not None:
+            bad |= (vals <= lo) if lo_open else (vals < lo)
+        if hi is not None:
+            bad |= vals > hi
+    _report(df, col, alabel, bad, expected, problems)
     return vals
+
+
+def _indicator_ids(spec: AreasSpec, label: str, problems: list[Problem]) -> None:
+    first: dict[str, int] = {}
+    for k, ind in enumerate(spec.indicators):
+        if ind.id in first:
+            problems.append(Problem(label, f"areas.indicators[{k + 1}].id", None, ind.id,
+                                    f"a unique indicator id (already areas.indicators"
+                                    f"[{first[ind.id] + 1}])"))
+        first.setdefault(ind.id, k)
 
 
 def read_areas(spec: AreasSpec, base: Path, label: str, problems: list[Problem]
                ) -> tuple[pd.DataFrame, Areas, str] | None:
-    """The area table (joins applied), the :class:`Areas` read from it, and its label."""
+    """The area table (joins applied), the :class:`Areas` read from it, and its label;
+    ``None`` when a file or column is missing. A bad value is a problem, but the areas are
+    still returned (with NaN where a number is bad) so the tiers' units can be checked too."""
     path = (base / spec.file).resolve()
     alabel = display_path(path)
     n0 = len(problems)
+    _indicator_ids(spec, label, problems)
     df = read_text_csv(path, alabel, problems)
     if df is None:
-        problems[n0:] = [Problem(label, "areas.file", None, spec.file,
-                                 f"a readable CSV area table ({p})") for p in problems[n0:]]
+        problems[n0:] = [p if p.file == label else Problem(
+            label, "areas.file", None, spec.file, f"a readable CSV area table ({p})")
+            for p in problems[n0:]]
         return None
     for j, js in enumerate(spec.join):
-        joined = join_table(df, alabel, js, f"areas.join[{j + 1}]", base, label, problems)
+        joined = join_table(df, alabel, js, f"areas.join[{j + 1}]", base, label, problems,
+                            table="areas", strict=True)
         if joined is not None:
             df = joined
     share = spec.share if not isinstance(spec.share, str) else AreaShareSpec(column=spec.share)
@@ -80,6 +113,9 @@ def read_areas(spec: AreasSpec, base: Path, label: str, problems: list[Problem]
     if share is not None:
         wanted += [("share", share.column)] + ([("share", share.within)] if share.within else [])
     wanted += [(f"indicators[{k + 1}].column", i.column) for k, i in enumerate(spec.indicators)]
+    if df.empty:
+        problems.append(Problem(alabel, None, None, None, "at least one area (a row under "
+                                "the header)", missing=True))
     for key, col in wanted:
         if col not in df.columns:
             problems.append(Problem(label, f"areas.{key}", None, col,
@@ -87,19 +123,19 @@ def read_areas(spec: AreasSpec, base: Path, label: str, problems: list[Problem]
     if len(problems) > n0:
         return None
     ids = _ids(df, spec, alabel, problems)
-    pop = _numbers(df, spec.population, alabel, "a population greater than 0", None, 0.0, None,
+    pop = _numbers(df, spec.population, alabel, "a population greater than 0", 0.0, None,
                    True, problems)
     if share is not None:
         pop = pop * _shares(df, share, alabel, problems)
-    names = _names(df, _columns(spec.name) or _columns(spec.id))
     values = np.zeros((len(df), len(spec.indicators)))
     for k, ind in enumerate(spec.indicators):
         rng = (0.0, 1.0) if ind.kind == "share" else (None, None)
         what = "a share from 0 to 1" if ind.kind == "share" else "a finite number"
-        values[:, k] = _numbers(df, ind.column, alabel, what, None, rng[0], rng[1], False,
-                                problems)
-    if len(problems) > n0:
-        return None
+        values[:, k] = _numbers(df, ind.column, alabel, what, rng[0], rng[1], False, problems)
+    if np.isfinite(pop).all() and not np.isfinite(pop.sum()):
+        problems.append(Problem(alabel, None, spec.population, None,
+                                "populations whose total is a finite number"))
+    names = _names(df, _columns(spec.name) or _columns(spec.id), ids)
     indicators = tuple(Indicator(i.id, i.column, i.kind, i.name or i.id, i.source)
                        for i in spec.indicators)
     return df, Areas(ids, names, pop, indicators, values, f"{alabel} ({len(df)} areas)"), alabel
@@ -110,10 +146,9 @@ def _ids(df: pd.DataFrame, spec: AreasSpec, alabel: str, problems: list[Problem]
     cols = _columns(spec.id)
     text = df[cols].astype(str).agg("/".join, axis=1).to_numpy(dtype=object)
     blank = (df[cols] == "").any(axis=1).to_numpy()
+    for c in cols:
+        _report(df, c, alabel, (df[c] == "").to_numpy(), "an area id", problems)
     loc = line_locator(df)
-    for i in np.nonzero(blank)[0][:MAX_SHOWN].tolist():
-        problems.append(Problem(alabel, loc(i), "/".join(cols), None, "an area id",
-                                missing=True))
     dup = pd.Series(text).duplicated(keep="first").to_numpy() & ~blank
     first = {v: i for i, v in reversed(list(enumerate(text.tolist())))}
     for i in np.nonzero(dup)[0][:MAX_SHOWN].tolist():
@@ -122,27 +157,37 @@ def _ids(df: pd.DataFrame, spec: AreasSpec, alabel: str, problems: list[Problem]
     return text
 
 
-def _names(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    """The first name column; where it repeats, the others follow in brackets."""
+def _names(df: pd.DataFrame, cols: list[str], ids: np.ndarray) -> np.ndarray:
+    """The first name column; where it repeats, the others follow in brackets; the id where
+    the name is blank."""
     first = df[cols[0]].astype(str).to_numpy(dtype=object)
-    if len(cols) == 1:
-        return first
-    rest = df[cols[1:]].astype(str).agg(", ".join, axis=1).to_numpy(dtype=object)
-    repeated = pd.Series(first).duplicated(keep=False).to_numpy()
-    return np.where(repeated, first + " (" + rest + ")", first)
+    if len(cols) > 1:
+        rest = df[cols[1:]].astype(str).agg(", ".join, axis=1).to_numpy(dtype=object)
+        repeated = pd.Series(first).duplicated(keep=False).to_numpy()
+        first = np.where(repeated, first + " (" + rest + ")", first)
+    out: np.ndarray = np.where(first == "", ids, first)
+    return out
 
 
 def _shares(df: pd.DataFrame, share: AreaShareSpec, alabel: str,
             problems: list[Problem]) -> np.ndarray:
     """Each row's share of its population: the column as given, scaled to sum to 1 within each
     value of ``within`` when given (so a unit split in pieces keeps its population)."""
-    s = _numbers(df, share.column, alabel, "a share greater than 0 and at most 1", None, 0.0,
-                 1.0, True, problems)
+    s = _numbers(df, share.column, alabel, "a share greater than 0 and at most 1", 0.0, 1.0,
+                 True, problems)
     if share.within is None:
         return s
-    groups = pd.factorize(df[share.within])[0]
+    groups = _groups(df, share.within, alabel, "the unit this row's share is of", problems)
     total = np.bincount(groups, weights=np.nan_to_num(s), minlength=groups.max() + 1)
     out: np.ndarray = s / np.where(total > 0, total, 1.0)[groups]
+    return out
+
+
+def _groups(df: pd.DataFrame, col: str, alabel: str, expected: str,
+            problems: list[Problem]) -> np.ndarray:
+    """The rows' groups by the values of ``col``; a blank cell is a problem."""
+    _report(df, col, alabel, (df[col] == "").to_numpy(), expected, problems)
+    out: np.ndarray = pd.factorize(df[col])[0]
     return out
 
 
@@ -199,14 +244,15 @@ def tier_units(specs: list[TierSpec], df: pd.DataFrame, areas: Areas, alabel: st
                                     f"a column of {alabel} ({', '.join(df.columns)})", ctx))
         if bad:
             continue
-        units = (_coarse(ts, ms, df) if ms.column is not None
+        units = (_coarse(ts, ms, df, alabel, problems) if ms.column is not None
                  else _finer(ts, ms, df, areas, alabel, problems))
         if units is not None:
             out[ts.id] = units
     return out
 
 
-def _coarse(ts: TierSpec, ms: TierMembershipSpec, df: pd.DataFrame) -> TierUnits:
+def _coarse(ts: TierSpec, ms: TierMembershipSpec, df: pd.DataFrame, alabel: str,
+            problems: list[Problem]) -> TierUnits:
     assert ms.column is not None
     vals = df[ms.column].astype(str).str.strip().to_numpy(dtype=object)
     blank = vals == ""
@@ -216,10 +262,28 @@ def _coarse(ts: TierSpec, ms: TierMembershipSpec, df: pd.DataFrame) -> TierUnits
     unit[~blank] = inv
     names = codes.astype(object)
     if ms.names:
-        nm = df[ms.names].astype(str).str.strip().to_numpy(dtype=object)[~blank][first]
-        names = np.where(nm != "", nm, names)
+        nm = df[ms.names].astype(str).str.strip().to_numpy(dtype=object)
+        _one_name(df, ms.names, alabel, unit, nm, problems)
+        names = np.where(nm[~blank][first] != "", nm[~blank][first], names)
     return TierUnits(ts.id, unit, codes.astype(object), names, np.ones(codes.shape[0]),
                      how=f"column {ms.column} of the areas table")
+
+
+def _one_name(df: pd.DataFrame, col: str, alabel: str, unit: np.ndarray, nm: np.ndarray,
+              problems: list[Problem]) -> None:
+    """A unit's name is the same on every row of its areas (a different one is a typo)."""
+    first: dict[int, int] = {}
+    file, loc = _cells(df, col, alabel)
+    shown = 0
+    for i, u in enumerate(unit.tolist()):  # one per area
+        if u < 0:
+            continue
+        j = first.setdefault(u, i)
+        if nm[i] != nm[j] and shown < MAX_SHOWN:
+            problems.append(Problem(file, loc(i), col, nm[i] or None,
+                                    f"the name the unit has on {loc(j)} ({nm[j]!r})",
+                                    missing=not nm[i]))
+            shown += 1
 
 
 def _finer(ts: TierSpec, ms: TierMembershipSpec, df: pd.DataFrame, areas: Areas, alabel: str,
@@ -227,28 +291,40 @@ def _finer(ts: TierSpec, ms: TierMembershipSpec, df: pd.DataFrame, areas: Areas,
     """A tier finer than the areas: one unit per area standing for its bodies there."""
     assert ms.count is not None
     n0 = len(problems)
-    counts = _numbers(df, ms.count, alabel, "a whole number of bodies, 1 or more", None, 1.0,
-                      None, False, problems)
-    whole = np.isfinite(counts) & (counts != np.round(counts))
-    loc = line_locator(df)
-    for i in np.nonzero(whole)[0][:MAX_SHOWN].tolist():
-        problems.append(Problem(alabel, loc(i), ms.count, df[ms.count].iloc[i],
-                                "a whole number of bodies, 1 or more"))
+    expected = "a whole number of bodies, 1 or more"
+    counts = _numbers(df, ms.count, alabel, expected, 1.0, None, False, problems)
+    _report(df, ms.count, alabel, np.isfinite(counts) & (counts != np.round(counts)),
+            expected, problems)
+    groups = (_groups(df, ms.within, alabel, "the unit whose bodies this area shares",
+                      problems) if ms.within is not None else None)
     if len(problems) > n0:
         return None
     how = f"column {ms.count} of the areas table, per area"
     bodies = counts
-    if ms.within is not None:
-        groups = pd.factorize(df[ms.within])[0]
-        varies = pd.Series(counts).groupby(groups).nunique().to_numpy() > 1
-        for g in np.nonzero(varies)[0][:MAX_SHOWN].tolist():
-            i = int(np.nonzero(groups == g)[0][1])
-            problems.append(Problem(alabel, loc(i), ms.count, df[ms.count].iloc[i],
-                                    f"the same count on every row of {ms.within} "
-                                    f"{df[ms.within].iloc[i]} (it is that unit's count)"))
-        if varies.any():
+    if ms.within is None:
+        _report(df, ms.count, alabel, counts > areas.population, "a whole number of bodies, "
+                "at most one per person of the area", problems)
+        if len(problems) > n0:
             return None
-        bodies = np.asarray(shared_counts(counts, groups, areas.population), dtype=float)
+    if ms.within is not None and groups is not None:
+        file, loc = _cells(df, ms.count, alabel)
+        first = {g: i for i, g in reversed(list(enumerate(groups.tolist())))}
+        for i in np.nonzero(counts != counts[[first[g] for g in groups.tolist()]])[0][
+                :MAX_SHOWN].tolist():
+            j = first[int(groups[i])]
+            problems.append(Problem(file, loc(i), ms.count, df[ms.count].iloc[i],
+                                    f"the same count on every row of {ms.within} "
+                                    f"{df[ms.within].iloc[i]} (it is that unit's count; "
+                                    f"{loc(j)} has {df[ms.count].iloc[j]})"))
+        if len(problems) > n0:
+            return None
+        people = np.bincount(groups, weights=areas.population)[groups]
+        _report(df, ms.count, alabel, counts > people, "a whole number of bodies, at most "
+                f"one per person of its {ms.within}", problems)
+        if len(problems) > n0:
+            return None
+        if np.isfinite(areas.population).all():  # else reported: the counts stand unshared
+            bodies = np.asarray(shared_counts(counts, groups, areas.population), dtype=float)
         how = (f"{ms.count} per {ms.within}, shared among its areas by population "
                "(largest remainder, at least one per area)")
     A = len(areas)

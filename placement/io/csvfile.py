@@ -52,17 +52,23 @@ def read_text_csv(path: Path, label: str, problems: list[Problem]) -> pd.DataFra
 
     Blank lines and lines whose first cell starts with ``#`` are skipped. A row with more
     cells than the header is an error naming its line (it would shift columns otherwise); a
-    shorter row is padded with blanks, as spreadsheets write them. ``df.attrs["lines"]`` holds
+    shorter row is padded with blanks, as spreadsheets write them. A blank or repeated column
+    name is an error too. ``df.attrs["lines"]`` holds
     the file line of every data row, for error messages.
     """
-    if not path.is_file():
-        problems.append(Problem(label, None, None, None, "a file at this path", missing=True))
-        return None
     try:
+        if not path.is_file():
+            problems.append(Problem(label, None, None, None, "a file at this path",
+                                    missing=True))
+            return None
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
         problems.append(Problem(label, f"byte {e.start}", None, None,
                                 "text encoded as UTF-8 (save the spreadsheet as CSV UTF-8)"))
+        return None
+    except OSError as e:  # e.g. a name too long for the system, or no permission
+        problems.append(Problem(label, None, None, None,
+                                f"a readable file ({e.strerror or e})"))
         return None
     reader = csv.reader(io.StringIO(text))
     header: list[str] | None = None
@@ -104,6 +110,11 @@ def read_text_csv(path: Path, label: str, problems: list[Problem]) -> pd.DataFra
         if not c:
             problems.append(Problem(label, "line 1 (header)", None, None,
                                     f"a name for every column (column {j + 1} is blank)"))
+            ok = False
+        elif c in header[:j]:
+            problems.append(Problem(label, "line 1 (header)", c, c,
+                                    f"each column name only once (column {j + 1} repeats "
+                                    f"column {header.index(c) + 1})"))
             ok = False
     if not ok:
         return None

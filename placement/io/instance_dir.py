@@ -20,7 +20,12 @@ from pydantic import ValidationError
 from placement.errors import InstanceError, Problem
 from placement.io.csvfile import display_path, line_locator, read_text_csv
 from placement.io.functions_table import parse_functions
-from placement.io.geography import geography_problems, read_geography, tier_from_units
+from placement.io.geography import (
+    geography_problems,
+    read_geography,
+    tier_from_units,
+    uniform_problems,
+)
 from placement.io.links import check_links, link_from_spec, read_links_csv, require_kappa
 from placement.io.membership import read_coterminosity
 from placement.io.models import load_model
@@ -49,6 +54,7 @@ class _Load:
     label: str
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    function_lines: list[str] = field(default_factory=list)  # the line of each function
 
     def error(self) -> InstanceError:
         return InstanceError(self.problems, subject=f"instance {self.label}",
@@ -242,6 +248,7 @@ def _functions(
     df = read_text_csv(fpath, flabel, ld.problems)
     if df is None or not parse:
         return None
+    ld.function_lines = [line_locator(df)(i) for i in range(len(df))]
     return parse_functions(
         df,
         file=flabel,
@@ -276,9 +283,9 @@ def _complete(
                                ld.problems)
     geography = None
     if spec.areas is not None:
-        geography, coterminosity = read_geography(spec, ld.base, ld.label, functions,
-                                                  resource_ids, ld.problems)
-        tiers = _tiers_from_units(spec, tiers, geography)
+        geography, coterminosity = read_geography(
+            spec, ld.base, ld.label, functions, resource_ids, ld.problems,
+            display_path(ld.base / spec.functions), ld.function_lines)
     else:
         coterminosity = read_coterminosity(
             list(spec.tiers), spec.membership, spec.coterminosity, ld.base, ld.label,
@@ -287,6 +294,10 @@ def _complete(
             ld.warnings.append(f"{display_path(ld.base / spec.functions)}: column 'serves' is "
                                "ignored without [areas] (one area: every function serves "
                                "everyone)")
+        if functions is not None:
+            ld.problems += uniform_problems(functions, tier_ids,
+                                            display_path(ld.base / spec.functions),
+                                            ld.function_lines)
     geographies = sorted({t.geography for t in spec.tiers if t.geography})
     links = _links(ld, spec, functions, geographies)
     max_share = max_share_from_spec(spec.constraints, ld.label, tier_ids, resource_ids,
@@ -295,11 +306,13 @@ def _complete(
         ld.label, ld.base, scoring, tier_ids, {t.id for t in spec.tiers if t.optional},
         resource_ids, set(functions.ids.tolist()) if functions is not None else None, links,
         geographies, geography,
-        tuple(functions.categories.tolist()) if functions is not None else ())
+        tuple(functions.categories.tolist()) if functions is not None else (),
+        spec.areas is not None)
     scenarios = scenarios_from_specs(spec.scenarios, context, ld.problems)
     if ld.problems:
         raise ld.error()
     assert functions is not None
+    tiers = _tiers_from_units(spec, tiers, geography)
     inst = Instance(
         name=spec.name,
         tiers=tuple(tiers),
@@ -322,7 +335,8 @@ def _complete(
         geography=geography,
     )
     if geography is not None:
-        ld.problems += geography_problems(inst, display_path(ld.base / spec.functions))
+        ld.problems += geography_problems(inst, display_path(ld.base / spec.functions),
+                                          ld.function_lines)
         if ld.problems:
             raise ld.error()
     require_kappa(inst, f"instance {ld.label}", ld.warnings)

@@ -175,9 +175,15 @@ def _read_pieces(
 
 def join_table(
     df: pd.DataFrame, plabel: str, js: JoinSpec, where: str, base: Path, label: str,
-    problems: list[Problem],
+    problems: list[Problem], *, table: str = "membership", strict: bool = False,
 ) -> pd.DataFrame | None:
-    """``df`` with the columns ``js`` names joined in by its key, or ``None`` on a problem."""
+    """``df`` with the columns ``js`` names joined in by its key, or ``None`` on a problem.
+
+    ``df.attrs["origin"]`` maps every joined column to its file and the file line each row's
+    value came from, so later problems name the cell where it is. With ``strict``, a row of
+    ``df`` whose key the joined table lacks is a problem (its joined cells would be silently
+    blank); a blank key joins nothing.
+    """
     jpath = (base / js.file).resolve()
     jlabel = display_path(jpath)
     m0 = len(problems)
@@ -198,21 +204,42 @@ def join_table(
                                     f"a column of {jlabel} ({', '.join(right.columns)})"))
         elif c in df.columns:
             problems.append(Problem(label, f"{where}.columns", None, c,
-                                    f"a column not already in the membership table "
+                                    f"a column not already in the {table} table "
                                     f"({plabel} has it)"))
     if len(problems) > m0:
         return None
-    dup = right[js.on].duplicated(keep=False).to_numpy()
-    if dup.any():
-        rloc = line_locator(right)
-        i = int(np.nonzero(dup)[0][1])
-        problems.append(Problem(jlabel, rloc(i), js.on, right[js.on].iloc[i],
-                                f"each '{js.on}' once (it is the join key)"))
+    rloc = line_locator(right)
+    keys = right[js.on].tolist()
+    first: dict[str, int] = {}
+    found: list[Problem] = []
+    for i, k in enumerate(keys):
+        if k in first:
+            found.append(Problem(jlabel, rloc(i), js.on, k, f"each '{js.on}' once (it is "
+                                 f"the join key; already on {rloc(first[k])})"))
+        else:
+            first[k] = i
+    if strict:
+        loc = line_locator(df)
+        found += [Problem(plabel, loc(i), js.on, k, f"a key with a row in {jlabel} (or "
+                          "blank)") for i, k in enumerate(df[js.on].tolist())
+                  if k and k not in first]
+    problems += found[:10]
+    if len(found) > 10:
+        problems.append(Problem(jlabel, None, js.on, None,
+                                f"each key once, with a row for every key joined "
+                                f"({len(found) - 10} more rows like these)"))
+    if len(problems) > m0:
         return None
-    # merge drops attrs; the file lines of the pieces are still needed for later messages
+    # merge drops attrs; the file lines of the rows are still needed for later messages
     lines = df.attrs.get("lines")
+    origin = dict(df.attrs.get("origin", {}))
+    rlines = right.attrs.get("lines")
+    at = [first.get(k) for k in df[js.on].tolist()]
+    for c in js.columns:
+        origin[c] = (jlabel, [None if i is None or rlines is None else rlines[i] for i in at])
     df = df.merge(right[[js.on, *js.columns]], on=js.on, how="left").fillna("")
     df.attrs["lines"] = lines
+    df.attrs["origin"] = origin
     return df
 
 

@@ -51,8 +51,11 @@ def _resolve(ref: str | Path, near: Path | None) -> Path | None:
     for d in model_search_path(near):
         candidates.append(d / (p.name if p.suffix == ".toml" else f"{p.name}.toml"))
     for c in candidates:
-        if c.is_file():
-            return c
+        try:
+            if c.is_file():
+                return c
+        except OSError:  # a name the system cannot look up (too long): not a model file
+            continue
     return None
 
 
@@ -91,6 +94,9 @@ def load_model(ref: str | Path, *, near: Path | None = None, where: str = "model
     label = str(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise InstanceError.single(label, None, None, None, f"a readable UTF-8 file ({e})",
+                                   subject="scoring model") from None
     except tomllib.TOMLDecodeError as e:
         raise InstanceError.single(label, None, None, None, f"valid TOML ({e})",
                                    subject="scoring model") from None

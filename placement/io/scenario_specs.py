@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Literal
 
 from placement.errors import Problem
-from placement.io.area_tables import read_availability, scope_problem
-from placement.io.csvfile import display_path, line_locator, read_text_csv
+from placement.io.area_tables import read_availability
+from placement.io.geography import pin_gap_problem
 from placement.io.links import check_links, link_from_spec
+from placement.io.scenario_placement import placement_problems, read_placement
 from placement.io.schema import ConstraintsSpec, ScenarioSpec
 from placement.model import Link, MaxShare, Scenario, ScoringModel
-from placement.model.geography import AvailabilityRule, CurrentRule, Geography
-from placement.model.links import split_where
+from placement.model.geography import AvailabilityRule, Geography
 
 __all__ = ["ScenarioContext", "scenarios_from_specs", "scenario_from_spec",
            "max_share_from_spec"]
@@ -49,6 +49,7 @@ class ScenarioContext:
     geographies: list[str]
     geography: Geography | None = None
     categories: tuple[str, ...] = ()
+    areas: bool = False  # [areas] declared (``geography`` is None when it could not be read)
 
 
 @dataclass(frozen=True)
@@ -117,15 +118,9 @@ def scenario_from_spec(
     active -= set(ss.disable_tiers)
     _check_overrides(ss, cx, rep)
     _check_function_tiers(ss, cx, active, rep)
-    placement, by_area = _placement(ss, cx, problems)
-    if isinstance(placement, dict):
-        _check_placement(placement, cx, active, rep)
-    for rule in by_area:
-        first, bar, rest = rule.tier.partition("|")
-        if first not in active or (bar and rest not in active):
-            file, line = split_where(rule.where)
-            problems.append(Problem(file, line, "tier", rule.tier, "a tier active in this "
-                                    f"scenario ({_active_list(cx, active)})"))
+    fixed = read_placement(ss.placement, cx.base, cx.geography, cx.areas, problems)
+    placement_problems(fixed, cx.fids, [t for t in cx.tiers if t in active], cx.geography,
+                       rep.bad, problems)
     added = _scenario_links(ss, cx, rep)
     availability = _availability(sid, ss, cx, rep)
     if len(problems) > n0:
@@ -146,12 +141,12 @@ def scenario_from_spec(
         disable_tiers=tuple(ss.disable_tiers),
         max_moves=ss.max_moves,
         clear_max_moves=ss.no_max_moves,
-        placement=placement,
+        placement=fixed.placement,
         source=ss.source,
         add_links=tuple(added),
         remove_links=tuple(ss.remove_links),
         availability=availability,
-        placement_by_area=by_area,
+        placement_by_area=fixed.by_area,
         heterogeneity=ss.heterogeneity,
     )
 
@@ -161,12 +156,14 @@ def _availability(sid: str, ss: ScenarioSpec, cx: ScenarioContext,
     """The scenario's own availability rules (applied after the instance's)."""
     if ss.availability is None:
         return ()
-    if cx.geography is None:
+    if not cx.areas:
         rep.bad("availability", ss.availability,
                 "no availability table without [areas] (units exist only with areas)")
         return ()
+    if cx.geography is None:  # [areas] could not be read: its problems are reported
+        return ()
     return read_availability(cx.base / ss.availability, f"scenarios.{sid}.availability",
-                             cx.label, cx.geography, cx.fids or (), cx.categories, rep.problems)
+                             cx.label, cx.geography, cx.fids, cx.categories, rep.problems)
 
 
 def _check_overrides(ss: ScenarioSpec, cx: ScenarioContext, rep: _Report) -> None:
@@ -217,6 +214,13 @@ def _check_function_tiers(
         if first not in active or (bar and (rest not in active or rest == first)):
             rep.bad(f"pins.{f}", t, f"a tier active in this scenario ({act}), or "
                                     "'tier|fallback' with two of them")
+        elif bar and not cx.areas:
+            rep.bad(f"pins.{f}", t, "one tier id without [areas] ('tier|fallback' needs "
+                                    "areas: every tier has a unit everywhere)")
+        elif cx.geography is not None:
+            why = pin_gap_problem(cx.geography, first, rest or None)
+            if why is not None:
+                rep.bad(f"pins.{f}", t, why)
     for f in ss.unpin:
         if cx.fids is not None and f not in cx.fids:
             rep.bad("unpin", f, "a function id of functions.csv")
@@ -226,75 +230,6 @@ def _check_function_tiers(
         for t in ts:
             if t not in active:
                 rep.bad(f"allowed.{f}", t, f"a tier active in this scenario ({act})")
-
-
-def _placement(ss: ScenarioSpec, cx: ScenarioContext, problems: list[Problem]
-               ) -> tuple[_Placement, tuple[CurrentRule, ...]]:
-    """The scenario's fixed placement: inline, ``"current"``, or read from a CSV it names
-    (whose rows with a ``scope`` and ``code`` set the tier in some areas only)."""
-    if isinstance(ss.placement, dict):
-        return dict(ss.placement), ()
-    if ss.placement is None:
-        return None, ()
-    if ss.placement == "current":
-        return "current", ()
-    return _placement_csv(cx.base / ss.placement, cx.geography, problems)
-
-
-def _placement_csv(path: Path, geo: Geography | None, problems: list[Problem]
-                   ) -> tuple[dict[str, str] | None, tuple[CurrentRule, ...]]:
-    plabel = display_path(path)
-    df = read_text_csv(path, plabel, problems)
-    if df is None:
-        return None, ()
-    if not {"function", "tier"} <= set(df.columns):
-        problems.append(Problem(plabel, "line 1 (header)", None, ", ".join(df.columns),
-                                "columns 'function' and 'tier'"))
-        return None, ()
-    scoped = {"scope", "code"} <= set(df.columns)
-    if scoped and geo is None:
-        problems.append(Problem(plabel, "line 1 (header)", "scope", None,
-                                "no scope and code columns without [areas]"))
-        return None, ()
-    loc = line_locator(df)
-    placement: dict[str, str] = {}
-    rules: list[CurrentRule] = []
-    for i, row in enumerate(df.to_dict("records")):  # one row per function (or override)
-        f, t = row["function"], row["tier"]
-        if scoped and (row["scope"] or row["code"]):
-            assert geo is not None
-            why = scope_problem(geo, row["scope"], row["code"])
-            if why is not None:
-                problems.append(Problem(plabel, loc(i), "scope/code",
-                                        f"{row['scope']} {row['code']}", why))
-                continue
-            rules.append(CurrentRule(f, row["scope"], row["code"], t,
-                                     row.get("source") or None, f"{plabel} {loc(i)}"))
-            continue
-        if f in placement:
-            problems.append(Problem(plabel, loc(i), "function", f, "each function once"))
-        placement[f] = t
-    return placement, tuple(rules)
-
-
-def _check_placement(
-    placement: dict[str, str], cx: ScenarioContext, active: set[str], rep: _Report
-) -> None:
-    """A fixed placement puts every known function, and only those, at an active tier."""
-    act = _active_list(cx, active)
-    for f, t in placement.items():
-        if cx.fids is not None and f not in cx.fids:
-            rep.bad("placement", f, "a function id of functions.csv")
-        first, bar, rest = t.partition("|")
-        if first not in active or (bar and (rest not in active or rest == first)):
-            rep.bad(f"placement.{f}", t, f"a tier active in this scenario ({act}), or "
-                                         "'tier|fallback' with two of them")
-    if cx.fids is not None:
-        missing = sorted(cx.fids - set(placement))
-        if missing:
-            shown = ", ".join(missing[:8]) + (" ..." if len(missing) > 8 else "")
-            rep.bad("placement", None,
-                    f"a tier for every function; {len(missing)} have none ({shown})")
 
 
 def _scenario_links(ss: ScenarioSpec, cx: ScenarioContext, rep: _Report) -> list[Link]:

@@ -107,14 +107,9 @@ class TierSpec(_Strict):
 
     @model_validator(mode="after")
     def _units_and_population(self) -> TierSpec:
-        if self.table is None:
-            missing = [k for k in ("units", "population") if getattr(self, k) is None]
-            # with areas (placement/2), a tier with a membership takes both from its units
-            if missing and self.membership is None:
-                raise ValueError(
-                    f"give {' and '.join(missing)} (or a table to read them from)"
-                )
-        elif self.population is not None:
+        # units and population missing without a table: reported by the loader, which knows
+        # whether [areas] gives them (placement/io/instance_dir.py)
+        if self.table is not None and self.population is not None:
             raise ValueError("give population or a table to read it from, not both")
         for k, v in self.performance.items():
             if not (0.0 <= v <= 1.0):
@@ -203,7 +198,7 @@ class CoterminosityPairSpec(_Strict):
 class CoterminositySpec(_Strict):
     """kappa given explicitly: inline pairs and/or a CSV (tier_a, tier_b, kappa[, source])."""
 
-    file: str | None = None
+    file: str | None = Field(default=None, min_length=1)
     pairs: list[CoterminosityPairSpec] = Field(default_factory=list)
 
 
@@ -247,10 +242,10 @@ class InstanceSpec(_Strict):
     name: str = Field(min_length=1)
     description: str = ""
     sense: Literal["max", "min"] = "max"
-    model: str | None = None
-    functions: str = "functions.csv"
-    values: str | None = None
-    costs: str | None = None
+    model: str | None = Field(default=None, min_length=1)
+    functions: str = Field(default="functions.csv", min_length=1)
+    values: str | None = Field(default=None, min_length=1)
+    costs: str | None = Field(default=None, min_length=1)
     sources: list[SourceSpec | str] = Field(default_factory=list)
     tiers: list[TierSpec] = Field(min_length=1)
     resources: list[ResourceSpec] = Field(default_factory=list)
@@ -269,7 +264,8 @@ class InstanceSpec(_Strict):
                 f"({', '.join(INSTANCE_FORMATS)})"
             )
         if self.areas is not None and self.format == "placement/1":
-            raise ValueError("[areas] needs format = \"placement/2\"")
+            raise ValueError(f"format = \"placement/2\" with [areas] (format = "
+                             f"{self.format!r} has no areas)")
         if self.areas is not None and self.membership is not None:
             raise ValueError("give [areas] or [membership], not both: with areas, the tiers' "
                              "membership columns are columns of the areas table")

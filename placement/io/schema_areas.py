@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["AreaShareSpec", "IndicatorSpec", "JoinSpec", "AreasSpec"]
 
@@ -45,7 +45,8 @@ class JoinSpec(_Strict):
 
 
 class AreasSpec(_Strict):
-    """The areas of an instance and the tables that differ by place."""
+    """The areas of an instance and the tables that differ by place (indicator ids are
+    checked unique by the loader, which names the repeated entry)."""
 
     file: str = Field(min_length=1)
     id: str | list[str] = Field(min_length=1)
@@ -58,11 +59,3 @@ class AreasSpec(_Strict):
     availability: str | None = Field(default=None, min_length=1)
     unit_caps: str | None = Field(default=None, min_length=1)
     source: str | None = None
-
-    @model_validator(mode="after")
-    def _unique_indicators(self) -> AreasSpec:
-        ids = [i.id for i in self.indicators]
-        dups = sorted({i for i in ids if ids.count(i) > 1})
-        if dups:
-            raise ValueError(f"indicator ids must be unique; repeated: {', '.join(dups)}")
-        return self

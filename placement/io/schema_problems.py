@@ -25,7 +25,6 @@ _EXPECT = {
     "extra_forbidden": "no such key here (check the spelling against docs/instance-format.md)",
     "float_parsing": "a number",
     "float_type": "a number",
-    "finite_number": "a finite number (not inf or nan)",
     "int_parsing": "a whole number",
     "int_type": "a whole number",
     "int_from_float": "a whole number",
@@ -37,6 +36,8 @@ _EXPECT = {
     "model_type": "a table { ... }",
     "too_short": "at least one entry",
     "too_long": "no more entries than allowed",
+    "finite_number": "a finite number (not nan or inf)",
+    "string_too_short": "text that is not empty",
 }
 
 

@@ -7,11 +7,13 @@ columns of the function table, one area (or one unit per tier) wide.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from placement.model.geography import AREA_SCOPE
+from placement.errors import Problem
+from placement.model.geography import AREA_SCOPE, AvailabilityRule, Geography
 from placement.model.tiers import NO_TIER
 
 if TYPE_CHECKING:
@@ -19,7 +21,8 @@ if TYPE_CHECKING:
     from placement.model.scenario import Scenario
 
 __all__ = ["current_tiers", "allowed_units", "pinned_units", "pin_areas", "fixed_area_placement",
-           "scope_label", "tier_or_fallback"]
+           "scope_label", "tier_or_fallback", "unserved", "pin_gaps", "pin_gap_problem",
+           "area_names", "rule_files", "area_problems"]
 
 
 def current_tiers(inst: Instance) -> np.ndarray:
@@ -141,4 +144,78 @@ def tier_or_fallback(inst: Instance, text: str, covers: np.ndarray) -> np.ndarra
     r = tix.get(rest, NO_TIER) if rest else NO_TIER
     here = covers[:, t] if t != NO_TIER else np.zeros(covers.shape[0], dtype=bool)
     out: np.ndarray = np.where(here, t, r)
+    return out
+
+
+def unserved(inst: Instance) -> np.ndarray:
+    """(F, A) True where no unit that may hold function f (its allowed tiers, the
+    availability rules) covers area a: no placement can serve f there."""
+    layout = inst.units
+    ok = np.hstack([inst.unit_allowed, np.zeros((inst.n_functions, 1), dtype=bool)])
+    out: np.ndarray = ~np.asarray(ok[:, layout.unit_of].any(axis=2))
+    return out
+
+
+def pin_gaps(geo: Geography, tier: str, fallback: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Where a pin to ``tier`` (with ``fallback`` where it has no unit) cannot hold, as (A,)
+    masks: the areas neither tier has a unit in, and the areas where ``tier`` serves that a
+    fallback unit it needs also covers (a unit does a function for all its areas or none)."""
+    here = geo.tiers[tier].unit >= 0
+    if fallback is None:
+        return ~here, np.zeros_like(here)
+    fb = geo.tiers[fallback].unit
+    used = np.unique(fb[~here & (fb >= 0)])
+    return ~here & (fb < 0), here & np.isin(fb, used)
+
+
+def area_names(geo: Geography, mask: np.ndarray, most: int = 3) -> str:
+    """The names of the areas of ``mask``, the first few then a count."""
+    names = [str(x) for x in geo.areas.names[mask].tolist()]
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
+def rule_files(rules: Iterable[AvailabilityRule]) -> str:
+    """The availability tables the rules come from ("" for none)."""
+    files = dict.fromkeys(r.where.rpartition(" line ")[0] or r.where for r in rules)
+    return ", ".join(f for f in files if f)
+
+
+def pin_gap_problem(geo: Geography, tier: str, fallback: str | None) -> str | None:
+    """What a pin to ``tier`` (``fallback`` elsewhere) should be, when it cannot hold."""
+    hole, clash = pin_gaps(geo, tier, fallback)
+    if hole.any():
+        return (f"a tier with a unit in every area, or 'tier|fallback' naming a tier with a "
+                f"unit where it has none ({area_names(geo, hole)} have no "
+                f"{tier}{'' if fallback is None else ' or ' + fallback} unit)")
+    if clash.any():
+        return (f"a fallback whose units cover only areas without a {tier} unit "
+                f"({fallback} units also cover {area_names(geo, clash)})")
+    return None
+
+
+def area_problems(inst: Instance, file: str | None, where: str) -> list[Problem]:
+    """What a scenario (``where``) leaves unusable by place: a pin with no unit of its tier
+    or fallback in some areas (a fallback tier the scenario drops), or a function no unit may
+    serve in some areas (its allowed tiers, the availability rules)."""
+    geo = inst.geography
+    if geo is None:
+        return []
+    fn, tids = inst.functions, inst.tier_ids
+    rest = fn.pinned_else if fn.pinned_else is not None else np.full(len(fn), NO_TIER)
+    out: list[Problem] = []
+    for f in np.nonzero(fn.pinned != NO_TIER)[0].tolist():  # a few pinned functions
+        tier, fb = tids[fn.pinned[f]], (tids[rest[f]] if rest[f] != NO_TIER else None)
+        why = pin_gap_problem(geo, tier, fb)
+        if why is not None:
+            out.append(Problem(file, where, "pins", tier if fb is None else f"{tier}|{fb}",
+                               why, f"function '{fn.ids[f]}'"))
+    gap = unserved(inst)
+    files = rule_files(geo.availability)
+    closed = f" or the availability rules of {files} close them" if files else ""
+    for f in np.nonzero(gap.any(axis=1))[0][:20].tolist():
+        out.append(Problem(file, where, "allowed", None,
+                           f"at least one unit that may hold the function in every area "
+                           f"(none in {area_names(geo, gap[f])}: its allowed tiers have no "
+                           f"unit there{closed})", f"function '{fn.ids[f]}'"))
     return out

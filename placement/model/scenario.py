@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from placement.errors import InstanceError, Problem
+from placement.model.area_rules import area_problems
 from placement.model.geography import AvailabilityRule, CurrentRule, Geography
 from placement.model.links import Link, kappa_problems
 from placement.model.resources import Resource
@@ -101,7 +102,8 @@ def apply_scenario(inst: Instance, scenario: str | Scenario | None) -> Instance:
             max_moves = None
         if scenario.max_moves is not None:
             max_moves = scenario.max_moves
-    problems = _problems(inst, scenario, where, kept)
+    toml = None if inst.path is None else str(inst.path / "instance.toml")
+    problems = _problems(inst, scenario, toml, where, kept)
     if problems:
         raise InstanceError(problems, subject=f"scenario of instance '{inst.name}'")
     out = dataclasses.replace(
@@ -120,6 +122,9 @@ def apply_scenario(inst: Instance, scenario: str | Scenario | None) -> Instance:
         warnings=tuple(inst.warnings) + _dropped_current(inst, where, kept),
         palette_tiers=inst.palette_tiers or tuple(inst.tier_ids),
     )
+    problems = area_problems(out, toml, where)
+    if problems:
+        raise InstanceError(problems, subject=f"scenario of instance '{inst.name}'")
     if out.links:
         missing = kappa_problems(out)
         if missing:
@@ -145,7 +150,7 @@ class _KeptTiers:
 
     ``allowed`` and ``pinned`` are the instance's, restricted and renumbered, until the
     scenario's overrides change them in place. ``lost_pin`` and ``lost_current`` are the
-    functions whose pinned or current tier was dropped.
+    functions whose pinned (or pin fallback) or current tier was dropped.
     """
 
     tiers: tuple[Tier, ...]
@@ -171,7 +176,10 @@ class _KeptTiers:
             pinned=pinned,
             pinned_else=pinned_else,
             current=current,
-            lost_pin=np.nonzero((fn.pinned != NO_TIER) & (pinned == NO_TIER))[0],
+            lost_pin=np.nonzero(((fn.pinned != NO_TIER) & (pinned == NO_TIER))
+                                | ((fn.pinned_else if fn.pinned_else is not None else
+                                    np.full(len(fn), NO_TIER)) != NO_TIER)
+                                & (pinned_else == NO_TIER))[0],
             lost_current=np.nonzero((fn.current != NO_TIER) & (current == NO_TIER))[0],
         )
 
@@ -230,29 +238,32 @@ def _override_functions(inst: Instance, scenario: Scenario, kept: _KeptTiers) ->
         kept.pinned_else[fidx[f]] = tindex.get(rest, NO_TIER) if rest else NO_TIER
 
 
-def _problems(inst: Instance, scenario: Scenario | None, where: str,
+def _problems(inst: Instance, scenario: Scenario | None, file: str | None, where: str,
               kept: _KeptTiers) -> list[Problem]:
     """What the scenario leaves unusable: pins to dropped tiers it did not move, pins to
     tiers a function is not allowed at, and functions with no allowed tier left."""
     fn = inst.functions
     pinned, allowed, tids = kept.pinned, kept.allowed, kept.tids
     problems: list[Problem] = []
-    for i in kept.lost_pin.tolist():
-        if pinned[i] == NO_TIER and not (scenario and fn.ids[i] in scenario.pins):
-            problems.append(Problem(None, where, "pinned", inst.tiers[fn.pinned[i]].id,
-                                    "a pin to a tier this scenario keeps (unpin the function "
+    rest = fn.pinned_else if fn.pinned_else is not None else np.full(len(fn), NO_TIER)
+    for i in kept.lost_pin.tolist():  # the pin's tier, or its fallback, dropped
+        if not (scenario and fn.ids[i] in scenario.pins):
+            pin = inst.tiers[fn.pinned[i]].id + (
+                f"|{inst.tiers[rest[i]].id}" if rest[i] != NO_TIER else "")
+            problems.append(Problem(file, where, "pinned", pin,
+                                    "a pin to tiers this scenario keeps (unpin the function "
                                     "or pin it elsewhere in the scenario)",
                                     f"function '{fn.ids[i]}'"))
     has_pin = np.nonzero(pinned != NO_TIER)[0]
     # a pin overrides the allowed list only if the scenario set both; otherwise it must agree
     not_allowed = has_pin[~allowed[has_pin, pinned[has_pin]]]
     for i in not_allowed.tolist():
-        problems.append(Problem(None, where, "pins", tids[pinned[i]],
+        problems.append(Problem(file, where, "pins", tids[pinned[i]],
                                 "a tier the function is allowed at in this scenario",
                                 f"function '{fn.ids[i]}'"))
     empty = np.nonzero(~allowed.any(axis=1))[0]
     for i in empty.tolist():
-        problems.append(Problem(None, where, "allowed", None,
+        problems.append(Problem(file, where, "allowed", None,
                                 "at least one allowed tier left after the scenario's tiers "
                                 "are applied", f"function '{fn.ids[i]}'"))
     return problems

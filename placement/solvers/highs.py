@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from placement.errors import SolverError
 from placement.model.sense import Sense
 from placement.solvers.base import Capabilities, RawSolution, SolveOptions, Status, relative_gap
 from placement.solvers.native import native_stdout_silenced
@@ -70,7 +71,9 @@ def _load(form: CanonicalForm, options: SolveOptions) -> Any:
         integrality,
     )
     if status == hp.HighsStatus.kError:
-        raise RuntimeError("HiGHS refused the model (passModel returned an error)")
+        raise SolverError("HiGHS refused the model: a coefficient or bound is too large for it "
+                          "(HiGHS takes matrix values up to 1e15 and treats 1e20 as infinite); "
+                          "rescale the costs, budgets or values, or use another solver")
     return h
 
 
