@@ -426,6 +426,31 @@ CASES: list[tuple[str, Mutate, list[str]]] = [
      ["instance.toml", "areas.join[1].file", "a readable file"]),
     ("count-beyond-people", cell("hoods.csv", 2, "hoods", "1e20"),
      ["hoods.csv", "line 2", "field 'hoods'", "'1e20'", "at most one per person"]),
+    # values.csv (found by the sweep: float() took '1e400', 'nan' and '1_000')
+    *[(f"value-{v or 'blank'}", cell("values.csv", 2, "region", v),
+       ["values.csv", "line 2", "field 'region'", f"'{v}'" if v else "found nothing",
+        "a finite number", "function 'commissioning'"])
+      for v in ("1e400", "nan", "inf", "1_000", "")],
+    ("value-duplicated-row", duplicate("values.csv", 2),
+     ["values.csv", "line 4", "field 'id'", "'commissioning'", "already on line 2"]),
+    ("value-unknown-function", cell("values.csv", 3, "id", "nursing"),
+     ["values.csv", "line 3", "field 'id'", "'nursing'", "a function id"]),
+    *[(f"cost-{what}", steps(
+        write("costs.csv", "function,tier,resource,amount\n" + rows),
+        toml('values = "values.csv"', 'values = "values.csv"\ncosts = "costs.csv"')),
+       ["costs.csv", *bits])
+      for what, rows, bits in (
+          ("nan", "commissioning,region,staff,nan\n",
+           ["line 2", "field 'amount'", "'nan'", "a cost of 0 or more"]),
+          ("inf", "commissioning,region,staff,inf\n",
+           ["line 2", "field 'amount'", "'inf'", "a cost of 0 or more"]),
+          ("duplicated-row", "commissioning,region,staff,1\ncommissioning,region,staff,2\n",
+           ["line 3", "field 'function'", "already on line 2"]))],
+    ("toml-membership-empty", toml('membership = "*"', 'membership = ""'),
+     ["instance.toml", "tiers[1].membership", "id 'national'", "found ''", "not empty"]),
+    ("toml-share-empty", toml('population = "population"\n',
+                              'population = "population"\nshare = ""\n'),
+     ["instance.toml", "areas.share", "found ''", "not empty"]),
     ("toml-values-empty", toml('values = "values.csv"', 'values = ""'),
      ["instance.toml", "values", "found ''", "text that is not empty"]),
     *[(f"markup-in-{name}", cell(file, line, col, "[/b]x[bold]"),

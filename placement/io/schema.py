@@ -6,7 +6,7 @@ errors are turned into located problems by :mod:`placement.io.schema_problems`.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -103,7 +103,7 @@ class TierSpec(_Strict):
     performance: dict[str, float] = Field(default_factory=dict)
     source: str | None = None
     description: str = ""
-    membership: str | TierMembershipSpec | None = None
+    membership: Annotated[str, Field(min_length=1)] | TierMembershipSpec | None = None
 
     @model_validator(mode="after")
     def _units_and_population(self) -> TierSpec:

@@ -4,7 +4,7 @@ tables (status-quo overrides, availability, caps on single bodies)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -52,7 +52,7 @@ class AreasSpec(_Strict):
     id: str | list[str] = Field(min_length=1)
     name: str | list[str] | None = None
     population: str = Field(default="population", min_length=1)
-    share: str | AreaShareSpec | None = None
+    share: Annotated[str, Field(min_length=1)] | AreaShareSpec | None = None
     join: list[JoinSpec] = Field(default_factory=list)
     indicators: list[IndicatorSpec] = Field(default_factory=list)
     current: str | None = Field(default=None, min_length=1)

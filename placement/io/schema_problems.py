@@ -45,7 +45,7 @@ def _g(v: object) -> str:
     return f"{v:g}" if isinstance(v, int | float) else str(v)
 
 
-_TYPE_TAGS = {"str", "int", "float", "bool"}
+_TYPE_TAGS = {"str", "int", "float", "bool", "constrained-str"}
 _TYPE_MISMATCH = {"string_type", "float_type", "float_parsing", "int_type", "int_parsing",
                   "bool_type", "bool_parsing", "list_type", "dict_type", "model_type"}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from placement.errors import Problem
 from placement.io.csvfile import display_path, line_locator, read_text_csv
@@ -56,7 +57,17 @@ def read_values(
     if len(problems) > n0:
         return None
     loc = line_locator(df)
-    row_of = {fid: i for i, fid in enumerate(df["id"].tolist())}
+    row_of: dict[str, int] = {}
+    known = set(fids.tolist())
+    for i, fid in enumerate(df["id"].tolist()):  # one row per function
+        if fid in row_of:
+            problems.append(Problem(label, loc(i), "id", fid,
+                                    f"each function once (already on {loc(row_of[fid])})"))
+        elif fid not in known:
+            problems.append(Problem(label, loc(i), "id", fid or None,
+                                    "a function id of the function table", missing=not fid))
+        row_of.setdefault(fid, i)
+    nums = {t: pd.to_numeric(df[t], errors="coerce").to_numpy(dtype=float) for t in tiers}
     out = np.full((len(fids), len(tiers)), np.nan)
     for f, fid in enumerate(fids.tolist()):
         if fid not in row_of:
@@ -66,11 +77,11 @@ def read_values(
         i = row_of[fid]
         for ti, tid in enumerate(tiers):
             cell = df[tid].iloc[i]
-            try:
-                out[f, ti] = float(cell)
-            except ValueError:
-                problems.append(Problem(label, loc(i), tid, cell, "a number",
-                                        f"function '{fid}'"))
+            if np.isfinite(nums[tid][i]):
+                out[f, ti] = nums[tid][i]
+            else:
+                problems.append(Problem(label, loc(i), tid, cell or None, "a finite number",
+                                        f"function '{fid}'", missing=not cell))
     return out if len(problems) == n0 else None
 
 
@@ -114,6 +125,8 @@ def read_costs(
     tix = {t: i for i, t in enumerate(tiers)}
     rix = {r: i for i, r in enumerate(resources)}
     out = np.full((len(fids), len(tiers), len(resources)), np.nan)
+    amounts = pd.to_numeric(df["amount"], errors="coerce").to_numpy(dtype=float)
+    first: dict[tuple[str, str, str], int] = {}
     for i, (f, t, r, a) in enumerate(
         zip(df["function"], df["tier"], df["resource"], df["amount"], strict=True)
     ):
@@ -122,13 +135,15 @@ def read_costs(
             if val not in table:
                 problems.append(Problem(label, loc(i), col, val, f"a known {col} id"))
                 ok = False
-        try:
-            amount = float(a)
-            if amount < 0:
-                raise ValueError
-        except ValueError:
-            problems.append(Problem(label, loc(i), "amount", a, "a cost of 0 or more"))
+        if not (np.isfinite(amounts[i]) and amounts[i] >= 0):
+            problems.append(Problem(label, loc(i), "amount", a or None, "a cost of 0 or more",
+                                    missing=not a))
+            ok = False
+        if ok and (f, t, r) in first:
+            problems.append(Problem(label, loc(i), "function", f, f"each function, tier and "
+                                    f"resource once (already on {loc(first[(f, t, r)])})"))
             ok = False
         if ok:
-            out[fix[f], tix[t], rix[r]] = amount
+            first[(f, t, r)] = i
+            out[fix[f], tix[t], rix[r]] = amounts[i]
     return out if len(problems) == n0 else None
