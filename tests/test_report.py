@@ -303,3 +303,13 @@ def test_no_report_on_an_optimum_the_checker_rejects(monkeypatch: pytest.MonkeyP
     monkeypatch.undo()
     rep = build_report(placement.load(INSTANCES / "tiny-budget"), samples=0, resources=[])
     assert "the independent checker accepted it" in rep.to_html()
+
+
+def test_docs_quote_the_uniform_englands_counts(england: Report) -> None:
+    """docs/analysis.md quotes how many re-solves the forcing table and the staff frontier of
+    the uniform England instance take; they are these (timings beside them are measured)."""
+    text = " ".join((ROOT / "docs" / "analysis.md").read_text(encoding="utf-8").split())
+    assert england.forcing is not None and england.frontiers
+    fr = england.frontiers[0]
+    assert f"{england.forcing.solves} re-solves in" in text
+    assert f"staff frontier has {len(fr.frame())} steps ({fr.solves} solves" in text

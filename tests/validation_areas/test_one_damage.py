@@ -1,189 +1,31 @@
-"""Malformed per-area input (format ``placement/2``, docs/instance-format.md "Areas"): a copy of
-instances/tiny-areas with one thing damaged gets one located message (file, line or key, field,
-value, expectation) from ``placement.load``, and ``placement validate`` exits 2 without a
-traceback. Lines count the header as line 1: areas.csv and hoods.csv hold a, b, c, d on lines
-2 to 5; functions.csv holds commissioning on line 2 and prevention on line 3."""
+"""One damage to a copy of tiny-areas, one located message (see damage.py for how lines
+count)."""
 
 from __future__ import annotations
 
-import csv
-import shutil
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import placement
-from placement.errors import InstanceError
-from tests.conftest import BACKENDS, INSTANCES, ROOT
-
-TINY = INSTANCES / "tiny-areas"
-Mutate = Callable[[Path], None]
-
-
-# ---- editing a copy of an instance -------------------------------------------------------
-
-def _rows(d: Path, name: str) -> list[list[str]]:
-    with (d / name).open(newline="", encoding="utf-8") as fh:
-        return list(csv.reader(fh))
-
-
-def _write(d: Path, name: str, rows: list[list[str]]) -> None:
-    with (d / name).open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
-
-
-def cell(name: str, line: int, col: str, value: str) -> Mutate:
-    """Set the cell of file line ``line`` (the header is line 1) in column ``col`` (added,
-    blank elsewhere, when the file has no such column)."""
-    def go(d: Path) -> None:
-        rows = _rows(d, name)
-        if col not in rows[0]:
-            rows = [r + ([col] if k == 0 else [""]) for k, r in enumerate(rows)]
-        rows[line - 1][rows[0].index(col)] = value
-        _write(d, name, rows)
-    return go
-
-
-def column(name: str, col: str, values: list[str]) -> Mutate:
-    """Add column ``col`` holding ``values`` (one per data line)."""
-    def go(d: Path) -> None:
-        rows = _rows(d, name)
-        _write(d, name, [rows[0] + [col]] + [r + [v] for r, v in zip(rows[1:], values,
-                                                                     strict=True)])
-    return go
-
-
-def drop(name: str, col: str) -> Mutate:
-    def go(d: Path) -> None:
-        rows = _rows(d, name)
-        j = rows[0].index(col)
-        _write(d, name, [r[:j] + r[j + 1:] for r in rows])
-    return go
-
-
-def rename(name: str, old: str, new: str) -> Mutate:
-    def go(d: Path) -> None:
-        rows = _rows(d, name)
-        rows[0][rows[0].index(old)] = new
-        _write(d, name, rows)
-    return go
-
-
-def duplicate(name: str, line: int) -> Mutate:
-    """Append a copy of file line ``line``."""
-    def go(d: Path) -> None:
-        rows = _rows(d, name)
-        _write(d, name, rows + [rows[line - 1]])
-    return go
-
-
-def delete(name: str, line: int | None = None) -> Mutate:
-    """Delete file line ``line``, or the whole file."""
-    def go(d: Path) -> None:
-        if line is None:
-            (d / name).unlink()
-            return
-        rows = _rows(d, name)
-        _write(d, name, rows[: line - 1] + rows[line:])
-    return go
-
-
-def write(name: str, text: str) -> Mutate:
-    def go(d: Path) -> None:
-        (d / name).write_text(text, encoding="utf-8")
-    return go
-
-
-def toml(old: str, new: str) -> Mutate:
-    def go(d: Path) -> None:
-        p = d / "instance.toml"
-        text = p.read_text(encoding="utf-8")
-        assert text.count(old) == 1, old
-        p.write_text(text.replace(old, new), encoding="utf-8")
-    return go
-
-
-def areas_key(text: str) -> Mutate:
-    """Add a key to ``[areas]``."""
-    return toml('unit_caps = "unit_caps.csv"\n', f'unit_caps = "unit_caps.csv"\n{text}\n')
-
-
-def scenario(text: str) -> Mutate:
-    """Add ``[scenarios.x]`` with the keys ``text``."""
-    def go(d: Path) -> None:
-        with (d / "instance.toml").open("a", encoding="utf-8") as fh:
-            fh.write(f"\n[scenarios.x]\n{text}\n")
-    return go
-
-
-def steps(*mutations: Mutate) -> Mutate:
-    def go(d: Path) -> None:
-        for m in mutations:
-            m(d)
-    return go
-
-
-#: a share column holding 1 on every row, the areas' `share` (the setup of the share cases)
-SHARE = steps(column("areas.csv", "frac", ["1", "1", "1", "1"]),
-              toml('population = "population"\n',
-                   'population = "population"\nshare = "frac"\n'))
-#: the indicator read as a score instead of a share
-SCORE = toml('kind = "share"', 'kind = "score"')
-#: instance-level availability rules (replacing the scenario's table)
-AVAILABILITY = areas_key('availability = "avail.csv"')
-AVAIL_HEADER = "tier,unit,function,category,allowed,reason,source\n"
-
-
-def load_problems(d: Path) -> list[str]:
-    """The problems of loading ``d`` or, when it loads, of applying its scenarios (as
-    ``placement validate`` does)."""
-    try:
-        inst = placement.load(d)
-    except InstanceError as e:
-        return [str(p) for p in e.problems]
-    found = []
-    for sid in inst.scenarios:
-        try:
-            inst.with_scenario(sid)
-        except InstanceError as e:
-            found += [str(p) for p in e.problems]
-    assert found, "the damaged instance was accepted"
-    return found
-
-
-def validate(d: Path) -> subprocess.CompletedProcess[str]:
-    """``placement validate d`` in this process (a fresh process per case cost minutes; the
-    tests that need a real one run the CLI as a subprocess themselves). An exception the CLI
-    did not turn into a message is re-raised, so it fails the test like a traceback would."""
-    from typer.testing import CliRunner
-
-    from placement.cli import app
-
-    r = CliRunner().invoke(app, ["validate", str(d)])
-    if r.exception is not None and not isinstance(r.exception, SystemExit):
-        raise r.exception
-    return subprocess.CompletedProcess(["placement", "validate", str(d)], r.exit_code,
-                                       r.stdout, r.stderr)
-
-
-@pytest.fixture
-def inst(tmp_path: Path) -> Path:
-    d = tmp_path / "inst"
-    shutil.copytree(TINY, d)
-    return d
-
-
-@pytest.fixture
-def uniform(tmp_path: Path) -> Path:
-    """instances/tiny-budget (placement/1, no areas), its model beside it."""
-    d = tmp_path / "uniform"
-    shutil.copytree(INSTANCES / "tiny-budget", d)
-    shutil.copy(ROOT / "models" / "tiny-ramp.toml", tmp_path / "tiny-ramp.toml")
-    toml('model = "tiny-ramp"', 'model = "../tiny-ramp.toml"')(d)
-    return d
+from tests.validation_areas.damage import (
+    AVAIL_HEADER,
+    AVAILABILITY,
+    SCORE,
+    SHARE,
+    Mutate,
+    assert_located,
+    cell,
+    column,
+    delete,
+    drop,
+    duplicate,
+    rename,
+    scenario,
+    steps,
+    toml,
+    write,
+)
 
 
 def test_the_copy_is_valid(inst: Path) -> None:
@@ -477,138 +319,4 @@ CASES: list[tuple[str, Mutate, list[str]]] = [
 @pytest.mark.parametrize(("damage", "bits"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_one_damage_one_located_message(inst: Path, damage: Mutate, bits: list[str]) -> None:
     damage(inst)
-    msgs = load_problems(inst)
-    assert any(all(b in m for b in bits) for m in msgs), "\n".join(msgs)
-    p = validate(inst)
-    assert p.returncode == 2, p.stdout + p.stderr
-    assert "Traceback" not in p.stderr and "error:" in p.stderr
-
-
-UNIFORM_CASES: list[tuple[str, Mutate, list[str]]] = [
-    ("scenario-availability-without-areas",
-     steps(write("closed.csv", AVAIL_HEADER + "local,,prevention,,false,,\n"),
-           scenario('availability = "closed.csv"')),
-     ["instance.toml", "scenarios.x.availability", "'closed.csv'", "[areas]"]),
-    ("placement-scope-without-areas",
-     steps(write("p.csv", "function,tier,scope,code\nprevention,local,local,x\n"),
-           scenario('placement = "p.csv"')),
-     ["p.csv", "line 1 (header)", "field 'scope'", "[areas]"]),
-    ("pin-fallback-without-areas", cell("functions.csv", 3, "pinned", "local|region"),
-     ["functions.csv", "line 3", "field 'pinned'", "'local|region'", "[areas]"]),
-]
-
-
-@pytest.mark.parametrize(("damage", "bits"), [c[1:] for c in UNIFORM_CASES],
-                         ids=[c[0] for c in UNIFORM_CASES])
-def test_per_area_input_without_areas(uniform: Path, damage: Mutate, bits: list[str]) -> None:
-    damage(uniform)
-    msgs = load_problems(uniform)
-    assert any(all(b in m for b in bits) for m in msgs), "\n".join(msgs)
-    p = validate(uniform)
-    assert p.returncode == 2, p.stdout + p.stderr
-    assert "Traceback" not in p.stderr and "error:" in p.stderr
-
-
-def test_a_fixed_placement_with_a_fallback_is_valid_and_evaluated(inst: Path) -> None:
-    """'combined|local': the combined authority where it exists (Bexford, Caldwell), the
-    councils elsewhere (README: 14.4 for commissioning), prevention at the neighbourhoods."""
-    steps(write("p.csv", "function,tier\ncommissioning,combined|local\nprevention,hood\n"),
-          scenario('placement = "p.csv"'))(inst)
-    res = placement.evaluate(placement.load(inst), "x")
-    tiers = res.by_area.xs("commissioning", level="function")["tier"].to_dict()
-    assert tiers == {"a": "local", "b": "combined", "c": "combined", "d": "local"}
-
-
-def test_serves_without_areas_is_a_warning_not_an_error(uniform: Path) -> None:
-    """A uniform variant may share a per-area instance's functions.csv (as
-    instances/england-2024-uniform does): with one area every function serves everyone."""
-    cell("functions.csv", 3, "serves", "old")(uniform)
-    inst = placement.load(uniform)
-    assert any("serves" in w and "ignored without [areas]" in w for w in inst.warnings)
-    p = validate(uniform)
-    assert p.returncode == 0 and "warning:" in p.stderr and "serves" in p.stderr
-
-
-# ---- every problem in one run ------------------------------------------------------------
-
-def test_every_problem_of_the_area_table_in_one_run(inst: Path) -> None:
-    steps(cell("areas.csv", 2, "population", "0"), cell("areas.csv", 3, "population", "abc"),
-          cell("areas.csv", 4, "need_old", "2"), duplicate("areas.csv", 5),
-          cell("hoods.csv", 5, "hoods", "0"))(inst)
-    joined = "\n".join(load_problems(inst))
-    for bits in (("areas.csv, line 2", "'0'"), ("areas.csv, line 3", "'abc'"),
-                 ("areas.csv, line 4", "need_old"), ("areas.csv, line 6", "already on line 5"),
-                 ("hoods.csv, line 5", "'hoods'")):
-        assert all(b in joined for b in bits), joined
-
-
-def test_every_per_place_table_checked_in_one_run(inst: Path) -> None:
-    steps(cell("current.csv", 2, "tier", "county"), cell("unit_caps.csv", 3, "cap", "-1"),
-          cell("closed.csv", 2, "allowed", "yes"), cell("functions.csv", 3, "serves", "young"),
-          cell("functions.csv", 2, "pinned", "combined"))(inst)
-    joined = "\n".join(load_problems(inst))
-    for bits in (("current.csv, line 2", "county"), ("unit_caps.csv, line 3", "'-1'"),
-                 ("closed.csv, line 2", "'yes'"), ("functions.csv, line 3", "'young'"),
-                 ("functions.csv, line 2", "'combined'")):
-        assert all(b in joined for b in bits), joined
-
-
-def test_a_broken_function_table_does_not_make_every_override_unknown(inst: Path) -> None:
-    """With functions.csv unreadable its ids are unknown: the overrides, availability and
-    scenario rows naming functions are not reported as naming unknown ones."""
-    steps(cell("functions.csv", 3, "staff_fixed", "lots"),
-          cell("unit_caps.csv", 2, "cap", "-1"))(inst)
-    msgs = load_problems(inst)
-    assert len(msgs) == 2, "\n".join(msgs)
-    assert any("functions.csv, line 3" in m and "'lots'" in m for m in msgs)
-    assert any("unit_caps.csv, line 2" in m for m in msgs)
-
-
-def test_solve_exits_2_on_bad_areas(inst: Path) -> None:
-    cell("areas.csv", 3, "population", "nan")(inst)
-    p = subprocess.run([sys.executable, "-m", "placement.cli", "solve", str(inst)],
-                       capture_output=True, text=True, cwd=ROOT)
-    assert p.returncode == 2 and "Traceback" not in p.stderr
-    assert "areas.csv, line 3" in p.stderr
-
-
-def test_per_area_links_render(inst: Path) -> None:
-    """Found by the sweep: the table output of a per-area result with links raised KeyError
-    (per-area link frames have no single tier per function)."""
-    p = subprocess.run([sys.executable, "-m", "placement.cli", "solve", str(inst),
-                        "--scenario", "linked"], capture_output=True, text=True, cwd=ROOT)
-    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
-    assert "Links" in p.stdout and "broken for" in p.stdout
-
-
-@pytest.mark.skipif("highs" not in BACKENDS, reason="HiGHS is not installed")
-def test_a_cost_too_large_for_highs_is_an_error_not_a_traceback(inst: Path) -> None:
-    """Found by the sweep: HiGHS refused a model with a 1e16 coefficient with a
-    RuntimeError."""
-    cell("functions.csv", 2, "staff_fixed", "1e16")(inst)
-    p = subprocess.run([sys.executable, "-m", "placement.cli", "solve", str(inst),
-                        "--scenario", "budget", "--solver", "highs"],
-                       capture_output=True, text=True, cwd=ROOT)
-    assert p.returncode == 2 and "Traceback" not in p.stderr, p.stderr
-    assert "rescale" in p.stderr
-
-
-def test_names_with_brackets_are_shown_as_written(inst: Path) -> None:
-    """Found by the sweep: the console read '[/i]' in a name as a closing style tag (a
-    traceback) and dropped '[x]'; names and values are printed as written."""
-    steps(cell("functions.csv", 2, "name", "Commissioning [x]"),
-          cell("areas.csv", 2, "name", "Ash[/i]by"))(inst)
-    p = subprocess.run([sys.executable, "-m", "placement.cli", "solve", str(inst)],
-                       capture_output=True, text=True, cwd=ROOT)
-    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
-    assert "Ash[/i]by" in p.stdout and "[x]" in p.stdout
-
-
-def test_an_infeasible_diagnosis_naming_files_is_printed(inst: Path) -> None:
-    """Found by the sweep: a diagnosis line ending '[.../unit_caps.csv line 2]' was read as
-    a closing style tag (a traceback instead of exit 3)."""
-    toml('pins = { prevention = "region" }', 'pins = { prevention = "hood" }')(inst)
-    p = subprocess.run([sys.executable, "-m", "placement.cli", "solve", str(inst),
-                        "--scenario", "linked"], capture_output=True, text=True, cwd=ROOT)
-    assert p.returncode == 3 and "Traceback" not in p.stderr, p.stderr
-    assert "unit_caps.csv line 2]" in p.stderr
+    assert_located(inst, bits)
