@@ -218,7 +218,7 @@ def test_reform_caps_count_dhsc_beside_the_10000() -> None:
     for sid in ("reform-aco", "reform-split", "centre-10k"):
         block = text.split(f"[scenarios.{sid}]")[1].split("[scenarios.")[0]
         assert "national = 13_237" in block
-    assert 10_000 + 3_237 == 13_237
+        assert "10,000" in block and "3,237" in block  # both parts, with their sources
 
 
 def test_the_mandate_is_set_nationally(inst: placement.Instance,
@@ -328,7 +328,9 @@ def test_the_readme_quotes_the_geography(pieces: list[dict[str, str]]) -> None:
                     if r["combined_authority_code"])
     ready = {p["icb"] for p in pieces if p["nhs_region"] in DELEGATED_2024}
     pcns = sum(int(r["n_pcn_active_jan2023"]) for r in _rows(GEO / "icb.csv"))
+    n_functions = len(_rows(ENG / "functions.csv"))
     for quoted in (
+        f"The same {n_functions} functions",
         f"**{len(pieces)} areas**",
         f"{sum(n == 1 for n in per_utla.values())} authorities lie in one ICB, and "
         f"{sum(n > 1 for n in per_utla.values())} are split",
