@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 
 import placement
 from placement.io.synthetic import generate
+from placement.milp import build
 from placement.model import MaxShare
 from placement.solvers import Status
 from tests.conftest import BACKENDS, GAP_DIR, ROOT
@@ -91,3 +93,21 @@ def test_time_limited_bounds_never_cut_off_another_backends_incumbent(sense: str
     assert all(r.objective is not None and r.bound is not None for r in results.values()), {
         s: (r.status, r.message) for s, r in results.items()}
     _assert_consistent(inst, results)
+
+
+def test_whole_number_objectives_and_bounds_where_the_data_are_integral() -> None:
+    # OR-Library costs are integers: a solver's 0.9999999 must not print as 23306.999999999
+    inst = placement.load(GAP_DIR / "c0515_1", input_format="orlib-gap")
+    form = build(inst)
+    assert form.integral_objective
+    r = placement.solve(inst, "highs", threads=1)
+    x = np.zeros(form.n_cols)
+    X = x[: form.n_x].reshape(form.n_functions, form.n_units)
+    X[np.arange(form.n_functions), r.assignment] = 1.0 - 1e-7  # as a solver may return it
+    assert form.objective_of(x) == r.objective and float(r.objective).is_integer()
+    assert form.round_bound(r.objective - 0.5) == r.objective  # min: the bound rounds up
+    assert form.round_bound(r.objective - 1e-9) == r.objective
+    # fractional costs: nothing is rounded
+    frac = build(placement.load(ROOT / "instances" / "tiny-cap"))
+    assert not frac.integral_objective
+    assert frac.round_bound(1.25) == 1.25
