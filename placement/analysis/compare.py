@@ -206,6 +206,8 @@ class Comparison:
         return {
             "instance": self.instance.name,
             "model": self.instance.model_id,
+            "overrides": (self.instance.overrides.to_dict() if self.instance.overrides
+                          else None),
             "yardstick": "values use the instance's own scoring model and weights",
             "options": [o.to_dict() for o in self.options],
         }

@@ -25,6 +25,7 @@ from placement.cli.common import (
     load_instance_or_exit,
     out,
 )
+from placement.cli.overrides import SetOpt, WeightOpt, with_overrides
 
 if TYPE_CHECKING:
     from placement.analysis.compare import Comparison
@@ -110,13 +111,15 @@ def compare_cmd(
         typer.Option("--maps", help="Per area: also write DIR/<option>.png, the hex maps of "
                                     "every function each option does differently by place."),
     ] = None,
+    weight: WeightOpt = None,
+    set_: SetOpt = None,
 ) -> None:
     """Compare the optimum with reform scenarios: value, resources, tiers, links, distance."""
     from placement import solvers
     from placement.analysis.compare import compare
 
     solvers.get(solver)
-    inst = load_instance_or_exit(path, model)
+    inst = with_overrides(load_instance_or_exit(path, model), weight, set_)
     if maps is not None:
         _check_maps(path, inst, maps)
     c = compare(inst, scenario, optimise=optimise, solver=solver, time_limit=time_limit)

@@ -21,6 +21,7 @@ from placement.cli.common import (
     handle_errors,
     load_instance_or_exit,
 )
+from placement.cli.overrides import SetOpt, WeightOpt, with_overrides
 
 __all__ = ["report_cmd"]
 
@@ -77,6 +78,8 @@ def report_cmd(
     model: ModelOpt = None,
     solver: SolverOpt = "highs",
     time_limit: TimeLimitOpt = None,
+    weight: WeightOpt = None,
+    set_: SetOpt = None,
 ) -> None:
     """Write a report: placement, value heatmap, tiers, one-size baselines, reform options,
     margins, robustness and the budget frontier, as report.html (self-contained), report.md
@@ -90,7 +93,7 @@ def report_cmd(
     if no_frontier and resource:
         fail("--no-frontier and --resource contradict each other")
     solvers.get(solver)
-    inst = load_instance_or_exit(path, model)
+    inst = with_overrides(load_instance_or_exit(path, model), weight, set_)
     command = "placement " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
     with err.status("starting", spinner="dots") as status:

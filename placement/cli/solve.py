@@ -34,6 +34,7 @@ from placement.cli.common import (
     load_instance_or_exit,
     out,
 )
+from placement.cli.overrides import SetOpt, WeightOpt, with_overrides
 
 if TYPE_CHECKING:
     from placement.solution.result import Result
@@ -137,6 +138,8 @@ def solve_cmd(
         bool, typer.Option("--by-area", help="Per area: also list every function in every "
                                              "area (table), or write those rows (csv).")
     ] = False,
+    weight: WeightOpt = None,
+    set_: SetOpt = None,
 ) -> None:
     """Solve an instance: place every function at its best tier.
 
@@ -160,6 +163,10 @@ def solve_cmd(
             insts = [insts[problem - 1]]
     else:
         insts = [load_instance_or_exit(path, model, input_format, problem)]
+    insts = [with_overrides(inst, weight, set_) for inst in insts]
+    if format is OutputFormat.table and output is None and insts[0].overrides:
+        out.print("judgements changed for this run: "
+                  + " ".join(insts[0].overrides.options()), highlight=False)
     results = []
     for inst in insts:
         r = solve(inst, solver, scenario=scenario, time_limit=time_limit, threads=threads,
