@@ -3,6 +3,7 @@ with the CSV and JSON of the same run (placement.io.workbook)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import subprocess
@@ -111,10 +112,8 @@ def test_compare_workbook_matches_the_csv(tmp_path: Path) -> None:
     for got, (_, want) in zip(wb["options"], csv.iterrows(), strict=True):
         for col in csv.columns[1:]:
             w: Any = want[col]
-            try:
+            with contextlib.suppress(ValueError):
                 w = float(w)
-            except ValueError:
-                pass
             assert same(got[col], w), (want["metric"], col, got[col], want[col])
 
 

@@ -22,7 +22,8 @@ __all__ = ["diff_cmd"]
 @app.command("diff")
 @handle_errors
 def diff_cmd(
-    result_a: Annotated[Path, typer.Argument(help="A result: `placement solve -f json -o A.json`.")],
+    result_a: Annotated[Path, typer.Argument(
+        help="A result: `placement solve -f json -o A.json`.")],
     result_b: Annotated[Path, typer.Argument(help="Another result, to compare with A.")],
     format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table, json or csv (the moves).")
@@ -51,8 +52,6 @@ def diff_cmd(
 
 def _render(d: ResultDiff, con: Console) -> None:
     """The runs, the objective's change, what differs in the judgements, then the moves."""
-    from rich.table import Table
-
     from placement.cli.render import fmt
 
     con.print(f"A: {d.labels[0]}\nB: {d.labels[1]}", highlight=False)

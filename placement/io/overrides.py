@@ -265,9 +265,8 @@ def _changed_functions(inst: Instance, cells: Mapping[str, Mapping[str, str]], l
     scored = model is not None and inst.values is None
     criteria = list(model.criterion_ids) if scored and model is not None else []
     rows = [fn.index[fid] for fid in cells]
-    texts = []
-    for i, (fid, cols) in zip(rows, cells.items(), strict=True):
-        texts.append({**_row_text(inst, i, criteria), **cols})
+    texts = [{**_row_text(inst, i, criteria), **cols}
+             for i, cols in zip(rows, cells.values(), strict=True)]
     wheres = ["; ".join(_where(label, f"{fid}.{c}", v) for c, v in cols.items())
               for fid, cols in cells.items()]
     found: list[Problem] = []

@@ -93,7 +93,7 @@ class ResultDiff:
 
     def to_dict(self) -> dict[str, Any]:
         def rows(df: pd.DataFrame, key: str) -> list[dict[str, Any]]:
-            return [{key: k, **{c: _plain(v) for c, v in r.items()}}
+            return [{key: k, **{str(c): _plain(v) for c, v in r.items()}}
                     for k, r in df.to_dict("index").items()]
 
         return {
@@ -161,6 +161,7 @@ def _moves(a: dict[str, Any], b: dict[str, Any], pa: dict[str, dict[str, Any]],
     """One row per function (per area, function and area) whose tier differs."""
     shared = [f for f in pa if f in pb]
     ta, tb = _area_tiers(a), _area_tiers(b)
+    moved: list[tuple[str, str | None, Any, Any]]
     if ta is not None and tb is not None:
         keys = [(f, ar) for (f, ar) in ta if f in pb and (f, ar) in tb and ta[f, ar] != tb[f, ar]]
         moved = [(f, ar, ta[f, ar], tb[f, ar]) for f, ar in keys]
