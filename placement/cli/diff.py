@@ -12,7 +12,6 @@ from placement.cli.common import OutputFormat, OutputOpt, app, emit, handle_erro
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.table import Table
 
     from placement.solution.result_diff import ResultDiff
 
@@ -80,7 +79,7 @@ def _render(d: ResultDiff, con: Console) -> None:
     if not len(d.moves):
         con.print("no function moved", highlight=False)
         return
-    con.print(_moves_table(d))
+    _print_moves(d, con)
     why = d.moves.drop_duplicates("function")
     why = why[why["changed_cells"].astype(bool)]
     if len(why):
@@ -89,39 +88,32 @@ def _render(d: ResultDiff, con: Console) -> None:
             con.print(f"  {r['function']}: {r['changed_cells']}", highlight=False)
 
 
-def _moves_table(d: ResultDiff) -> Table:
-    """One row per moved function (per area: per function and pair of tiers, with the areas
-    it moves in); the value is the function's own, over every area, in each run."""
-    from rich.table import Table
-
+def _print_moves(d: ResultDiff, con: Console) -> None:
+    """One line per moved function: its tiers and its value in each run (the function's own,
+    over every area); per area, then one line per pair of tiers with the number of areas
+    (which areas: -f csv). Short lines, so nothing is cut or wrapped mid-number at 80
+    columns."""
     from placement.cli.render import fmt
 
     moves = d.moves
     n_fun = moves["function"].nunique()
-    title = (f"{n_fun} functions moved" if n_fun != 1 else "1 function moved") + (
-        f", in {len(moves)} function-area pairs" if d.per_area else "")
-    t = Table(title=title, title_justify="left")
-    t.add_column("function", overflow="fold")
-    t.add_column("tier A -> B", overflow="fold")
+    head = f"{n_fun} functions moved" if n_fun != 1 else "1 function moved"
     if d.per_area:
-        t.add_column("areas", overflow="fold")
-    for c in ("value A", "value B", "change"):
-        t.add_column(c, justify="right", no_wrap=True)
-    seen: set[str] = set()
-    for (f, ta, tb), g in moves.groupby(["function", "tier_a", "tier_b"], sort=False):
+        head += f", in {len(moves)} function-area pairs (which areas: -f csv)"
+    con.print(head + ":", highlight=False)
+    for f, g in moves.groupby("function", sort=False):
         r = g.iloc[0]
-        first = f not in seen
-        seen.add(str(f))
-        values = ([fmt(r["value_a"]), fmt(r["value_b"]), fmt(r["value_change"])] if first
-                  else ["", "", ""])
-        areas = [_areas(g["area"].astype(str).tolist())] if d.per_area else []
-        t.add_row(str(f) if first else "", f"{ta} -> {tb}", *areas, *values)
-    return t
-
-
-def _areas(codes: list[str]) -> str:
-    shown = ", ".join(codes[:4])
-    return shown if len(codes) <= 4 else f"{len(codes)}: {shown}, ..."
+        ch = r["value_change"]
+        value = (f"value {fmt(r['value_a'])} -> {fmt(r['value_b'])}"
+                 + ("" if ch is None or ch != ch else f" ({'+' if ch > 0 else ''}{fmt(ch)})"))
+        if not d.per_area:
+            con.print(f"  {f}: {r['tier_a']} -> {r['tier_b']}; {value}", highlight=False)
+            continue
+        con.print(f"  {f}: {value}", highlight=False)
+        for (ta, tb), pairs in g.groupby(["tier_a", "tier_b"], sort=False):
+            n = len(pairs)
+            con.print(f"    {ta} -> {tb} in {n} area{'s' if n != 1 else ''}",
+                      highlight=False)
 
 
 def _text(v: object, none: str) -> str:
