@@ -177,3 +177,23 @@ def test_openpyxl_is_imported_only_to_write_a_workbook() -> None:
             "print('OPENPYXL=' + str('openpyxl' in sys.modules))\n")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert "OPENPYXL=False" in p.stdout, p.stdout[-300:] + p.stderr[-300:]
+
+
+def test_several_problems_stack_into_the_same_sheets(tmp_path: Path) -> None:
+    """An OR-Library file of several problems: every sheet stacks them with an instance
+    column, as the CSV does."""
+    from tests.conftest import GAP_DIR
+
+    names = ["c0515_1", "c0515_2"]
+    src = tmp_path / "gap2.txt"
+    src.write_text("2\n" + "".join((GAP_DIR / n).read_text() + "\n" for n in names))
+    x = tmp_path / "g.xlsx"
+    code, _, err = run("solve", str(src), "--input-format", "orlib-gap", "-f", "xlsx",
+                       "-o", str(x))
+    assert code == 0, err
+    wb = sheets(x)
+    _, csv_text, _ = run("solve", str(src), "--input-format", "orlib-gap", "-f", "csv")
+    csv = pd.read_csv(io.StringIO(csv_text), keep_default_na=False)
+    assert len(wb["run"]) == csv["instance"].nunique() > 1
+    assert [(r["instance"], r["function"], r["tier"]) for r in wb["placements"]] == [
+        (str(i), str(f), str(t)) for i, f, t in csv[["instance", "function", "tier"]].values]

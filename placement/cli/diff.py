@@ -106,6 +106,11 @@ def _print_moves(d: ResultDiff, con: Console) -> None:
         ch = r["value_change"]
         value = (f"value {fmt(r['value_a'])} -> {fmt(r['value_b'])}"
                  + ("" if ch is None or ch != ch else f" ({'+' if ch > 0 else ''}{fmt(ch)})"))
+        for res in (c[:-2] for c in moves.columns if c.endswith("_a") and c not in
+                    ("tier_a", "value_a")):
+            ra, rb = r[f"{res}_a"], r[f"{res}_b"]
+            if fmt(ra) != fmt(rb):
+                value += f"; {res} {fmt(ra)} -> {fmt(rb)}"
         if not d.per_area:
             con.print(f"  {f}: {r['tier_a']} -> {r['tier_b']}; {value}", highlight=False)
             continue
