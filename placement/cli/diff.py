@@ -29,9 +29,12 @@ def diff_cmd(
     ] = OutputFormat.table,
     output: OutputOpt = None,
 ) -> None:
-    """What moved between two runs (function, area, tier A -> B), the objective's change, and
-    why: the weights and --weight/--set judgements that differ, and each moved function's
-    value and resource use in both runs."""
+    """What moved between two results (-f json of solve), and why.
+
+    Lists every function that sits elsewhere (per area: in how many areas; -f csv names
+    them), from which tier to which, the objective's change, and why: the weights and
+    --weight/--set judgements that differ, and each moved function's value and resource use
+    in both runs."""
     from placement.solution.result_diff import diff_results, read_result
 
     d = diff_results(read_result(result_a), read_result(result_b),
