@@ -97,11 +97,27 @@ def test_per_area_diff_lists_the_areas_each_function_moves_in(tmp_path: Path) ->
     assert "function-area pairs" in out and "prevention" in out
 
 
+def test_a_report_json_compares_as_its_optimum(tmp_path: Path,
+                                               tiny_pair: tuple[Path, Path]) -> None:
+    code, _, err = run("report", TINY, "-o", str(tmp_path / "rep"), "--samples", "0",
+                       "--no-frontier", "--no-stability", "--weight", "scale=2")
+    assert code == 0, err
+    code, out, err = run("diff", str(tiny_pair[0]), str(tmp_path / "rep" / "report.json"),
+                         "-f", "json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["objective"] == {"a": 17.5, "b": 29.0, "change": 11.5}
+    assert [m["function"] for m in d["moves"]] == ["commissioning"]
+    from placement.report.document import REPORT_FORMAT
+    from placement.solution import result_diff
+    assert result_diff.REPORT_FORMAT == REPORT_FORMAT
+
+
 @pytest.mark.parametrize(("content", "bits"), [
     ('{"a":', ["line 1", "JSON, as `placement solve -f json` writes it"]),
     ('[{"format": "placement-result/1"}]', ["a list of 1 results", "--problem"]),
-    ('{"format": "placement-report/1"}', ["field 'format'", "'placement-report/1'",
-                                          "placement-result/1"]),
+    ('{"format": "placement-diff/1"}', ["field 'format'", "'placement-diff/1'",
+                                        "placement-result/1"]),
     ('{"format": "placement-result/1", "instance": "x"}', ["field 'placements'",
                                                            "found nothing"]),
 ])

@@ -29,9 +29,14 @@ MOVE_COLUMNS = ["function", "area", "tier_a", "tier_b", "value_a", "value_b", "v
 #: What a run is, for the header of a diff.
 RUN_KEYS = ("instance", "model", "scenario", "sense", "solver", "status")
 
+#: A report's JSON (placement.report.document), whose ``optimum`` is a result: kept as text
+#: here, as the report layer sits above this one.
+REPORT_FORMAT = "placement-report/1"
+
 
 def read_result(path: str | Path) -> dict[str, Any]:
-    """The JSON of one result, checked enough to be compared (a located problem otherwise)."""
+    """The JSON of one result (or of a report, whose optimum is one), checked enough to be
+    compared (a located problem otherwise)."""
     label = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -48,10 +53,14 @@ def read_result(path: str | Path) -> dict[str, Any]:
         raise InstanceError.single(label, None, None, f"a list of {len(data)} results",
                                    "one result (solve one problem, e.g. with --problem N)",
                                    subject="result")
+    if (isinstance(data, dict) and data.get("format") == REPORT_FORMAT
+            and isinstance(data.get("optimum"), dict)):
+        data = data["optimum"]  # a report's report.json: its optimum
     if not isinstance(data, dict) or data.get("format") != RESULT_FORMAT:
         found = data.get("format") if isinstance(data, dict) else type(data).__name__
         raise InstanceError.single(label, None, "format", found,
-                                   f"'{RESULT_FORMAT}' (the JSON of `placement solve -f json`)",
+                                   f"'{RESULT_FORMAT}' (the JSON of `placement solve -f json`; "
+                                   "or a report.json)",
                                    subject="result")
     problems = []
     for key, kind in (("placements", list), ("instance", str)):
