@@ -130,7 +130,7 @@ def test_the_library_names_its_arguments_not_the_cli_options() -> None:
 
 def test_an_instance_without_a_scoring_model_cannot_be_reweighted() -> None:
     code, _, err = run("solve", AREAS, "--weight", "staff=1")
-    assert code == 2 and "--weight staff=1" in err and "has none" in err
+    assert code == 2 and "--weight staff=1" in err and "('tiny-areas' has none)" in err
 
 
 def test_per_area_cells_are_checked_against_the_areas() -> None:

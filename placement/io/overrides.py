@@ -122,15 +122,16 @@ def apply_overrides(
     cells = _cells(inst, fields, labels[1], problems)
     functions = inst.functions
     if cells:
+        n = len(problems)
         functions = _changed_functions(inst, cells, labels[1], problems)
+        if len(problems) == n:  # the rows are valid: what needs the whole instance
+            problems += _area_problems(inst.replace(functions=functions), cells, labels[1])
     if problems:
         raise InstanceError(problems, subject="/".join(labels))
     given = Overrides({c: float(model.weights[model.criterion_ids.index(c)]) for c in weights}
                       if model is not None else {}, cells)
     out = inst.replace(functions=functions, model=model,
                        overrides=inst.overrides.merged(given))
-    if cells:
-        _area_checks(out, cells, labels[1])
     scenarios, notes = _scenarios_yield(inst, given, labels)
     return out.replace(scenarios=scenarios,
                        warnings=tuple(inst.warnings) + tuple(notes) + _cost_notes(
@@ -160,11 +161,11 @@ def _weighted_model(inst: Instance, weights: Mapping[str, Any], label: str,
     if not weights:
         return model
     if model is None or inst.values is not None:
-        why = ("it has no scoring model" if model is None else
-               "its values are given directly, in a values table")
+        why = (f"'{inst.name}' has none" if model is None else
+               f"'{inst.name}' gives its values directly, in a values table")
         problems.extend(Problem(None, _where(label, c, v), None, c,
-                                f"an instance with a scoring model to re-weigh "
-                                f"('{inst.name}' has none: {why})") for c, v in weights.items())
+                                f"an instance with a scoring model to re-weigh ({why})")
+                        for c, v in weights.items())
         return model
     new: dict[str, float] = {}
     for c, v in weights.items():
@@ -316,7 +317,8 @@ def _spliced(fn: Functions, new: Functions, rows: np.ndarray) -> Functions:
     return fn.replace(**changes)
 
 
-def _area_checks(inst: Instance, cells: Mapping[str, Mapping[str, str]], label: str) -> None:
+def _area_problems(inst: Instance, cells: Mapping[str, Mapping[str, str]], label: str
+                   ) -> list[Problem]:
     """What only the whole instance can tell about the changed rows: pins and today's tiers
     with a unit where they apply, ``serves`` a share indicator, with areas; no pin fallback
     without them."""
@@ -331,9 +333,7 @@ def _area_checks(inst: Instance, cells: Mapping[str, Mapping[str, str]], label: 
     else:
         found = (function_table_problems(inst.geography, fn, inst.tier_ids, "", lines)
                  + geography_problems(inst, "", lines))
-    problems = [_pinpoint(p, cells, label) for p in found if p.context in changed]
-    if problems:
-        raise InstanceError(problems, subject=label)
+    return [_pinpoint(p, cells, label) for p in found if p.context in changed]
 
 
 def _scenarios_yield(inst: Instance, given: Overrides,
