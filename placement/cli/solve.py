@@ -34,6 +34,8 @@ from placement.cli.common import (
     load_instance_or_exit,
     out,
 )
+from placement.cli.overrides import SetOpt, WeightOpt, with_overrides
+from placement.cli.workbook import SheetFormat, SheetFormatOpt, plain_format, write_sheets
 
 if TYPE_CHECKING:
     from placement.solution.result import Result
@@ -120,9 +122,7 @@ def solve_cmd(
     threads: ThreadsOpt = None,
     seed: SeedOpt = 0,
     gap: GapOpt = 0.0,
-    format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table, json or csv.")
-    ] = OutputFormat.table,
+    format: SheetFormatOpt = SheetFormat.table,
     output: OutputOpt = None,
     input_format: InputFormatOpt = InputFormat.placement,
     problem: ProblemOpt = None,
@@ -137,6 +137,8 @@ def solve_cmd(
         bool, typer.Option("--by-area", help="Per area: also list every function in every "
                                              "area (table), or write those rows (csv).")
     ] = False,
+    weight: WeightOpt = None,
+    set_: SetOpt = None,
 ) -> None:
     """Solve an instance: place every function at its best tier.
 
@@ -147,6 +149,7 @@ def solve_cmd(
     from placement.solution.solving import solve
 
     solvers.get(solver)  # an unknown or missing backend is a usage error: fail before loading
+    plain = plain_format(format, output)
     if input_format is InputFormat.orlib_gap:
         if scenario is not None:
             fail("--scenario applies to placement instances, not OR-Library GAP files")
@@ -160,12 +163,21 @@ def solve_cmd(
             insts = [insts[problem - 1]]
     else:
         insts = [load_instance_or_exit(path, model, input_format, problem)]
+    insts = [with_overrides(inst, weight, set_) for inst in insts]
+    if plain is OutputFormat.table and output is None and insts[0].overrides:
+        out.print("judgements changed for this run: "
+                  + " ".join(insts[0].overrides.options()), highlight=False)
     results = []
     for inst in insts:
         r = solve(inst, solver, scenario=scenario, time_limit=time_limit, threads=threads,
                   seed=seed, rel_gap=gap, log=log, subsidiarity=subsidiarity)
         results.append(r)
-    _render(results, format, output, by_area)
+    if plain is None:
+        from placement.solution.result_sheets import results_sheets
+
+        write_sheets(output, lambda: results_sheets(results))
+    else:
+        _render(results, plain, output, by_area)
     code = max(exit_code(r) for r in results)
     if code == EXIT_NO_SOLUTION:
         for r in results:
