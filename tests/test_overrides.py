@@ -76,9 +76,10 @@ def test_the_cli_records_the_overrides_and_they_reproduce_the_run(tmp_path: Path
 @pytest.mark.parametrize(("args", "bits"), [
     (["--weight", "scal=2"], ["--weight scal=2", "'scal'", "a criterion of model 'tiny-ramp'",
                               "scale, local"]),
-    (["--weight", "scale=nan"], ["--weight scale=nan", "'nan'", "a finite number of 0 or more"]),
-    (["--weight", "scale=-1"], ["--weight scale=-1", "'-1'", "0 or more"]),
-    (["--weight", "scale=two"], ["--weight scale=two", "'two'", "finite number"]),
+    (["--weight", "scale=nan"], ["--weight scale=nan", "'nan'", "a number from 0 to 1e+06"]),
+    (["--weight", "scale=1e300"], ["--weight scale=1e300", "a number from 0 to 1e+06"]),
+    (["--weight", "scale=-1"], ["--weight scale=-1", "'-1'", "from 0 to"]),
+    (["--weight", "scale=two"], ["--weight scale=two", "'two'", "a number from 0"]),
     (["--weight", "scale"], ["--weight scale", "KEY=VALUE"]),
     (["--weight", "scale=0", "--weight", "local=0"], ["--weight", "at least one criterion "
                                                                   "with weight > 0"]),
@@ -92,7 +93,7 @@ def test_the_cli_records_the_overrides_and_they_reproduce_the_run(tmp_path: Path
                                        "a score from 0 to 5"]),
     (["--set", "prevention.local=inf"], ["--set prevention.local=inf", "a score from 0 to 5"]),
     (["--set", "prevention.staff_fixed=-2"], ["--set prevention.staff_fixed=-2",
-                                              "a cost of 0 or more"]),
+                                              "a cost from 0 to"]),
     (["--set", "prevention.pinned=moon"], ["--set prevention.pinned=moon", "'moon'",
                                            "a tier id (national, region, local)"]),
     (["--set", "prevention.allowed=national", "--set", "prevention.pinned=local"],

@@ -33,6 +33,7 @@ from placement.io.geography import (
     uniform_problems,
 )
 from placement.model import NO_TIER, Functions, Instance, Overrides, ScoringModel
+from placement.model.limits import MAX_WEIGHT
 
 __all__ = ["apply_overrides", "parse_assignments", "settable_fields"]
 
@@ -144,14 +145,15 @@ def _where(label: str, key: str, value: object) -> str:
 
 
 def _weight(text: Any) -> float | None:
-    """A weight read from a number or text; ``None`` when it is not a finite number >= 0."""
+    """A weight read from a number or text; ``None`` unless it is a number from 0 to
+    :data:`~placement.model.limits.MAX_WEIGHT` (the model files' range)."""
     if isinstance(text, bool):
         return None
     try:
         w = float(str(text).strip()) if isinstance(text, str) else float(text)
     except (TypeError, ValueError):
         return None
-    return w if math.isfinite(w) and w >= 0 else None
+    return w if math.isfinite(w) and 0 <= w <= MAX_WEIGHT else None
 
 
 def _weighted_model(inst: Instance, weights: Mapping[str, Any], label: str,
@@ -176,7 +178,7 @@ def _weighted_model(inst: Instance, weights: Mapping[str, Any], label: str,
                                     f"({', '.join(model.criterion_ids)})"))
         elif w is None:
             problems.append(Problem(None, _where(label, c, v), c, v,
-                                    "a finite number of 0 or more"))
+                                    f"a number from 0 to {MAX_WEIGHT:g}"))
         else:
             new[c] = w
     if len(new) == len(weights):
