@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "placement.cli.frontier",
     "placement.cli.report",
     "placement.cli.map",
+    "placement.cli.sweep",
     "placement.cli.diff",
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -73,6 +73,11 @@ def sensitivity_cmd(
     no_progress: Annotated[
         bool, typer.Option("--no-progress", help="Monte Carlo: no progress bar.")
     ] = False,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Monte Carlo: a Dask scheduler "
+                                 "(tcp://HOST:8786) to run the draws on (default: "
+                                 "$DASK_SCHEDULER_ADDRESS, else --workers local processes).")
+    ] = None,
     model: ModelOpt = None,
     scenario: ScenarioOpt = None,
     solver: SolverOpt = "highs",
@@ -102,8 +107,16 @@ def sensitivity_cmd(
             inst, criterion, scenario=scenario, solver=solver, time_limit=time_limit,
             threads=threads))
     if samples is not None:
-        mc = analyse(lambda: _monte_carlo(inst, samples, seed, concentration, workers,
-                                          scenario, solver, not no_progress))
+        from placement.util.executor import executor_for
+
+        ex = executor_for(scheduler, workers)
+        try:
+            mc = analyse(lambda: _monte_carlo(inst, samples, seed, concentration, workers,
+                                              scenario, solver, not no_progress, ex))
+        finally:
+            close = getattr(ex, "close", None)
+            if callable(close):
+                close()
     if format is OutputFormat.json:
         if stability is not None and mc is not None:
             emit(json.dumps({"weights": json.loads(stability.to_json()),
@@ -121,14 +134,15 @@ def sensitivity_cmd(
 
 
 def _monte_carlo(inst: Instance, samples: int, seed: int, concentration: float, workers: int,
-                 scenario: str | None, solver: str, show: bool) -> MonteCarlo:
+                 scenario: str | None, solver: str, show: bool,
+                 executor: Any = None) -> MonteCarlo:
     """The Monte Carlo run, with a progress bar on standard error."""
     from placement.analysis.montecarlo import monte_carlo
 
     def run(progress: Callable[[int], None] | None) -> MonteCarlo:
         return monte_carlo(inst, samples, seed=seed, concentration=concentration,
                            workers=workers, scenario=scenario, solver=solver,
-                           progress=progress)
+                           progress=progress, executor=executor)
 
     if not show or not isinstance(samples, int) or samples < 1:
         return run(None)
