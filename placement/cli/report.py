@@ -13,6 +13,7 @@ from rich.markup import escape
 from placement.cli.common import (
     ModelOpt,
     PathArg,
+    QuietOpt,
     SolverOpt,
     TimeLimitOpt,
     app,
@@ -77,6 +78,7 @@ def report_cmd(
     model: ModelOpt = None,
     solver: SolverOpt = "highs",
     time_limit: TimeLimitOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Write a report: placement, value heatmap, tiers, one-size baselines, reform options,
     margins, robustness and the budget frontier, as report.html (self-contained), report.md
@@ -93,14 +95,16 @@ def report_cmd(
     inst = load_instance_or_exit(path, model)
     command = "placement " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
-    with err.status("starting", spinner="dots") as status:
+    from placement.cli.progress import progress
+
+    with progress("starting", quiet=quiet) as status:
         rep = analyse(lambda: build_report(
             inst, [] if no_scenarios else scenario, optimise=not no_optimise,
             samples=samples, seed=seed, concentration=concentration, workers=workers,
             resources=[] if no_frontier else resource, stability=not no_stability,
             forcing=forcing, solver=solver, time_limit=time_limit, command=command,
-            on_stage=lambda what: status.update(what)))
-        status.update("drawing the charts and writing the files")
+            on_stage=status.describe))
+        status.describe("drawing the charts and writing the files")
         files = rep.write(output)
     for why in (f"{k}: {v}" for k, v in rep.skipped.items()):
         err.print(f"[yellow]note:[/] {escape(why)}", highlight=False, markup=True)

@@ -21,11 +21,13 @@ from placement.cli.common import (
     OutputOpt,
     PathArg,
     ProblemOpt,
+    QuietOpt,
     ScenarioOpt,
     SeedOpt,
     SolverOpt,
     ThreadsOpt,
     TimeLimitOpt,
+    WideOpt,
     app,
     emit,
     err,
@@ -51,7 +53,7 @@ def exit_code(r: Result) -> int:
 
 
 def _render(results: list[Result], fmt: OutputFormat, output: Path | None,
-            by_area: bool = False) -> None:
+            by_area: bool = False, wide: bool = False) -> None:
     if fmt is OutputFormat.json:
         if len(results) == 1:
             text = results[0].to_json()
@@ -72,41 +74,36 @@ def _render(results: list[Result], fmt: OutputFormat, output: Path | None,
             emit(pd.concat(frames).to_csv(index=False), output)
     else:
         from placement.cli.render import by_area_table, render_result
+        from placement.cli.tables import file_console, table_width
 
         if output is not None:
-            from io import StringIO
-
-            from rich.console import Console
-
-            buf = StringIO()
-            con = Console(file=buf, width=140, soft_wrap=False, color_system=None,
-                          markup=False)
+            con, buf = file_console(wide)
             for r in results:
                 render_result(r, con)
                 if by_area and r.has_solution:
-                    con.print(by_area_table(r))
+                    con.print(by_area_table(r, con.width))
             emit(buf.getvalue(), output)
         elif len(results) == 1:
-            render_result(results[0], out)
+            width = table_width(out, wide)
+            render_result(results[0], out, width)
             if by_area and results[0].has_solution:
-                out.print(by_area_table(results[0]))
+                out.print(by_area_table(results[0], width))
         else:
-            _summary_table(results)
+            _summary_table(results, table_width(out, wide))
 
 
-def _summary_table(results: list[Result]) -> None:
-    from rich.table import Table
+def _summary_table(results: list[Result], width: int) -> None:
+    from placement.cli.tables import Col, fitted
+    from placement.util.numbers import fmt, pct
 
-    from placement.cli.render import fmt
-
-    t = Table(title="Problems in the file", title_justify="left")
-    for c in ("instance", "status", "objective", "bound", "gap", "seconds", "checker"):
-        t.add_column(c, justify="right" if c in ("objective", "bound", "seconds") else "left")
-    for r in results:
-        chk = "-" if r.check is None else ("ok" if r.check.ok else "VIOLATED")
-        t.add_row(r.instance.name, str(r.status), fmt(r.objective), fmt(r.bound),
-                  "-" if r.gap is None else f"{r.gap:.4%}", f"{r.solve_seconds:.2f}", chk)
-    out.print(t)
+    cols = [Col("instance"), Col("status"), Col("objective", numeric=True),
+            Col("bound", numeric=True), Col("gap", numeric=True),
+            Col("seconds", numeric=True), Col("checker")]
+    rows = [[r.instance.name, str(r.status), fmt(r.objective, "objective"),
+             fmt(r.bound, "objective"), pct(r.gap), fmt(r.solve_seconds, "seconds"),
+             "-" if r.check is None else ("ok" if r.check.ok else "VIOLATED")]
+            for r in results]
+    out.print(fitted(cols, rows, width, title="Problems in the file", force=True))
 
 
 @app.command("solve")
@@ -137,6 +134,8 @@ def solve_cmd(
         bool, typer.Option("--by-area", help="Per area: also list every function in every "
                                              "area (table), or write those rows (csv).")
     ] = False,
+    wide: WideOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Solve an instance: place every function at its best tier.
 
@@ -160,12 +159,16 @@ def solve_cmd(
             insts = [insts[problem - 1]]
     else:
         insts = [load_instance_or_exit(path, model, input_format, problem)]
+    from placement.cli.progress import progress
+
     results = []
-    for inst in insts:
-        r = solve(inst, solver, scenario=scenario, time_limit=time_limit, threads=threads,
-                  seed=seed, rel_gap=gap, log=log, subsidiarity=subsidiarity)
-        results.append(r)
-    _render(results, format, output, by_area)
+    with progress(f"solving with {solver}", quiet=quiet or log) as work:
+        for inst in insts:
+            work.describe(f"solving {inst.name} with {solver}")
+            results.append(solve(inst, solver, scenario=scenario, time_limit=time_limit,
+                                 threads=threads, seed=seed, rel_gap=gap, log=log,
+                                 subsidiarity=subsidiarity))
+    _render(results, format, output, by_area, wide)
     code = max(exit_code(r) for r in results)
     if code == EXIT_NO_SOLUTION:
         for r in results:
