@@ -52,7 +52,8 @@ NUMBER = re.compile(r"^[-+<>]?\d[\d,]*(\.\d+)?%?$")
 
 def tokens(text: str) -> set[str]:
     """The words of ``text``, less what legitimately differs between two runs and widths:
-    timings, rules, which part of a table split in blocks, and how many more broken constraints a narrow table leaves unlisted."""
+    timings, rules, which part of a table split in blocks, and how many more broken
+    constraints a narrow table leaves unlisted."""
     text = re.sub(r"^time .*$", "", text, flags=re.M)
     text = re.sub(r"\(\+\d+\s+(\S+\s+)?more\)|, part \d+ of \d+", "", text)
     return {t.rstrip(".") for t in TOKEN.findall(text) if set(t) != {"─"}}
@@ -118,12 +119,11 @@ def run_on_terminal(args: list[str]) -> tuple[str, str]:
     """Run with standard error on a pseudo-terminal (standard output piped): (stdout, what
     the terminal showed)."""
     import pty
-
     import tempfile
 
     master, slave = pty.openpty()
     env = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
-    out = tempfile.TemporaryFile("w+")  # a file, not a pipe: nothing waits on its reader
+    out = tempfile.TemporaryFile("w+")  # noqa: SIM115 (a file, not a pipe: no reader to wait on)
     p = subprocess.Popen([sys.executable, "-m", "placement.cli", *args], cwd=ROOT, env=env,
                          stdout=out, stderr=slave, text=True)
     os.close(slave)
