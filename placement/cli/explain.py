@@ -227,7 +227,8 @@ def _explain_area(inst: Instance, function: str | None, area: str, scenario: str
         con.print(f"{function} in {e.area} ({e.area_name}): {e.tier}; runner-up "
                   f"{e.runner_up or 'none'}; optimum {cell(e.objective, 'objective')}")
         con.print(frame_table(e.tiers(), f"Forcing {function} to each tier in {e.area_name}",
-                              "tier", con.width))
+                              "tier", con.width,
+                              kinds={"objective": "objective", "forcing_cost": "gap"}))
         contrib = e.contributions()
         if len(contrib):
             con.print(frame_table(contrib, "Criterion contributions", "criterion",
