@@ -38,6 +38,7 @@ from placement.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from placement.model import Instance
     from placement.solution.result import Result
 
 __all__ = ["solve_cmd", "validate_cmd", "solvers_cmd", "exit_code"]
@@ -106,6 +107,24 @@ def _summary_table(results: list[Result], width: int) -> None:
     out.print(fitted(cols, rows, width, title="Problems in the file", force=True))
 
 
+def _instances(path: Path, model: str | None, input_format: InputFormat, problem: int | None,
+               scenario: str | None) -> list[Instance]:
+    """The instance to solve, or every problem of an OR-Library file (or the one asked)."""
+    if input_format is InputFormat.orlib_gap:
+        if scenario is not None:
+            fail("--scenario applies to placement instances, not OR-Library GAP files")
+        from placement.io.orlib import read_gap
+
+        insts = read_gap(path)
+        if problem is not None:
+            if problem > len(insts):
+                fail(f"{path}: --problem {problem} is out of range; the file holds "
+                     f"{len(insts)} problem(s)")
+            insts = [insts[problem - 1]]
+        return insts
+    return [load_instance_or_exit(path, model, input_format, problem)]
+
+
 @app.command("solve")
 @handle_errors
 def solve_cmd(
@@ -146,23 +165,11 @@ def solve_cmd(
     from placement.solution.solving import solve
 
     solvers.get(solver)  # an unknown or missing backend is a usage error: fail before loading
-    if input_format is InputFormat.orlib_gap:
-        if scenario is not None:
-            fail("--scenario applies to placement instances, not OR-Library GAP files")
-        from placement.io.orlib import read_gap
-
-        insts = read_gap(path)
-        if problem is not None:
-            if problem > len(insts):
-                fail(f"{path}: --problem {problem} is out of range; the file holds "
-                     f"{len(insts)} problem(s)")
-            insts = [insts[problem - 1]]
-    else:
-        insts = [load_instance_or_exit(path, model, input_format, problem)]
     from placement.cli.progress import progress
 
     results = []
-    with progress(f"solving with {solver}", quiet=quiet or log) as work:
+    with progress(f"loading {path}", quiet=quiet or log) as work:
+        insts = _instances(path, model, input_format, problem, scenario)
         for inst in insts:
             work.describe(f"solving {inst.name} with {solver}")
             results.append(solve(inst, solver, scenario=scenario, time_limit=time_limit,

@@ -1,10 +1,12 @@
 """Terminal tables that fit: 80 columns first, more with ``--wide`` or a wider ``COLUMNS``.
 
 Rules every table follows (issue 14): a number, a status or an id is never broken across
-lines and never cut with an ellipsis. Columns of such tokens do not wrap and are as wide as
-their widest cell; only prose columns wrap, at spaces, and never narrower than their longest
-word. When a table cannot fit, the caller chooses another layout (short codes with a legend,
-fewer columns, or one block per group of columns): :func:`fits` says whether it does.
+lines and never cut with an ellipsis. Columns of such tokens are as wide as their widest cell
+(a cell holding a list is packed between its items first, :func:`pack`), so they never wrap;
+only prose columns and headers wrap, at spaces, never narrower than their longest word. When
+a table cannot fit, the caller chooses another layout (short codes with a legend, fewer
+columns, or one block per group of columns): :func:`fits` says whether it does; as a last
+resort ``fitted(force=True)`` prints lines longer than the width rather than cut a token.
 """
 
 from __future__ import annotations
