@@ -167,3 +167,14 @@ def test_piped_commands_print_nothing_extra() -> None:
                            capture_output=True, text=True)
         assert p.returncode == 0 and p.stderr == "", p.stderr
         json.loads(p.stdout)
+
+
+@pytest.mark.slow
+def test_by_area_table_keeps_area_codes_whole_at_80_columns() -> None:
+    text = run(["solve", ENGLAND, "--by-area"], 80)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    by_area = text.split("Placement by area", 1)[1]
+    assert by_area.splitlines()[1].split() == ["function", "area", "tier", "today"]
+    assert "medicines_devices_regulation         E06000001/E54000050  N" in by_area
+    wide = run(["solve", ENGLAND, "--by-area", "--wide"], 80)
+    assert "E06000001/E54000050  Hartlepool" in wide  # names and units when there is room

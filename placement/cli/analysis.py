@@ -52,15 +52,10 @@ def analyse(run: Callable[[], T]) -> T:
 def console_to(output: Path | None, wide: bool = False) -> Iterator[Console]:
     """The console tables go to: standard output, or a buffer written to ``output``; 80
     columns when not a terminal (or ``COLUMNS``), at least 200 with ``wide``."""
-    from placement.cli.tables import WIDE, file_console
+    from placement.cli.tables import file_console, widened
 
     if output is None:
-        if not wide or out.width >= WIDE:
-            yield out
-            return
-        from rich.console import Console
-
-        yield Console(width=WIDE, soft_wrap=False, markup=False)
+        yield widened(out, wide)
         return
     con, buf = file_console(wide)
     yield con

@@ -121,10 +121,10 @@ def compare_cmd(
         emit(c.table().to_csv(index_label="metric"), output)
     else:
         from placement.cli.compare_view import comparison_view
-        from placement.cli.tables import file_console, table_width
+        from placement.cli.tables import file_console, widened
 
-        con, buf = (out, None) if output is None else file_console(wide)
-        for part in comparison_view(c, table_width(con, wide)):
+        con, buf = (widened(out, wide), None) if output is None else file_console(wide)
+        for part in comparison_view(c, con.width):
             con.print(part)
         if buf is not None:
             emit(buf.getvalue(), output)

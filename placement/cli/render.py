@@ -304,13 +304,27 @@ def _baselines(r: Result, width: int = NARROW) -> RenderableType | None:
 
 
 def by_area_table(r: Result, width: int = NARROW) -> RenderableType:
-    """One row per function and area: the tier and the unit serving it there."""
-    flat = r.by_area.reset_index()
-    rows = [[str(row["function"]), f"{row['area']} {row['area_name']}", str(row["tier"]),
-             str(row["unit_name"]), str(row["current"])] for row in flat.to_dict("records")]
-    cols = [Col("function"), Col("area", wrap=True), Col("tier"), Col("unit", wrap=True),
-            Col("today")]
-    return fitted(cols, rows, width, title="Placement by area", force=True)
+    """One row per function and area: the tier and the unit serving it there. When that does
+    not fit: tier codes with a legend, then without the area's name (its code stays), then
+    without the unit's name (``--wide`` shows both)."""
+    flat = r.by_area.reset_index().to_dict("records")
+    full = {t: t for t in r.instance.tier_ids}
+    short = tier_codes(list(r.instance.tier_ids))
+    for code, names, units in ((full, True, True), (short, True, True), (short, False, True),
+                               (short, False, False)):
+        cols = [Col("function"), Col("area")] + ([Col("name", wrap=True)] if names else [])
+        cols += [Col("tier")] + ([Col("unit", wrap=True)] if units else []) + [Col("today")]
+        rows = [[str(row["function"]), str(row["area"]),
+                 *([str(row["area_name"])] if names else []),
+                 code.get(str(row["tier"]), str(row["tier"])),
+                 *([str(row["unit_name"])] if units else []),
+                 code.get(str(row["current"]), str(row["current"]))] for row in flat]
+        if fits(cols, rows, width):
+            break
+    t = fitted(cols, rows, width, title="Placement by area", force=True)
+    if code is not short:
+        return t
+    return Group(t, legend("tiers", [(c, t_) for t_, c in short.items()], width))
 
 
 Section = Callable[..., RenderableType | None]

@@ -38,6 +38,8 @@ from placement.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from placement.model import Instance
     from placement.solution.result import Result
 
@@ -75,7 +77,7 @@ def _render(results: list[Result], fmt: OutputFormat, output: Path | None,
             emit(pd.concat(frames).to_csv(index=False), output)
     else:
         from placement.cli.render import by_area_table, render_result
-        from placement.cli.tables import file_console, table_width
+        from placement.cli.tables import file_console, widened
 
         if output is not None:
             con, buf = file_console(wide)
@@ -85,15 +87,15 @@ def _render(results: list[Result], fmt: OutputFormat, output: Path | None,
                     con.print(by_area_table(r, con.width))
             emit(buf.getvalue(), output)
         elif len(results) == 1:
-            width = table_width(out, wide)
-            render_result(results[0], out, width)
+            con = widened(out, wide)
+            render_result(results[0], con)
             if by_area and results[0].has_solution:
-                out.print(by_area_table(results[0], width))
+                con.print(by_area_table(results[0], con.width))
         else:
-            _summary_table(results, table_width(out, wide))
+            _summary_table(results, widened(out, wide))
 
 
-def _summary_table(results: list[Result], width: int) -> None:
+def _summary_table(results: list[Result], con: Console) -> None:
     from placement.cli.tables import Col, fitted
     from placement.util.numbers import fmt, pct
 
@@ -104,7 +106,7 @@ def _summary_table(results: list[Result], width: int) -> None:
              fmt(r.bound, "objective"), pct(r.gap), fmt(r.solve_seconds, "seconds"),
              "-" if r.check is None else ("ok" if r.check.ok else "VIOLATED")]
             for r in results]
-    out.print(fitted(cols, rows, width, title="Problems in the file", force=True))
+    con.print(fitted(cols, rows, con.width, title="Problems in the file", force=True))
 
 
 def _instances(path: Path, model: str | None, input_format: InputFormat, problem: int | None,

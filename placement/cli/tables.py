@@ -25,7 +25,7 @@ from rich.text import Text
 if TYPE_CHECKING:
     from rich.console import ConsoleOptions, RenderableType, RenderResult
 
-__all__ = ["Col", "fitted", "fits", "table_width", "file_console", "tier_codes",
+__all__ = ["Col", "fitted", "fits", "table_width", "file_console", "widened", "tier_codes",
            "legend", "pack", "WIDE", "NARROW"]
 
 #: Width the tables assume when nothing says otherwise (a pipe, a CI log, a laptop terminal).
@@ -37,6 +37,8 @@ WIDE = 200
 #: each cell, columns are two spaces apart and the table has no edge.
 _BOX = box.SIMPLE_HEAD
 _GAP = 2
+#: The narrowest a prose column gets when a table cannot fit otherwise.
+_PROSE_FLOOR = 10
 
 
 def table_width(console: Console | None = None, wide: bool = False) -> int:
@@ -62,6 +64,15 @@ def file_console(wide: bool = False) -> tuple[Console, StringIO]:
     return con, buf
 
 
+def widened(console: Console, wide: bool) -> Console:
+    """``console``, or with ``wide`` a console on the same file at least :data:`WIDE`
+    columns wide (a narrower one would crop the wide tables)."""
+    if not wide or console.width >= WIDE:
+        return console
+    return Console(file=console.file, width=WIDE, soft_wrap=False, markup=False,
+                   highlight=False, color_system="auto" if console.is_terminal else None)
+
+
 @dataclass
 class Col:
     """One column: ``wrap`` columns hold prose (wrapped at spaces), the others tokens."""
@@ -83,18 +94,20 @@ def _longest_word(c: object) -> int:
 
 
 def _widths(cols: Sequence[Col], rows: Sequence[Sequence[object]],
-            width: int) -> tuple[list[int], bool]:
+            width: int, floor: int | None = None) -> tuple[list[int], bool]:
     """Column widths (content, without padding) and whether they fit ``width``.
 
     Every column gets at least its least width (token columns: their widest cell; prose
     columns: their longest word; every header may wrap at spaces), then what is left goes
-    first to the token columns' headers, then to the prose columns, neediest last."""
+    first to the token columns' headers, then to the prose columns, neediest last. With
+    ``floor``, prose columns may be narrower than their longest word, down to ``floor``."""
     full, least = [], []
     for i, c in enumerate(cols):
         cells = [_cell_width(r[i]) for r in rows]
         words = [_longest_word(r[i]) for r in rows] if c.wrap else cells
         full.append(max([len(c.header), *cells]))
-        least.append(max([_longest_word(c.header), *words]))
+        need = max([_longest_word(c.header), *words])
+        least.append(min(need, floor) if (c.wrap and floor is not None) else need)
     overhead = _GAP * (len(cols) - 1)
     spare = width - overhead - sum(least)
     widths = list(least)
@@ -127,6 +140,8 @@ def fitted(cols: Sequence[Col], rows: Iterable[Sequence[object]], width: int,
     widths, ok = _widths(cols, rows, width)
     if not ok and not force:
         raise ValueError(f"the table needs more than {width} columns")
+    if not ok:  # a long word of prose may fold rather than a number or an id
+        widths, ok = _widths(cols, rows, width, floor=_PROSE_FLOOR)
     t = Table(box=_BOX, padding=(0, 1, 0, 0), pad_edge=False, collapse_padding=False,
               show_edge=False, expand=False)
     for c, w in zip(cols, widths, strict=True):
@@ -143,8 +158,10 @@ def fitted(cols: Sequence[Col], rows: Iterable[Sequence[object]], width: int,
 
 
 class _Unsqueezed:
-    """A table rendered at its own width even when the console is narrower: its lines are
-    then too long, but no number, status or id is cut (the last resort of ``force``)."""
+    """A table rendered at its own width even when the console is narrower (the last resort
+    of ``force``, when the token columns alone are wider than the console): its lines are
+    then too long for a terminal, which wraps them, and a console printing with ``crop``
+    cuts them, but rich never folds a number, status or id inside its cell."""
 
     def __init__(self, table: Table, width: int) -> None:
         self.table, self.width = table, width
