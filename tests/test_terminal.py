@@ -64,8 +64,7 @@ def demo() -> list[tuple[str, str]]:
     """(80-column output, wide output) of each demo command."""
     cmds = demo_commands()
     assert [c[0] for c in cmds] == ["solve", "compare"]
-    return [(run(c, 80), run(c, 400, "--wide") if c[0] == "compare" else run(c, 400))
-            for c in cmds]
+    return [(run(c, 80), run(c, 80, "--wide")) for c in cmds]  # --wide: 200 columns
 
 
 @pytest.mark.slow
