@@ -259,7 +259,7 @@ def baselines_chart(result: Result) -> Figure:
         note = fmt(v, "objective")
         if label != "optimum" and best:
             loss = inst.sense.loss(best, v) / abs(best)
-            note += f"  ({-loss:+.1%})"
+            note += f"  ({signed(-loss, 'percent')})"
         if not ok:
             note += "  infeasible"
         ax.text(max(v, 0.0) + 0.01 * right, yi, note, va="center", fontsize=7.5, color=_INK)
@@ -302,7 +302,7 @@ def options_chart(comparison: Comparison) -> Figure:
                     fontsize=7, color="white")
         note = fmt(o.value, "objective")
         if o.relative_gap is not None and o.kind != "optimum":
-            note += f" ({signed(-o.relative_gap * 100, 'count')}%)"
+            note += f" ({signed(-o.relative_gap, 'percent')})"
         if not o.feasible:
             note += f", breaks {len(o.violations)}"
         labels.append(f"{o.label}: {note}")

@@ -176,10 +176,10 @@ def share(x: Any) -> str:
 def signed(x: Any, kind: str = "gap") -> str:
     """A change, with its sign (``+`` for a gain); zero as 0.
 
-    >>> signed(2.5), signed(-0.25), signed(1e-14), signed(None)
-    ('+2.5', '-0.25', '0', '-')
+    >>> signed(2.5), signed(-0.25), signed(1e-14), signed(None), signed(-1e-16, "percent")
+    ('+2.5', '-0.25', '0', '-', '0%')
     """
     s = fmt(x, kind)
-    if s in ("0", MISSING) or s.startswith("-") or not s[0].isdigit():
+    if s in ("0", "0%", MISSING) or s.startswith("-") or not s[0].isdigit():
         return s
     return "+" + s
