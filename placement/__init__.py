@@ -24,6 +24,7 @@ __all__ = [
     "__version__",
     "load",
     "from_frames",
+    "apply_overrides",
     "solve",
     "evaluate",
     "Instance",
@@ -42,6 +43,7 @@ __all__ = [
 _LAZY = {
     "load": ("placement.io", "load"),
     "from_frames": ("placement.io", "from_frames"),
+    "apply_overrides": ("placement.io.overrides", "apply_overrides"),
     "solve": ("placement.solution", "solve"),
     "evaluate": ("placement.solution", "evaluate"),
     "Instance": ("placement.model", "Instance"),
@@ -65,6 +67,7 @@ if TYPE_CHECKING:
         SolverUnavailableError,
     )
     from placement.io import from_frames, load
+    from placement.io.overrides import apply_overrides
     from placement.model import Instance, Scenario, ScoringModel, Sense
     from placement.solution import Result, evaluate, solve
     from placement.solvers.base import SolveOptions, Status

@@ -252,7 +252,17 @@ def backend_instances(draw: st.DrawFn) -> Instance:
         "staff_variable": variable,
     })
     vals = pd.DataFrame(values, index=funcs["id"], columns=tier_ids)
+    # A second resource, used by some functions only, limited by a share of its running use
+    # at one tier: the shape on which CBC's preprocessing claimed a wrong optimum
+    # (tests/data/cbc-preprocess).
+    max_share: list[MaxShare] = []
+    resources = [Resource("staff", "Staff", budget=budget, caps=caps)]
+    if rng.random() < 0.3:
+        funcs["money_fixed"] = np.where(rng.random(F) < 0.5, rng.integers(1, 11, F) / 10, 0.0)
+        resources.append(Resource("money", "Money"))
+        max_share.append(MaxShare(round(float(rng.uniform(0.3, 0.9)), 2),
+                                  tier=str(rng.choice(tier_ids)), of="money"))
     return placement.from_frames(
         "random", tiers, funcs, values=vals, sense=sense, max_moves=max_moves,
-        resources=[Resource("staff", "Staff", budget=budget, caps=caps)],
+        resources=resources, max_share=max_share,
     )

@@ -255,10 +255,12 @@ def resource_index(inst: Instance, resource: str) -> int:
 
 
 def header(inst: Instance, solver: str | None = None) -> dict[str, Any]:
-    """The keys every analysis's JSON starts with: which instance, model, scenario and sense
-    (and backend, when one solved it)."""
+    """The keys every analysis's JSON starts with: which instance, model, scenario and sense,
+    the judgements changed for the run (``--weight``, ``--set``; ``None``: none), and the
+    backend, when one solved it."""
     out: dict[str, Any] = {"instance": inst.name, "model": inst.model_id,
-                           "scenario": inst.scenario, "sense": inst.sense}
+                           "scenario": inst.scenario, "sense": inst.sense,
+                           "overrides": inst.overrides.to_dict() if inst.overrides else None}
     if solver is not None:
         out["solver"] = solver
     return out

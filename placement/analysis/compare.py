@@ -213,21 +213,32 @@ class Comparison:
             rows[o.label] = col
         return pd.DataFrame(rows)
 
+    def placements(self) -> pd.DataFrame:
+        """Tier of every function (rows) in every option (columns)."""
+        ids = list(self.optimum.placement)
+        df = pd.DataFrame({o.label: o.placement for o in self.options}).reindex(ids)
+        df.index.name = "function"
+        return df
+
     def differences(self) -> pd.DataFrame:
         """Tier of every function that sits elsewhere than in the optimum in some option."""
-        ids = list(self.optimum.placement)
-        cols = {o.label: o.placement
-                for o in self.options}
-        df = pd.DataFrame(cols).reindex(ids)
-        df.index.name = "function"
+        df = self.placements()
         ref = df.iloc[:, 0]
         differ = (df.ne(ref, axis=0)).any(axis=1)
         return df.loc[differ]
+
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        """The tables of a workbook: the metrics of every option, every function's tier in
+        every option, and the functions placed differently."""
+        return {"options": self.table().rename_axis("metric"),
+                "placements": self.placements(), "differences": self.differences()}
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "instance": self.instance.name,
             "model": self.instance.model_id,
+            "overrides": (self.instance.overrides.to_dict() if self.instance.overrides
+                          else None),
             "yardstick": "values use the instance's own scoring model and weights",
             "options": [o.to_dict() for o in self.options],
         }

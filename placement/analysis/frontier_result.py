@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,7 @@ import pandas as pd
 from placement.analysis.common import Move, describe_moves, header
 from placement.model import Instance, Sense
 from placement.util import json_safe
+from placement.util.files import atomic_path
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -239,15 +238,8 @@ class Frontier:
         path = Path(path)
         fig = self.figure()
         FigureCanvasAgg(fig)
-        parent = path.parent if str(path.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fig.savefig(fh, format="png")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_path(path, suffix=".png") as tmp:
+            fig.savefig(tmp, format="png")
         return path
 
     def __str__(self) -> str:

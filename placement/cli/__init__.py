@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "placement.cli.frontier",
     "placement.cli.report",
     "placement.cli.map",
+    "placement.cli.diff",
 )
 
 for _m in COMMAND_MODULES:
@@ -31,8 +32,11 @@ for _m in COMMAND_MODULES:
 
 
 def main() -> None:
-    """Entry point of the ``placement`` script."""
-    app()
+    """Entry point of the ``placement`` script: the command runs in a worker thread so that
+    Ctrl-C ends it within a moment, even inside a solver (exit 130, no partial file)."""
+    from placement.util.interrupt import run_interruptibly
+
+    run_interruptibly(app)
 
 
 __all__ = ["app", "main"]

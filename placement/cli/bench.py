@@ -82,7 +82,7 @@ def bench_cmd(
         float, typer.Option("--time-limit", min=0.001, help="Seconds per solve, every backend.")
     ] = 60.0,
     repeats: Annotated[int, typer.Option("--repeats", min=1, help="Runs of each pair.")] = 1,
-    threads: Annotated[int, typer.Option("--threads", min=1, help="Solver threads.")] = 1,
+    threads: Annotated[int, typer.Option("--threads", min=1, max=256, help="Solver threads.")] = 1,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Solver random seed.")] = 0,
     output: Annotated[
         Path | None,

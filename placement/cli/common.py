@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -107,26 +106,43 @@ def handle_errors(fn: F) -> F:
             raise typer.Exit(EXIT_INVALID) from None
         except (PlacementError, ValueError) as e:
             fail(str(e))
+        except OSError as e:  # an output path that cannot be written: /proc, a directory, ...
+            where = e.filename if e.filename is not None else ""
+            fail(f"{where}: cannot write or read this path ({e.strerror or e})" if where
+                 else f"a file operation failed ({e.strerror or e})")
         except KeyboardInterrupt:
             fail("interrupted", 130)
 
     return wrapper  # type: ignore[return-value]
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so no partial file is left."""
+def check_output(path: Path, option: str = "--output") -> Path:
+    """``path`` as an output file, or exit 2 saying why it cannot be one: an empty name, an
+    existing directory, a directory that does not exist or cannot be written to."""
+    raw = str(path)
     path = Path(path)
+    if raw.strip() in ("", "."):
+        fail(f"{option} '{raw}': expected a file name")
+    if path.is_dir():
+        fail(f"{option} {path}: this is a directory; expected a file name")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        fail(f"--output {path}: the directory {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
+        fail(f"{option} {path}: the directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or parent.resolve().parts[1:2] in (
+            ("proc",), ("sys",)):
+        fail(f"{option} {path}: the directory {parent} cannot be written to")
+    return path
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so no partial file is left."""
+    from placement.util.files import write_text_atomic
+
+    path = check_output(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_text_atomic(path, text)
+    except OSError as e:
+        fail(f"--output {path}: cannot write it ({e.strerror or e})")
 
 
 def emit(text: str, output: Path | None) -> None:
@@ -170,7 +186,11 @@ SolverOpt = Annotated[
 TimeLimitOpt = Annotated[
     float | None, typer.Option("--time-limit", min=0.001, help="Time limit in seconds.")
 ]
-ThreadsOpt = Annotated[int | None, typer.Option("--threads", min=1, help="Solver threads.")]
+#: More solver threads than this is a typo, not a machine (HiGHS aborts the process asked
+#: for 100,000).
+MAX_THREADS = 256
+ThreadsOpt = Annotated[int | None, typer.Option("--threads", min=1, max=MAX_THREADS,
+                                                help="Solver threads.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Solver random seed.")]
 GapOpt = Annotated[
     float,

@@ -26,6 +26,8 @@ from placement.cli.common import (
     load_instance_or_exit,
     out,
 )
+from placement.cli.overrides import SetOpt, WeightOpt, with_overrides
+from placement.cli.workbook import SheetFormat, SheetFormatOpt, plain_format, write_sheets
 
 if TYPE_CHECKING:
     from placement.analysis.compare import Comparison
@@ -88,9 +90,7 @@ def compare_cmd(
     model: ModelOpt = None,
     solver: SolverOpt = "highs",
     time_limit: TimeLimitOpt = None,
-    format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table, json or csv.")
-    ] = OutputFormat.table,
+    format: SheetFormatOpt = SheetFormat.table,
     output: OutputOpt = None,
     wide: WideOpt = False,
     quiet: QuietOpt = False,
@@ -99,13 +99,16 @@ def compare_cmd(
         typer.Option("--maps", help="Per area: also write DIR/<option>.png, the hex maps of "
                                     "every function each option does differently by place."),
     ] = None,
+    weight: WeightOpt = None,
+    set_: SetOpt = None,
 ) -> None:
     """Compare the optimum with reform scenarios: value, resources, tiers, links, distance."""
     from placement import solvers
     from placement.analysis.compare import compare
 
     solvers.get(solver)
-    inst = load_instance_or_exit(path, model)
+    plain = plain_format(format, output)
+    inst = with_overrides(load_instance_or_exit(path, model), weight, set_)
     if maps is not None:
         _check_maps(path, inst, maps)
     from placement.cli.progress import progress
@@ -115,9 +118,11 @@ def compare_cmd(
         if maps is not None:
             work.describe("drawing the maps")
             _write_maps(c, maps)
-    if format is OutputFormat.json:
+    if plain is None:
+        write_sheets(output, c.sheets)
+    elif plain is OutputFormat.json:
         emit(c.to_json(), output)
-    elif format is OutputFormat.csv:
+    elif plain is OutputFormat.csv:
         emit(c.table().to_csv(index_label="metric"), output)
     else:
         from placement.cli.compare_view import comparison_view

@@ -32,6 +32,7 @@ from placement.cli.common import (
     handle_errors,
     load_instance_or_exit,
 )
+from placement.cli.overrides import SetOpt, WeightOpt, with_overrides
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,6 +72,8 @@ def explain_cmd(
                      help="Per area: the forcing cost of every tier for FUNCTION in this area "
                           "(an area id or name)."),
     ] = None,
+    weight: WeightOpt = None,
+    set_: SetOpt = None,
 ) -> None:
     """Why a function sits at its tier: contributions, forcing costs, resource effects.
 
@@ -81,7 +84,7 @@ def explain_cmd(
     from placement.analysis import explain
 
     solvers.get(solver)
-    inst = load_instance_or_exit(path, model)
+    inst = with_overrides(load_instance_or_exit(path, model), weight, set_)
     if area is not None:
         _explain_area(inst, function, area, scenario, solver, time_limit, format, output, wide)
         return

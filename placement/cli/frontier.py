@@ -5,8 +5,6 @@ what moves there (table, JSON or CSV, and a PNG chart with ``--plot``). A thin w
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -110,12 +108,7 @@ def _frontier_kinds(df: Any) -> dict[str, str]:
 
 def _write_png(path: Path, draw: Callable[[Path], Any]) -> None:
     """Draw to a temporary file beside ``path`` and move it into place (no partial file)."""
-    parent = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=parent)
-    os.close(fd)
-    try:
-        draw(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from placement.util.files import atomic_path
+
+    with atomic_path(path, suffix=".png") as tmp:
+        draw(tmp)

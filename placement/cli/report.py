@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,8 +23,15 @@ from placement.cli.common import (
     handle_errors,
     load_instance_or_exit,
 )
+from placement.cli.overrides import SetOpt, WeightOpt, with_overrides
+from placement.cli.workbook import SheetFormat, plain_format, write_sheets
 
-__all__ = ["report_cmd"]
+__all__ = ["report_cmd", "ReportFormat"]
+
+
+class ReportFormat(str, Enum):
+    html = "html"
+    xlsx = "xlsx"
 
 
 @app.command("report")
@@ -78,6 +86,15 @@ def report_cmd(
     model: ModelOpt = None,
     solver: SolverOpt = "highs",
     time_limit: TimeLimitOpt = None,
+    weight: WeightOpt = None,
+    set_: SetOpt = None,
+    format: Annotated[
+        ReportFormat,
+        typer.Option("--format", "-f",
+                     help="html: the directory of report.html, report.md, report.json and "
+                          "figures; xlsx: one Excel workbook, a sheet per table, and --output "
+                          "is the file."),
+    ] = ReportFormat.html,
     quiet: QuietOpt = False,
 ) -> None:
     """Write a report: placement, value heatmap, tiers, one-size baselines, reform options,
@@ -91,8 +108,10 @@ def report_cmd(
         fail("--no-scenarios and --scenario contradict each other")
     if no_frontier and resource:
         fail("--no-frontier and --resource contradict each other")
+    if format is ReportFormat.xlsx:
+        plain_format(SheetFormat.xlsx, output)
     solvers.get(solver)
-    inst = load_instance_or_exit(path, model)
+    inst = with_overrides(load_instance_or_exit(path, model), weight, set_)
     command = "placement " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
     from placement.cli.progress import progress
@@ -104,9 +123,17 @@ def report_cmd(
             resources=[] if no_frontier else resource, stability=not no_stability,
             forcing=forcing, solver=solver, time_limit=time_limit, command=command,
             on_stage=status.describe))
-        status.describe("drawing the charts and writing the files")
-        files = rep.write(output)
+        if format is ReportFormat.xlsx:
+            status.describe("writing the workbook")
+            from placement.report.workbook import report_sheets
+
+            write_sheets(output, lambda: report_sheets(rep))
+        else:
+            status.describe("drawing the charts and writing the files")
+            files = rep.write(output)
     for why in (f"{k}: {v}" for k, v in rep.skipped.items()):
         err.print(f"[yellow]note:[/] {escape(why)}", highlight=False, markup=True)
+    if format is ReportFormat.xlsx:
+        return
     err.print(f"wrote {len(files)} files to {output}: {', '.join(p.name for p in files[:3])}"
               f" and {len(files) - 3} figures", highlight=False)

@@ -36,6 +36,8 @@ from placement.cli.common import (
     load_instance_or_exit,
     out,
 )
+from placement.cli.overrides import SetOpt, WeightOpt, with_overrides
+from placement.cli.workbook import SheetFormat, SheetFormatOpt, plain_format, write_sheets
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -138,9 +140,7 @@ def solve_cmd(
     threads: ThreadsOpt = None,
     seed: SeedOpt = 0,
     gap: GapOpt = 0.0,
-    format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table, json or csv.")
-    ] = OutputFormat.table,
+    format: SheetFormatOpt = SheetFormat.table,
     output: OutputOpt = None,
     input_format: InputFormatOpt = InputFormat.placement,
     problem: ProblemOpt = None,
@@ -155,6 +155,8 @@ def solve_cmd(
         bool, typer.Option("--by-area", help="Per area: also list every function in every "
                                              "area (table), or write those rows (csv).")
     ] = False,
+    weight: WeightOpt = None,
+    set_: SetOpt = None,
     wide: WideOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -167,17 +169,27 @@ def solve_cmd(
     from placement.solution.solving import solve
 
     solvers.get(solver)  # an unknown or missing backend is a usage error: fail before loading
+    plain = plain_format(format, output)
     from placement.cli.progress import progress
 
     results = []
     with progress(f"loading {path}", quiet=quiet or log) as work:
-        insts = _instances(path, model, input_format, problem, scenario)
+        insts = [with_overrides(inst, weight, set_)
+                 for inst in _instances(path, model, input_format, problem, scenario)]
+        if plain is OutputFormat.table and output is None and insts[0].overrides:
+            out.print("judgements changed for this run: "
+                      + " ".join(insts[0].overrides.options()), highlight=False)
         for inst in insts:
             work.describe(f"solving {inst.name} with {solver}")
             results.append(solve(inst, solver, scenario=scenario, time_limit=time_limit,
                                  threads=threads, seed=seed, rel_gap=gap, log=log,
                                  subsidiarity=subsidiarity))
-    _render(results, format, output, by_area, wide)
+    if plain is None:
+        from placement.solution.result_sheets import results_sheets
+
+        write_sheets(output, lambda: results_sheets(results))
+    else:
+        _render(results, plain, output, by_area, wide)
     code = max(exit_code(r) for r in results)
     if code == EXIT_NO_SOLUTION:
         for r in results:

@@ -26,6 +26,7 @@ from placement.io.membership import join_table
 from placement.io.schema import TierMembershipSpec, TierSpec
 from placement.io.schema_areas import AreaShareSpec, AreasSpec
 from placement.model.geography import Areas, Indicator, TierUnits
+from placement.model.limits import MAX_POPULATION
 
 __all__ = ["read_areas", "tier_units", "shared_counts", "MAX_SHOWN"]
 
@@ -123,8 +124,9 @@ def read_areas(spec: AreasSpec, base: Path, label: str, problems: list[Problem]
     if len(problems) > n0:
         return None
     ids = _ids(df, spec, alabel, problems)
-    pop = _numbers(df, spec.population, alabel, "a population greater than 0", 0.0, None,
-                   True, problems)
+    pop = _numbers(df, spec.population, alabel,
+                   f"a population greater than 0 and at most {MAX_POPULATION:g}", 0.0,
+                   MAX_POPULATION, True, problems)
     if share is not None:
         pop = pop * _shares(df, share, alabel, problems)
     values = np.zeros((len(df), len(spec.indicators)))

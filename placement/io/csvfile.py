@@ -35,7 +35,7 @@ def display_path(path: Path) -> str:
     """
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside; a name too long; a link loop
         return str(path)
 
 
@@ -57,7 +57,7 @@ def read_text_csv(path: Path, label: str, problems: list[Problem]) -> pd.DataFra
     the file line of every data row, for error messages.
     """
     try:
-        if not path.is_file():
+        if not path.is_file():  # (is_file raises for a link loop only on some Pythons)
             problems.append(Problem(label, None, None, None, "a file at this path",
                                     missing=True))
             return None
@@ -66,7 +66,7 @@ def read_text_csv(path: Path, label: str, problems: list[Problem]) -> pd.DataFra
         problems.append(Problem(label, f"byte {e.start}", None, None,
                                 "text encoded as UTF-8 (save the spreadsheet as CSV UTF-8)"))
         return None
-    except OSError as e:  # e.g. a name too long for the system, or no permission
+    except (OSError, RuntimeError) as e:  # a name too long, no permission, a link loop
         problems.append(Problem(label, None, None, None,
                                 f"a readable file ({e.strerror or e})"))
         return None

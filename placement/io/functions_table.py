@@ -34,6 +34,7 @@ from placement.io.function_tiers import (
     tier_column,
 )
 from placement.model import Functions
+from placement.model.limits import MAX_AMOUNT, MAX_POPULATION
 
 __all__ = ["parse_functions", "COST_KINDS", "RESERVED"]
 
@@ -137,7 +138,7 @@ def parse_functions(
     current = tier_column(rows, "current", tiers)
     check_pins_allowed(rows, tiers, allowed, pinned, pinned_else)
     serves = serves_column(rows)
-    metadata = _metadata(df, ids, file, criteria, resources, warnings)
+    metadata = _metadata(df, ids, file, criteria, resources, warnings, problems)
     if len(problems) > n_before:
         return None
     return Functions(
@@ -254,8 +255,9 @@ def _scores_and_curves(
             if col in rows.df.columns:
                 arr[:, j] = _numeric(
                     rows, col,
-                    expected="a population greater than 0 (or blank for the model's default)",
-                    lo=0.0, lo_strict=True, blank_ok=True,
+                    expected=f"a population greater than 0 and at most {MAX_POPULATION:g} "
+                             "(or blank for the model's default)",
+                    lo=0.0, lo_strict=True, hi=MAX_POPULATION, blank_ok=True,
                 )
         _check_ramp(rows, c, lo[:, j], hi[:, j], model_defaults.get(c, (np.nan, np.nan)))
     return scores, lo, hi
@@ -283,8 +285,8 @@ def _costs(rows: Rows, resources: Sequence[str], warnings: list[str]) -> dict[st
             col = f"{rid}_{kind}"
             if col in rows.df.columns:
                 costs[kind][:, r] = _numeric(
-                    rows, col, expected="a cost of 0 or more (blank = 0)", lo=0.0,
-                    blank_ok=True, blank_value=0.0,
+                    rows, col, expected=f"a cost from 0 to {MAX_AMOUNT:g} (blank = 0)",
+                    lo=0.0, hi=MAX_AMOUNT, blank_ok=True, blank_value=0.0,
                 )
         costs_given = any(f"{rid}_{k}" in rows.df.columns for k in COST_KINDS)
         if not costs_given:
@@ -302,11 +304,14 @@ def _metadata(
     criteria: Sequence[str],
     resources: Sequence[str],
     warnings: list[str],
+    problems: list[Problem],
 ) -> pd.DataFrame | None:
     """Every column the table does not define, indexed by function id; ``None`` when none.
 
-    A column named like a cost or curve override of an unknown resource or criterion is kept
-    too, with a warning, since it is most likely a typo that would otherwise go unnoticed.
+    A cost column of a resource instance.toml does not declare, holding any figure, is an
+    error: the costs would be dropped silently (a misspelt column, or an instance.toml cut
+    short before its ``[[resources]]``). A column named like a curve override of an unknown
+    criterion is kept, with a warning, since it is most likely a typo.
     """
     known = set(RESERVED) | set(criteria)
     known |= {f"{c}_{b}" for c in criteria for b in ("lo", "hi")}
@@ -317,10 +322,14 @@ def _metadata(
             continue
         stem = c.rsplit("_", 1)[0]
         if c.endswith(tuple(f"_{k}" for k in COST_KINDS)) and stem not in resources:
-            warnings.append(
-                f"{file}: column '{c}' looks like a cost column but '{stem}' is not a resource "
-                f"of the instance ({', '.join(resources) or 'none'}); kept as metadata"
-            )
+            if _blank(df[c]).all():
+                warnings.append(f"{file}: column '{c}' is empty and '{stem}' is not a resource "
+                                "of the instance; ignored")
+                continue
+            problems.append(Problem(
+                file, "header", c, stem,
+                f"a resource declared in instance.toml's [[resources]] (declared: "
+                f"{', '.join(resources) or 'none'}); its costs would otherwise be dropped"))
         elif c.endswith(("_lo", "_hi")) and stem not in criteria:
             warnings.append(
                 f"{file}: column '{c}' looks like a curve override but '{stem}' is not a "

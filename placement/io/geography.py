@@ -200,3 +200,13 @@ def uniform_problems(fn: Functions, tiers: Sequence[str], flabel: str, lines: Se
                            "('tier|fallback' needs areas: every tier has a unit everywhere)",
                            f"function '{fn.ids[f]}'"))
     return out
+
+
+def function_table_problems(geo: Geography, fn: Functions, tids: Sequence[str], flabel: str,
+                            lines: Sequence[str]) -> list[Problem]:
+    """The checks of the function table that need the areas (today's tier and pins with a
+    unit wherever they apply, ``serves`` naming a share indicator), for a table changed after
+    loading (:mod:`placement.io.overrides`)."""
+    return (_current_problems(geo, fn, tids, flabel, lines)
+            + _pin_problems(geo, fn, tids, flabel, lines)
+            + _serves_problems(geo, fn, flabel, lines))

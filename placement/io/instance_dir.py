@@ -10,7 +10,6 @@ scenarios), each step in its own module; this one only orders the steps and asse
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,12 +26,14 @@ from placement.io.geography import (
     uniform_problems,
 )
 from placement.io.links import check_links, link_from_spec, read_links_csv, require_kappa
+from placement.io.magnitudes import coefficient_problems
 from placement.io.membership import read_coterminosity
 from placement.io.models import load_model
 from placement.io.scenario_specs import ScenarioContext, max_share_from_spec, scenarios_from_specs
 from placement.io.schema import InstanceSpec, ResourceSpec, SourceSpec, TierSpec
 from placement.io.schema_problems import problems_from
 from placement.io.tier_tables import tier_from_table
+from placement.io.tomlfile import read_toml
 from placement.io.value_tables import read_costs, read_values
 from placement.model import Functions, Instance, Link, Resource, ScoringModel, Source, Tier
 from placement.model.geography import Geography
@@ -105,12 +106,7 @@ def _read_toml(path: str | Path, toml_path: Path, label: str) -> dict[str, Any]:
         hint = "a directory holding instance.toml" if not Path(path).exists() else (
             "an instance.toml in this directory")
         raise InstanceError.single(str(path), None, None, None, hint, missing=True)
-    try:
-        return tomllib.loads(toml_path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise InstanceError.single(label, None, None, None, f"valid TOML ({e})") from None
-    except UnicodeDecodeError:
-        raise InstanceError.single(label, None, None, None, "text encoded as UTF-8") from None
+    return read_toml(toml_path, label)
 
 
 def _validate(data: dict[str, Any], ld: _Load) -> InstanceSpec | None:
@@ -309,6 +305,10 @@ def _complete(
         tuple(functions.categories.tolist()) if functions is not None else (),
         spec.areas is not None)
     scenarios = scenarios_from_specs(spec.scenarios, context, ld.problems)
+    if functions is not None:
+        ld.problems += coefficient_problems(functions, tiers, resource_ids,
+                                            display_path(ld.base / spec.functions),
+                                            ld.function_lines)
     if ld.problems:
         raise ld.error()
     assert functions is not None

@@ -19,6 +19,7 @@ import numpy as np
 
 from placement.errors import PlacementError
 from placement.model import Instance
+from placement.util.files import PENDING
 
 __all__ = ["write_instance"]
 
@@ -76,6 +77,7 @@ def write_instance(inst: Instance, outdir: str | Path, *, overwrite: bool = Fals
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
     except OSError as e:
         raise PlacementError(f"cannot write to {parent}: {e.strerror or e}") from None
+    PENDING.add(tmp)  # removed if the command is interrupted
     try:
         files = _render(inst)
         for name, text in files.items():
@@ -94,6 +96,8 @@ def write_instance(inst: Instance, outdir: str | Path, *, overwrite: bool = Fals
             p.unlink(missing_ok=True)
         tmp.rmdir()
         raise
+    finally:
+        PENDING.discard(tmp)
     return out
 
 

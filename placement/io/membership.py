@@ -27,6 +27,7 @@ from placement.io.schema import (
 )
 from placement.model import Coterminosity
 from placement.model.coterminosity import GivenKappa, TierMembership, from_membership
+from placement.model.limits import MAX_POPULATION
 
 __all__ = ["read_coterminosity", "join_table", "given_pairs"]
 
@@ -160,9 +161,12 @@ def _read_pieces(
         if col is None:
             continue
         vals = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
-        bad = np.nonzero(~np.isfinite(vals) | (vals < 0))[0]
+        top, words = ((1.0, "a share from 0 to 1") if col == spec.share and col != spec.population
+                      else (MAX_POPULATION, f"a population from 0 to {MAX_POPULATION:g}"))
+        with np.errstate(invalid="ignore"):
+            bad = np.nonzero(~np.isfinite(vals) | (vals < 0) | (vals > top))[0]
         for i in bad[:10].tolist():
-            problems.append(Problem(plabel, loc(i), col, df[col].iloc[i], "a number, 0 or more"))
+            problems.append(Problem(plabel, loc(i), col, df[col].iloc[i], words))
         weight = weight * vals
     for j, js in enumerate(spec.join):
         joined = join_table(df, plabel, js, f"membership.join[{j + 1}]", base, label, problems)

@@ -9,7 +9,6 @@ bundled ``models/``.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -17,6 +16,7 @@ from pydantic import ValidationError
 from placement.errors import InstanceError, Problem
 from placement.io.schema import ModelSpec
 from placement.io.schema_problems import problems_from
+from placement.io.tomlfile import read_toml
 from placement.model import Criterion, ScoringModel
 
 __all__ = ["load_model", "model_search_path", "bundled_models_dir", "list_models"]
@@ -92,14 +92,7 @@ def load_model(ref: str | Path, *, near: Path | None = None, where: str = "model
             subject="scoring model",
         )
     label = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise InstanceError.single(label, None, None, None, f"a readable UTF-8 file ({e})",
-                                   subject="scoring model") from None
-    except tomllib.TOMLDecodeError as e:
-        raise InstanceError.single(label, None, None, None, f"valid TOML ({e})",
-                                   subject="scoring model") from None
+    data = read_toml(path, label, subject="scoring model")
     try:
         spec = ModelSpec.model_validate(data)
     except ValidationError as e:

@@ -15,6 +15,8 @@ resource, and the objective is to minimise cost (the ``Min`` sense of the litera
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +24,7 @@ import numpy as np
 
 from placement.errors import InstanceError
 from placement.model import NO_TIER, Functions, Instance, Resource, Tier
+from placement.model.limits import MAX_AMOUNT
 from placement.model.sense import Sense
 
 __all__ = ["read_gap", "read_gap_file", "gap_instance"]
@@ -73,6 +76,41 @@ def gap_instance(
     )
 
 
+_INTEGER = re.compile(r"-?[0-9]+")  # ASCII digits only: not '1_000', '²' or '٣'
+
+
+def _integers(path: Path, label: str) -> tuple[np.ndarray, Callable[[int], str]]:
+    """Every whitespace-separated token of ``path`` as an integer, and a function locating
+    the k-th (``"line L, token K"``); a located :class:`InstanceError` for anything else."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InstanceError.single(label, None, None, None, "a text file of integers") from None
+    except (OSError, RuntimeError) as e:
+        raise InstanceError.single(label, None, None, None,
+                                   f"a readable file ({getattr(e, 'strerror', None) or e})"
+                                   ) from None
+    per_line = [ln.split() for ln in text.splitlines()]
+    tokens = [t for ln in per_line for t in ln]
+    line_of = np.repeat(np.arange(1, len(per_line) + 1), [len(ln) for ln in per_line])
+
+    def where(k: int) -> str:
+        return f"line {int(line_of[k])}, token {k + 1}"
+
+    for k, t in enumerate(tokens):
+        if not _INTEGER.fullmatch(t) or len(t.lstrip("-")) > 13:
+            expected = ("integers only (OR-Library GAP format)" if not _INTEGER.fullmatch(t)
+                        else f"an integer of at most {MAX_AMOUNT:.0e} in size")
+            raise InstanceError.single(label, where(k), None, t[:40], expected)
+    nums = np.array([int(t) for t in tokens], dtype=np.int64)
+    big = np.flatnonzero(np.abs(nums) > MAX_AMOUNT)
+    if big.size:
+        k = int(big[0])
+        raise InstanceError.single(label, where(k), None, tokens[k],
+                                   f"an integer of at most {MAX_AMOUNT:.0e} in size")
+    return nums, where
+
+
 def read_gap(path: str | Path, *, sense: Literal["min", "max"] = "min") -> list[Instance]:
     """Every problem in an OR-Library GAP file (one, or several preceded by their count).
 
@@ -89,16 +127,7 @@ def read_gap(path: str | Path, *, sense: Literal["min", "max"] = "min") -> list[
     if not path.is_file():
         raise InstanceError.single(label, None, None, None, "an OR-Library GAP file",
                                    missing=True)
-    try:
-        tokens = path.read_text(encoding="utf-8").split()
-        nums = np.array([int(t) for t in tokens], dtype=np.int64)
-    except UnicodeDecodeError:
-        raise InstanceError.single(label, None, None, None, "a text file of integers") from None
-    except ValueError:
-        bad = next(t for t in tokens if not t.lstrip("-").isdigit())
-        pos = tokens.index(bad)
-        raise InstanceError.single(label, f"token {pos + 1}", None, bad,
-                                   "integers only (OR-Library GAP format)") from None
+    nums, where = _integers(path, label)
 
     def one(k: int) -> tuple[int, int, int] | None:
         if k + 2 > nums.size:
@@ -113,6 +142,13 @@ def read_gap(path: str | Path, *, sense: Literal["min", "max"] = "min") -> list[
         c = nums[k + 2 : k + 2 + m * n].reshape(m, n)
         a = nums[k + 2 + m * n : k + 2 + 2 * m * n].reshape(m, n)
         b = nums[k + 2 + 2 * m * n : k + 2 + 2 * m * n + m]
+        for arr, start, what in ((a, k + 2 + m * n, "resource use"),
+                                 (b, k + 2 + 2 * m * n, "capacity")):
+            neg = np.flatnonzero(arr.ravel() < 0)
+            if neg.size:
+                i = start + int(neg[0])
+                raise InstanceError.single(label, where(i), what, int(nums[i]),
+                                           f"a {what} of 0 or more")
         stem = path.stem
         name = stem if idx == 0 else f"{stem}-{idx}"
         return gap_instance(name, c, a, b, sense=sense)

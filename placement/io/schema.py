@@ -11,6 +11,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from placement.io.schema_areas import AreasSpec, JoinSpec
+from placement.model.limits import (
+    ID_PATTERN,
+    MAX_AMOUNT,
+    MAX_POPULATION,
+    MAX_UNITS,
+    MAX_WEIGHT,
+)
 
 __all__ = [
     "INSTANCE_FORMATS",
@@ -92,11 +99,11 @@ class TierMembershipSpec(_Strict):
 
 
 class TierSpec(_Strict):
-    id: str = Field(min_length=1)
+    id: str = Field(pattern=ID_PATTERN)
     name: str = ""
-    units: int | None = Field(default=None, ge=1)
-    population: float | None = Field(default=None, gt=0)
-    total_population: float | None = Field(default=None, gt=0)
+    units: int | None = Field(default=None, ge=1, le=MAX_UNITS)
+    population: float | None = Field(default=None, gt=0, le=MAX_POPULATION)
+    total_population: float | None = Field(default=None, gt=0, le=MAX_POPULATION)
     table: TierTableSpec | None = None
     geography: str | None = None
     optional: bool = False
@@ -118,11 +125,11 @@ class TierSpec(_Strict):
 
 
 class ResourceSpec(_Strict):
-    id: str = Field(min_length=1)
+    id: str = Field(pattern=ID_PATTERN)
     name: str = ""
     unit: str = ""
-    budget: float | None = Field(default=None, ge=0)
-    caps: dict[str, float] = Field(default_factory=dict)
+    budget: float | None = Field(default=None, ge=0, le=MAX_AMOUNT)
+    caps: dict[str, Annotated[float, Field(ge=0, le=MAX_AMOUNT)]] = Field(default_factory=dict)
     estimate: bool = False
     description: str = ""
     source: str | None = None
@@ -166,7 +173,7 @@ class LinkSpec(_Strict):
     other: str | None = Field(default=None, min_length=1)
     geography: str | None = Field(default=None, min_length=1)
     kappa_min: float | None = Field(default=None, ge=0, le=1)
-    penalty: float | None = Field(default=None, gt=0)
+    penalty: float | None = Field(default=None, gt=0, le=MAX_AMOUNT)
     source: str | None = None
 
     @model_validator(mode="after")
@@ -206,9 +213,10 @@ class ScenarioSpec(_Strict):
     name: str = ""
     description: str = ""
     source: str | None = None
-    weights: dict[str, float] = Field(default_factory=dict)
-    budgets: dict[str, float] = Field(default_factory=dict)
-    caps: dict[str, dict[str, float]] = Field(default_factory=dict)
+    weights: dict[str, Annotated[float, Field(le=MAX_WEIGHT)]] = Field(default_factory=dict)
+    budgets: dict[str, Annotated[float, Field(le=MAX_AMOUNT)]] = Field(default_factory=dict)
+    caps: dict[str, dict[str, Annotated[float, Field(le=MAX_AMOUNT)]]] = Field(
+        default_factory=dict)
     pins: dict[str, str] = Field(default_factory=dict)
     unpin: list[str] = Field(default_factory=list)
     allowed: dict[str, list[str]] = Field(default_factory=dict)
@@ -275,12 +283,12 @@ class InstanceSpec(_Strict):
 
 
 class CriterionSpec(_Strict):
-    id: str = Field(min_length=1)
+    id: str = Field(pattern=ID_PATTERN)
     name: str = ""
     direction: Literal["up", "down"]
-    weight: float = Field(ge=0)
-    lo: float = Field(gt=0)
-    hi: float = Field(gt=0)
+    weight: float = Field(ge=0, le=MAX_WEIGHT)
+    lo: float = Field(gt=0, le=MAX_POPULATION)
+    hi: float = Field(gt=0, le=MAX_POPULATION)
     description: str = ""
     source: str | None = None
 
@@ -294,7 +302,7 @@ class CriterionSpec(_Strict):
 class HeterogeneitySpec(_Strict):
     """eta of docs/model.md section 9 and the criterion whose score it multiplies."""
 
-    weight: float = Field(ge=0)
+    weight: float = Field(ge=0, le=MAX_WEIGHT)
     criterion: str = Field(min_length=1)
     source: str | None = None
 

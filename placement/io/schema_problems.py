@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from placement.errors import Problem
+from placement.model.limits import ID_WORDS
 
 __all__ = ["problems_from"]
 
@@ -29,6 +30,7 @@ _EXPECT = {
     "int_type": "a whole number",
     "int_from_float": "a whole number",
     "string_type": "text in quotes",
+    "string_pattern_mismatch": ID_WORDS,
     "bool_type": "true or false",
     "bool_parsing": "true or false",
     "list_type": "a list [ ... ]",
@@ -111,7 +113,7 @@ def _expected(typ: str, detail: dict[str, Any]) -> str:
     if typ == "greater_than":
         return f"a number greater than {_g(ctxd.get('gt'))}"
     if typ == "less_than_equal":
-        return f"a number of {_g(ctxd.get('le'))} or less"
+        return f"a number of {_g(ctxd.get('le'))} or less (docs/instance-format.md, Limits)"
     if typ == "literal_error":
         return f"one of {ctxd.get('expected')}"
     if typ == "value_error":

@@ -20,6 +20,7 @@ from placement.errors import Problem
 from placement.io.csvfile import display_path, line_locator, read_text_csv
 from placement.io.schema import TierSpec, TierTableSpec
 from placement.model import Tier
+from placement.model.limits import MAX_POPULATION
 
 __all__ = ["tier_from_table"]
 
@@ -39,6 +40,7 @@ class _Kept:
         """Column ``col`` of the kept rows as numbers, or ``None`` after the first bad one."""
         vals = pd.to_numeric(self.rows[col], errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(vals) | ((vals <= 0) if positive else (vals < 0))
+        bad |= np.abs(np.nan_to_num(vals)) > MAX_POPULATION  # populations and unit counts
         if bad.any():
             i = int(np.nonzero(bad)[0][0])
             problems.append(Problem(self.label, self.locate(int(self.positions[i])), col,
@@ -76,7 +78,9 @@ def tier_from_table(
     kept = _kept_rows(spec, tab, where, base, label, problems)
     if kept is None:
         return None
-    pop = kept.numbers(tab.population, "a population greater than 0", True, problems)
+    pop = kept.numbers(tab.population,
+                       f"a population greater than 0 and at most {MAX_POPULATION:g}", True,
+                       problems)
     if pop is None:
         return None
     total = spec.total_population if spec.total_population is not None else float(pop.sum())
@@ -102,7 +106,7 @@ def _kept_rows(
     problems: list[Problem],
 ) -> _Kept | None:
     """Read the table, check the columns the spec names, and apply its filters."""
-    path = (base / tab.file).resolve()
+    path = base / tab.file
     tlabel = display_path(path)
     n0 = len(problems)
     df = read_text_csv(path, tlabel, problems)
@@ -130,6 +134,17 @@ def _kept_rows(
     for col, val in tab.where_not.items():
         keep &= (df[col] != _cell_text(val)).to_numpy()
     sub = df.loc[keep]
+    dup = sub.duplicated(keep="first").to_numpy()
+    if dup.any():  # a repeated row would count as one unit more
+        first = sub.reset_index(drop=True).groupby(list(sub.columns), sort=False).ngroup()
+        pos = np.nonzero(keep)[0]
+        locate = line_locator(df)
+        i = int(np.nonzero(dup)[0][0])
+        j = int(np.nonzero((first == first.iloc[i]).to_numpy())[0][0])
+        problems.append(Problem(tlabel, locate(int(pos[i])), None, None,
+                                f"each row once (it repeats {locate(int(pos[j]))}; "
+                                f"{int(dup.sum())} repeated rows in all)", f"tier '{spec.id}'"))
+        return None
     if sub.empty:
         problems.append(Problem(label, f"{where}.where", None, None,
                                 f"a filter that keeps at least one row of {tlabel}",

@@ -17,6 +17,7 @@ import pandas as pd
 
 from placement.errors import Problem
 from placement.io.csvfile import display_path, line_locator, read_text_csv
+from placement.model.limits import MAX_AMOUNT
 
 __all__ = ["read_values", "read_costs"]
 
@@ -77,10 +78,11 @@ def read_values(
         i = row_of[fid]
         for ti, tid in enumerate(tiers):
             cell = df[tid].iloc[i]
-            if np.isfinite(nums[tid][i]):
+            if np.isfinite(nums[tid][i]) and abs(nums[tid][i]) <= MAX_AMOUNT:
                 out[f, ti] = nums[tid][i]
             else:
-                problems.append(Problem(label, loc(i), tid, cell or None, "a finite number",
+                problems.append(Problem(label, loc(i), tid, cell or None,
+                                        f"a finite number from {-MAX_AMOUNT:g} to {MAX_AMOUNT:g}",
                                         f"function '{fid}'", missing=not cell))
     return out if len(problems) == n0 else None
 
@@ -135,9 +137,9 @@ def read_costs(
             if val not in table:
                 problems.append(Problem(label, loc(i), col, val, f"a known {col} id"))
                 ok = False
-        if not (np.isfinite(amounts[i]) and amounts[i] >= 0):
-            problems.append(Problem(label, loc(i), "amount", a or None, "a cost of 0 or more",
-                                    missing=not a))
+        if not (np.isfinite(amounts[i]) and 0 <= amounts[i] <= MAX_AMOUNT):
+            problems.append(Problem(label, loc(i), "amount", a or None,
+                                    f"a cost from 0 to {MAX_AMOUNT:g}", missing=not a))
             ok = False
         if ok and (f, t, r) in first:
             problems.append(Problem(label, loc(i), "function", f, f"each function, tier and "

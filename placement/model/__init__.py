@@ -17,6 +17,7 @@ from placement.model.coterminosity import (
 from placement.model.functions import Functions, functions_to_frame
 from placement.model.instance import Instance, Source
 from placement.model.links import LINK_KINDS, Link, LinkKind, MaxShare, kappa_problems
+from placement.model.overrides import Overrides
 from placement.model.resources import Resource
 from placement.model.scenario import Scenario, active_tiers, apply_scenario, fixed_assignment
 from placement.model.scoring_model import Criterion, Direction, ScoringModel
@@ -39,6 +40,7 @@ __all__ = [
     "active_tiers",
     "fixed_assignment",
     "Instance",
+    "Overrides",
     "Link",
     "LinkKind",
     "LINK_KINDS",

@@ -18,6 +18,7 @@ from placement.model.coterminosity import Coterminosity
 from placement.model.functions import Functions, functions_to_frame
 from placement.model.geography import Geography
 from placement.model.links import Link, MaxShare
+from placement.model.overrides import Overrides
 from placement.model.resources import Resource
 from placement.model.scenario import Scenario, apply_scenario
 from placement.model.scoring import cost_tensor, served_shares, value_matrix
@@ -66,7 +67,8 @@ class Instance:
     spread constraints of section 5, and ``coterminosity`` the kappa matrix between tiers
     (``None``: nothing known beyond kappa(t, t) = 1). ``palette_tiers`` are the tiers of the
     instance as loaded, before a scenario dropped some: charts colour tiers in that order, so a
-    tier keeps its colour in every option.
+    tier keeps its colour in every option. ``overrides`` are the judgements changed for this
+    run (``--weight``, ``--set``: :func:`placement.io.overrides.apply_overrides`).
     """
 
     name: str
@@ -90,6 +92,7 @@ class Instance:
     coterminosity: Coterminosity | None = None
     geography: Geography | None = None
     palette_tiers: tuple[str, ...] = ()
+    overrides: Overrides = field(default_factory=Overrides)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sense", Sense(self.sense))

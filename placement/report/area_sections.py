@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from placement.charts import ATTRIBUTION, area_maps, functions_per_tier, share_heatmap
+from placement.report import sections
 from placement.report.blocks import Block, Paragraph, Section, chart, frame_table, number, percent
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def summary(rep: Report) -> Section:
         f"{inst.n_functions} functions over {layout.n_areas} areas and {layout.n_units} units; "
         f"{mixed} functions are done by different tiers in different places. Functions per "
         f"tier, weighted by the people served: {used}.",
-    ]
+    ] + sections.overrides_items(inst)
     uni = b.get("uniform_structure") or {}
     if b.get("price_of_uniform_structure") is not None:
         items.append(f"Price of uniform structure {percent(b['price_of_uniform_structure'])}"

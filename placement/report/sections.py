@@ -27,9 +27,18 @@ from placement.report.blocks import (
 )
 
 if TYPE_CHECKING:
+    from placement.model import Instance
     from placement.report.document import Report
 
 __all__ = ["summary", "placement", "values", "tiers", "baselines"]
+
+
+def overrides_items(inst: Instance) -> list[str]:
+    """A line naming the judgements changed for this run, when any were."""
+    if not inst.overrides:
+        return []
+    return ["Judgements changed for this run (not the instance's files): "
+            + " ".join(inst.overrides.options()) + "."]
 
 
 def summary(rep: Report) -> Section:
@@ -44,7 +53,7 @@ def summary(rep: Report) -> Section:
         f"{r.solver} {r.solver_version}; the independent checker accepted it.",
         f"{inst.n_functions} functions over {len(used)} of {inst.n_tiers} tiers: "
         + ", ".join(used) + ".",
-    ]
+    ] + overrides_items(inst)
     pou = b.get("price_of_uniformity")
     if pou is not None:
         best = b.get("best_one_size") or {}

@@ -124,7 +124,8 @@ def area_values(inst: Instance, ap: AreaPlacement) -> np.ndarray:
         for j, crit in enumerate(model.criteria):
             lo = np.where(np.isnan(fn.lo[f, j]), crit.lo, fn.lo[f, j])
             hi = np.where(np.isnan(fn.hi[f, j]), crit.hi, fn.hi[f, j])
-            r = np.minimum(np.maximum(np.log(pop / lo) / np.log(hi / lo), 0.0), 1.0)
+            r = (np.log(pop) - np.log(lo)) / (np.log(hi) - np.log(lo))  # no ratio: overflow
+            r = np.minimum(np.maximum(r, 0.0), 1.0)
             perf = 1.0 - r if crit.direction == "down" else r
             given = inst.tiers[t].performance.get(crit.id)
             if given is not None:

@@ -52,8 +52,9 @@ def placement_values(inst: Instance, assignment: np.ndarray) -> np.ndarray:
     for j, crit in enumerate(model.criteria):
         lo = np.where(np.isnan(fn.lo[rows, j]), crit.lo, fn.lo[rows, j])
         hi = np.where(np.isnan(fn.hi[rows, j]), crit.hi, fn.hi[rows, j])
-        # position on the log ramp, written as a ratio of logs of ratios
-        r = np.log(pop / lo) / np.log(hi / lo)
+        # position on the log ramp, in base-10 logs (the scorer uses natural ones); a
+        # difference of logs, never a ratio, which overflows for lo = 1e-300, hi = 1e10
+        r = (np.log10(pop) - np.log10(lo)) / (np.log10(hi) - np.log10(lo))
         r = np.minimum(np.maximum(r, 0.0), 1.0)
         perf = 1.0 - r if crit.direction == "down" else r
         explicit = np.array(

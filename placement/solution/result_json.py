@@ -11,6 +11,7 @@ import numpy as np
 from placement.util import finite_or_none
 
 if TYPE_CHECKING:
+    from placement.model import Instance
     from placement.solution.result import Result
 
 __all__ = ["result_dict", "RESULT_FORMAT"]
@@ -26,6 +27,7 @@ def result_dict(result: Result) -> dict[str, Any]:
         "instance": inst.name,
         "model": inst.model_id,
         "scenario": inst.scenario,
+        **_judgements(inst),
         "sense": inst.sense,
         "solver": result.solver,
         "solver_version": result.solver_version,
@@ -99,6 +101,14 @@ def result_dict(result: Result) -> dict[str, Any]:
     for k, v in result.extra.items():
         out[k] = v
     return out
+
+
+def _judgements(inst: Instance) -> dict[str, Any]:
+    """The weights the instance was solved with, and what ``--weight`` / ``--set`` changed
+    (``None``: nothing), so that a run can be reproduced and two runs compared."""
+    return {"weights": (None if inst.model is None else
+                        {c.id: c.weight for c in inst.model.criteria}),
+            "overrides": inst.overrides.to_dict() if inst.overrides else None}
 
 
 def _per_area_entry(shares: Any, fid: str, d: Mapping[Any, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from placement.solution.diagnosis import diagnose
 from placement.solution.result import Result
 from placement.solution.subsidiarity import SubsidiarityReport, solve_subsidiarity
 from placement.solution.uniform_structure import uniform_structure
-from placement.solvers.base import RawSolution, SolveOptions, Status
+from placement.solvers.base import RawSolution, SolveOptions, Status, relative_gap
 
 if TYPE_CHECKING:
     from placement.solution.subsidiarity import Stage
@@ -46,14 +46,18 @@ def result_from_raw(
         # per area: the tier serving each function in each area; else the tier per function
         assignment = form.placement_of(raw.x) if form.per_area else np.argmax(X, axis=1)
         rep = check(inst, assignment, raw.objective, x_matrix=X)
+    bound, gap = raw.bound, raw.gap
+    if form.integral_objective and bound is not None:
+        bound = form.round_bound(bound)
+        gap = relative_gap(raw.objective, bound)
     return Result(
         instance=inst,
         solver=solver,
         status=raw.status,
         assignment=assignment,
         objective=raw.objective,
-        bound=raw.bound,
-        gap=raw.gap,
+        bound=bound,
+        gap=gap,
         build_seconds=build_seconds,
         solve_seconds=raw.seconds,
         nodes=raw.nodes,

@@ -22,7 +22,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +37,7 @@ from placement.solvers.base import (
     Status,
     relative_gap,
 )
+from placement.util.files import temporary_directory
 
 if TYPE_CHECKING:
     from placement.milp import CanonicalForm
@@ -168,9 +168,19 @@ def _problem(form: CanonicalForm) -> tuple[Any, list[Any]]:
     return prob, xs
 
 
+#: CBC 2.10.3 (the binary PuLP bundles) claims wrong optima with its defaults. Its integer
+#: preprocessing (``-preprocess sos``) cut off the optimum of tests/data/cbc-preprocess (23
+#: claimed optimal, the optimum is 22; every ``-preprocess`` setting but ``off`` does), and its
+#: probing cuts, with preprocessing off, cut off the proven optimum of OR-Library c0824_4 (385
+#: claimed, 384 proven; CglProbing, coin-or/Cbc#293). Both off, CBC finds every gap1-12
+#: optimum; what that costs is measured in benchmarks/results/cbc-preprocess/.
+SOUND_OPTIONS: tuple[str, ...] = ("preprocess off", "probing off")
+
+
 def _command(options: SolveOptions, log_path: str, tmp_dir: str) -> Any:
     pulp = _pulp()
     extra = [
+        *SOUND_OPTIONS,
         # CBC's seed 0 means "seed from the clock"; shift by one so every seed repeats.
         f"randomCbcSeed {options.seed + 1 if options.seed >= 0 else options.seed}",
         f"randomSeed {options.seed + 1 if options.seed >= 0 else options.seed}",
@@ -221,7 +231,7 @@ class CbcBackend:
         t0 = time.perf_counter()
         prob, xs = _problem(form)
         build_seconds = time.perf_counter() - t0
-        with tempfile.TemporaryDirectory(prefix="placement-cbc-") as tmp:
+        with temporary_directory("placement-cbc-") as tmp:
             log_path = os.path.join(tmp, "cbc.log")
             cmd = _command(options, log_path, tmp)
             t1 = time.perf_counter()

@@ -33,6 +33,7 @@ from placement.solvers.base import (
     relative_gap,
 )
 from placement.solvers.cpsat_scaling import DOMAIN_CLIP, ScaledModel, scale_form
+from placement.util import interrupt
 
 if TYPE_CHECKING:
     from placement.milp import CanonicalForm
@@ -131,6 +132,8 @@ def _parameters(solver: Any, options: SolveOptions) -> None:
     p.relative_gap_limit = float(options.rel_gap)
     p.log_search_progress = bool(options.log)
     p.log_to_stdout = bool(options.log)
+    if interrupt.active():  # in a worker thread CP-SAT's own SIGINT handler aborts the process
+        p.catch_sigint_signal = False
 
 
 class CpSatBackend:

@@ -12,6 +12,7 @@ from placement.errors import SolverError
 from placement.model.sense import Sense
 from placement.solvers.base import Capabilities, RawSolution, SolveOptions, Status, relative_gap
 from placement.solvers.native import native_stdout_silenced
+from placement.util import interrupt
 
 if TYPE_CHECKING:
     from placement.milp import CanonicalForm
@@ -36,6 +37,19 @@ def _clip_inf(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
+def _yield_to_ctrl_c(h: Any) -> None:
+    """HiGHS holds Python's interpreter lock for the whole of ``run()``: a callback on its
+    interrupt checks (simplex, interior point, branch and bound) hands the lock over now and
+    then, so that the main thread can act on Ctrl-C (placement.util.interrupt)."""
+
+    def let_main_thread_run(event: Any) -> None:
+        return None
+
+    h.cbSimplexInterrupt += let_main_thread_run
+    h.cbIpmInterrupt += let_main_thread_run
+    h.cbMipInterrupt += let_main_thread_run
+
+
 def _load(form: CanonicalForm, options: SolveOptions) -> Any:
     hp = _highspy()
     h = hp.Highs()
@@ -50,6 +64,8 @@ def _load(form: CanonicalForm, options: SolveOptions) -> Any:
         h.setOptionValue("mip_abs_gap", 0.0)
     if options.time_limit is not None:
         h.setOptionValue("time_limit", float(options.time_limit))
+    if interrupt.active():
+        _yield_to_ctrl_c(h)
     A = form.A
     sense = hp.ObjSense.kMaximize if form.sense is Sense.MAX else hp.ObjSense.kMinimize
     integrality = np.asarray(form.integrality, dtype=bool).astype(np.int32)  # 1 = integer

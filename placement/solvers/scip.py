@@ -29,6 +29,7 @@ from placement.solvers.base import (
     Status,
     relative_gap,
 )
+from placement.util import interrupt
 
 if TYPE_CHECKING:
     from placement.milp import CanonicalForm
@@ -57,6 +58,8 @@ def scip_parameters(options: SolveOptions) -> str:
         lines.append("limits/absgap = 0")
     # SCIP's seed shift must lie in 0..INT_MAX
     lines.append(f"randomization/randomseedshift = {abs(int(options.seed)) % 2_147_483_647}")
+    if interrupt.active():  # Ctrl-C is the CLI's to handle: SCIP would stop and say time limit
+        lines.append("misc/catchctrlc = FALSE")
     return "\n".join(lines)
 
 

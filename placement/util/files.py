@@ -1,13 +1,24 @@
 """Writing files so that no partial file is ever left behind: a temporary file in the same
-directory, then an atomic rename."""
+directory, then an atomic rename.
+
+Every temporary path in use is recorded in :data:`PENDING`, so that an interrupted command
+(:mod:`placement.util.interrupt`) can remove them before it exits.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["write_bytes_atomic", "write_text_atomic"]
+__all__ = ["PENDING", "atomic_path", "remove_pending", "temporary_directory",
+           "write_bytes_atomic", "write_text_atomic"]
+
+#: Temporary files and directories being written now (removed on an interrupt).
+PENDING: set[Path] = set()
 
 
 def _umask() -> int:
@@ -16,21 +27,59 @@ def _umask() -> int:
     return mask
 
 
-def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same directory; the file
-    gets the permissions a plain ``open`` would give it (``mkstemp`` makes 0600)."""
+def _remove(p: Path) -> None:
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_path(path: str | Path, suffix: str = "") -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; moved onto ``path`` when the block ends
+    without an error, removed otherwise. The file gets the permissions a plain ``open`` would
+    give it (``mkstemp`` makes 0600)."""
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=parent)
+    os.close(fd)
+    tmp = Path(name)
+    PENDING.add(tmp)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        yield tmp
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
-    return path
+    finally:
+        PENDING.discard(tmp)
+
+
+@contextmanager
+def temporary_directory(prefix: str) -> Iterator[str]:
+    """A private temporary directory, removed afterwards (and on an interrupt)."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    PENDING.add(tmp)
+    try:
+        yield str(tmp)
+    finally:
+        _remove(tmp)
+        PENDING.discard(tmp)
+
+
+def remove_pending() -> None:
+    """Remove every temporary path still being written (an interrupted command's)."""
+    for p in list(PENDING):
+        _remove(p)
+        PENDING.discard(p)
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same directory."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:

@@ -293,9 +293,9 @@ CASES: list[tuple[str, Mutate, list[str]]] = [
        ["costs.csv", *bits])
       for what, rows, bits in (
           ("nan", "commissioning,region,staff,nan\n",
-           ["line 2", "field 'amount'", "'nan'", "a cost of 0 or more"]),
+           ["line 2", "field 'amount'", "'nan'", "a cost from 0 to"]),
           ("inf", "commissioning,region,staff,inf\n",
-           ["line 2", "field 'amount'", "'inf'", "a cost of 0 or more"]),
+           ["line 2", "field 'amount'", "'inf'", "a cost from 0 to"]),
           ("duplicated-row", "commissioning,region,staff,1\ncommissioning,region,staff,2\n",
            ["line 3", "field 'function'", "already on line 2"]))],
     ("toml-membership-empty", toml('membership = "*"', 'membership = ""'),

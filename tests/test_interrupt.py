@@ -1,0 +1,76 @@
+"""Ctrl-C during a solve: every backend's command ends within about a second, exit 130, with no
+partial output file, no temporary file or directory and no child process left behind.
+
+The solver holds the process for up to its time limit (120 s here); placement.util.interrupt
+runs the command in a worker thread so that the main thread can end the process at once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from placement.io.instance_writer import write_instance
+from placement.io.synthetic import generate
+from placement.util.interrupt import _children
+from tests.conftest import BACKENDS, ROOT
+
+
+@pytest.fixture(scope="module")
+def slow_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # 20,000 x 5 with a tight budget and links: no backend proves it within a minute
+    out = tmp_path_factory.mktemp("interrupt") / "slow"
+    write_instance(generate(20_000, 5, seed=0, budget_tightness=0.9, link_density=0.1), out)
+    return out
+
+
+def _cbc_dirs() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("placement-cbc-*")}
+
+
+@pytest.mark.parametrize("solver", BACKENDS)
+def test_ctrl_c_ends_a_solve_within_a_second(solver: str, slow_instance: Path,
+                                             tmp_path: Path) -> None:
+    out = tmp_path / "result.json"
+    before = _cbc_dirs()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "placement.cli", "solve", str(slow_instance), "--solver", solver,
+         "--time-limit", "120", "--threads", "1", "-f", "json", "--output", str(out)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # a shell runs background jobs with SIGINT ignored; a terminal's Ctrl-C is not
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        time.sleep(6)  # loaded, built, and inside the solver
+        assert proc.poll() is None, proc.communicate()
+        kids = _children(proc.pid)
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        elapsed = time.monotonic() - t0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert elapsed < 2.0, f"{solver} took {elapsed:.1f} s to stop"
+    assert "interrupted" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # neither the result nor a temporary file
+    assert _cbc_dirs() <= before
+    for k in kids:  # CBC's process ends with ours
+        assert not Path(f"/proc/{k}").exists() or "Z" in Path(f"/proc/{k}/stat").read_text()
+
+
+def test_children_lists_descendants() -> None:
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert proc.pid in _children(os.getpid())
+    finally:
+        proc.kill()
+        proc.wait()
