@@ -42,6 +42,8 @@ __all__ = [
     "InputFormatOpt",
     "ProblemOpt",
     "OutputOpt",
+    "WideOpt",
+    "QuietOpt",
 ]
 
 EXIT_OK = 0
@@ -203,4 +205,13 @@ ProblemOpt = Annotated[
 ]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+]
+WideOpt = Annotated[
+    bool,
+    typer.Option("--wide", help="Tables up to 200 columns wide (default: the terminal's "
+                                "width, or COLUMNS, or 80 when not a terminal)."),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="No progress display on standard error."),
 ]

@@ -5,7 +5,6 @@ finished point kept on disk (a wrapper over :mod:`placement.analysis.sweep`; doc
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -61,6 +60,7 @@ def sweep_cmd(
     from placement.analysis.sweep import SweepTask, prepare
     from placement.analysis.sweep_store import run_sweep
     from placement.charts.sweep import changed_functions, plot_changes
+    from placement.cli.progress import progress
     from placement.util.executor import executor_for
 
     solvers.get(solver)
@@ -70,21 +70,12 @@ def sweep_cmd(
     inst, axes, points = prepare(inst, scenario, grid, samples, seed)
     ex = executor_for(scheduler, workers)
     task = SweepTask(inst, solver, time_limit)
-    show = not quiet and sys.stderr.isatty()
     err.print(f"{len(points)} points on {ex.label} ({ex.workers} worker"
               f"{'s' if ex.workers != 1 else ''})", highlight=False)
     try:
-        if show:
-            from rich.progress import Progress
-
-            with Progress(console=err, transient=True) as bar:
-                t = bar.add_task("solving", total=len(points))
-                table = run_sweep(task, axes, points, output, executor=ex, samples=samples,
-                                  seed=seed, scenario=scenario,
-                                  progress=lambda n: bar.advance(t, n))
-        else:
+        with progress("sweep points", len(points), quiet) as work:
             table = run_sweep(task, axes, points, output, executor=ex, samples=samples,
-                              seed=seed, scenario=scenario)
+                              seed=seed, scenario=scenario, progress=work.advance)
     finally:
         close = getattr(ex, "close", None)
         if callable(close):
