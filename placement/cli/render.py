@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from placement.model.sense import Sense
+from placement.solution.one_size_free import kept_groups
 
 if TYPE_CHECKING:
     from placement.solution.result import Result
@@ -197,6 +198,20 @@ def _subsidiarity(r: Result) -> Table | None:
     return t
 
 
+def _kept_lines(free: dict[str, dict[str, object]]) -> list[RenderableType]:
+    """Per tier, the functions that could not move there, by name, why and where they are."""
+    out: list[RenderableType] = []
+    for tid, row in free.items():
+        kept = row["kept"]
+        if kept:
+            out.append(Text(f"not at {tid}:", style="bold"))
+            out += [Text(f"  {g}") for g in kept_groups(kept, most=8)]  # type: ignore[arg-type]
+    if out:
+        out.append(Text("  (every function is named in -f json: baselines.one_size_free)",
+                        style="dim"))
+    return out
+
+
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x:.2%}"
 
@@ -206,25 +221,40 @@ def _baselines(r: Result) -> RenderableType | None:
     if not b:
         return None
     inst = r.instance
-    t = Table(title="One-size baselines (every function at one tier)", title_justify="left")
+    free = b.get("one_size_free") or {}
+    pins = any(row["kept"] for row in free.values())  # else the same rows as one_size
+    t = Table(title=("One-size baselines (every function that may move at one tier; the "
+                     "others where they must be, listed below)" if pins else
+                     "One-size baselines (every function at one tier)"), title_justify="left")
     t.add_column("tier")
     t.add_column("value", justify="right")
     rids = list(inst.resource_ids)
     for rid in rids:
         t.add_column(rid, justify="right")
     t.add_column("feasible")
+    if pins:
+        t.add_column("at tier", justify="right")
     t.add_column("breaks", overflow="fold", max_width=60)
-    for tid, row in b["one_size"].items():
+    for tid, row in (free if pins else b["one_size"]).items():
         breaks = row["breaks"]
         shown = "; ".join(breaks[:2]) + (f" (+{len(breaks) - 2} more)" if len(breaks) > 2 else "")
         t.add_row(tid, fmt(row["value"]), *[fmt(row["resources"].get(rid)) for rid in rids],
                   Text("yes", style="green") if row["feasible"] else Text("no", style="red"),
-                  shown)
+                  *([f"{row['at_tier']}/{inst.n_functions}"] if pins else []), shown)
     lines: list[RenderableType] = [t]
+    strict = "every function at one tier, pins included: " if pins else ""
+    if pins:
+        lines += _kept_lines(free)
+        bf = b["best_one_size_free"]
+        lines.append(Text(
+            "best one-size with pins kept: " + ("none is feasible" if bf is None else
+                                                f"{bf['tier']} ({fmt(bf['value'])}); price "
+                                                f"of uniformity "
+                                                f"{_pct(b['price_of_uniformity_free'])}")))
     best = b["best_one_size"]
     if best is not None:
-        lines.append(Text(f"best one-size: {best['tier']} ({fmt(best['value'])}); price of "
-                          f"uniformity {_pct(b['price_of_uniformity'])}"
+        lines.append(Text(f"{strict or 'best one-size: '}{best['tier']} ({fmt(best['value'])});"
+                          f" price of uniformity {_pct(b['price_of_uniformity'])}"
                           + (f" ({b['price_of_uniformity_note']})"
                              if b["price_of_uniformity_note"] else "")))
     else:
@@ -233,7 +263,8 @@ def _baselines(r: Result) -> RenderableType | None:
         if anyb is not None:
             extra = (f"; ignoring constraints the best is {anyb['tier']} ({fmt(anyb['value'])},"
                      f" price {_pct(b['price_of_uniformity_ignoring_constraints'])})")
-        lines.append(Text(f"best one-size: none. {b['price_of_uniformity_note']}{extra}"))
+        lines.append(Text(f"{strict or 'best one-size: '}none. "
+                          f"{b['price_of_uniformity_note']}{extra}"))
     sq = b["status_quo"]
     if sq is not None and "gap" in sq:
         lines.append(Text(
