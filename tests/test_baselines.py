@@ -239,7 +239,7 @@ def test_one_size_with_pins_kept_per_area() -> None:
     assert [(k["function"], k["reasons"], k["at"]) for k in row["kept"]] == [
         ("commissioning", {"no_unit": 2}, {"local": 2}),
         ("prevention", {"no_unit": 2}, {"local": 2})]
-    assert row["kept"][0]["why"] == "combined has no unit there in 2 of 4 areas"
+    assert row["kept"][0]["why"] == "combined has no unit in 2 of 4 areas (Ashby, Dunmore)"
     assert b["one_size"]["combined"]["value"] is None  # the strict row is impossible
 
 

@@ -33,7 +33,7 @@ REASONS: dict[str, str] = {
     "pinned": "pinned to {pin}",
     "not_allowed": "{tier} is not among its allowed tiers",
     "closed": "the availability table closes {tier} to it",
-    "no_unit": "{tier} has no unit there",
+    "no_unit": "{tier} has no unit",
 }
 
 
@@ -116,7 +116,8 @@ def _kept(inst: Instance, t: int, a: np.ndarray, reason: np.ndarray) -> list[dic
         tiers, counts = np.unique(elsewhere, return_counts=True)
         pin = int(fn.pinned[f])
         words = [REASONS[k].format(tier=tids[t], pin=tids[pin] if pin != NO_TIER else "")
-                 + (f" in {n} of {A} areas" if A > 1 and n < A else "")
+                 + (f" in {n} of {A} areas ({_names(inst, reason[f] == k)})"
+                    if A > 1 and n < A else "")
                  for k, n in why.items()]
         at = {tids[int(x)] if x != NO_TIER else "-": int(c)
               for x, c in zip(tiers.tolist(), counts.tolist(), strict=True)}
@@ -125,6 +126,13 @@ def _kept(inst: Instance, t: int, a: np.ndarray, reason: np.ndarray) -> list[dic
                     "at_text": ", ".join(k if c == A else f"{k} in {c} areas"
                                          for k, c in at.items())})
     return out
+
+
+def _names(inst: Instance, mask: np.ndarray, most: int = 3) -> str:
+    """The first few names of the areas of ``mask``, then how many more."""
+    names = [str(x) for x in inst.units.area_names[mask].tolist()]
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
 
 
 def kept_groups(kept: list[dict[str, Any]], most: int | None = None) -> list[str]:
