@@ -177,3 +177,23 @@ def test_the_instance_index_quotes_the_tools_optima() -> None:
         if "`england-2024/`" in line}
     left = [(n, v) for n, v, _ in typed_figures(text) if (n, v) not in checked]
     assert not left, left
+
+
+_SUM = re.compile(r"(\d[\d.,]*(?: ?[-+×*·] ?\d[\d.,]*)+) ?= ?(\d[\d,]*(?:\.\d+)?)")
+
+
+def test_the_arithmetic_of_every_instance_readme_holds() -> None:
+    """Every worked sum in instances/*/README.md ('5 + 5 + 3.5 + 4 = 17.5', '0.5 × 2 + 2 × 0.4
+    = 1.8') is right to the digits it prints; the optima the tiny ones reach are checked
+    against the solvers by tests/test_tiny.py, test_links.py and test_areas.py."""
+    seen = 0
+    for path in sorted(INSTANCES.glob("*/README.md")):
+        for m in _SUM.finditer(path.read_text(encoding="utf-8")):
+            expr = m.group(1).replace(",", "").replace("×", "*").replace("·", "*")
+            want = m.group(2).replace(",", "")
+            got = eval(expr, {"__builtins__": {}})  # digits and + - * only (the pattern)
+            places = len(want.partition(".")[2])
+            assert round(got, places) == pytest.approx(float(want)), (path.parent.name,
+                                                                      m.group(0))
+            seen += 1
+    assert seen >= 30
