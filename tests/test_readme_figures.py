@@ -197,3 +197,48 @@ def test_the_arithmetic_of_every_instance_readme_holds() -> None:
                                                                       m.group(0))
             seen += 1
     assert seen >= 30
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip().strip("*").strip() for c in line.strip().strip("|").split("|")]
+
+
+def test_function_by_tier_tables_of_the_tiny_readmes_are_the_instances() -> None:
+    """Each 'function x tier' table of a tiny README (values, or staff when the line before
+    says so, and the scores column) is the instance's: value_matrix (or values.csv), cost."""
+    seen = 0
+    for path in sorted(INSTANCES.glob("tiny-*/README.md")):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        inst = placement.load(path.parent)
+        fn = inst.functions
+        for i, line in enumerate(lines):
+            head = _cells(line) if line.startswith("| function |") else []
+            cols = {j: inst.tier_index[c] for j, c in enumerate(head) if c in inst.tier_index}
+            if not cols:
+                continue
+            before = next(x for x in reversed(lines[:i]) if x.strip())
+            staff = before.startswith("Staff")
+            matrix = (inst.cost_tensor[:, :, 0] if staff else
+                      inst.values if inst.values is not None else inst.value_matrix)
+            for row in lines[i + 2:]:
+                if not row.startswith("|"):
+                    break
+                cells = _cells(row)
+                f = fn.index[cells[0].split()[0]]
+                for j, t in cols.items():
+                    assert float(cells[j]) == pytest.approx(matrix[f, t]), (path, row, head[j])
+                    seen += 1
+                if head[1].startswith("scores"):
+                    assert [float(x) for x in cells[1].split(",")] == fn.scores[f].tolist()
+    assert seen >= 40
+
+
+def test_the_kappa_table_of_tiny_link_geography_is_computed() -> None:
+    inst = placement.load(INSTANCES / "tiny-link-geography")
+    ix = inst.tier_index
+    lines = (INSTANCES / "tiny-link-geography" / "README.md").read_text().split("\n")
+    rows = [_cells(x) for x in lines if re.match(r"\| [a-z_]+ / [a-z_]+ \| [\d.]+ \|", x)]
+    assert len(rows) >= 4
+    for a, _, b in (r[0].partition(" / ") for r in rows if "anything" not in r[0]):
+        k = next(r[1] for r in rows if r[0] == f"{a} / {b}")
+        assert k == f"{inst.kappa[ix[a], ix[b]]:.6f}", (a, b, k)
