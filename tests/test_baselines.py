@@ -258,3 +258,15 @@ def test_england_baselines_name_the_functions_that_cannot_move() -> None:
     assert "ics is not among its allowed tiers (at nhs_region): dispute_resolution" in out
     assert "best one-size with pins kept: nhs_region" in out
     assert "breaks: function" not in out
+
+
+def test_the_workbook_baselines_sheet_has_the_rows_with_pins_kept() -> None:
+    from placement.solution.result_sheets import result_sheets
+
+    r = placement.solve(placement.load(INSTANCES / "england-2024-uniform"))
+    sheet = result_sheets(r)["baselines"]
+    row = sheet.loc["every function that may move at ics"]
+    assert row["value"] == pytest.approx(r.baselines["one_size_free"]["ics"]["value"])
+    assert "pinned to national (at national): medicines_devices_regulation" in row[
+        "not at the tier (why, where)"]
+    assert "every function at ics" in sheet.index
