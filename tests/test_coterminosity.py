@@ -190,7 +190,7 @@ def geo_dir(tmp_path: Path) -> Path:
     d = tmp_path / "inst"
     shutil.copytree(GEO_INSTANCE, d)
     p = d / "instance.toml"
-    p.write_text(p.read_text().replace("../../data/", str(DATA) + "/"))
+    p.write_text(p.read_text().replace("bundled:data/", str(DATA) + "/"))
     return d
 
 

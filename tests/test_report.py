@@ -199,8 +199,10 @@ def test_bad_input_is_located_before_any_solve(tmp_path: Path) -> None:
     with pytest.raises(InstanceError) as e:
         build_report(inst, ["status-quo", "nope"], resources=["staff", "money"], samples=-1)
     msg = str(e.value)
-    for word in ("--scenario", "'nope'", "--resource", "'staff'", "'money'", "--samples"):
+    for word in ("scenario: found 'nope'", "resources: found 'staff'", "'money'",
+                 "samples: found -1"):
         assert word in msg, (word, msg)
+    assert "--" not in msg  # the library names its arguments, not the command line's options
     with pytest.raises(InfeasibleError):
         build_report(placement.load(INSTANCES / "tiny-infeasible"))
     rep = build_report(placement.load(INSTANCES / "tiny-budget"), samples=0, resources=[])

@@ -363,7 +363,7 @@ def compare(
     unknown = [s for s in ids if s not in instance.scenarios]
     if unknown:
         known = ", ".join(instance.scenarios) or "none defined"
-        raise InstanceError([Problem(None, "--scenario", None, s,
+        raise InstanceError([Problem(None, "scenario", None, s,
                                      f"a scenario of instance '{instance.name}' ({known})")
                              for s in unknown], subject="comparison")
     best = solve(instance, solver, time_limit=time_limit)

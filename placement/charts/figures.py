@@ -230,7 +230,8 @@ def functions_per_tier(inst: Instance, columns: Mapping[str, Mapping[str, float]
 
 def baselines_chart(result: Result) -> Figure:
     """The optimum against the status quo and every one-size baseline (all functions at one
-    tier): value, with infeasible options hatched and their loss against the optimum."""
+    tier; with pins, all that may move there, the others kept): value, with infeasible
+    options hatched and their loss against the optimum."""
     inst = result.instance
     b = result.baselines or {}
     rows: list[tuple[str, float, bool, str]] = []
@@ -240,9 +241,12 @@ def baselines_chart(result: Result) -> Figure:
     if sq:
         rows.append(("status quo", float(sq["value"]), bool(sq["feasible"]), "#7f8c8d"))
     colours = palette(inst)
-    for t, row in (b.get("one_size") or {}).items():
-        rows.append((f"all at {t}", float(row["value"]), bool(row["feasible"]),
-                     colours.get(t, "#999999")))
+    free = b.get("one_size_free") or {}
+    pins = any(row["kept"] for row in free.values())  # else the same as one_size
+    for t, row in (free if pins else b.get("one_size") or {}).items():
+        if row["value"] is not None:
+            rows.append((f"all{' free' if pins else ''} at {t}", float(row["value"]),
+                         bool(row["feasible"]), colours.get(t, "#999999")))
     fig = _figure(7.5, 1.2 + 0.42 * max(len(rows), 1))
     ax = fig.add_subplot()
     if not rows:

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "placement.cli.map",
     "placement.cli.sweep",
     "placement.cli.diff",
+    "placement.cli.new",
 )
 
 for _m in COMMAND_MODULES:

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from placement.cli.tables import NARROW, Col, fits, fitted, legend, pack, tier_codes
 from placement.model.sense import Sense
+from placement.solution.one_size_free import kept_groups
 from placement.util.numbers import TOL, fmt, pct, share
 
 if TYPE_CHECKING:
@@ -236,28 +237,60 @@ def _subsidiarity(r: Result, width: int = NARROW) -> RenderableType | None:
                  legend("tiers", [(code[t], t) for t in tiers], width))
 
 
-def _baseline_rows(r: Result, narrow: bool) -> list[list[object]]:
+def _baseline_rows(r: Result, narrow: bool, pins: bool) -> list[list[object]]:
+    b = r.baselines or {}
     rids = list(r.instance.resource_ids)
     keep = 1 if narrow else 2
     rows: list[list[object]] = []
-    for tid, row in (r.baselines or {})["one_size"].items():
+    for tid, row in (b["one_size_free"] if pins else b["one_size"]).items():
         breaks = row["breaks"]
         shown = "; ".join(breaks[:keep]) + (f" (+{len(breaks) - keep} more)"
                                             if len(breaks) > keep else "")
         rows.append([tid, fmt(row["value"], "objective"),
                      *[fmt(row["resources"].get(rid), "resource") for rid in rids],
                      Text("yes", style="green") if row["feasible"] else Text("no", style="red"),
+                     *([f"{row['at_tier']}/{r.instance.n_functions}"] if pins else []),
                      shown])
     return rows
+
+
+def _kept_lines(free: dict[str, dict[str, object]]) -> list[RenderableType]:
+    """Per tier, the functions that could not move there, by name, why and where they are."""
+    out: list[RenderableType] = []
+    for tid, row in free.items():
+        kept = row["kept"]
+        if kept:
+            out.append(Text(f"not at {tid}:", style="bold"))
+            out += [Text(f"  {g}") for g in kept_groups(kept, most=8)]  # type: ignore[arg-type]
+    if out:
+        out.append(Text("  (every function is named in -f json: baselines.one_size_free)",
+                        style="dim"))
+    return out
+
+
+def _free_lines(b: dict[str, object]) -> list[RenderableType]:
+    free = b.get("one_size_free") or {}
+    lines = _kept_lines(free)  # type: ignore[arg-type]
+    bf = b.get("best_one_size_free")
+    lines.append(Text("best one-size with pins kept: " + (
+        "none is feasible" if bf is None else
+        f"{bf['tier']} ({fmt(bf['value'], 'objective')}); price of uniformity "  # type: ignore[index]
+        f"{pct(b.get('price_of_uniformity_free'))}")))  # type: ignore[arg-type]
+    return lines
 
 
 def _baseline_lines(r: Result) -> list[RenderableType]:
     b = r.baselines or {}
     inst = r.instance
     lines: list[RenderableType] = []
+    free = b.get("one_size_free") or {}
+    pins = any(row["kept"] for row in free.values())
+    if pins:
+        lines += _free_lines(b)
+    first = "every function at one tier, pins included: " if pins else "best one-size: "
     best = b["best_one_size"]
     if best is not None:
-        lines.append(Text(f"best one-size: {best['tier']} ({fmt(best['value'], 'objective')});"
+        lines.append(Text(f"{first}{best['tier']} ({fmt(best['value'], 'objective')});"
                           f" price of uniformity {pct(b['price_of_uniformity'])}"
                           + (f" ({b['price_of_uniformity_note']})"
                              if b["price_of_uniformity_note"] else "")))
@@ -268,7 +301,7 @@ def _baseline_lines(r: Result) -> list[RenderableType]:
             extra = (f"; ignoring constraints the best is {anyb['tier']} "
                      f"({fmt(anyb['value'], 'objective')}, price "
                      f"{pct(b['price_of_uniformity_ignoring_constraints'])})")
-        lines.append(Text(f"best one-size: none. {b['price_of_uniformity_note']}{extra}"))
+        lines.append(Text(f"{first}none. {b['price_of_uniformity_note']}{extra}"))
     sq = b["status_quo"]
     if sq is not None and "gap" in sq:
         lines.append(Text(
@@ -295,11 +328,16 @@ def _baseline_lines(r: Result) -> list[RenderableType]:
 def _baselines(r: Result, width: int = NARROW) -> RenderableType | None:
     if not r.baselines:
         return None
+    free = r.baselines.get("one_size_free") or {}
+    pins = any(row["kept"] for row in free.values())  # else the same rows as one_size
     cols = [Col("tier"), Col("value", numeric=True),
             *[Col(rid, numeric=True) for rid in r.instance.resource_ids],
-            Col("feasible"), Col("breaks", wrap=True)]
-    t = fitted(cols, _baseline_rows(r, width < 120), width, force=True,
-               title="One-size baselines (every function at one tier)")
+            Col("feasible"), *([Col("at tier", numeric=True)] if pins else []),
+            Col("breaks", wrap=True)]
+    title = ("One-size baselines (every function that may move at one tier; the others where "
+             "they must be, listed below)" if pins else
+             "One-size baselines (every function at one tier)")
+    t = fitted(cols, _baseline_rows(r, width < 120, pins), width, force=True, title=title)
     return Group(t, *_baseline_lines(r))
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from placement.charts import ATTRIBUTION, area_maps, functions_per_tier, share_heatmap
 from placement.report import sections
 from placement.report.blocks import Block, Paragraph, Section, chart, frame_table, number, percent
+from placement.report.one_size import free_sentence, one_size_rows
 
 if TYPE_CHECKING:
     from placement.report.document import Report
@@ -59,6 +60,8 @@ def summary(rep: Report) -> Section:
                      f"at {best.get('tier')} gives {number(best.get('value'), 'objective')}.")
     elif b.get("price_of_uniformity_note"):
         items.append(f"One size for every function: {b['price_of_uniformity_note']}.")
+    if free_sentence(b):
+        items.append(free_sentence(b))
     sq = b.get("status_quo")
     if sq:
         items.append(
@@ -172,11 +175,7 @@ def baselines(rep: Report) -> Section:
     if uni.get("value") is not None:
         rows["one structure everywhere"] = {q: uni["value"], "feasible": bool(uni["feasible"]),
                                             "what it breaks": ""}
-    for t, row in (b.get("one_size") or {}).items():
-        breaks = row["breaks"]
-        rows[f"all at {t}"] = {q: row["value"], "feasible": bool(row["feasible"]),
-                               "what it breaks": "; ".join(breaks[:2]) + (
-                                   f" (+{len(breaks) - 2} more)" if len(breaks) > 2 else "")}
+    rows.update(one_size_rows(b, q, rep.instance.n_functions, resources=False))
     text = ("Two prices of a one-size answer. The price of uniform structure is (v* - the "
             "best placement with the same structure in every area) / |v*|: what it costs that "
             "every place has the same bodies doing the same functions. The price of uniformity "
@@ -187,6 +186,7 @@ def baselines(rep: Report) -> Section:
         text += f" Uniformity: {percent(b['price_of_uniformity'])}."
     elif b.get("price_of_uniformity_note"):
         text += f" Uniformity: {b['price_of_uniformity_note']}."
+    text += (" " + free_sentence(b)) if free_sentence(b) else ""
     df = pd.DataFrame.from_dict(rows, orient="index")
     df[q] = [number(v, "objective") for v in df[q]]
     return Section("baselines", "One structure does not fit every place", [

@@ -25,6 +25,7 @@ from placement.report.blocks import (
     percent,
     share,
 )
+from placement.report.one_size import free_sentence, one_size_rows
 
 if TYPE_CHECKING:
     from placement.model import Instance
@@ -69,6 +70,8 @@ def summary(rep: Report) -> Section:
                      f"{percent(b['price_of_uniformity_ignoring_constraints'])} below the "
                      "optimum")
         items.append(f"One size: {b['price_of_uniformity_note']}{extra}.")
+    if free_sentence(b):
+        items.append(free_sentence(b))
     sq = b.get("status_quo")
     if sq:
         items.append(f"Status quo {number(sq['value'], 'objective')} "
@@ -206,14 +209,7 @@ def tiers(rep: Report) -> Section:
 def baselines(rep: Report) -> Section:
     r = rep.optimum
     b = r.baselines or {}
-
-    rows = {}
-    for t, row in (b.get("one_size") or {}).items():
-        d = {rep.instance.sense.quantity: row["value"], "feasible": bool(row["feasible"])}
-        d.update({k: v for k, v in row["resources"].items()})
-        d["what it breaks"] = "; ".join(row["breaks"][:2]) + (
-            f" (+{len(row['breaks']) - 2} more)" if len(row["breaks"]) > 2 else "")
-        rows[f"all at {t}"] = d
+    rows = one_size_rows(b, rep.instance.sense.quantity, rep.instance.n_functions)
     text = ("The one-size baselines put every function at the same tier. The price of "
             "uniformity is (v* - best feasible one-size value) / |v*|.")
     pou = b.get("price_of_uniformity")
@@ -221,6 +217,8 @@ def baselines(rep: Report) -> Section:
         text += f" Here it is {percent(pou)}."
     elif b.get("price_of_uniformity_note"):
         text += f" Here: {b['price_of_uniformity_note']}."
+    if free_sentence(b):
+        text += " " + free_sentence(b)
     blocks: list[Block] = [Paragraph(text)]
     if rows:
         blocks.append(chart("baselines", baselines_chart(r),
