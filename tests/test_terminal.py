@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 
@@ -177,3 +179,33 @@ def test_by_area_table_keeps_area_codes_whole_at_80_columns() -> None:
     assert "medicines_devices_regulation         E06000001/E54000050  N" in by_area
     wide = run(["solve", ENGLAND, "--by-area", "--wide"], 80)
     assert "E06000001/E54000050  Hartlepool" in wide  # names and units when there is room
+
+
+@given(st.lists(st.tuples(st.from_regex(r"[a-z]{1,12}(_[a-z]{1,12}){0,3}", fullmatch=True),
+                          st.floats(-1e7, 1e7, allow_nan=False),
+                          st.text(alphabet="abc de", min_size=0, max_size=60)),
+                min_size=1, max_size=8),
+       st.integers(40, 120))
+@settings(max_examples=60, deadline=None)
+def test_fitted_tables_never_split_an_id_or_a_number(rows: list[tuple[str, float, str]],
+                                                     width: int) -> None:
+    """At any width the id and number columns fit in (with 10 columns left for the prose),
+    every id and number of a fitted table is whole on one line: the prose column wraps
+    between words, and folds a word only when nothing else can give way. (Narrower than the
+    tokens themselves, a table prints wider than the console and the console crops it.)"""
+    from rich.console import Console
+
+    from placement.cli.tables import Col, fitted
+    from placement.util.numbers import fmt
+
+    cells = [[fid, fmt(v), note] for fid, v, note in rows]
+    tokens = max(len(c[0]) for c in cells) + max(max(len(c[1]) for c in cells), 5)
+    assume(width >= tokens + 2 * 2 + 10)
+    con = Console(width=width, color_system=None, file=StringIO(), soft_wrap=False)
+    con.print(fitted([Col("function"), Col("value", numeric=True), Col("note", wrap=True)],
+                     cells, width, title="t", force=True))
+    text = con.file.getvalue()  # type: ignore[attr-defined]
+    assert max(len(line) for line in text.splitlines()) <= width
+    words = set(text.split())
+    for fid, v, _ in cells:
+        assert fid in words and v in words, (fid, v, text)

@@ -71,4 +71,7 @@ def progress(what: str, total: int | None = None, quiet: bool = False) -> Iterat
         columns[2:2] = [BarColumn(bar_width=24), MofNCompleteColumn()]
         columns.append(TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:
+        # rich hides the cursor while it draws; Ctrl-C ends the process at once
+        # (placement.util.interrupt), before rich could show it again, so keep it shown
+        err.show_cursor(True)
         yield Tracker(bar, bar.add_task(what, total=total))
