@@ -60,7 +60,7 @@ def test_baselines_in_json_and_cli_table(tmp_path: Path) -> None:
                         str(INSTANCES / "tiny-budget")], capture_output=True, text=True,
                        cwd=ROOT)
     assert "One-size baselines" in p.stdout
-    assert "price of uniformity 25.71%" in p.stdout
+    assert "price of uniformity 25.7%" in p.stdout
     assert "status quo: 13 (feasible)" in p.stdout
 
 
