@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,19 +30,17 @@ def slow_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _cbc_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("placement-cbc-*")}
-
-
 @pytest.mark.parametrize("solver", BACKENDS)
 def test_ctrl_c_ends_a_solve_within_a_second(solver: str, slow_instance: Path,
                                              tmp_path: Path) -> None:
     out = tmp_path / "result.json"
-    before = _cbc_dirs()
+    private_tmp = tmp_path / "tmp"  # CBC's temporary directory goes here, and nobody else's
+    private_tmp.mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-m", "placement.cli", "solve", str(slow_instance), "--solver", solver,
          "--time-limit", "120", "--threads", "1", "-f", "json", "--output", str(out)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TMPDIR": str(private_tmp)},
         # a shell runs background jobs with SIGINT ignored; a terminal's Ctrl-C is not
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
@@ -61,8 +58,8 @@ def test_ctrl_c_ends_a_solve_within_a_second(solver: str, slow_instance: Path,
     assert proc.returncode == 130, err
     assert elapsed < 2.0, f"{solver} took {elapsed:.1f} s to stop"
     assert "interrupted" in err and "Traceback" not in err
-    assert list(tmp_path.iterdir()) == []  # neither the result nor a temporary file
-    assert _cbc_dirs() <= before
+    assert list(tmp_path.iterdir()) == [private_tmp]  # neither the result nor a temporary file
+    assert list(private_tmp.iterdir()) == []  # CBC's directory removed too
     for k in kids:  # CBC's process ends with ours
         assert not Path(f"/proc/{k}").exists() or "Z" in Path(f"/proc/{k}/stat").read_text()
 
