@@ -23,6 +23,7 @@ import re
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,12 +31,15 @@ import numpy as np
 from placement.errors import SolverError
 from placement.model.sense import Sense
 from placement.solvers.base import (
+    MIN_SOLVER_SECONDS,
     Capabilities,
     RawSolution,
     RebuildSession,
     SolveOptions,
     Status,
+    out_of_time,
     relative_gap,
+    time_left,
 )
 from placement.util.files import temporary_directory
 
@@ -176,8 +180,16 @@ def _problem(form: CanonicalForm) -> tuple[Any, list[Any]]:
 #: optimum; what that costs is measured in benchmarks/results/cbc-preprocess/.
 SOUND_OPTIONS: tuple[str, ...] = ("preprocess off", "probing off")
 
+#: CBC 2.10.3 takes a MIP start (``-mips``) soundly only when minimising: on a maximised
+#: model it applies the start's objective as a cutoff on the wrong side, finds the root LP
+#: "infeasible or too expensive" and reports the start as optimal (OR-Library c05100 as a
+#: maximisation: -1938 "optimal", the optimum is -1931; tests/test_anytime.py). A maximised
+#: form is therefore solved without the start (the engine still keeps it as the incumbent).
+MIP_START_SENSES: tuple[Sense, ...] = (Sense.MIN,)
 
-def _command(options: SolveOptions, log_path: str, tmp_dir: str) -> Any:
+
+def _command(options: SolveOptions, log_path: str, tmp_dir: str,
+             warm_start: bool = False) -> Any:
     pulp = _pulp()
     extra = [
         *SOUND_OPTIONS,
@@ -196,6 +208,7 @@ def _command(options: SolveOptions, log_path: str, tmp_dir: str) -> Any:
         keepFiles=False,
         logPath=log_path,
         timeMode="elapsed",
+        warmStart=warm_start,
     )
     cmd.tmpDir = tmp_dir
     return cmd
@@ -226,14 +239,25 @@ class CbcBackend:
     def open(self, form: CanonicalForm, options: SolveOptions) -> RebuildSession:
         return RebuildSession(self, form, options)
 
-    def solve(self, form: CanonicalForm, options: SolveOptions) -> RawSolution:
+    def solve(self, form: CanonicalForm, options: SolveOptions,
+              start: np.ndarray | None = None) -> RawSolution:
         pulp = _pulp()
         t0 = time.perf_counter()
         prob, xs = _problem(form)
+        if form.sense not in MIP_START_SENSES:
+            start = None
+        if start is not None:  # CBC's MIP start (-mips), written by PuLP from these values
+            for v, value in zip(xs, np.round(start).tolist(), strict=True):
+                v.setInitialValue(value)
         build_seconds = time.perf_counter() - t0
+        left = time_left(options, t0)
+        if left is not None:
+            if left < MIN_SOLVER_SECONDS:
+                return out_of_time(build_seconds)
+            options = replace(options, time_limit=left)
         with temporary_directory("placement-cbc-") as tmp:
             log_path = os.path.join(tmp, "cbc.log")
-            cmd = _command(options, log_path, tmp)
+            cmd = _command(options, log_path, tmp, warm_start=start is not None)
             t1 = time.perf_counter()
             try:
                 prob.solve(cmd)
