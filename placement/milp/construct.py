@@ -217,11 +217,12 @@ def construct(form: CanonicalForm, seconds: float, *, multipliers: np.ndarray | 
     scored = sorted(((float(P.violation(P.activity(s)).sum()), -float(_value(P, s)), i)
                      for i, s in enumerate(starts)))
     message = "no start could be repaired"
-    for _, _, i in scored:
+    # each start repaired weighing the value lost, then (if that sticks) by violation alone
+    for _, _, i, weigh in [(*s, w) for w in (True, False) for s in scored]:
         if time.perf_counter() > repair_deadline:
             message = "out of time while repairing"
             break
-        choice = _repair(P, starts[i].copy(), repair_deadline)
+        choice = _repair(P, starts[i].copy(), repair_deadline, weigh)
         if choice is None:
             continue
         choice = _improve(P, choice, red, deadline)
@@ -248,8 +249,10 @@ def _best_moves(score: np.ndarray, usable: np.ndarray) -> tuple[np.ndarray, np.n
     return f, k[f]
 
 
-def _repair(P: Patterns, choice: np.ndarray, deadline: float) -> np.ndarray | None:
-    """Moves that reduce the violation most per unit of value lost, until none is left."""
+def _repair(P: Patterns, choice: np.ndarray, deadline: float,
+            weigh: bool = True) -> np.ndarray | None:
+    """Moves that reduce the violation most per unit of value lost (``weigh``), or most,
+    until none is left."""
     F, K = choice.shape[0], P.K
     r = P.activity(choice)
     for _ in range(4 * _ROUNDS):
@@ -264,7 +267,7 @@ def _repair(P: Patterns, choice: np.ndarray, deadline: float) -> np.ndarray | No
         gain = np.bincount(col, weights=viol[row] - after, minlength=F * K).reshape(F, K)
         loss = (P.cQ[cur] - P.cQ).reshape(F, K)
         unit = 1e-6 * float(np.abs(P.cQ).mean()) + 1e-12
-        score = gain / (np.maximum(loss, 0.0) + unit)
+        score = gain / (np.maximum(loss, 0.0) + unit) if weigh else gain - 1e-9 * loss
         f, k = _best_moves(score, P.valid & (gain > 1e-12))
         if f.size == 0:
             return None

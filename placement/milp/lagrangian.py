@@ -163,27 +163,26 @@ def lagrangian_bound(form: CanonicalForm, seconds: float, *, target: float | Non
     lam = np.zeros(m)
     best, x = rel.evaluate(lam)
     best_lam, best_x = lam, x
-    theta, stall, it = 1.0, 0, 1
+    it = 1
     goal = None if target is None else rel.sign * target
-    value = best
-    while it < max_iterations and time.perf_counter() - t0 < seconds and m:
-        g = rel.subgradient(lam, x)
-        norm = float(g @ g)
-        if norm <= 1e-18:
-            break  # x satisfies every relaxed row with complementary slackness: L is exact
-        aim = goal if goal is not None and goal < best else best - 0.01 * max(1.0, abs(best))
-        step = theta * max(value - aim, 1e-9 * max(1.0, abs(value))) / norm
-        lam = rel.project(lam - step * g)
+    g = rel.subgradient(lam, x)
+    norm = float(g @ g)
+    aim = goal if goal is not None and goal < best else best - 0.01 * max(1.0, abs(best))
+    # per-row steps, first Polyak's, then grown while a row's subgradient keeps its sign and
+    # halved when it flips (the dual is flat far from its minimum: a fixed rule crawls there)
+    eta = np.abs(g) * max(best - aim, 1e-9) / max(norm, 1e-18)
+    while (it < max_iterations and time.perf_counter() - t0 < seconds and m
+           and norm > 1e-18 and float(eta.max(initial=0.0)) > 1e-12):
+        lam = rel.project(lam - eta * np.sign(g))
         value, x = rel.evaluate(lam)
         it += 1
-        if value < best - 1e-9 * max(1.0, abs(best)):
-            best, best_lam, best_x, stall = value, lam, x, 0
-        else:
-            stall += 1
-            if stall >= 10:
-                theta, stall = theta / 2.0, 0
-                if theta < 1e-6:
-                    break
+        if value < best - 1e-12 * max(1.0, abs(best)):
+            best, best_lam, best_x = value, lam, x
+        g_new = rel.subgradient(lam, x)
+        same = np.sign(g_new) * np.sign(g)
+        eta = np.where(same > 0, eta * 1.5, np.where(same < 0, eta * 0.5, eta))
+        eta = np.where(g == 0, np.abs(g_new) * max(best - aim, 1e-9) / max(norm, 1e-18), eta)
+        g, norm = g_new, float(g_new @ g_new)
     full = np.zeros(form.n_rows)
     full[rel.relaxed] = best_lam / rel.scale
     return LagrangianBound(rel.sign * best, full, best_x, it,

@@ -185,7 +185,10 @@ def solve_within(inst: Instance, form: CanonicalForm, backend: solvers.Backend,
     prep = prepare(inst, form, max(budget, 0.0))
     left = deadline - time.perf_counter() - reserve_seconds(form)
     if left >= MIN_SOLVER_SECONDS:
+        t1 = time.perf_counter()
         raw = backend.solve(form, replace(options, time_limit=left), start=prep.start)
+        prep.seconds["backend"] = time.perf_counter() - t1
+        prep.seconds["backend_limit"] = left
     else:
         raw = RawSolution(status=Status.TIME_LIMIT, solver_version=backend.version(),
                           message="time limit reached before the solver could start")
