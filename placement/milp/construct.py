@@ -271,6 +271,9 @@ def _repair(P: Patterns, choice: np.ndarray, deadline: float,
         f, k = _best_moves(score, P.valid & (gain > 1e-12))
         if f.size == 0:
             return None
+        # no more moves than the violation needs: a batch that overshoots gives away value
+        enough = int(np.searchsorted(np.cumsum(gain[f, k]), viol.sum())) + 1
+        f, k = f[:enough], k[:enough]
         taken, r = accept_batch(P, r, f, _delta(P, f, choice[f], k), deadline)
         if not taken.any():
             return None

@@ -42,6 +42,8 @@ __all__ = ["Prepared", "prepare", "merge", "reserve_seconds", "repair_seconds",
 
 #: Seconds of post-solve work (checker, baselines) reserved per placement column.
 _RESERVE_PER_COLUMN = 2e-6
+#: Seconds per placement column the Lagrangian bound may take at least (a few dozen steps).
+_BOUND_PER_COLUMN = 2e-6
 #: Seconds per placement column the construction may spend finding a feasible placement.
 _REPAIR_PER_COLUMN = 4e-6
 
@@ -100,7 +102,7 @@ def prepare(inst: Instance, form: CanonicalForm, seconds: float) -> Prepared:
     """The Lagrangian bound and a checked start, in about ``seconds``."""
     out = Prepared()
     t0 = time.perf_counter()
-    out.bound = lagrangian_bound(form, 0.6 * seconds)
+    out.bound = lagrangian_bound(form, max(0.6 * seconds, 0.1 + _BOUND_PER_COLUMN * form.n_x))
     out.seconds["bound"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     c = construct(form, max(seconds - (t1 - t0), 0.0), multipliers=out.bound.multipliers,
