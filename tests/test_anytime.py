@@ -137,3 +137,23 @@ def test_a_solver_process_past_its_limit_is_stopped() -> None:
     with overrun_guard(marker, 5.0) as quiet:  # a child that ends in time is left alone
         subprocess.run([sys.executable, "-c", "pass", marker], check=True)
     assert not quiet.fired
+
+
+def test_the_command_line_exits_0_with_a_time_limited_placement(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import subprocess
+    import sys
+
+    from placement.io.instance_writer import write_instance
+
+    src = tmp_path / "big"
+    write_instance(generate(20_000, budget_tightness=0.9, link_density=0.1, seed=4), src)
+    out = tmp_path / "o.json"
+    p = subprocess.run([sys.executable, "-m", "placement.cli", "solve", str(src),
+                        "--time-limit", "1", "--threads", "1", "-f", "json", "--output",
+                        str(out)], capture_output=True, text=True, check=False)
+    assert p.returncode == 0, p.stderr
+    res = json.loads(out.read_text())
+    assert res["status"] in ("time_limit", "optimal")
+    assert res["objective"] is not None and res["bound"] is not None and res["gap"] is not None
+    assert len(res["placements"]) == 20_000
