@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,18 +16,30 @@ from placement.model import NO_TIER, Instance, Scenario
 from placement.model.area_rules import fixed_area_placement
 from placement.model.scenario import fixed_assignment
 from placement.solution import area_result
+from placement.solution.anytime import merge, prepare, reserve_seconds
 from placement.solution.baselines import one_size_baselines, single_tier_warning
 from placement.solution.checker import check
 from placement.solution.diagnosis import diagnose
 from placement.solution.result import Result
 from placement.solution.subsidiarity import SubsidiarityReport, solve_subsidiarity
 from placement.solution.uniform_structure import uniform_structure
-from placement.solvers.base import RawSolution, SolveOptions, Status, relative_gap
+from placement.solvers.base import (
+    MIN_SOLVER_SECONDS,
+    RawSolution,
+    SolveOptions,
+    Status,
+    relative_gap,
+)
 
 if TYPE_CHECKING:
     from placement.solution.subsidiarity import Stage
 
-__all__ = ["solve", "evaluate", "solve_form", "result_from_raw"]
+__all__ = ["solve", "evaluate", "solve_form", "solve_within", "result_from_raw"]
+
+#: With a time limit: the share of it (at most PREPARE_CAP seconds) spent on the Lagrangian
+#: bound and the construction before the backend starts.
+PREPARE_SHARE = 0.2
+PREPARE_CAP = 2.0
 
 
 def result_from_raw(
@@ -143,7 +156,7 @@ def solve(
     inst = instance.with_scenario(scenario)
     form = build(inst)
     build_seconds = time.perf_counter() - t0
-    raw = backend.solve(form, options)
+    raw = solve_within(inst, form, backend, options, t0)
     final = raw
     report = None
     if subsidiarity is not None and raw.x is not None:
@@ -154,10 +167,40 @@ def solve(
                              build_seconds=build_seconds)
     _report(result, inst, form, raw, subsidiarity, report, time_limit)
     if inst.per_area and result.baselines is not None and raw.x is not None:
-        us = uniform_structure(inst, form, backend, options, raw.objective)
+        us = uniform_structure(inst, form, backend, _rest(options, t0), raw.objective)
         result.baselines["uniform_structure"] = us
         result.baselines["price_of_uniform_structure"] = us["price_of_uniform_structure"]
     return result
+
+
+def solve_within(inst: Instance, form: CanonicalForm, backend: solvers.Backend,
+                 options: SolveOptions, t0: float) -> RawSolution:
+    """The backend's answer; with a time limit, by a deadline ``time_limit`` seconds after
+    ``t0``, always with a checked placement and a bound where one can be found
+    (:mod:`placement.solution.anytime`)."""
+    if options.time_limit is None:
+        return backend.solve(form, options)
+    deadline = t0 + options.time_limit
+    budget = min(PREPARE_CAP, PREPARE_SHARE * options.time_limit)
+    prep = prepare(inst, form, max(budget, 0.0))
+    left = deadline - time.perf_counter() - reserve_seconds(form)
+    if left >= MIN_SOLVER_SECONDS:
+        t1 = time.perf_counter()
+        raw = backend.solve(form, replace(options, time_limit=left), start=prep.start)
+        prep.seconds["backend"] = time.perf_counter() - t1
+        prep.seconds["backend_limit"] = left
+    else:
+        raw = RawSolution(status=Status.TIME_LIMIT, solver_version=backend.version(),
+                          message="time limit reached before the solver could start")
+    return merge(form, raw, prep, options)
+
+
+def _rest(options: SolveOptions, t0: float) -> SolveOptions:
+    """``options`` with what is left of the time limit (at least a second) for the
+    post-solve comparisons."""
+    if options.time_limit is None:
+        return options
+    return replace(options, time_limit=max(1.0, t0 + options.time_limit - time.perf_counter()))
 
 
 def _report(result: Result, inst: Instance, form: CanonicalForm, stage1: RawSolution,

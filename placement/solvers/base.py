@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -20,6 +21,8 @@ __all__ = [
     "Backend",
     "Session",
     "relative_gap",
+    "time_left",
+    "out_of_time",
 ]
 
 
@@ -120,6 +123,25 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     return abs(bound - objective) / max(abs(objective), 1e-10)
 
 
+def time_left(options: SolveOptions, since: float) -> float | None:
+    """Seconds of ``options.time_limit`` left after what has run since ``since`` (a
+    ``time.perf_counter()`` reading): a backend's limit covers building its own model too."""
+    if options.time_limit is None:
+        return None
+    return options.time_limit - (time.perf_counter() - since)
+
+
+def out_of_time(seconds: float, version: str = "") -> RawSolution:
+    """What a backend returns when building its model used up the time limit."""
+    return RawSolution(status=Status.TIME_LIMIT, seconds=seconds, solver_version=version,
+                       message="time limit reached while the model was being passed to the "
+                               "solver")
+
+
+#: Below this many seconds left a backend does not start its solver.
+MIN_SOLVER_SECONDS = 0.01
+
+
 @runtime_checkable
 class Session(Protocol):
     """A loaded model that can be re-solved after small changes (sensitivity sweeps)."""
@@ -147,7 +169,11 @@ class Backend(Protocol):
 
     def version(self) -> str: ...
 
-    def solve(self, form: CanonicalForm, options: SolveOptions) -> RawSolution: ...
+    def solve(self, form: CanonicalForm, options: SolveOptions,
+              start: np.ndarray | None = None) -> RawSolution:
+        """Solve ``form``; ``start`` (every column, or None) is a feasible placement offered
+        as the first incumbent where the solver takes one (a hint, a MIP start)."""
+        ...
 
     def open(self, form: CanonicalForm, options: SolveOptions) -> Session: ...
 

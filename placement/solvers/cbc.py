@@ -23,6 +23,7 @@ import re
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,13 +31,17 @@ import numpy as np
 from placement.errors import SolverError
 from placement.model.sense import Sense
 from placement.solvers.base import (
+    MIN_SOLVER_SECONDS,
     Capabilities,
     RawSolution,
     RebuildSession,
     SolveOptions,
     Status,
+    out_of_time,
     relative_gap,
+    time_left,
 )
+from placement.solvers.watchdog import grace_seconds, overrun_guard
 from placement.util.files import temporary_directory
 
 if TYPE_CHECKING:
@@ -126,8 +131,14 @@ def parse_log(text: str) -> CbcLog:
     return CbcLog(text)
 
 
-def _problem(form: CanonicalForm) -> tuple[Any, list[Any]]:
-    """The PuLP problem for ``form`` and its variables in column order."""
+class _OutOfTime(Exception):
+    """The time limit ran out while the PuLP problem was being built."""
+
+
+def _problem(form: CanonicalForm, deadline: float = math.inf) -> tuple[Any, list[Any]]:
+    """The PuLP problem for ``form`` and its variables in column order; building it stops
+    with :class:`_OutOfTime` once ``deadline`` (a ``time.perf_counter()`` reading) passes
+    (PuLP takes one Python object per variable and row: seconds at 10^5 columns)."""
     pulp = _pulp()
     sense = pulp.LpMaximize if form.sense is Sense.MAX else pulp.LpMinimize
     prob = pulp.LpProblem(form.name.replace(" ", "_") or "placement", sense)
@@ -137,14 +148,19 @@ def _problem(form: CanonicalForm) -> tuple[Any, list[Any]]:
     # PuLP needs one Python object per variable; short names keep its MPS writer quick.
     # (prob.add_variable is PuLP 3.3's spelling; LpVariable itself warns of PuLP 4 there.)
     new_var = getattr(prob, "add_variable", pulp.LpVariable)
-    xs = [
-        new_var(f"x{j}", a, b, cat)
-        for j, (a, b, cat) in enumerate(zip(lo, up, cats, strict=True))
-    ]
+    xs: list[Any] = []
+    for s in range(0, len(lo), 65536):  # in chunks, to notice the deadline
+        if time.perf_counter() > deadline:
+            raise _OutOfTime
+        xs.extend(new_var(f"x{j}", a, b, cat) for j, a, b, cat in
+                  zip(range(s, s + 65536), lo[s:s + 65536], up[s:s + 65536],
+                      cats[s:s + 65536], strict=False))
     # Every column goes into the objective (zero costs included) so that PuLP registers it
     # and reads its value back even when no row mentions it. The constant offset stays out:
     # the objective is recomputed from the form, and the offset is added to CBC's bound.
     prob.setObjective(pulp.LpAffineExpression(zip(xs, form.c.tolist(), strict=True)))
+    if time.perf_counter() > deadline:
+        raise _OutOfTime
     A = form.A.tocsr()
     indptr, indices, data = A.indptr.tolist(), A.indices.tolist(), A.data.tolist()
     LE, GE, EQ = pulp.LpConstraintLE, pulp.LpConstraintGE, pulp.LpConstraintEQ
@@ -154,6 +170,8 @@ def _problem(form: CanonicalForm) -> tuple[Any, list[Any]]:
             strict=True)
     ):
         lo_ok, up_ok = math.isfinite(rl), math.isfinite(ru)
+        if i % 4096 == 0 and time.perf_counter() > deadline:
+            raise _OutOfTime
         if not (lo_ok or up_ok):
             continue
         expr = pulp.LpAffineExpression([(xs[j], v) for j, v in zip(indices[a:b], data[a:b],
@@ -176,8 +194,16 @@ def _problem(form: CanonicalForm) -> tuple[Any, list[Any]]:
 #: optimum; what that costs is measured in benchmarks/results/cbc-preprocess/.
 SOUND_OPTIONS: tuple[str, ...] = ("preprocess off", "probing off")
 
+#: CBC 2.10.3 takes a MIP start (``-mips``) soundly only when minimising: on a maximised
+#: model it applies the start's objective as a cutoff on the wrong side, finds the root LP
+#: "infeasible or too expensive" and reports the start as optimal (OR-Library c05100 as a
+#: maximisation: -1938 "optimal", the optimum is -1931; tests/test_anytime.py). A maximised
+#: form is therefore solved without the start (the engine still keeps it as the incumbent).
+MIP_START_SENSES: tuple[Sense, ...] = (Sense.MIN,)
 
-def _command(options: SolveOptions, log_path: str, tmp_dir: str) -> Any:
+
+def _command(options: SolveOptions, log_path: str, tmp_dir: str,
+             warm_start: bool = False) -> Any:
     pulp = _pulp()
     extra = [
         *SOUND_OPTIONS,
@@ -196,6 +222,7 @@ def _command(options: SolveOptions, log_path: str, tmp_dir: str) -> Any:
         keepFiles=False,
         logPath=log_path,
         timeMode="elapsed",
+        warmStart=warm_start,
     )
     cmd.tmpDir = tmp_dir
     return cmd
@@ -226,26 +253,47 @@ class CbcBackend:
     def open(self, form: CanonicalForm, options: SolveOptions) -> RebuildSession:
         return RebuildSession(self, form, options)
 
-    def solve(self, form: CanonicalForm, options: SolveOptions) -> RawSolution:
+    def solve(self, form: CanonicalForm, options: SolveOptions,
+              start: np.ndarray | None = None) -> RawSolution:
         pulp = _pulp()
         t0 = time.perf_counter()
-        prob, xs = _problem(form)
+        deadline = t0 + options.time_limit if options.time_limit is not None else math.inf
+        try:
+            prob, xs = _problem(form, deadline)
+        except _OutOfTime:
+            return out_of_time(time.perf_counter() - t0)
+        if form.sense not in MIP_START_SENSES:
+            start = None
+        if start is not None:  # CBC's MIP start (-mips), written by PuLP from these values
+            for v, value in zip(xs, np.round(start).tolist(), strict=True):
+                v.setInitialValue(value)
         build_seconds = time.perf_counter() - t0
+        left = time_left(options, t0)
+        if left is not None:
+            if left < MIN_SOLVER_SECONDS:
+                return out_of_time(build_seconds)
+            options = replace(options, time_limit=left)
         with temporary_directory("placement-cbc-") as tmp:
             log_path = os.path.join(tmp, "cbc.log")
-            cmd = _command(options, log_path, tmp)
+            cmd = _command(options, log_path, tmp, warm_start=start is not None)
             t1 = time.perf_counter()
-            try:
-                prob.solve(cmd)
-                error = ""
-            except pulp.PulpSolverError as e:
-                error = str(e)
+            guard = None if left is None else left + grace_seconds(left)
+            with overrun_guard(tmp, guard) as overrun:
+                try:
+                    prob.solve(cmd)
+                    error = ""
+                except pulp.PulpSolverError as e:
+                    error = str(e)
             seconds = time.perf_counter() - t1
             text = _read(log_path)
         if options.log:
             sys.stdout.write(text)
         log = parse_log(text)
         version = f"CBC {log.version or '?'} (PuLP {pulp.__version__})"
+        if overrun.fired:
+            return RawSolution(status=Status.TIME_LIMIT, seconds=seconds, solver_version=version,
+                               message=f"CBC ran {seconds - (left or 0.0):.1f} s past its time "
+                                       "limit and was stopped")
         if error:
             return RawSolution(status=Status.ERROR, message=f"CBC failed: {error}",
                                seconds=seconds, solver_version=version)

@@ -19,18 +19,22 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from placement.solvers.base import (
+    MIN_SOLVER_SECONDS,
     Capabilities,
     RawSolution,
     RebuildSession,
     SolveOptions,
     Status,
+    out_of_time,
     relative_gap,
+    time_left,
 )
 from placement.solvers.cpsat_scaling import DOMAIN_CLIP, ScaledModel, scale_form
 from placement.util import interrupt
@@ -152,7 +156,8 @@ class CpSatBackend:
     def open(self, form: CanonicalForm, options: SolveOptions) -> RebuildSession:
         return RebuildSession(self, form, options)
 
-    def solve(self, form: CanonicalForm, options: SolveOptions) -> RawSolution:
+    def solve(self, form: CanonicalForm, options: SolveOptions,
+              start: np.ndarray | None = None) -> RawSolution:
         t0 = time.perf_counter()
         scaled = scale_form(form)
         empty = _empty_domains(form, scaled)
@@ -161,10 +166,17 @@ class CpSatBackend:
             return RawSolution(status=Status.INFEASIBLE, message=empty,
                                solver_version=self.version())
         model = _build(form, scaled)
+        if start is not None:  # a hint: CP-SAT tries it first and completes what it can
+            hint = model.proto.solution_hint
+            hint.vars.extend(range(form.n_cols))
+            hint.values.extend(np.round(start).astype(np.int64).tolist())
         build_seconds = time.perf_counter() - t0
+        left = time_left(options, t0)
+        if left is not None and left < MIN_SOLVER_SECONDS:
+            return out_of_time(build_seconds, self.version())
         cp = _cp_model()
         solver = cp.CpSolver()
-        _parameters(solver, options)
+        _parameters(solver, options if left is None else replace(options, time_limit=left))
         t1 = time.perf_counter()
         code = solver.solve(model)
         seconds = time.perf_counter() - t1

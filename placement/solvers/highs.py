@@ -10,7 +10,16 @@ import numpy as np
 
 from placement.errors import SolverError
 from placement.model.sense import Sense
-from placement.solvers.base import Capabilities, RawSolution, SolveOptions, Status, relative_gap
+from placement.solvers.base import (
+    MIN_SOLVER_SECONDS,
+    Capabilities,
+    RawSolution,
+    SolveOptions,
+    Status,
+    out_of_time,
+    relative_gap,
+    time_left,
+)
 from placement.solvers.native import native_stdout_silenced
 from placement.util import interrupt
 
@@ -211,8 +220,17 @@ class HighsBackend:
         h = _highspy().Highs()
         return str(h.version())
 
-    def solve(self, form: CanonicalForm, options: SolveOptions) -> RawSolution:
-        return self.open(form, options).solve()
+    def solve(self, form: CanonicalForm, options: SolveOptions,
+              start: np.ndarray | None = None) -> RawSolution:
+        t0 = time.perf_counter()
+        session = self.open(form, options)
+        left = time_left(options, t0)
+        if left is not None:
+            if left < MIN_SOLVER_SECONDS:
+                return out_of_time(time.perf_counter() - t0, session._h.version())
+            session.set_option("time_limit", float(left))
+        session.set_start(start)
+        return session.solve()
 
     def open(self, form: CanonicalForm, options: SolveOptions) -> HighsSession:
         return HighsSession(form, options)

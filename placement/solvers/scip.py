@@ -22,12 +22,15 @@ import numpy as np
 from placement.errors import SolverError
 from placement.model.sense import Sense
 from placement.solvers.base import (
+    MIN_SOLVER_SECONDS,
     Capabilities,
     RawSolution,
     RebuildSession,
     SolveOptions,
     Status,
+    out_of_time,
     relative_gap,
+    time_left,
 )
 from placement.util import interrupt
 
@@ -100,16 +103,24 @@ class ScipBackend:
     def open(self, form: CanonicalForm, options: SolveOptions) -> RebuildSession:
         return RebuildSession(self, form, options)
 
-    def solve(self, form: CanonicalForm, options: SolveOptions) -> RawSolution:
+    def solve(self, form: CanonicalForm, options: SolveOptions,
+              start: np.ndarray | None = None) -> RawSolution:
         mbh = _helpers()
         t0 = time.perf_counter()
         model = _model(form)
+        if start is not None:  # SCIP takes the hint as a start solution
+            add_hint = model.add_hint
+            for j, v in enumerate(np.round(start).tolist()):  # one call per column, as above
+                add_hint(j, v)
         build_seconds = time.perf_counter() - t0
+        left = time_left(options, t0)
+        if left is not None and left < MIN_SOLVER_SECONDS:
+            return out_of_time(build_seconds, self.version())
         solver = mbh.ModelSolverHelper("scip")
         if not solver.solver_is_supported():
             raise SolverError("this OR-Tools build has no SCIP; use highs, cbc or cp-sat")
-        if options.time_limit is not None:
-            solver.set_time_limit_in_seconds(float(options.time_limit))
+        if left is not None:
+            solver.set_time_limit_in_seconds(float(left))
         solver.set_solver_specific_parameters(scip_parameters(options))
         solver.enable_output(bool(options.log))
         t1 = time.perf_counter()

@@ -24,7 +24,7 @@ from typing import Any
 
 from placement.util.files import remove_pending
 
-__all__ = ["EXIT_INTERRUPTED", "active", "run_interruptibly", "stop_children"]
+__all__ = ["EXIT_INTERRUPTED", "active", "run_interruptibly", "stop_children", "descendants"]
 
 #: The shell's convention for a process ended by SIGINT (128 + 2).
 EXIT_INTERRUPTED = 130
@@ -52,6 +52,11 @@ def _children(pid: int) -> list[int]:
         for k in kids:
             out += [k, *_children(k)]
     return out
+
+
+def descendants(pid: int) -> list[int]:
+    """Every descendant process of ``pid`` (Linux; empty elsewhere)."""
+    return _children(pid)
 
 
 def stop_children(grace: float = 0.3) -> None:

@@ -1,0 +1,196 @@
+"""Always an answer under a time limit: a checked placement with a bound and a gap.
+
+With a time limit, :func:`placement.solution.solving.solve` works to a deadline (docs/model.md
+section 8, "Time limits"):
+
+1. :func:`prepare`, before the backend: a Lagrangian bound on the LP relaxation
+   (:mod:`placement.milp.lagrangian`) in a small share of the time, then a placement built
+   from its multipliers (:mod:`placement.milp.construct`); its auxiliary columns (soft links)
+   are completed by a small LP over those columns alone, the whole vector is checked against
+   the form's rows, and the placement against the instance by the independent checker. What
+   passes is the *start*.
+2. The backend gets the start (HiGHS ``setSolution``, CP-SAT and SCIP hints, CBC's MIP start)
+   and the time that is left, less a reserve for the checker and the baselines.
+3. :func:`merge`: when the backend stops at the limit with no placement (or a worse one), the
+   start is the incumbent; when it proves no bound (or a weaker one), the Lagrangian bound is
+   the bound. When the bound meets the incumbent, the result is proven optimal.
+
+Nothing is claimed that was not checked: a construction that fails the form's rows or the
+checker is dropped (and said so in ``extra["anytime"]``), and the result then has no placement,
+as before.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from placement import solvers
+from placement.milp import CanonicalForm
+from placement.milp.construct import Construction, construct
+from placement.milp.lagrangian import LagrangianBound, lagrangian_bound
+from placement.model import NO_TIER, Instance
+from placement.solution.checker import check
+from placement.solvers.base import RawSolution, SolveOptions, Status, relative_gap
+
+__all__ = ["Prepared", "prepare", "merge", "reserve_seconds", "repair_seconds",
+           "current_pattern"]
+
+#: Seconds of post-solve work (checker, baselines) reserved per placement column.
+_RESERVE_PER_COLUMN = 2e-6
+#: Seconds per placement column the Lagrangian bound may take at least (a few dozen steps).
+_BOUND_PER_COLUMN = 2e-6
+#: Seconds per placement column the construction may spend finding a feasible placement.
+_REPAIR_PER_COLUMN = 4e-6
+
+
+@dataclass
+class Prepared:
+    """What :func:`prepare` found: the bound, the start (every column) and its objective."""
+
+    bound: LagrangianBound | None = None
+    construction: Construction | None = None
+    start: np.ndarray | None = None
+    start_objective: float | None = None
+    note: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def details(self) -> dict[str, Any]:
+        c = self.construction
+        return {
+            "lagrangian_bound": None if self.bound is None else self.bound.bound,
+            "lagrangian_iterations": None if self.bound is None else self.bound.iterations,
+            "construction": None if c is None else c.message,
+            "construction_objective": self.start_objective,
+            "note": self.note,
+            "seconds": {k: round(v, 4) for k, v in self.seconds.items()},
+        }
+
+
+def reserve_seconds(form: CanonicalForm) -> float:
+    """Time kept back from the backend for the checker and the baselines."""
+    return 0.05 + _RESERVE_PER_COLUMN * form.n_x
+
+
+def repair_seconds(form: CanonicalForm) -> float:
+    """How long the construction may take to find a first feasible placement, whatever the
+    time limit: about ten times what it takes on a form without hard rows to repair."""
+    return 0.25 + _REPAIR_PER_COLUMN * form.n_x
+
+
+def current_pattern(inst: Instance) -> sp.csr_matrix:
+    """(F, U) 0-1: today's placement as placement columns (a function without a current tier
+    in some area gets an empty row)."""
+    layout = inst.units
+    F, U = inst.n_functions, layout.n_units
+    cur = inst.current_by_area  # (F, A)
+    f, a = np.nonzero(cur != NO_TIER)
+    u = layout.unit_of[a, cur[f, a]]
+    ok = u >= 0
+    complete = np.bincount(f[ok], minlength=F) == layout.n_areas
+    keep = ok & complete[f]
+    M = sp.csr_matrix((np.ones(int(keep.sum())), (f[keep], u[keep])), shape=(F, U))
+    M.data[:] = 1.0
+    return M
+
+
+def prepare(inst: Instance, form: CanonicalForm, seconds: float) -> Prepared:
+    """The Lagrangian bound and a checked start, in about ``seconds``."""
+    out = Prepared()
+    t0 = time.perf_counter()
+    out.bound = lagrangian_bound(form, max(0.6 * seconds, 0.1 + _BOUND_PER_COLUMN * form.n_x))
+    out.seconds["bound"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    c = construct(form, max(seconds - (t1 - t0), 0.0), multipliers=out.bound.multipliers,
+                  extra=current_pattern(inst), repair_seconds=repair_seconds(form))
+    out.construction = c
+    out.seconds["construction"] = time.perf_counter() - t1
+    if c.x is None:
+        out.note = f"no placement constructed: {c.message}"
+        return out
+    t2 = time.perf_counter()
+    x = _complete(form, c.x)
+    out.seconds["completion"] = time.perf_counter() - t2
+    if x is None:
+        out.note = "the constructed placement's auxiliary columns could not be completed"
+        return out
+    assignment = (form.placement_of(x) if form.per_area else form.assignment_of(x))
+    objective = form.objective_of(x)
+    rep = check(inst, assignment, objective,
+                x_matrix=x[: form.n_x].reshape(form.n_functions, form.n_units))
+    if not rep.ok:
+        out.note = ("the constructed placement failed the independent checker: "
+                    + "; ".join(v.message for v in rep.violations[:3]))
+        return out
+    out.start, out.start_objective = x, objective
+    return out
+
+
+def _complete(form: CanonicalForm, xp: np.ndarray) -> np.ndarray | None:
+    """Every column: the placement ``xp`` and the best auxiliary columns for it (an LP over
+    those columns alone), or None when the rows cannot be met."""
+    n_x = form.n_x
+    x = np.zeros(form.n_cols)
+    x[:n_x] = xp
+    if form.n_cols > n_x:
+        aux = form.A[:, n_x:].tocsr()
+        rows = np.nonzero(aux.getnnz(axis=1) > 0)[0]
+        fixed = form.A[rows][:, :n_x] @ xp
+        sub = CanonicalForm(
+            sense=form.sense, c=form.c[n_x:], A=sp.csr_matrix(aux[rows]),
+            row_lower=form.row_lower[rows] - fixed, row_upper=form.row_upper[rows] - fixed,
+            col_lower=form.col_lower[n_x:], col_upper=form.col_upper[n_x:],
+            integrality=np.zeros(form.n_cols - n_x, dtype=bool), n_functions=0, n_tiers=0,
+            name="completion")
+        raw = solvers.get("highs").solve(sub, SolveOptions(threads=1))
+        if raw.status is not Status.OPTIMAL or raw.x is None:
+            return None
+        y = raw.x
+        integer = form.integrality[n_x:].astype(bool)
+        x[n_x:] = np.where(integer, np.round(y), y)
+    tol = 1e-6 * max(1.0, float(np.abs(np.concatenate([
+        form.row_lower[np.isfinite(form.row_lower)],
+        form.row_upper[np.isfinite(form.row_upper)]])).max(initial=1.0)))
+    return x if form.max_violation(x) <= tol else None
+
+
+def merge(form: CanonicalForm, raw: RawSolution, prep: Prepared,
+          options: SolveOptions) -> RawSolution:
+    """The backend's answer, completed by the start and the Lagrangian bound where they are
+    better (see the module docstring)."""
+    sense = form.sense
+    x, objective, source = raw.x, raw.objective, "solver"
+    usable = raw.status in (Status.TIME_LIMIT, Status.FEASIBLE)
+    if usable and prep.start is not None and prep.start_objective is not None and (
+            objective is None or sense.better(prep.start_objective, objective)):
+        x, objective, source = prep.start, prep.start_objective, "construction"
+    bound, bound_source = raw.bound, "solver"
+    lb = None if prep.bound is None else form.round_bound(prep.bound.bound)
+    if (usable and lb is not None and np.isfinite(lb)
+            and (bound is None or sense.better(bound, lb))):
+        bound, bound_source = lb, "lagrangian"
+    if x is None:
+        bound = raw.bound  # no incumbent: keep what the backend said
+    status = raw.status
+    gap = relative_gap(objective, bound)
+    notes = [raw.message]
+    if source == "construction":
+        notes.append("the placement is the construction heuristic's")
+    if bound_source == "lagrangian" and bound is not None:
+        notes.append("the bound is the Lagrangian bound on the LP relaxation")
+    if (status is not Status.OPTIMAL and x is not None and gap is not None
+            and gap <= max(options.rel_gap, 1e-9)):
+        status = Status.OPTIMAL
+        notes.append("proven optimal: the placement meets the bound")
+    if x is None and prep.note:
+        notes.append(prep.note)
+    extra = dict(raw.extra)
+    extra["anytime"] = {**prep.details(), "incumbent_from": source if x is not None else None,
+                        "bound_from": bound_source if bound is not None else None}
+    message = "; ".join(n for n in notes if n)
+    return replace(raw, status=status, x=x, objective=objective, bound=bound, gap=gap,
+                   message=message, extra=extra)
