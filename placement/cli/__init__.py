@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "placement.cli.report",
     "placement.cli.map",
     "placement.cli.diff",
+    "placement.cli.serve",
 )
 
 for _m in COMMAND_MODULES:
