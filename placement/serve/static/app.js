@@ -167,6 +167,7 @@ async function solve() {
     if (my !== state.seq) return;
     if (res.checks && res.checks.ok === false) throw new Error("the result failed the independent checker; please report it");
     state.result = res; state.req = req;
+    document.body.dataset.request = JSON.stringify(req);  // what the shown result answers
     const ms = Math.round(performance.now() - t0);
     const server = Math.round(1000 * ((res.build_seconds || 0) + (res.solve_seconds || 0)));
     setStatus(res.status + " in " + ms + " ms (solver " + server + " ms)", hasPlacement(res) ? "ok" : "error");
@@ -307,6 +308,7 @@ async function explain(fid, area) {
     if (area) body.area = area;
     const e = await api("/api/explain", body);
     box.replaceChildren();
+    box.dataset.function = fid;
     const margin = e.tiers.filter((t) => t.status === "forced").map((t) => t.forcing_cost);
     box.append(el("p", { id: "explain-summary", text: fid + (e.area_name ? " in " + e.area_name : "") + " sits at " + e.tier +
       "; runner-up " + (e.runner_up || "none") + (margin.length ? ", margin " + fmt(Math.min(...margin)) : "") + "." }));
