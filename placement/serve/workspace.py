@@ -3,7 +3,11 @@ results so that the map or an explanation asked for right after a solve does not
 
 Every operation starts from the request's own copy of the instance
 (:func:`placement.serve.inputs.prepare`); results are never changed once made, so threads
-may share the cache.
+may share the cache. Requests are read, checked and answered side by side, but the solves
+themselves take turns (:data:`SOLVING`): the HiGHS backend keeps native output off standard
+output by pointing file descriptor 1 at ``/dev/null`` for the length of a solve
+(:mod:`placement.solvers.native`), and two solves doing that at once can leave it there for
+good (each restores what it found).
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ if TYPE_CHECKING:
 __all__ = ["Workspace"]
 
 _JUDGEMENTS = set(Inputs.model_fields)
+
+#: Held while the library solves: one solve at a time in the process (see the module text).
+SOLVING = threading.Lock()
 
 
 def _refused(where: str, value: Any, expected: str, *, missing: bool = False) -> InstanceError:
@@ -73,7 +80,8 @@ class Workspace:
         from placement.solution.solving import solve
 
         inst, sc = prepare(self.base, judged)
-        r = solve(inst, scenario=sc, time_limit=judged.time_limit or DEFAULT_TIME_LIMIT)
+        with SOLVING:
+            r = solve(inst, scenario=sc, time_limit=judged.time_limit or DEFAULT_TIME_LIMIT)
         with self._lock:
             self._cache[key] = r
             while len(self._cache) > self._size:
@@ -124,12 +132,14 @@ class Workspace:
                 raise _refused("body.area", None,
                                            f"an area of '{inst.name}' (it places functions "
                                            "area by area)", missing=True)
-            return explain_area(inst, req.function, req.area, scenario=sc,
-                                time_limit=limit).to_dict()
+            with SOLVING:
+                return explain_area(inst, req.function, req.area, scenario=sc,
+                                    time_limit=limit).to_dict()
         if req.area is not None:
             raise _refused("body.area", req.area,
                                        f"no area: '{inst.name}' has none")
-        return explain(inst, req.function, scenario=sc, time_limit=limit).to_dict()
+        with SOLVING:
+            return explain(inst, req.function, scenario=sc, time_limit=limit).to_dict()
 
     def compare(self, req: CompareRequest) -> dict[str, Any]:
         """The optimum beside scenarios' fixed placements (``placement compare -f json``)."""
@@ -145,7 +155,8 @@ class Workspace:
                                            f"a scenario of '{inst.name}' "
                                            f"({', '.join(inst.scenarios)})")
         limit = req.time_limit or DEFAULT_TIME_LIMIT
-        return compare(inst, wanted, optimise=req.optimise, time_limit=limit).to_dict()
+        with SOLVING:
+            return compare(inst, wanted, optimise=req.optimise, time_limit=limit).to_dict()
 
     def hexmap(self, req: MapRequest) -> dict[str, Any]:
         """One function's tier in every area on the hex map."""

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("fastapi")
-import placement  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
+
+import placement  # noqa: E402
 from placement.model import Scenario  # noqa: E402
 from placement.serve.app import create_app  # noqa: E402
 from placement.serve.workspace import Workspace  # noqa: E402
