@@ -25,7 +25,9 @@ def map_available(inst: Instance, codes: AreaCodes | None) -> list[str]:
     or when its areas are not England's."""
     if not inst.per_area or codes is None:
         return []
-    return [lv for lv, got in (("utla", codes.utla), ("icb", codes.icb))
+    levels: tuple[tuple[Level, np.ndarray | None], ...] = (("utla", codes.utla),
+                                                           ("icb", codes.icb))
+    return [lv for lv, got in levels
             if got is not None and (hex_layout(lv).index(np.asarray(got)) >= 0).all()]
 
 

@@ -3,7 +3,7 @@
 // stays on the page, dimmed, until the new one has arrived and passed the checker.
 "use strict";
 
-const state = { meta: null, seq: 0, result: null, req: null, fn: null, timer: null };
+const state = { meta: null, seq: 0, mapSeq: 0, explainSeq: 0, result: null, req: null, fn: null, timer: null };
 const $ = (id) => document.getElementById(id);
 
 class ApiError extends Error {
@@ -203,6 +203,13 @@ function renderSummary(r) {
     s.append(el("p", { class: "note", text: "weights changed: " +
       Object.entries(r.overrides.weights).map(([k, v]) => k + "=" + fmt(v)).join(", ") }));
   }
+  const b = r.baselines;
+  if (b && b.price_of_uniformity !== undefined) {
+    const p = el("p", {}, "price of uniformity ", el("b", { text: pct(b.price_of_uniformity) }));
+    if ("price_of_uniform_structure" in b) p.append("; price of uniform structure ", el("b", { text: pct(b.price_of_uniform_structure) }));
+    s.append(p);
+    if (b.price_of_uniformity_note) s.append(el("p", { class: "note", text: b.price_of_uniformity_note }));
+  }
   for (const w of r.warnings || []) s.append(el("p", { class: "note", text: "warning: " + w }));
 }
 
@@ -229,7 +236,7 @@ function renderBaselines(r) {
   t.append(el("tr", {}, ...["every function at", "value", "feasible", "what it breaks"].map((h) => el("th", { text: h }))));
   for (const [tier, v] of Object.entries(b.one_size || {})) {
     t.append(el("tr", {}, el("td", { text: tier }), el("td", { class: "num", text: fmt(v.value) }),
-      el("td", { text: v.feasible ? "yes" : "no" }), el("td", { text: (v.breaks || []).slice(0, 2).join("; ") })));
+      el("td", { text: v.feasible ? "yes" : "no" }), breaks(v.breaks || [])));
   }
   box.append(t);
   const p = el("p", {}, "Price of uniformity ", el("b", { id: "price-uniformity", text: pct(b.price_of_uniformity) }),
@@ -240,6 +247,11 @@ function renderBaselines(r) {
   }
   box.append(p);
   if (b.price_of_uniformity_note) box.append(el("p", { class: "note", text: b.price_of_uniformity_note }));
+}
+
+function breaks(list) {
+  const all = list.join("; "), cut = all.length > 140 ? all.slice(0, 137) + "…" : all;
+  return el("td", { class: "breaks", title: all, text: cut });
 }
 
 function tierCell(p) {
@@ -278,11 +290,12 @@ function pickFunction(fid) {
 }
 
 async function drawMap() {
-  const fid = $("map-function").value, level = $("map-level").value, req = state.req, my = state.seq;
+  const fid = $("map-function").value, level = $("map-level").value, req = state.req;
+  const my = state.seq, mine = ++state.mapSeq;  // only the latest map request draws
   $("map-section").hidden = false;
   try {
     const m = await api("/api/map", Object.assign({}, req, { function: fid, level }));
-    if (my !== state.seq) return;
+    if (my !== state.seq || mine !== state.mapSeq) return;
     const box = $("map");
     box.innerHTML = m.svg;
     box.dataset.function = fid;
@@ -299,14 +312,16 @@ async function drawMap() {
 }
 
 async function explain(fid, area) {
-  const box = $("explain"), sec = $("explain-section");
+  const box = $("explain"), sec = $("explain-section"), mine = ++state.explainSeq;
   sec.hidden = false;
+  delete box.dataset.function;
   $("explain-title").textContent = "Explanation of " + fid + (area ? " in " + area : "");
   box.replaceChildren(el("p", { class: "note", text: "explaining…" }));
   try {
     const body = Object.assign({}, state.req, { function: fid });
     if (area) body.area = area;
     const e = await api("/api/explain", body);
+    if (mine !== state.explainSeq) return;  // a later click asked for another
     box.replaceChildren();
     box.dataset.function = fid;
     const margin = e.tiers.filter((t) => t.status === "forced").map((t) => t.forcing_cost);
@@ -331,7 +346,9 @@ async function explain(fid, area) {
       }
       box.append(el("h3", { text: "Criterion contributions" }), c);
     }
-  } catch (err) { box.replaceChildren(el("p", { class: "status error", text: err.message })); }
+  } catch (err) {
+    if (mine === state.explainSeq) box.replaceChildren(el("p", { class: "status error", text: err.message }));
+  }
 }
 
 // -- downloads and the command line ----------------------------------------------------
