@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from fastapi.staticfiles import StaticFiles
 
 from placement import __version__
-from placement.serve.errors import BodyLimit, install_handlers
+from placement.serve.errors import ERRORS, BodyLimit, install_handlers
 from placement.serve.export import result_csv, scenario_toml
 from placement.serve.inputs import (
     CompareRequest,
@@ -78,44 +78,44 @@ def create_app(ws: Workspace) -> FastAPI:
         """The instance's judgements, tiers, functions and scenarios."""
         return JSONResponse(instance_meta(ws))
 
-    @app.post("/api/solve")
+    @app.post("/api/solve", responses=ERRORS)
     def solve(req: SolveRequest) -> Response:
         """Place every function under the request's judgements (result JSON)."""
         return _json(ws.result(req).to_json(indent=None))
 
-    @app.post("/api/evaluate")
+    @app.post("/api/evaluate", responses=ERRORS)
     def evaluate(req: EvaluateRequest) -> Response:
         """A fixed placement's value and every constraint it breaks (result JSON)."""
         return _json(ws.evaluate(req).to_json(indent=None))
 
-    @app.post("/api/explain")
+    @app.post("/api/explain", responses=ERRORS)
     def explain(req: ExplainRequest) -> JSONResponse:
         """Forcing cost of every tier, contributions, runner-up and margin of a function."""
         return JSONResponse(ws.explain(req))
 
-    @app.post("/api/compare")
+    @app.post("/api/compare", responses=ERRORS)
     def compare(req: CompareRequest) -> JSONResponse:
         """The optimum beside scenarios' fixed placements (and their optima)."""
         return JSONResponse(ws.compare(req))
 
-    @app.post("/api/map")
+    @app.post("/api/map", responses=ERRORS)
     def hexmap(req: MapRequest) -> JSONResponse:
         """One function's tier in every area as an SVG hex map, and the table behind it."""
         return JSONResponse(ws.hexmap(req))
 
-    @app.post("/api/scenario.toml", response_class=PlainTextResponse)
+    @app.post("/api/scenario.toml", response_class=PlainTextResponse, responses=ERRORS)
     def toml(req: Inputs) -> Response:
         """The inputs as a scenario table for instance.toml (``--scenario ID`` repeats it)."""
         return _download(scenario_toml(ws.base, req, ws.path), "application/toml",
                          f"{name}-scenario.toml")
 
-    @app.post("/api/result.csv", response_class=PlainTextResponse)
+    @app.post("/api/result.csv", response_class=PlainTextResponse, responses=ERRORS)
     def csv(req: CsvRequest) -> Response:
         """The result as ``placement solve -f csv`` writes it (``by_area``: ``--by-area``)."""
         text = result_csv(ws.result(req), req.by_area)
         return _download(text, "text/csv", f"{name}{'-by-area' if req.by_area else ''}.csv")
 
-    @app.post("/api/result.xlsx")
+    @app.post("/api/result.xlsx", responses=ERRORS)
     def xlsx(req: Inputs) -> Response:
         """The result as ``placement solve -f xlsx`` writes it."""
         from placement.io.workbook import workbook_bytes

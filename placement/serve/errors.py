@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from placement.errors import InstanceError, PlacementError
@@ -22,10 +23,39 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["MAX_BODY", "BodyLimit", "install_handlers", "located"]
+__all__ = ["MAX_BODY", "BodyLimit", "install_handlers", "located", "ErrorBody", "ERRORS"]
 
 #: The largest request body read (bytes); a page's inputs are a few hundred.
 MAX_BODY = 256 * 1024
+
+
+class LocatedProblem(BaseModel):
+    """One problem of a request: where (``body.weights['scale']``), the value found and what
+    was expected."""
+
+    where: str | None
+    field: str | None
+    value: Any
+    expected: str
+    text: str
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx answer: the whole message, and each problem located."""
+
+    error: str
+    problems: list[LocatedProblem]
+
+
+#: The error answers every POST endpoint may give, for the OpenAPI schema.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Malformed JSON (its line and column), or a body "
+                                             "that cannot be read"},
+    413: {"model": ErrorBody, "description": f"A body over {MAX_BODY // 1024} KiB"},
+    415: {"model": ErrorBody, "description": "A body not sent as application/json"},
+    422: {"model": ErrorBody, "description": "A key of the wrong type, unknown to the "
+                                             "instance, or out of range, located"},
+}
 
 
 def _problem_dict(p: Any) -> dict[str, Any]:
@@ -63,6 +93,12 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
             return located(400, text, [{"where": f"body line {line} column {col}",
                                         "field": None, "value": None,
                                         "expected": "a JSON object", "text": text}])
+    if any(e.get("loc") == ("body",) and isinstance(e.get("input"), bytes) for e in errors):
+        sent = request.headers.get("content-type") or "no Content-Type"
+        text = (f"request body: sent as {sent}; expected a JSON object with "
+                "Content-Type: application/json")
+        return located(415, text, [{"where": "Content-Type", "field": None, "value": sent,
+                                    "expected": "application/json", "text": text}])
     problems = []
     for e in errors:
         where = _where(tuple(e.get("loc", ())))
@@ -123,8 +159,13 @@ class BodyLimit:
             return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._refuse(scope, receive, send, declared.decode("latin-1")[:40])
+        if declared is not None and not declared.isdigit():
+            text = (f"Content-Length: found {declared.decode('latin-1')[:40]!r}, expected a "
+                    "whole number of bytes")
+            await located(400, text)(scope, receive, send)
+            return
+        if declared is not None and int(declared) > self.limit:
+            await self._refuse(scope, receive, send, declared.decode("latin-1"))
             return
         chunks: list[bytes] = []
         size = 0

@@ -34,9 +34,11 @@ DEFAULT_TIME_LIMIT = 60.0
 
 
 class Inputs(BaseModel):
-    """The judgements of one request; every key may be left out (the instance's own)."""
+    """The judgements of one request; every key may be left out (the instance's own).
 
-    model_config = ConfigDict(extra="forbid")
+    Strict: a number must be a JSON number (not ``true`` or ``"2"``), text a JSON string."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     scenario: str | None = Field(None, max_length=200,
                                  description="A scenario of the instance whose overrides apply.")

@@ -91,7 +91,12 @@ def test_explain_evaluate_compare_csv_xlsx(tiny: TestClient) -> None:
 def test_openapi_and_no_cdn_page(tiny: TestClient) -> None:
     schema = tiny.get("/openapi.json").json()
     for p in ("/api/solve", "/api/evaluate", "/api/explain", "/api/compare", "/api/map"):
-        assert p in schema["paths"]
+        post = schema["paths"][p]["post"]
+        assert "requestBody" in post
+        for code in ("400", "413", "415", "422"):
+            ref = post["responses"][code]["content"]["application/json"]["schema"]["$ref"]
+            assert ref.endswith("/ErrorBody")
+    assert "weights" in schema["components"]["schemas"]["SolveRequest"]["properties"]
     assert tiny.get("/docs").status_code == 404  # Swagger's page loads from a CDN
     page = tiny.get("/").text
     assert "/static/app.js" in page
@@ -108,6 +113,9 @@ BAD = [
     ('"x"', 422, "body"),
     ("", 422, "body"),
     ('{"weights": {"scale": "x"}}', 422, "body.weights.scale"),
+    ('{"weights": {"scale": "2"}}', 422, "body.weights.scale"),
+    ('{"weights": {"scale": true}}', 422, "body.weights.scale"),
+    ('{"scenario": 3}', 422, "body.scenario"),
     ('{"weights": {"nope": 1}}', 422, "body.weights['nope']"),
     ('{"weights": {"scale": -1}}', 422, "body.weights['scale']"),
     ('{"weights": {"scale": 2e6}}', 422, "body.weights['scale']"),
@@ -153,6 +161,16 @@ def test_huge_payload_is_413_before_reading(tiny: TestClient) -> None:
     got = tiny.post("/api/solve", content=b'{"weights": {' + b" " * 400_000 + b"}}",
                     headers={"content-type": "application/json"})
     assert got.status_code == 413 and "at most 262144 bytes" in got.json()["error"]
+
+
+def test_not_json_is_415_and_a_bad_length_400(tiny: TestClient) -> None:
+    for ct in ("text/plain", "application/x-www-form-urlencoded", None):
+        got = tiny.post("/api/solve", content=b'{"weights": {}}',
+                        headers={} if ct is None else {"content-type": ct})
+        assert got.status_code == 415 and "Content-Type: application/json" in got.json()["error"]
+    got = tiny.post("/api/solve", content=b"{}", headers={"content-type": "application/json",
+                                                          "content-length": "lots"})
+    assert got.status_code == 400 and "Content-Length" in got.json()["error"]
 
 
 def test_unknown_route_and_method(tiny: TestClient) -> None:
