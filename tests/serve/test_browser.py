@@ -136,3 +136,18 @@ def test_england_map_matches_by_area(page) -> None:  # type: ignore[no-untyped-d
         assert "in Cornwall sits at" in page.inner_text("#explain-summary")
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOT), full_page=False)
+
+
+def test_scenario_picker(page) -> None:  # type: ignore[no-untyped-def]
+    """Picking a scenario shows its budget in the input and places as the library does under
+    it (per area: the tier serving most people)."""
+    path = "instances/tiny-areas"
+    inst = placement.load(path)
+    with running(path) as url:
+        _open(page, url)
+        page.select_option("#scenario", "budget")
+        got = _shown(page, {"scenario": "budget"})
+        assert page.input_value("#b-staff") == "6"
+        lib = placement.solve(inst, scenario="budget")
+        assert got == lib.placements["tier"].to_dict()
+        assert page.inner_text("#result-status") == lib.status.value
