@@ -46,8 +46,10 @@ def _chromium() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One browser for every test of the session (they are all in this module); closed at
+    the module's end, so that Playwright's event loop leaves the main thread to the rest."""
     path = _chromium()
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=path)
