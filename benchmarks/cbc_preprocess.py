@@ -22,8 +22,8 @@ import statistics
 import time
 from pathlib import Path
 
-from benchmarks.registry import get_suite
 from benchmarks.machine import machine_info
+from benchmarks.registry import get_suite
 from placement.solvers import cbc
 from placement.util import write_text_atomic
 
@@ -67,7 +67,8 @@ def _options():
 def summary(rows: list[dict], machine: dict) -> str:
     fams = sorted({r["family"] for r in rows}, key=lambda f: int(f[3:]))
     out = io.StringIO()
-    out.write("# CBC defaults against the sound options (preprocess and probing off), OR-Library gap1-12\n\n"
+    out.write("# CBC defaults against the sound options (preprocess and probing off), "
+              "OR-Library gap1-12\n\n"
               f"Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores; "
               "1 thread, CBC via PuLP. Median wall seconds per solve (model build, MPS "
               "write, CBC run and read back), over the family's problems and repeats.\n\n"

@@ -60,7 +60,7 @@ def test_baselines_in_json_and_cli_table(tmp_path: Path) -> None:
                         str(INSTANCES / "tiny-budget")], capture_output=True, text=True,
                        cwd=ROOT)
     assert "One-size baselines" in p.stdout
-    assert "price of uniformity 25.71%" in p.stdout
+    assert "price of uniformity 25.7%" in p.stdout
     assert "status quo: 13 (feasible)" in p.stdout
 
 
@@ -191,3 +191,82 @@ def test_baselines_function_directly() -> None:
     assert [b["one_size"][t]["value"] for t in inst.tier_ids] == pytest.approx([13, 12.5, 12])
     assert b["price_of_uniformity"] is None
     assert b["price_of_uniformity_note"] == "no optimum to compare with"
+
+
+def test_one_size_with_pins_kept_by_hand() -> None:
+    """tiny-budget with procurement pinned to national and commissioning not allowed at local:
+    'all that may move at local' keeps procurement at its pin (5) and puts commissioning at
+    the nearest tier that may hold it, region (3.5); prevention 5 and workforce 2 at local:
+    15.5. The strict one-size row at local breaks the pin and the allowed tiers."""
+    inst = placement.load(INSTANCES / "tiny-budget")
+    fn = inst.functions
+    pinned, allowed = fn.pinned.copy(), fn.allowed.copy()
+    pinned[fn.index["procurement"]] = inst.tier_index["national"]
+    allowed[fn.index["commissioning"], inst.tier_index["local"]] = False
+    inst = inst.replace(functions=fn.replace(pinned=pinned, allowed=allowed))
+    r = placement.solve(inst)
+    b = r.baselines
+    free = b["one_size_free"]["local"]
+    assert free["value"] == pytest.approx(15.5)
+    assert free["at_tier"] == 2
+    assert {k["function"]: (k["why"], k["at"]) for k in free["kept"]} == {
+        "procurement": ("pinned to national", {"national": 1}),
+        "commissioning": ("local is not among its allowed tiers", {"region": 1})}
+    assert b["one_size"]["local"]["permitted_by"]["pins"] is False
+    assert b["one_size"]["local"]["permitted_by"]["allowed"] is False
+    # at national only commissioning's pin-free, allowed tiers matter: nothing is kept
+    assert b["one_size_free"]["national"]["kept"] == []
+    assert b["one_size_free"]["national"]["value"] == pytest.approx(13.0)
+    # region: procurement pinned (5 instead of 3): 5 + 3 + 3.5 + 3 = 14.5
+    assert b["one_size_free"]["region"]["value"] == pytest.approx(14.5)
+    # local is feasible now that commissioning (100 staff at local) stays at region
+    assert free["feasible"] is True and b["one_size"]["local"]["feasible"] is False
+    assert b["best_one_size_free"] == {"tier": "local", "value": pytest.approx(15.5)}
+    assert b["price_of_uniformity_free"] == pytest.approx(
+        (r.objective - 15.5) / abs(r.objective))
+
+
+def test_one_size_with_pins_kept_per_area() -> None:
+    """tiny-areas: the combined authority has no unit in Ashby and Dunmore, so 'all at
+    combined' keeps both functions there at the nearest tier that may hold them in both
+    (region and local are as near; the more local wins): commissioning 16 x 0.6 + 12 x 0.4
+    = 14.4, prevention 5 x 0.6 + 9 x 0.4 = 6.6."""
+    inst = placement.load(INSTANCES / "tiny-areas")
+    b = placement.solve(inst).baselines
+    row = b["one_size_free"]["combined"]
+    assert row["value_before_penalties"] == pytest.approx(21.0)
+    assert row["at_tier"] == 2
+    assert [(k["function"], k["reasons"], k["at"]) for k in row["kept"]] == [
+        ("commissioning", {"no_unit": 2}, {"local": 2}),
+        ("prevention", {"no_unit": 2}, {"local": 2})]
+    assert row["kept"][0]["why"] == "combined has no unit in 2 of 4 areas (Ashby, Dunmore)"
+    assert b["one_size"]["combined"]["value"] is None  # the strict row is impossible
+
+
+def test_england_baselines_name_the_functions_that_cannot_move() -> None:
+    """England: the statutory regulators and the mandate are pinned, so no strict one-size
+    placement holds; the table names them and prices the one-size answer with pins kept."""
+    p = subprocess.run([sys.executable, "-m", "placement.cli", "solve",
+                        str(INSTANCES / "england-2024-uniform")], capture_output=True,
+                       text=True, cwd=ROOT, env={**__import__("os").environ, "COLUMNS": "200"})
+    assert p.returncode == 0, p.stderr
+    out = p.stdout
+    assert "not at ics:" in out
+    assert ("pinned to national (at national): medicines_devices_regulation, "
+            "professional_regulation, fertility_tissue_regulation, mandate_and_objectives"
+            in out)
+    assert "ics is not among its allowed tiers (at nhs_region): dispute_resolution" in out
+    assert "best one-size with pins kept: nhs_region" in out
+    assert "breaks: function" not in out
+
+
+def test_the_workbook_baselines_sheet_has_the_rows_with_pins_kept() -> None:
+    from placement.solution.result_sheets import result_sheets
+
+    r = placement.solve(placement.load(INSTANCES / "england-2024-uniform"))
+    sheet = result_sheets(r)["baselines"]
+    row = sheet.loc["every function that may move at ics"]
+    assert row["value"] == pytest.approx(r.baselines["one_size_free"]["ics"]["value"])
+    assert "pinned to national (at national): medicines_devices_regulation" in row[
+        "not at the tier (why, where)"]
+    assert "every function at ics" in sheet.index

@@ -151,3 +151,13 @@ def test_a_placement_the_checker_rejects_stops_the_analysis(monkeypatch: pytest.
     with pytest.raises(CheckerError, match="exceeds its budget"):
         forcing_costs(inst)
     assert len(calls) == 3
+
+
+def test_forcing_costs_are_the_same_on_local_processes() -> None:
+    from placement.util.executor import ProcessExecutor
+
+    inst = placement.load("instances/tiny-budget")
+    serial = forcing_costs(inst)
+    two = forcing_costs(inst, executor=ProcessExecutor(2))
+    assert np.array_equal(serial.costs, two.costs, equal_nan=True)
+    assert (serial.status == two.status).all() and serial.solves == two.solves

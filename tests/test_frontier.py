@@ -112,9 +112,9 @@ def test_range_lower_and_upper() -> None:
 
 def test_unknown_resource_and_rounding_backend_are_located() -> None:
     inst = placement.load(INSTANCES / "tiny-budget")
-    with pytest.raises(InstanceError, match=r"--resource.*'money'.*\(staff\)"):
+    with pytest.raises(InstanceError, match=r"resource: found 'money'.*\(staff\)"):
         frontier(inst, "money")
-    with pytest.raises(InstanceError, match="--solver"):
+    with pytest.raises(InstanceError, match="solver: found"):
         frontier(inst, "staff", solver="cp-sat")
 
 

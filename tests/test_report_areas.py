@@ -12,6 +12,7 @@ import pytest
 import placement
 from placement.report import Report, build_report
 from placement.report.blocks import Chart, Paragraph, Table
+from placement.util.numbers import pct
 from tests.conftest import INSTANCES
 
 AREA_SECTIONS = ["summary", "placement", "maps", "tiers", "baselines", "options", "margins",
@@ -55,7 +56,7 @@ def test_england_report_shows_the_maps_and_the_structure(england: Report,
     table = next(b for b in structure.blocks if isinstance(b, Table))
     shares = england.optimum.tier_shares
     mixed = int(((shares > 1e-9).sum(axis=1) > 1).sum())
-    same = [row[3] for row in table.rows]
+    same = [row[table.headers.index("same everywhere")] for row in table.rows]
     assert same[:mixed] == ["no"] * mixed and set(same[mixed:]) <= {"yes"}
     files = england.write(tmp_path / "out")
     assert {p.name for p in files} >= {"report.html", "report.md", "report.json",
@@ -70,7 +71,7 @@ def test_summary_quotes_both_prices_from_the_baselines(england: Report) -> None:
     b = england.optimum.baselines or {}
     summary = _text(england.sections()[0])
     price = b["price_of_uniform_structure"]
-    assert f"Price of uniform structure {price:.2%}" in summary
+    assert f"Price of uniform structure {pct(price)}" in summary
     assert f"{len(england.instance.functions.ids)} functions over 166 areas" in summary
     assert "Status quo" in summary
 

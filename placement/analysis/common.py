@@ -168,7 +168,7 @@ def require_exact_backend(solver: str, what: str) -> None:
     caps = backend.capabilities
     if caps.integer_coefficients_only or not caps.continuous_variables:
         raise InstanceError.single(
-            None, "--solver", None, solver,
+            None, "solver", None, solver,
             f"a backend with exact real coefficients and continuous variables for {what} "
             "(highs, cbc or scip)")
 
@@ -249,7 +249,7 @@ def resource_index(inst: Instance, resource: str) -> int:
     ids = inst.resource_ids
     if resource in ids:
         return ids.index(resource)
-    raise InstanceError([Problem(None, "--resource", None, resource,
+    raise InstanceError([Problem(None, "resource", None, resource,
                                  f"a resource of instance '{inst.name}' "
                                  f"({', '.join(ids) or 'it has none'})")], subject="frontier")
 

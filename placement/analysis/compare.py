@@ -40,7 +40,7 @@ from placement.solution.result import Result
 from placement.solution.solving import evaluate, solve
 from placement.util import dumps
 
-__all__ = ["Option", "Comparison", "compare", "criterion_values"]
+__all__ = ["Option", "Comparison", "compare", "criterion_values", "metric_kind"]
 
 
 def criterion_values(inst: Instance, assignment: np.ndarray) -> pd.DataFrame:
@@ -140,6 +140,28 @@ class Option:
             "price_of_uniform_structure": self.price_of_uniform_structure,
             "note": self.note,
         }
+
+
+def metric_kind(metric: str) -> str:
+    """How a row of :meth:`Comparison.table` is written (a kind of
+    :mod:`placement.util.numbers`, or ``text``), so the CLI and the report agree.
+
+    >>> metric_kind("value"), metric_kind("value: specialism"), metric_kind("staff used")
+    ('objective', 'value', 'resource')
+    """
+    if metric == "value":
+        return "objective"
+    if metric.startswith("value: "):
+        return "value"
+    if metric in ("relative gap", "price of uniform structure"):
+        return "percent"
+    if metric in ("value gap to optimum", "link penalty"):
+        return "gap"
+    if metric in ("status", "feasible"):
+        return "text"
+    if metric.startswith("functions ") or metric.endswith((" broken", " penalised")):
+        return "count"
+    return "resource"  # "<resource> used", "<resource> budget", "<resource> at <tier> (cap)"
 
 
 @dataclass
@@ -341,7 +363,7 @@ def compare(
     unknown = [s for s in ids if s not in instance.scenarios]
     if unknown:
         known = ", ".join(instance.scenarios) or "none defined"
-        raise InstanceError([Problem(None, "--scenario", None, s,
+        raise InstanceError([Problem(None, "scenario", None, s,
                                      f"a scenario of instance '{instance.name}' ({known})")
                              for s in unknown], subject="comparison")
     best = solve(instance, solver, time_limit=time_limit)

@@ -39,6 +39,7 @@ from placement.model import NO_TIER, Instance, Scenario
 from placement.solution import checker
 from placement.solvers.base import SolveOptions
 from placement.util import json_safe
+from placement.util.executor import Executor, SerialExecutor, per_worker
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -153,6 +154,55 @@ def _checked_objective(inst: Instance, a: np.ndarray, claimed: float, what: str)
     return float(rep.objective)
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What every function's re-solves share (one task per function, on any executor)."""
+
+    inst: Instance
+    solver: str
+    options: SolveOptions
+    z0: float
+    forced: np.ndarray  # (F, T) the cells to force
+
+
+def _force(job: _Job, f: int) -> tuple[int, np.ndarray, np.ndarray, int]:
+    """Function ``f`` forced to each of its tiers in turn: (f, costs, infeasible, solves). The
+    worker's loaded model is built once (:func:`placement.util.executor.per_worker`)."""
+    sol, form, session = per_worker(job, "forcing", lambda: _open(job))
+    inst, T = job.inst, job.inst.n_tiers
+    ids = inst.functions.ids
+    n0 = sol.solves
+    row = np.full(T, np.nan)
+    infeasible = np.zeros(T, dtype=bool)
+    todo = np.nonzero(job.forced[f])[0]
+    if todo.size:
+        cols = f * T + np.arange(T)
+        eye = np.eye(T)
+        for t in todo.tolist():
+            session.set_col_bounds(cols, eye[t], eye[t])
+            raw = sol.proven(sol.run(session), f"forcing costs: {ids[f]} at "
+                                               f"{inst.tier_ids[t]}")
+            if raw.x is None or raw.objective is None:
+                infeasible[t] = True
+                continue
+            a = form.assignment_of(raw.x).astype(np.int64)
+            if a[f] != t:
+                raise CheckerError(f"forcing costs: the solve with {ids[f]} fixed at "
+                                   f"{inst.tier_ids[t]} placed it at "
+                                   f"{inst.tier_ids[int(a[f])]}")
+            zt = _checked_objective(inst, a, raw.objective,
+                                    f"the placement with {ids[f]} at {inst.tier_ids[t]}")
+            row[t] = max(0.0, inst.sense.sign * (job.z0 - zt))
+        session.set_col_bounds(cols, form.col_lower[cols], form.col_upper[cols])
+    return f, row, infeasible, sol.solves - n0
+
+
+def _open(job: _Job) -> tuple[Solver, Any, Any]:
+    sol = Solver(job.solver, job.options)
+    form = build(job.inst)
+    return sol, form, sol.open(form)
+
+
 def forcing_costs(
     instance: Instance,
     *,
@@ -161,8 +211,9 @@ def forcing_costs(
     time_limit: float | None = None,
     threads: int | None = None,
     progress: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
 ) -> ForcingCosts:
-    """Forcing cost of every function at every tier, from one loaded model.
+    """Forcing cost of every function at every tier, from one loaded model (per worker).
 
     Parameters
     ----------
@@ -175,6 +226,9 @@ def forcing_costs(
         must be proven optimal (or proven infeasible).
     progress
         Called with 1 after each function is done.
+    executor
+        Where the functions' re-solves run (:mod:`placement.util.executor`; default this
+        process, one loaded model for all of them).
 
     Returns
     -------
@@ -218,7 +272,6 @@ def forcing_costs(
         raise infeasible_error(inst, raw0, "forcing costs")
     a0 = form.assignment_of(raw0.x).astype(np.int64)
     z0 = _checked_objective(inst, a0, raw0.objective, "the optimum")
-    s = inst.sense.sign
     F, T = inst.n_functions, inst.n_tiers
     fn = inst.functions
     costs = np.full((F, T), np.nan)
@@ -230,30 +283,17 @@ def forcing_costs(
     rows = np.arange(F)
     status[rows, a0] = CHOSEN
     costs[rows, a0] = 0.0
-    session = sol.open(form)
-    eye = np.eye(T)
-    for f in range(F):
-        todo = np.nonzero(status[f] == FORCED)[0]
-        if todo.size:
-            cols = f * T + np.arange(T)
-            for t in todo.tolist():
-                session.set_col_bounds(cols, eye[t], eye[t])
-                raw = sol.proven(sol.run(session), f"forcing costs: {fn.ids[f]} at "
-                                                   f"{inst.tier_ids[t]}")
-                if raw.x is None or raw.objective is None:
-                    status[f, t] = INFEASIBLE
-                    continue
-                a = form.assignment_of(raw.x).astype(np.int64)
-                if a[f] != t:
-                    raise CheckerError(f"forcing costs: the solve with {fn.ids[f]} fixed at "
-                                       f"{inst.tier_ids[t]} placed it at "
-                                       f"{inst.tier_ids[int(a[f])]}")
-                zt = _checked_objective(inst, a, raw.objective,
-                                        f"the placement with {fn.ids[f]} at {inst.tier_ids[t]}")
-                costs[f, t] = max(0.0, s * (z0 - zt))
-            session.set_col_bounds(cols, form.col_lower[cols], form.col_upper[cols])
+    job = _Job(inst, solver, SolveOptions(time_limit=time_limit, threads=threads), z0,
+               status == FORCED)
+    solves = sol.solves
+    for _, (f, row, infeasible, n) in (executor or SerialExecutor()).run(
+            _force, job, list(range(F))):
+        todo = job.forced[f]
+        costs[f, todo] = row[todo]
+        status[f, infeasible] = INFEASIBLE
+        solves += n
         if progress is not None:
             progress(1)
     return ForcingCosts(instance=inst, assignment=a0, objective=z0, costs=costs,
-                        status=status, solver=sol.name, solves=sol.solves,
+                        status=status, solver=sol.name, solves=solves,
                         seconds=time.perf_counter() - t0)

@@ -18,8 +18,9 @@ How
 ---
 All weights are drawn up front from one ``numpy.random.Generator`` seeded with ``seed``, in
 the parent process, so the draws do not depend on how many workers there are. The draws are
-cut into chunks and handed to worker processes (``concurrent.futures`` with the ``spawn``
-start method: HiGHS keeps a thread pool that does not survive ``fork``). Each worker builds the
+cut into chunks and handed to an executor (:mod:`placement.util.executor`: this process,
+local worker processes started with ``spawn``, since HiGHS keeps a thread pool that does not
+survive ``fork``, or a Dask cluster, the instance shipped once). Each worker builds the
 canonical form once, loads it into one solver session, and for every draw changes only the
 objective of the ``x`` columns (the values ``v[f, t]`` from
 :func:`placement.model.scoring.value_matrix_for_weights`); soft-link penalty columns, rows and
@@ -45,10 +46,8 @@ This module draws the weights and solves them (in this process or in workers);
 from __future__ import annotations
 
 import math
-import multiprocessing
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -68,6 +67,7 @@ from placement.milp import build
 from placement.model import NO_TIER, Instance, Scenario
 from placement.model.scoring import value_matrix_for_weights
 from placement.solvers.base import SolveOptions
+from placement.util.executor import Executor, ProcessExecutor, SerialExecutor, per_worker
 
 if TYPE_CHECKING:
     from placement.solvers.base import Session
@@ -163,21 +163,15 @@ class _DrawSolver:
         return out, obj, screened
 
 
-_WORKER: _DrawSolver | None = None  # the loaded model of a worker process
-
-
-def _init_worker(inst: Instance, solver: str) -> None:
-    """Load the model once per worker process (the pool's initializer)."""
-    global _WORKER
-    _WORKER = _DrawSolver(inst, solver)
-
-
-def _solve_chunk(start: int, weights: np.ndarray) -> tuple[int, np.ndarray, np.ndarray,
-                                                           np.ndarray]:
-    """One task in a worker: the draws from ``start`` on, returned with ``start`` so the
-    parent can put them back in place whatever order tasks finish in."""
-    assert _WORKER is not None, "worker not initialised"
-    return (start, *_WORKER.solve(weights))
+def _solve_chunk(shared: tuple[Instance, str], item: tuple[int, np.ndarray]
+                 ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """One task on any executor: the draws from ``start`` on, returned with ``start`` so the
+    parent can put them back in place whatever order tasks finish in. The model is built and
+    loaded once per worker (:func:`placement.util.executor.per_worker`)."""
+    inst, solver = shared
+    start, weights = item
+    worker = per_worker(shared, "monte-carlo", lambda: _DrawSolver(inst, solver))
+    return (start, *worker.solve(weights))
 
 
 def _validate(samples: object, concentration: object, workers: object,
@@ -214,6 +208,7 @@ def monte_carlo(
     solver: str = "highs",
     progress: Progress | None = None,
     chunk_size: int | None = None,
+    executor: Executor | None = None,
 ) -> MonteCarlo:
     """Share of weight draws placing each function at each tier (see the module docstring).
 
@@ -237,6 +232,9 @@ def monte_carlo(
     chunk_size
         Draws per task handed to a worker (default: about eight tasks per worker, at most 50
         draws each).
+    executor
+        Where the chunks run (:mod:`placement.util.executor`): a Dask cluster, say; by default
+        ``workers`` local processes, or this process when ``workers`` is 1.
 
     Returns
     -------
@@ -286,35 +284,18 @@ def monte_carlo(
     assignments = np.empty((n, F), dtype=np.int16)
     objectives = np.empty(n)
     screened = 0
-    used = min(w, len(starts))
-    if used == 1:
-        ref = reference_optimum(instance, scenario, solver)
-        t1 = time.perf_counter()
-        worker = _DrawSolver(inst, solver)
-        for s in starts:
-            a, o, sc = worker.solve(W[s:s + k])
-            assignments[s:s + k], objectives[s:s + k] = a, o
-            screened += int(sc.sum())
-            if progress is not None:
-                progress(a.shape[0])
-    else:
-        t1 = time.perf_counter()
-        with ProcessPoolExecutor(max_workers=used,
-                                 mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_init_worker, initargs=(inst, solver)) as pool:
-            futures = [pool.submit(_solve_chunk, s, W[s:s + k]) for s in starts]
-            try:
-                # the reference optimum is solved here while the workers start up
-                ref = reference_optimum(instance, scenario, solver)
-                for fut in as_completed(futures):
-                    s, a, o, sc = fut.result()
-                    assignments[s:s + a.shape[0]], objectives[s:s + a.shape[0]] = a, o
-                    screened += int(sc.sum())
-                    if progress is not None:
-                        progress(a.shape[0])
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+    if executor is None:
+        executor = ProcessExecutor(w) if min(w, len(starts)) > 1 else SerialExecutor()
+    used = min(executor.workers, len(starts))
+    t1 = time.perf_counter()
+    ref = reference_optimum(instance, scenario, solver)
+    shared = (inst, solver)
+    for _, (s, a, o, sc) in executor.run(_solve_chunk, shared,
+                                         [(s, W[s:s + k]) for s in starts]):
+        assignments[s:s + a.shape[0]], objectives[s:s + a.shape[0]] = a, o
+        screened += int(sc.sum())
+        if progress is not None:
+            progress(a.shape[0])
     assert ref.assignment is not None
     now = time.perf_counter()
     return MonteCarlo(

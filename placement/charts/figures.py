@@ -13,13 +13,13 @@ reader learns the key once.
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from placement.model.sense import Sense
+from placement.util.numbers import fmt, signed
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -91,12 +91,31 @@ def png_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def _fmt(x: float) -> str:
-    if not math.isfinite(x):
-        return "-"
-    if x == int(x) and abs(x) < 1e6:
-        return f"{int(x)}"
-    return f"{x:.3g}" if abs(x) < 100 else f"{x:,.0f}"
+def _robust_limit(x: np.ndarray) -> float:
+    """A scale for differences that one outlier does not flatten: the largest magnitude, or,
+    when it is over three times the next, 1.3 times the next.
+
+    >>> _robust_limit(np.array([-1.0, -2.0, -300.0, 0.0])), _robust_limit(np.array([0.0]))
+    (2.6, 1.0)
+    """
+    a = np.sort(np.abs(x[np.isfinite(x)]))
+    a = a[a > 0]
+    if not len(a):
+        return 1.0
+    if len(a) > 1 and a[-1] > 3 * a[-2]:
+        return float(1.3 * a[-2])
+    return float(a[-1])
+
+
+def _row_label(name: str, width: int = 42) -> str:
+    r"""A function's name as a row label: on up to two lines of ``width`` characters.
+
+    >>> _row_label("Commissioning of national immunisation and screening programmes")
+    'Commissioning of national immunisation and\nscreening programmes'
+    """
+    import textwrap
+
+    return "\n".join(textwrap.wrap(name, width, max_lines=2, placeholder=" ..."))
 
 
 def _count(v: float) -> str:
@@ -135,7 +154,9 @@ def value_heatmap(inst: Instance, assignment: np.ndarray,
     allowed = inst.functions.allowed[shown]
     current = inst.functions.current[shown]
     F, T = V.shape
-    fig = _figure(1.6 + 1.25 * T + 2.4, 1.4 + 0.24 * F)
+    # sized so that the page's 800 px show the cell numbers about 10 px tall: narrow tier
+    # columns, 9 pt numbers, names (on up to two lines) as row labels
+    fig = _figure(3.4 + 0.8 * T + 0.9, 1.5 + 0.34 * F)
     ax = fig.add_subplot()
     masked = np.ma.masked_where(~allowed, V)
     finite = V[allowed] if allowed.any() else np.zeros(1)
@@ -149,7 +170,7 @@ def value_heatmap(inst: Instance, assignment: np.ndarray,
                                        edgecolor="#bbbbbb", hatch="///", linewidth=0))
                 continue
             dark = (V[i, t] - min(0.0, float(finite.min()))) / span > 0.6
-            ax.text(t, i, _fmt(float(V[i, t])), ha="center", va="center", fontsize=6.5,
+            ax.text(t, i, fmt(float(V[i, t])), ha="center", va="center", fontsize=9,
                     color="white" if dark else _INK)
     rows = np.arange(F)
     for i in rows.tolist():
@@ -161,11 +182,12 @@ def value_heatmap(inst: Instance, assignment: np.ndarray,
                 markersize=4, markerfacecolor="white", markeredgecolor="#c0392b",
                 markeredgewidth=1.0)
     ax.set_xticks(range(T))
-    ax.set_xticklabels([f"{t.id}\n({t.units:,} unit{'s' if t.units != 1 else ''})"
-                        for t in inst.tiers], fontsize=8)
+    ax.set_xticklabels([f"{t.id.replace('_', ' ')}\n({t.units:,} unit"
+                        f"{'s' if t.units != 1 else ''})" for t in inst.tiers], fontsize=8,
+                       rotation=30, ha="left", rotation_mode="anchor")
     ax.xaxis.tick_top()
     ax.set_yticks(range(F))
-    ax.set_yticklabels([str(x) for x in inst.function_ids[shown]], fontsize=7)
+    ax.set_yticklabels([_row_label(str(x)) for x in inst.functions.names[shown]], fontsize=8)
     for b in np.nonzero(np.diff(a[shown]) != 0)[0].tolist():
         ax.axhline(b + 0.5, color="#555555", linewidth=0.8)
     if len(idx) > F:
@@ -208,7 +230,8 @@ def functions_per_tier(inst: Instance, columns: Mapping[str, Mapping[str, float]
 
 def baselines_chart(result: Result) -> Figure:
     """The optimum against the status quo and every one-size baseline (all functions at one
-    tier): value, with infeasible options hatched and their loss against the optimum."""
+    tier; with pins, all that may move there, the others kept): value, with infeasible
+    options hatched and their loss against the optimum."""
     inst = result.instance
     b = result.baselines or {}
     rows: list[tuple[str, float, bool, str]] = []
@@ -218,9 +241,12 @@ def baselines_chart(result: Result) -> Figure:
     if sq:
         rows.append(("status quo", float(sq["value"]), bool(sq["feasible"]), "#7f8c8d"))
     colours = palette(inst)
-    for t, row in (b.get("one_size") or {}).items():
-        rows.append((f"all at {t}", float(row["value"]), bool(row["feasible"]),
-                     colours.get(t, "#999999")))
+    free = b.get("one_size_free") or {}
+    pins = any(row["kept"] for row in free.values())  # else the same as one_size
+    for t, row in (free if pins else b.get("one_size") or {}).items():
+        if row["value"] is not None:
+            rows.append((f"all{' free' if pins else ''} at {t}", float(row["value"]),
+                         bool(row["feasible"]), colours.get(t, "#999999")))
     fig = _figure(7.5, 1.2 + 0.42 * max(len(rows), 1))
     ax = fig.add_subplot()
     if not rows:
@@ -234,10 +260,10 @@ def baselines_chart(result: Result) -> Figure:
     best = vals[0]
     right = max(vals + [0.0])
     for yi, (label, v, ok, _c) in zip(y, rows, strict=True):
-        note = _fmt(v)
+        note = fmt(v, "objective")
         if label != "optimum" and best:
             loss = inst.sense.loss(best, v) / abs(best)
-            note += f"  ({-loss:+.1%})"
+            note += f"  ({signed(-loss, 'percent')})"
         if not ok:
             note += "  infeasible"
         ax.text(max(v, 0.0) + 0.01 * right, yi, note, va="center", fontsize=7.5, color=_INK)
@@ -252,47 +278,64 @@ def baselines_chart(result: Result) -> Figure:
 
 
 def options_chart(comparison: Comparison) -> Figure:
-    """Each option's value on the common yardstick, stacked by criterion (less any link
-    penalty); options that break a constraint are hatched."""
+    """How each option differs from the optimum: on the left its total value (the bar is the
+    loss against the optimum, labelled with the value and the relative gap; hatched when it
+    breaks a constraint), on the right the difference in every criterion, one cell per
+    option and criterion (blue better than the optimum, red worse), so that differences of a
+    few percent are visible rather than lost at the end of long stacked bars."""
     opts = comparison.options
-    crit = list(comparison.optimum.criteria)
-    fig = _figure(8.0, 1.3 + 0.45 * max(len(opts), 1))
-    ax = fig.add_subplot()
-    labels = [o.label for o in opts]
-    y = np.arange(len(opts))[::-1]
-    palette = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3",
-               "#8c8c8c"]
-    totals = []
-    for yi, o in zip(y, opts, strict=True):
-        left = 0.0
-        for k, c in enumerate(crit):
-            v = float(o.criteria.get(c, 0.0) or 0.0)
-            ax.barh(yi, v, left=left, color=palette[k % len(palette)],
-                    hatch=None if o.feasible else "//", edgecolor="white", linewidth=0.5,
-                    label=c if yi == y[0] else None)
-            left += v
-        total = float(o.value) if o.value is not None else left
-        totals.append(total)
-        if o.link_penalty:
-            ax.plot([total], [yi], marker="|", markersize=14, color=_INK)
-    right = max(totals + [0.0])
-    for yi, o, total in zip(y, opts, totals, strict=True):
-        note = _fmt(total)
+    ref = comparison.optimum
+    crit = list(ref.criteria)
+    sign = comparison.instance.sense.sign
+    n = max(len(opts), 1)
+    fig = _figure(10.0, 1.5 + 0.42 * n)
+    grid = fig.add_gridspec(1, 2, width_ratios=[1.0, max(1.2, 0.55 * len(crit))])
+    ax, heat = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
+    y = np.arange(len(opts))
+    base = float(ref.value) if ref.value is not None else 0.0
+    gaps = np.array([float(o.value) - base if o.value is not None else np.nan for o in opts])
+    lim = _robust_limit(gaps)
+    labels = []
+    for yi, o, g in zip(y.tolist(), opts, gaps.tolist(), strict=True):
+        colour = "#c0392b" if o.kind == "optimum" else "#4c72b0"
+        shown = 0.0 if g != g else float(np.clip(g, -lim, lim))
+        ax.barh(yi, shown, color=colour if o.feasible else "white", edgecolor=colour,
+                hatch=None if o.feasible else "///", linewidth=1.0)
+        if g == g and abs(g) > lim:  # off the scale: say so at the bar's end
+            ax.text(shown, yi, " off scale", va="center", ha="right" if g > 0 else "left",
+                    fontsize=7, color="white")
+        note = fmt(o.value, "objective")
         if o.relative_gap is not None and o.kind != "optimum":
-            note += f"  ({-o.relative_gap:+.1%})"
+            note += f" ({signed(-o.relative_gap, 'percent')})"
         if not o.feasible:
-            note += f"  breaks {len(o.violations)}"
-        ax.text(right * 1.01, yi, note, va="center", fontsize=7.5, color=_INK)
+            note += f", breaks {len(o.violations)}"
+        labels.append(f"{o.label}: {note}")
+    ax.set_xlim(-lim * 1.05 if np.nanmin(np.append(gaps, 0.0)) < 0 else -lim * 0.05,
+                lim * 1.05 if np.nanmax(np.append(gaps, 0.0)) > 0 else lim * 0.05)
+    ax.axvline(0.0, color=_INK, linewidth=0.8)
     ax.set_yticks(y)
-    ax.set_yticklabels(labels, fontsize=8)
-    ax.set_xlim(0, right * 1.3 if right > 0 else 1.0)
-    ax.set_xlabel("value on the instance's own weights, by criterion", fontsize=8)
-    if crit:
-        ax.legend(fontsize=7, ncols=min(len(crit), 5), loc="lower center",
-                  bbox_to_anchor=(0.5, 1.0), frameon=False)
+    ax.set_yticklabels(labels, fontsize=8.5)
+    ax.invert_yaxis()
+    ax.set_xlabel("value minus the optimum's", fontsize=8)
     ax.grid(axis="x", color=_GRID)
     ax.set_axisbelow(True)
     _style(ax)
+    D = np.array([[float(o.criteria.get(c, np.nan) or 0.0) - float(ref.criteria.get(c, 0.0))
+                   for c in crit] for o in opts]) if crit else np.zeros((len(opts), 1))
+    big = np.abs(D[np.isfinite(D) & (D != 0)])
+    # the colours saturate at the 90th percentile: one far-off option does not wash out the
+    # differences between the others (every cell is labelled with its number)
+    m = float(np.quantile(big, 0.9)) if big.size else 1.0
+    heat.imshow(sign * D, cmap="RdBu", vmin=-m, vmax=m, aspect="auto")
+    for i in range(D.shape[0]):
+        for k in range(D.shape[1] if crit else 0):
+            heat.text(k, i, signed(D[i, k], "gap"), ha="center", va="center", fontsize=8.5,
+                      color="white" if abs(D[i, k]) > 0.6 * m else _INK)
+    heat.set_xticks(range(len(crit)))
+    heat.set_xticklabels([c.replace("_", " ") for c in crit], fontsize=8, rotation=20,
+                         ha="right")
+    heat.set_yticks([])
+    heat.set_title("difference from the optimum, by criterion", fontsize=8.5, loc="left")
     return fig
 
 

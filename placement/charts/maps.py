@@ -32,6 +32,7 @@ from placement.charts.hexes import (
     hex_layout,
     hex_polygons,
 )
+from placement.util.numbers import share as fmt_share
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -126,7 +127,7 @@ def map_shading(inst: Instance, tiers: np.ndarray, level: Level = "utla",
     pal = _palette(inst, palette)
     colours = np.array([*(pal[t] for t in inst.tier_ids), NO_TIER_COLOUR], dtype=object)
     share = weight / np.maximum(weight.sum(axis=1, keepdims=True), 1e-300)
-    text = [", ".join(f"{labels[k]} {share[i, k]:.0%}"
+    text = [", ".join(f"{labels[k]} {fmt_share(share[i, k])}"
                       for k in np.argsort(-share[i], kind="stable") if share[i, k] > 0)
             for i in range(len(lay))]
     has = areas > 0
@@ -274,7 +275,7 @@ def function_map(inst: Instance, assignment: np.ndarray, function: str, *,
     share = (np.asarray(inst.units.area_population, dtype=float) / inst.units.total_population)
     by_tier = np.bincount(np.where(tiers[f] < 0, inst.n_tiers, tiers[f]), weights=share,
                           minlength=inst.n_tiers + 1)[:inst.n_tiers]
-    said = ", ".join(f"{t} {by_tier[i]:.0%}" for i, t in enumerate(inst.tier_ids)
+    said = ", ".join(f"{t} {fmt_share(by_tier[i])}" for i, t in enumerate(inst.tier_ids)
                      if by_tier[i] > 0)
     ax.set_title(textwrap.fill(f"{function} in instance {inst.name}. Share of the people "
                                f"served at each tier: {said}", 95), fontsize=7.5,

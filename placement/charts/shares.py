@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from placement.charts.figures import _figure, _style
+from placement.charts.figures import _figure, _row_label, _style
+from placement.util.numbers import share
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,21 +35,21 @@ def share_heatmap(shares: pd.DataFrame, names: pd.Series | None = None,
         df = df.iloc[np.argsort(~mixed, kind="stable")]
     shown = df.iloc[:MAX_ROWS]
     F, T = shown.shape
-    fig = _figure(8.0, 1.2 + 0.19 * max(F, 1))
+    # 8.5 pt numbers and names on up to two lines: readable when the page is 800 px wide
+    fig = _figure(8.0, 1.2 + 0.3 * max(F, 1))
     ax = fig.add_subplot()
     vals = shown.to_numpy(dtype=float)
     ax.imshow(vals, aspect="auto", cmap="Blues", vmin=0.0, vmax=1.0)
     for i, j in zip(*np.nonzero(vals > 0.005), strict=True):
         v = vals[i, j]
-        ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6.5,
+        ax.text(j, i, share(v), ha="center", va="center", fontsize=8.5,
                 color="white" if v > 0.55 else "#222222")
     ax.set_xticks(range(T))
     ax.set_xticklabels([str(c) for c in shown.columns], fontsize=8, rotation=20, ha="left")
     ax.xaxis.tick_top()
     labels = [str(names.get(f, f)) if names is not None else str(f) for f in shown.index]
     ax.set_yticks(range(F))
-    ax.set_yticklabels([lab if len(lab) <= 48 else lab[:47] + "…" for lab in labels],
-                       fontsize=7)
+    ax.set_yticklabels([_row_label(lab) for lab in labels], fontsize=7.5)
     if mixed_first:
         k = int(((shown.to_numpy() > 1e-9).sum(axis=1) > 1).sum())
         if 0 < k < F:

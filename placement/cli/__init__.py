@@ -24,7 +24,9 @@ COMMAND_MODULES = (
     "placement.cli.frontier",
     "placement.cli.report",
     "placement.cli.map",
+    "placement.cli.sweep",
     "placement.cli.diff",
+    "placement.cli.new",
     "placement.cli.serve",
 )
 

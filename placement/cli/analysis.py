@@ -9,10 +9,8 @@ failed the independent checker.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from io import StringIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -51,44 +49,61 @@ def analyse(run: Callable[[], T]) -> T:
 
 
 @contextmanager
-def console_to(output: Path | None) -> Iterator[Console]:
-    """The console tables go to: standard output, or a buffer written to ``output``."""
-    if output is None:
-        yield out
-        return
-    from rich.console import Console
+def console_to(output: Path | None, wide: bool = False) -> Iterator[Console]:
+    """The console tables go to: standard output, or a buffer written to ``output``; 80
+    columns when not a terminal (or ``COLUMNS``), at least 200 with ``wide``."""
+    from placement.cli.tables import file_console, widened
 
-    buf = StringIO()
-    yield Console(file=buf, width=160, color_system=None, soft_wrap=False, markup=False)
+    if output is None:
+        yield widened(out, wide)
+        return
+    con, buf = file_console(wide)
+    yield con
     emit(buf.getvalue(), output)
 
 
-def cell(v: Any, digits: int = 6) -> str:
+def cell(v: Any, kind: str = "value") -> str:
     """A value for a table cell: "-" for nothing, "unbounded" for infinity, numbers as
-    :func:`placement.cli.render.fmt` writes them."""
-    from placement.cli.render import fmt
+    :func:`placement.util.numbers.fmt` writes ``kind``."""
+    from placement.util.numbers import fmt
 
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
     if isinstance(v, bool):
         return "yes" if v else ""
-    if isinstance(v, float) and math.isinf(v):
-        return "unbounded" if v > 0 else "-inf"
-    if isinstance(v, int | float):
-        return fmt(float(v), digits)
-    return str(v)
+    return fmt(v, kind)
 
 
-def frame_table(df: pd.DataFrame, title: str, index: str) -> RenderableType:
-    """Any DataFrame as a rich table (numbers formatted, text folded)."""
-    from rich.table import Table
+def frame_table(df: pd.DataFrame, title: str, index: str, width: int | None = None,
+                kinds: dict[str, str] | None = None) -> RenderableType:
+    """Any DataFrame as tables that fit ``width`` (default: standard output's): numbers
+    formatted by kind (``kinds``: column -> kind, else ``value``) and never wrapped, text
+    wrapped at spaces; when the columns do not fit, they are split into blocks, each
+    repeating the index column."""
+    from rich.console import Group
 
-    t = Table(title=title, title_justify="left")
-    t.add_column(index)
-    for col in df.columns:
-        numeric = df[col].dtype.kind in "fiu"
-        t.add_column(str(col), justify="right" if numeric else "left", overflow="fold",
-                     max_width=None if numeric else 60)
-    for idx, row in df.iterrows():
-        t.add_row(cell(idx), *(cell(v) for v in row.tolist()))
-    return t
+    from placement.cli.tables import Col, fits, fitted
+
+    w = out.width if width is None else width
+    kinds = kinds or {}
+    numeric = {str(c): df[c].dtype.kind in "fiuc" for c in df.columns}
+    names = [str(c) for c in df.columns]
+    cells = {n: [cell(v, kinds.get(n, "value")) for v in df[c].tolist()]
+             for n, c in zip(names, df.columns, strict=True)}
+    ids = [cell(i) for i in df.index.tolist()]
+
+    def block(cols_: list[str]) -> tuple[list[Col], list[list[object]]]:
+        cols = [Col(index)] + [Col(n, numeric=numeric[n], wrap=not numeric[n])
+                               for n in cols_]
+        rows: list[list[object]] = [[ids[i], *(cells[n][i] for n in cols_)]
+                                    for i in range(len(ids))]
+        return cols, rows
+
+    groups: list[list[str]] = []
+    for n in names:
+        if groups and fits(*block([*groups[-1], n]), w):
+            groups[-1].append(n)
+        else:
+            groups.append([n])
+    if len(groups) <= 1:
+        return fitted(*block(names), w, title=title, force=True)
+    return Group(*(fitted(*block(g), w, title=f"{title} ({k + 1} of {len(groups)})",
+                          force=True) for k, g in enumerate(groups)))

@@ -18,7 +18,16 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from placement.cli.common import EXIT_CHECK_FAILED, EXIT_OK, app, err, fail, handle_errors, out
+from placement.cli.common import (
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    QuietOpt,
+    app,
+    err,
+    fail,
+    handle_errors,
+    out,
+)
 
 __all__ = ["bench_cmd", "bench_plot_cmd", "generate_cmd", "benchmarks_package"]
 
@@ -97,6 +106,7 @@ def bench_cmd(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")
     ] = True,
+    quiet: QuietOpt = False,
 ) -> None:
     """Run a benchmark suite: every instance with every backend, checked and timed.
 
@@ -130,7 +140,7 @@ def bench_cmd(
     if output is None:
         output = runner.ROOT / "benchmarks" / "results" / f"{suite}-{time.strftime('%Y%m%d')}"
     rep = runner.run(settings, output, sizes=size_t, families=fam, instances=pats,
-                     progress=progress and sys.stderr.isatty(),
+                     progress=progress and not quiet and sys.stderr.isatty(),
                      log=lambda m: err.print(m, highlight=False))
     for note in rep.notes:
         err.print(f"[yellow]note:[/] {escape(note)}", highlight=False, markup=True)

@@ -42,6 +42,8 @@ __all__ = [
     "InputFormatOpt",
     "ProblemOpt",
     "OutputOpt",
+    "WideOpt",
+    "QuietOpt",
 ]
 
 EXIT_OK = 0
@@ -100,7 +102,8 @@ def handle_errors(fn: F) -> F:
         except InstanceError as e:
             for w in e.warnings:
                 err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, markup=True)
-            err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, markup=True)
+            err.print(f"[bold red]error:[/] {escape(str(_as_flags(e)))}", highlight=False,
+                      markup=True)
             raise typer.Exit(EXIT_INVALID) from None
         except (PlacementError, ValueError) as e:
             fail(str(e))
@@ -112,6 +115,23 @@ def handle_errors(fn: F) -> F:
             fail("interrupted", 130)
 
     return wrapper  # type: ignore[return-value]
+
+
+#: Library arguments the command line names as options: the library locates a bad argument
+#: by its Python name (``scenario`` of ``placement.solve``), the command line by its option.
+_FLAGS = {"scenario": "--scenario", "resource": "--resource", "resources": "--resource",
+          "samples": "--samples", "solver": "--solver"}
+
+
+def _as_flags(e: Any) -> Any:
+    """An InstanceError with its argument problems named by their command-line options."""
+    import dataclasses
+
+    if not any(p.file is None and p.where in _FLAGS for p in e.problems):
+        return e
+    problems = [dataclasses.replace(p, where=_FLAGS[p.where])
+                if p.file is None and p.where in _FLAGS else p for p in e.problems]
+    return dataclasses.replace(e, problems=problems)
 
 
 def check_output(path: Path, option: str = "--output") -> Path:
@@ -203,4 +223,13 @@ ProblemOpt = Annotated[
 ]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+]
+WideOpt = Annotated[
+    bool,
+    typer.Option("--wide", help="Tables up to 200 columns wide (default: the terminal's "
+                                "width, or COLUMNS, or 80 when not a terminal)."),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="No progress display on standard error."),
 ]

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.text import Text
 
 from placement.cli.common import (
     EXIT_NO_SOLUTION,
@@ -15,8 +14,10 @@ from placement.cli.common import (
     OutputFormat,
     OutputOpt,
     PathArg,
+    QuietOpt,
     SolverOpt,
     TimeLimitOpt,
+    WideOpt,
     app,
     emit,
     err,
@@ -33,20 +34,6 @@ if TYPE_CHECKING:
     from placement.model import Instance
 
 __all__ = ["compare_cmd"]
-
-
-def _cell(metric: str, v: object) -> str:
-    from placement.cli.render import fmt
-
-    if v is None or (isinstance(v, float) and v != v):
-        return "-"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if metric == "relative gap" and isinstance(v, int | float):
-        return f"{v:.1%}"
-    if isinstance(v, int | float):
-        return fmt(float(v), 5)
-    return str(v)
 
 
 def _check_maps(path: Path, inst: Instance, directory: Path) -> None:
@@ -105,6 +92,8 @@ def compare_cmd(
     time_limit: TimeLimitOpt = None,
     format: SheetFormatOpt = SheetFormat.table,
     output: OutputOpt = None,
+    wide: WideOpt = False,
+    quiet: QuietOpt = False,
     maps: Annotated[
         Path | None,
         typer.Option("--maps", help="Per area: also write DIR/<option>.png, the hex maps of "
@@ -122,9 +111,13 @@ def compare_cmd(
     inst = with_overrides(load_instance_or_exit(path, model), weight, set_)
     if maps is not None:
         _check_maps(path, inst, maps)
-    c = compare(inst, scenario, optimise=optimise, solver=solver, time_limit=time_limit)
-    if maps is not None:
-        _write_maps(c, maps)
+    from placement.cli.progress import progress
+
+    with progress(f"comparing the options of {inst.name}", quiet=quiet) as work:
+        c = compare(inst, scenario, optimise=optimise, solver=solver, time_limit=time_limit)
+        if maps is not None:
+            work.describe("drawing the maps")
+            _write_maps(c, maps)
     if plain is None:
         write_sheets(output, c.sheets)
     elif plain is OutputFormat.json:
@@ -132,46 +125,12 @@ def compare_cmd(
     elif plain is OutputFormat.csv:
         emit(c.table().to_csv(index_label="metric"), output)
     else:
-        from io import StringIO
+        from placement.cli.compare_view import comparison_view
+        from placement.cli.tables import file_console, widened
 
-        from rich.console import Console
-        from rich.table import Table
-
-        con = out
-        buf = None
-        if output is not None:
-            buf = StringIO()
-            con = Console(file=buf, width=200, color_system=None, markup=False)
-        df = c.table()
-        t = Table(title=f"Options for {c.instance.name} (values on the instance's own weights)",
-                  title_justify="left")
-        t.add_column("metric")
-        for col in df.columns:
-            t.add_column(str(col), justify="right", overflow="fold")
-        for metric, row in df.iterrows():
-            t.add_row(str(metric), *(_cell(str(metric), v) for v in row.tolist()))
-        con.print(t)
-        diff = c.differences()
-        if len(diff):
-            d = Table(title="Functions placed differently from the optimum",
-                      title_justify="left")
-            d.add_column("function")
-            for col in diff.columns:
-                d.add_column(str(col))
-            for fid, row in diff.iterrows():
-                ref = row.iloc[0]
-                d.add_row(str(fid), *(
-                    ("-" if v != v else (Text(str(v), style="bold") if v != ref else str(v)))
-                    for v in row.tolist()))
-            con.print(d)
-        for o in c.options:
-            if o.note:
-                con.print(f"{o.id}: {o.note}", highlight=False)
-            if o.violations and o.kind != "optimum":
-                con.print(f"[yellow]{escape(o.id)}[/] breaks {len(o.violations)} constraint(s): "
-                          + escape("; ".join(o.violations[:3]))
-                          + (" ..." if len(o.violations) > 3 else ""), highlight=False,
-                          markup=True)
+        con, buf = (widened(out, wide), None) if output is None else file_console(wide)
+        for part in comparison_view(c, con.width):
+            con.print(part)
         if buf is not None:
             emit(buf.getvalue(), output)
     if c.optimum.result.assignment is None:

@@ -88,41 +88,38 @@ def coterminosity_cmd(
                 w.writerow([a, ids[j], "" if k is None else f"{k:.6f}", d["how"][f"{a}|{ids[j]}"]])
         emit(buf.getvalue(), output)
         return
-    from rich.console import Console
-    from rich.table import Table
+    from placement.cli.tables import Col, file_console, fits, fitted, legend, tier_codes
+    from placement.util.numbers import fmt
 
-    t = Table(title=f"Coterminosity kappa: {inst.name}", title_justify="left")
-    t.add_column("tier")
-    for tid in ids:
-        t.add_column(tid + (" *" if tid in d["optional_tiers"] else ""), justify="right")
-    for i, a in enumerate(ids):
-        t.add_row(a + (" *" if a in d["optional_tiers"] else ""),
-                  *["?" if k is None else f"{k:.4f}" for k in d["kappa"][i]])
-    how = Table(title="How each entry was obtained", title_justify="left", show_lines=True)
-    how.add_column("tiers", no_wrap=True)
-    how.add_column("kappa", justify="right")
-    how.add_column("how", overflow="fold")
-    for i, a in enumerate(ids):
-        for j in range(i + 1, len(ids)):
-            k = d["kappa"][i][j]
-            how.add_row(f"{a} / {ids[j]}", "?" if k is None else f"{k:.4f}",
-                        d["how"][f"{a}|{ids[j]}"])
+    sink = None
+    con = out
+    if output is not None:
+        con, sink = file_console()
+    star = {tid: tid + (" *" if tid in d["optional_tiers"] else "") for tid in ids}
+    rows = [[star[a], *["?" if k is None else fmt(k) for k in d["kappa"][i]]]
+            for i, a in enumerate(ids)]
+    title = f"Coterminosity kappa: {inst.name}"
+    cols = [Col("tier")] + [Col(star[tid], numeric=True) for tid in ids]
+    tables: list[Any] = []
+    if fits(cols, rows, con.width):
+        tables.append(fitted(cols, rows, con.width, title=title))
+    else:
+        code = tier_codes(ids)
+        cols = [Col("tier")] + [Col(code[tid], numeric=True) for tid in ids]
+        tables += [fitted(cols, rows, con.width, title=title, force=True),
+                   legend("columns", [(code[t], t) for t in ids], con.width)]
+    how_rows = [[f"{a} / {ids[j]}", "?" if d["kappa"][i][j] is None else fmt(d["kappa"][i][j]),
+                 d["how"][f"{a}|{ids[j]}"]]
+                for i, a in enumerate(ids) for j in range(i + 1, len(ids))]
+    tables.append(fitted([Col("tiers"), Col("kappa", numeric=True), Col("how", wrap=True)],
+                         how_rows, con.width, title="How each entry was obtained", force=True))
     notes = [DEFINITION]
     if d["optional_tiers"]:
         notes.append("* optional tier (takes part only in scenarios that enable it)")
     if d["geographies"]:
         notes.append("geographies: " + "; ".join(f"{g} = {', '.join(ts)}"
                                                   for g, ts in d["geographies"].items()))
-    if output is not None:
-        from io import StringIO
-
-        buf = StringIO()
-        con = Console(file=buf, width=140, soft_wrap=False, color_system=None, markup=False)
-        for x in (t, how, *notes):
-            con.print(x)
-        emit(buf.getvalue(), output)
-        return
-    out.print(t)
-    out.print(how)
-    for n in notes:
-        out.print(n, highlight=False)
+    for x in (*tables, *notes):
+        con.print(x, highlight=False)
+    if sink is not None:
+        emit(sink.getvalue(), output)

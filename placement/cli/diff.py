@@ -54,7 +54,7 @@ def diff_cmd(
 
 def _render(d: ResultDiff, con: Console) -> None:
     """The runs, the objective's change, what differs in the judgements, then the moves."""
-    from placement.cli.render import fmt
+    from placement.util.numbers import fmt, signed
 
     con.print(f"A: {d.labels[0]}\nB: {d.labels[1]}", highlight=False)
     a, b = d.objective
@@ -62,8 +62,9 @@ def _render(d: ResultDiff, con: Console) -> None:
     if change is None or abs(change) <= 1e-9 * max(1.0, abs(a or 0.0)):
         how = "" if change is None else " (no change)"
     else:
-        how = f" ({'+' if change > 0 else ''}{fmt(change)})"
-    con.print(f"objective: {fmt(a)} -> {fmt(b)}{how}", highlight=False)
+        how = f" ({signed(change, 'gap')})"
+    con.print(f"objective: {fmt(a, 'objective')} -> {fmt(b, 'objective')}{how}",
+              highlight=False)
     for key, row in d.runs.drop("objective").iterrows():
         if row["a"] != row["b"]:
             con.print(f"{key}: {row['a']} -> {row['b']}", highlight=False)
@@ -96,7 +97,7 @@ def _print_moves(d: ResultDiff, con: Console) -> None:
     over every area); per area, then one line per pair of tiers with the number of areas
     (which areas: -f csv). Short lines, so nothing is cut or wrapped mid-number at 80
     columns."""
-    from placement.cli.render import fmt
+    from placement.util.numbers import fmt, signed
 
     moves = d.moves
     n_fun = moves["function"].nunique()
@@ -108,12 +109,12 @@ def _print_moves(d: ResultDiff, con: Console) -> None:
         r = g.iloc[0]
         ch = r["value_change"]
         value = (f"value {fmt(r['value_a'])} -> {fmt(r['value_b'])}"
-                 + ("" if ch is None or ch != ch else f" ({'+' if ch > 0 else ''}{fmt(ch)})"))
+                 + ("" if ch is None or ch != ch else f" ({signed(ch, 'gap')})"))
         for res in (c[:-2] for c in moves.columns if c.endswith("_a") and c not in
                     ("tier_a", "value_a")):
             ra, rb = r[f"{res}_a"], r[f"{res}_b"]
-            if fmt(ra) != fmt(rb):
-                value += f"; {res} {fmt(ra)} -> {fmt(rb)}"
+            if fmt(ra, "resource") != fmt(rb, "resource"):
+                value += f"; {res} {fmt(ra, 'resource')} -> {fmt(rb, 'resource')}"
         if not d.per_area:
             con.print(f"  {f}: {r['tier_a']} -> {r['tier_b']}; {value}", highlight=False)
             continue
@@ -126,10 +127,10 @@ def _print_moves(d: ResultDiff, con: Console) -> None:
 
 def _text(v: object, none: str) -> str:
     """A weight or a cell as the diff shows it (``none`` where the run gives none)."""
-    from placement.cli.render import fmt
+    from placement.util.numbers import fmt
 
     if v is None or (isinstance(v, float) and v != v):
         return none
     if isinstance(v, int | float) and not isinstance(v, bool):
-        return fmt(float(v))
+        return fmt(float(v), "weight")
     return "blank" if v == "" else str(v)

@@ -21,10 +21,12 @@ from placement.cli.common import (
     OutputFormat,
     OutputOpt,
     PathArg,
+    QuietOpt,
     ScenarioOpt,
     SolverOpt,
     ThreadsOpt,
     TimeLimitOpt,
+    WideOpt,
     app,
     emit,
     handle_errors,
@@ -34,8 +36,7 @@ from placement.cli.overrides import SetOpt, WeightOpt, with_overrides
 
 if TYPE_CHECKING:
     import pandas as pd
-    from rich.console import Console
-    from rich.table import Table
+    from rich.console import Console, RenderableType
 
     from placement.analysis import Explanation
     from placement.model import Instance
@@ -63,6 +64,8 @@ def explain_cmd(
     threads: ThreadsOpt = None,
     format: FormatOpt = OutputFormat.table,
     output: OutputOpt = None,
+    wide: WideOpt = False,
+    quiet: QuietOpt = False,
     area: Annotated[
         str | None,
         typer.Option("--area", metavar="CODE",
@@ -83,10 +86,10 @@ def explain_cmd(
     solvers.get(solver)
     inst = with_overrides(load_instance_or_exit(path, model), weight, set_)
     if area is not None:
-        _explain_area(inst, function, area, scenario, solver, time_limit, format, output)
+        _explain_area(inst, function, area, scenario, solver, time_limit, format, output, wide)
         return
     if function is None:
-        _explain_all(inst, scenario, solver, time_limit, threads, format, output)
+        _explain_all(inst, scenario, solver, time_limit, threads, format, output, wide, quiet)
         return
     e = analyse(lambda: explain(inst, function, scenario=scenario, solver=solver,
                                 time_limit=time_limit, threads=threads))
@@ -95,20 +98,24 @@ def explain_cmd(
     elif format is OutputFormat.csv:
         emit(e.tiers().to_csv(), output)
     else:
-        with console_to(output) as con:
+        with console_to(output, wide) as con:
             _render_explanation(e, con)
     if not e.checks_ok:
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
 def _explain_all(inst: Instance, scenario: str | None, solver: str, time_limit: float | None,
-                 threads: int | None, format: OutputFormat, output: Path | None) -> None:
+                 threads: int | None, format: OutputFormat, output: Path | None,
+                 wide: bool = False, quiet: bool = False) -> None:
     """Every function's forcing costs, runner-up and margin, closest calls first."""
     from placement.analysis import forcing_costs
-    from placement.cli.render import fmt
+    from placement.cli.progress import progress
+    from placement.util.numbers import fmt
 
-    fc = analyse(lambda: forcing_costs(inst, scenario=scenario, solver=solver,
-                                       time_limit=time_limit, threads=threads))
+    with progress("forcing every function to every tier", inst.n_functions, quiet) as work:
+        fc = analyse(lambda: forcing_costs(inst, scenario=scenario, solver=solver,
+                                           time_limit=time_limit, threads=threads,
+                                           progress=work.advance))
     summary = fc.summary()
     table = summary[["tier", "runner_up", "margin"]].join(fc.frame())
     table = table.sort_values("margin", kind="stable", na_position="last")
@@ -119,12 +126,12 @@ def _explain_all(inst: Instance, scenario: str | None, solver: str, time_limit: 
         emit(table.to_csv(), output)
         return
     sense = fc.instance.sense.quantity
-    with console_to(output) as con:
+    with console_to(output, wide) as con:
         con.print(frame_table(
             table, f"Forcing costs, {fc.instance.name}: objective lost with the function fixed "
-                   f"at each tier (optimum {fmt(fc.objective)}, {sense}); closest calls first",
-            "function"))
-        con.print(f"{fc.solves} solves in {fc.seconds:.2f} s. margin = the runner-up's "
+                   f"at each tier (optimum {fmt(fc.objective, 'objective')}, {sense}); closest "
+                   "calls first", "function", con.width, kinds={"margin": "gap"}))
+        con.print(f"{fc.solves} solves in {fmt(fc.seconds, 'seconds')} s. margin = the runner-up's "
                   "forcing cost (- when no other tier is possible); a tier shown - is not "
                   "allowed, pinned elsewhere or infeasible. `placement explain PATH FUNCTION` "
                   "explains one function in depth.", highlight=False)
@@ -133,79 +140,77 @@ def _explain_all(inst: Instance, scenario: str | None, solver: str, time_limit: 
 def _render_explanation(e: Explanation, con: Console) -> None:
     """The headline, then one table per view: the tiers, the criterion contributions, the
     resource consequences (the last two only when there is something to show)."""
-    from placement.cli.render import fmt
+    from placement.util.numbers import fmt
 
     inst = e.instance
     head = (f"[bold]{escape(e.function)}[/] ({escape(e.function_name)}) sits at "
             f"[bold]{escape(e.tier)}[/]")
     if e.runner_up is not None:
         head += escape(f"; runner-up {e.runner_up}, which would cost "
-                       f"{fmt(e.forcing[e.runner_up].cost)}")
+                       f"{fmt(e.forcing[e.runner_up].cost, 'gap')}")
     sense = inst.sense.quantity
-    con.print(head + f" (optimum {fmt(e.objective)}, {sense}).", highlight=False, markup=True)
-    con.print(_tiers_table(e))
+    con.print(head + f" (optimum {fmt(e.objective, 'objective')}, {sense}).",
+              highlight=False, markup=True)
+    con.print(_tiers_table(e, con.width))
     contrib = e.contributions()
     if len(contrib):
-        con.print(_contributions_table(e, contrib))
+        con.print(_contributions_table(e, contrib, con.width))
     res = e.resources()
     if len(res):
-        con.print(_resources_table(res))
+        con.print(_resources_table(res, con.width))
 
 
-def _tiers_table(e: Explanation) -> Table:
-    from rich.table import Table
-
+def _tiers_table(e: Explanation, width: int) -> RenderableType:
     from placement.analysis.common import describe_moves
+    from placement.cli.tables import Col, fitted
 
-    t = Table(title="Each tier: the optimum with the function fixed there",
-              title_justify="left")
-    for c, j in (("tier", "left"), ("status", "left"), ("value there", "right"),
-                 ("optimum", "right"), ("cost of forcing", "right"),
-                 ("what else moves", "left")):
-        t.add_column(c, justify=j)  # type: ignore[arg-type]
+    cols = [Col("tier"), Col("status"), Col("value there", numeric=True),
+            Col("optimum", numeric=True), Col("cost of forcing", numeric=True),
+            Col("what else moves", wrap=True)]
+    rows = []
     for o in e.options:
         style = "bold" if o.status == "chosen" else ("dim" if o.result is None else "")
         moves = describe_moves(o.moves) if o.result is not None else o.reason
-        t.add_row(o.tier, o.status, cell(o.value), cell(o.objective), cell(o.cost),
-                  moves or "nothing", style=style)
-    return t
+        cells = [o.tier, o.status, cell(o.value), cell(o.objective, "objective"),
+                 cell(o.cost, "gap"), moves or "nothing"]
+        rows.append([Text(c, style=style) for c in cells])
+    return fitted(cols, rows, width, force=True,
+                  title="Each tier: the optimum with the function fixed there")
 
 
-def _contributions_table(e: Explanation, contrib: pd.DataFrame) -> Table:
-    from rich.table import Table
+def _contributions_table(e: Explanation, contrib: pd.DataFrame, width: int) -> RenderableType:
+    from placement.cli.tables import Col, fitted
 
-    ct = Table(title="Criterion contributions (weight x score x performance)",
-               title_justify="left")
-    ct.add_column("criterion")
+    cols = [Col("criterion")]
     for col in contrib.columns:
         label = {e.tier: f"{col} (chosen)", e.runner_up: f"{col} (runner-up)"}.get(col, col)
-        ct.add_column(str(label), justify="right")
-    for crit, row in contrib.iterrows():
-        ct.add_row(str(crit), *(cell(v) for v in row.tolist()))
-    return ct
+        cols.append(Col(str(label), numeric=True, wrap=True))
+    rows = [[str(crit), *(cell(v) for v in row.tolist())] for crit, row in contrib.iterrows()]
+    return fitted(cols, rows, width, force=True,
+                  title="Criterion contributions (weight x score x performance)")
 
 
-def _resources_table(res: pd.DataFrame) -> Table:
-    from rich.table import Table
+def _resources_table(res: pd.DataFrame, width: int) -> RenderableType:
+    from placement.cli.tables import Col, fitted
+    from placement.util.numbers import signed
 
-    r = Table(title="Resource consequences", title_justify="left")
-    for col, j in (("tier", "left"), ("resource", "left"), ("limit", "left"),
-                   ("used", "right"), ("change", "right"), ("limit value", "right"),
-                   ("slack", "right")):
-        r.add_column(col, justify=j)  # type: ignore[arg-type]
-    rows: Iterable[Any] = res.itertuples(index=False)  # named tuples of mixed cells
-    for row in rows:
-        change = "" if row.change == 0 else f"{row.change:+,.6g}"
+    cols = [Col("tier"), Col("resource"), Col("limit", wrap=True),
+            Col("used", numeric=True), Col("change", numeric=True),
+            Col("limit value", numeric=True, wrap=True), Col("slack", numeric=True)]
+    rows: list[list[object]] = []
+    tuples: Iterable[Any] = res.itertuples(index=False)  # named tuples of mixed cells
+    for row in tuples:
+        change = "" if row.change == 0 else signed(row.change, "resource")
         negative = row.slack == row.slack and row.slack < 0
-        slack = Text(cell(row.slack), style="red" if negative else "")
-        r.add_row(row.tier, row.resource, row.limit, cell(row.used), change,
-                  cell(row.limit_value), slack)
-    return r
+        slack = Text(cell(row.slack, "resource"), style="red" if negative else "")
+        rows.append([row.tier, row.resource, row.limit, cell(row.used, "resource"), change,
+                     cell(row.limit_value, "resource"), slack])
+    return fitted(cols, rows, width, force=True, title="Resource consequences")
 
 
 def _explain_area(inst: Instance, function: str | None, area: str, scenario: str | None,
                   solver: str, time_limit: float | None, format: OutputFormat,
-                  output: Path | None) -> None:
+                  output: Path | None, wide: bool = False) -> None:
     """``--area``: one function's tiers in one area, each with its unit and forcing cost."""
     from placement.analysis import explain_area
     from placement.cli.common import fail
@@ -221,11 +226,13 @@ def _explain_area(inst: Instance, function: str | None, area: str, scenario: str
     if format is OutputFormat.csv:
         emit(e.tiers().reset_index().to_csv(index=False), output)
         return
-    with console_to(output) as con:
+    with console_to(output, wide) as con:
         con.print(f"{function} in {e.area} ({e.area_name}): {e.tier}; runner-up "
-                  f"{e.runner_up or 'none'}; optimum {cell(e.objective)}")
+                  f"{e.runner_up or 'none'}; optimum {cell(e.objective, 'objective')}")
         con.print(frame_table(e.tiers(), f"Forcing {function} to each tier in {e.area_name}",
-                              "tier"))
+                              "tier", con.width,
+                              kinds={"objective": "objective", "forcing_cost": "gap"}))
         contrib = e.contributions()
         if len(contrib):
-            con.print(frame_table(contrib, "Criterion contributions", "criterion"))
+            con.print(frame_table(contrib, "Criterion contributions", "criterion",
+                                  con.width))

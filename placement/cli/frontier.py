@@ -18,9 +18,11 @@ from placement.cli.common import (
     OutputFormat,
     OutputOpt,
     PathArg,
+    QuietOpt,
     ScenarioOpt,
     SolverOpt,
     TimeLimitOpt,
+    WideOpt,
     app,
     emit,
     err,
@@ -58,17 +60,24 @@ def frontier_cmd(
     time_limit: TimeLimitOpt = None,
     format: FormatOpt = OutputFormat.table,
     output: OutputOpt = None,
+    wide: WideOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """The optimum against one resource's budget, with every breakpoint and what moves."""
     from placement import solvers
     from placement.analysis.frontier import frontier
+    from placement.util.numbers import fmt
 
     solvers.get(solver)
     if plot is not None and not (plot.parent if str(plot.parent) else Path(".")).is_dir():
         fail(f"--plot {plot}: the directory {plot.parent} does not exist")
     inst = load_instance_or_exit(path, model)
-    fr = analyse(lambda: frontier(inst, resource, lower=budget_from, upper=budget_to,
-                                  scenario=scenario, solver=solver, time_limit=time_limit))
+    from placement.cli.progress import progress
+
+    with progress(f"tracing the {resource} frontier", quiet=quiet):
+        fr = analyse(lambda: frontier(inst, resource, lower=budget_from, upper=budget_to,
+                                      scenario=scenario, solver=solver,
+                                      time_limit=time_limit))
     if plot is not None:
         _write_png(plot, fr.plot)
         err.print(f"wrote {plot}", highlight=False)
@@ -78,16 +87,23 @@ def frontier_cmd(
     elif format is OutputFormat.csv:
         emit(df.to_csv(index=False), output)
     else:
-        with console_to(output) as con:
+        with console_to(output, wide) as con:
             unit = next((r.unit for r in fr.instance.resources if r.id == resource), "")
             title = (f"Budget frontier, {fr.instance.name}: the optimum against the {resource}"
                      f" budget{f' ({unit})' if unit else ''}")
-            con.print(frame_table(df.reset_index(drop=True), title, "step"))
-            con.print(f"{len(df)} steps; {fr.solves} solves in {fr.seconds:.1f} s"
+            con.print(frame_table(df.reset_index(drop=True), title, "step", con.width,
+                                  kinds=_frontier_kinds(df)))
+            con.print(f"{len(df)} steps; {fr.solves} solves in {fmt(fr.seconds, 'seconds')} s"
                       + ("; truncated: more steps exist" if fr.truncated else ""),
                       highlight=False)
     if len(df) == 0:
         raise typer.Exit(EXIT_NO_SOLUTION)
+
+
+def _frontier_kinds(df: Any) -> dict[str, str]:
+    """Budgets as resources, the optimum as an objective, counts as counts."""
+    return {c: ("resource" if c.startswith("budget") else "objective" if c == "value"
+                else "count") for c in map(str, df.columns)}
 
 
 def _write_png(path: Path, draw: Callable[[Path], Any]) -> None:

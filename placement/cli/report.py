@@ -14,6 +14,7 @@ from rich.markup import escape
 from placement.cli.common import (
     ModelOpt,
     PathArg,
+    QuietOpt,
     SolverOpt,
     TimeLimitOpt,
     app,
@@ -94,6 +95,7 @@ def report_cmd(
                           "figures; xlsx: one Excel workbook, a sheet per table, and --output "
                           "is the file."),
     ] = ReportFormat.html,
+    quiet: QuietOpt = False,
 ) -> None:
     """Write a report: placement, value heatmap, tiers, one-size baselines, reform options,
     margins, robustness and the budget frontier, as report.html (self-contained), report.md
@@ -112,20 +114,22 @@ def report_cmd(
     inst = with_overrides(load_instance_or_exit(path, model), weight, set_)
     command = "placement " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
-    with err.status("starting", spinner="dots") as status:
+    from placement.cli.progress import progress
+
+    with progress("starting", quiet=quiet) as status:
         rep = analyse(lambda: build_report(
             inst, [] if no_scenarios else scenario, optimise=not no_optimise,
             samples=samples, seed=seed, concentration=concentration, workers=workers,
             resources=[] if no_frontier else resource, stability=not no_stability,
             forcing=forcing, solver=solver, time_limit=time_limit, command=command,
-            on_stage=lambda what: status.update(what)))
+            on_stage=status.describe))
         if format is ReportFormat.xlsx:
-            status.update("writing the workbook")
+            status.describe("writing the workbook")
             from placement.report.workbook import report_sheets
 
             write_sheets(output, lambda: report_sheets(rep))
         else:
-            status.update("drawing the charts and writing the files")
+            status.describe("drawing the charts and writing the files")
             files = rep.write(output)
     for why in (f"{k}: {v}" for k, v in rep.skipped.items()):
         err.print(f"[yellow]note:[/] {escape(why)}", highlight=False, markup=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.text import Text
 
 from placement.cli.analysis import FormatOpt, analyse, cell, console_to
 from placement.cli.common import (
@@ -20,13 +20,14 @@ from placement.cli.common import (
     OutputFormat,
     OutputOpt,
     PathArg,
+    QuietOpt,
     ScenarioOpt,
     SolverOpt,
     ThreadsOpt,
     TimeLimitOpt,
+    WideOpt,
     app,
     emit,
-    err,
     fail,
     handle_errors,
     load_instance_or_exit,
@@ -71,8 +72,13 @@ def sensitivity_cmd(
         int, typer.Option("--workers", "-w", help="Monte Carlo: worker processes.")
     ] = 1,
     no_progress: Annotated[
-        bool, typer.Option("--no-progress", help="Monte Carlo: no progress bar.")
+        bool, typer.Option("--no-progress", help="Monte Carlo: no progress bar (as --quiet).")
     ] = False,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Monte Carlo: a Dask scheduler "
+                                 "(tcp://HOST:8786) to run the draws on (default: "
+                                 "$DASK_SCHEDULER_ADDRESS, else --workers local processes).")
+    ] = None,
     model: ModelOpt = None,
     scenario: ScenarioOpt = None,
     solver: SolverOpt = "highs",
@@ -80,6 +86,8 @@ def sensitivity_cmd(
     threads: ThreadsOpt = None,
     format: FormatOpt = OutputFormat.table,
     output: OutputOpt = None,
+    wide: WideOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Weight stability intervals (--weights) and Monte Carlo robustness (--samples N)."""
     from placement import solvers
@@ -95,15 +103,26 @@ def sensitivity_cmd(
     inst = load_instance_or_exit(path, model)
     stability = None
     mc = None
+    quiet = quiet or no_progress
     if weights:
         from placement.analysis import weight_stability
+        from placement.cli.progress import progress
 
-        stability = analyse(lambda: weight_stability(
-            inst, criterion, scenario=scenario, solver=solver, time_limit=time_limit,
-            threads=threads))
+        with progress("weight stability intervals", quiet=quiet):
+            stability = analyse(lambda: weight_stability(
+                inst, criterion, scenario=scenario, solver=solver, time_limit=time_limit,
+                threads=threads))
     if samples is not None:
-        mc = analyse(lambda: _monte_carlo(inst, samples, seed, concentration, workers,
-                                          scenario, solver, not no_progress))
+        from placement.util.executor import executor_for
+
+        ex = executor_for(scheduler, workers)
+        try:
+            mc = analyse(lambda: _monte_carlo(inst, samples, seed, concentration, workers,
+                                              scenario, solver, quiet, ex))
+        finally:
+            close = getattr(ex, "close", None)
+            if callable(close):
+                close()
     if format is OutputFormat.json:
         if stability is not None and mc is not None:
             emit(json.dumps({"weights": json.loads(stability.to_json()),
@@ -113,7 +132,7 @@ def sensitivity_cmd(
     elif format is OutputFormat.csv:
         emit((stability or mc).frame().to_csv(), output)  # type: ignore[union-attr]
     else:
-        with console_to(output) as con:
+        with console_to(output, wide) as con:
             if stability is not None:
                 _render_stability(stability, con)
             if mc is not None:
@@ -121,85 +140,76 @@ def sensitivity_cmd(
 
 
 def _monte_carlo(inst: Instance, samples: int, seed: int, concentration: float, workers: int,
-                 scenario: str | None, solver: str, show: bool) -> MonteCarlo:
-    """The Monte Carlo run, with a progress bar on standard error."""
+                 scenario: str | None, solver: str, quiet: bool,
+                 executor: Any = None) -> MonteCarlo:
+    """The Monte Carlo run, with a progress bar on standard error (on a terminal)."""
     from placement.analysis.montecarlo import monte_carlo
+    from placement.cli.progress import progress
 
-    def run(progress: Callable[[int], None] | None) -> MonteCarlo:
+    total = samples if isinstance(samples, int) and samples >= 1 else None
+    what = f"draws ({workers} worker{'s' if workers != 1 else ''})"
+    with progress(what, total, quiet) as work:
         return monte_carlo(inst, samples, seed=seed, concentration=concentration,
                            workers=workers, scenario=scenario, solver=solver,
-                           progress=progress)
-
-    if not show or not isinstance(samples, int) or samples < 1:
-        return run(None)
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TaskProgressColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=err, transient=False) as bar:
-        task = bar.add_task(f"draws ({workers} worker{'s' if workers != 1 else ''})",
-                            total=samples)
-        return run(lambda n: bar.advance(task, n))
+                           progress=work.advance if total else None, executor=executor)
 
 
 def _render_stability(ws: WeightStability, con: Console) -> None:
-    from rich.table import Table
-
     from placement.analysis.common import describe_moves
+    from placement.cli.tables import Col, fitted
+    from placement.util.numbers import fmt
 
-    t = Table(title=f"Weight stability, {ws.instance.name}: each criterion's weight (others "
-                    "fixed) over which the placement stays optimal", title_justify="left")
-    for col, j in (("criterion", "left"), ("weight", "right"), ("stays optimal for", "left"),
-                   ("below that, first to move", "left"), ("above that, first to move", "left")):
-        t.add_column(col, justify=j, overflow="fold")  # type: ignore[arg-type]
+    rows = []
     for c in ws.criteria:
-        upper = "inf" if math.isinf(c.upper) else cell(c.upper)
-        span = f"{cell(c.lower)} to {upper}"
+        upper = "unbounded" if math.isinf(c.upper) else cell(c.upper, "weight")
+        span = f"{cell(c.lower, 'weight')} to {upper}"
         if c.weight > 0:
-            up = "inf" if math.isinf(c.upper) else f"{c.upper / c.weight:.2f}"
-            span += f" (x{c.lower / c.weight:.2f} to x{up})"
+            up = "unbounded" if math.isinf(c.upper) else fmt(c.upper / c.weight, "weight")
+            span += f" (x{fmt(c.lower / c.weight, 'weight')} to x{up})"
         below = ("nothing (stays optimal down to 0)" if c.below is None
                  else describe_moves(c.below.moves))
         above = ("nothing (stays optimal however large)" if c.above is None
                  else describe_moves(c.above.moves))
-        t.add_row(c.criterion, cell(c.weight), span, below, above,
-                  style="yellow" if c.knife_edge else "")
-    con.print(t)
+        style = "yellow" if c.knife_edge else ""
+        rows.append([Text(x, style=style) for x in
+                     (c.criterion, cell(c.weight, "weight"), span, below, above)])
+    cols = [Col("criterion"), Col("weight", numeric=True), Col("stays optimal for", wrap=True),
+            Col("below that, first to move", wrap=True),
+            Col("above that, first to move", wrap=True)]
+    con.print(fitted(cols, rows, con.width, force=True,
+                     title=f"Weight stability, {ws.instance.name}: each criterion's weight "
+                           "(others fixed) over which the placement stays optimal"))
     if any(c.knife_edge for c in ws.criteria):
         con.print("[yellow]knife edge[/]: another optimum ties with this placement at the "
                   "model's weight; the slightest change of that weight picks another.",
                   highlight=False, markup=True)
 
 
-def _share(v: float) -> str:
-    """A share of draws: whole percent at 0 and 1, one decimal between."""
-    return "-" if v != v else (f"{v:.0%}" if v in (0.0, 1.0) else f"{v:.1%}")
-
-
 def _render_monte_carlo(mc: MonteCarlo, con: Console) -> None:
-    from rich.table import Table
+    from placement.cli.tables import Col, fits, fitted, legend, tier_codes
+    from placement.util.numbers import share
 
     df = mc.frame()
     tiers = list(mc.instance.tier_ids)
-    t = Table(title=f"Monte Carlo robustness, {mc.instance.name}: share of weight draws "
-                    "placing each function at each tier", title_justify="left")
-    t.add_column("function")
-    t.add_column("optimum", style="bold")
-    t.add_column("at optimum", justify="right")
-    for tier in tiers:
-        t.add_column(tier, justify="right")
+    rows = []
     for fid, row in df.iterrows():
-        share = float(row["share_at_optimum"])
-        style = "" if share >= 0.9 else ("yellow" if share >= 0.5 else "red")
-        t.add_row(str(fid), str(row["optimum"]), _share(share),
-                  *(_share(float(row[tier])) for tier in tiers), style=style)
-    con.print(t)
+        at = float(row["share_at_optimum"])
+        style = "" if at >= 0.9 else ("yellow" if at >= 0.5 else "red")
+        cells = [str(fid), str(row["optimum"]), share(at),
+                 *(share(float(row[tier])) for tier in tiers)]
+        rows.append([Text(x, style=style) for x in cells])
+    title = (f"Monte Carlo robustness, {mc.instance.name}: share of weight draws placing each "
+             "function at each tier")
+    cols = [Col("function"), Col("optimum"), Col("at optimum", numeric=True),
+            *(Col(t, numeric=True) for t in tiers)]
+    if fits(cols, rows, con.width):
+        con.print(fitted(cols, rows, con.width, title=title))
+    else:
+        code = tier_codes(tiers)
+        for r in rows:
+            r[1] = Text(code[r[1].plain], style=r[1].style)
+        cols = [Col("function"), Col("optimum"), Col("at optimum", numeric=True),
+                *(Col(code[t], numeric=True) for t in tiers)]
+        con.print(fitted(cols, rows, con.width, title=title, force=True))
+        con.print(legend("tiers", [(code[t], t) for t in tiers], con.width))
     con.print(str(mc), highlight=False)

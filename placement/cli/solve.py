@@ -21,11 +21,13 @@ from placement.cli.common import (
     OutputOpt,
     PathArg,
     ProblemOpt,
+    QuietOpt,
     ScenarioOpt,
     SeedOpt,
     SolverOpt,
     ThreadsOpt,
     TimeLimitOpt,
+    WideOpt,
     app,
     emit,
     err,
@@ -38,6 +40,9 @@ from placement.cli.overrides import SetOpt, WeightOpt, with_overrides
 from placement.cli.workbook import SheetFormat, SheetFormatOpt, plain_format, write_sheets
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from placement.model import Instance
     from placement.solution.result import Result
 
 __all__ = ["solve_cmd", "validate_cmd", "solvers_cmd", "exit_code"]
@@ -53,7 +58,7 @@ def exit_code(r: Result) -> int:
 
 
 def _render(results: list[Result], fmt: OutputFormat, output: Path | None,
-            by_area: bool = False) -> None:
+            by_area: bool = False, wide: bool = False) -> None:
     if fmt is OutputFormat.json:
         if len(results) == 1:
             text = results[0].to_json()
@@ -74,41 +79,54 @@ def _render(results: list[Result], fmt: OutputFormat, output: Path | None,
             emit(pd.concat(frames).to_csv(index=False), output)
     else:
         from placement.cli.render import by_area_table, render_result
+        from placement.cli.tables import file_console, widened
 
         if output is not None:
-            from io import StringIO
-
-            from rich.console import Console
-
-            buf = StringIO()
-            con = Console(file=buf, width=140, soft_wrap=False, color_system=None,
-                          markup=False)
+            con, buf = file_console(wide)
             for r in results:
                 render_result(r, con)
                 if by_area and r.has_solution:
-                    con.print(by_area_table(r))
+                    con.print(by_area_table(r, con.width))
             emit(buf.getvalue(), output)
         elif len(results) == 1:
-            render_result(results[0], out)
+            con = widened(out, wide)
+            render_result(results[0], con)
             if by_area and results[0].has_solution:
-                out.print(by_area_table(results[0]))
+                con.print(by_area_table(results[0], con.width))
         else:
-            _summary_table(results)
+            _summary_table(results, widened(out, wide))
 
 
-def _summary_table(results: list[Result]) -> None:
-    from rich.table import Table
+def _summary_table(results: list[Result], con: Console) -> None:
+    from placement.cli.tables import Col, fitted
+    from placement.util.numbers import fmt, pct
 
-    from placement.cli.render import fmt
+    cols = [Col("instance"), Col("status"), Col("objective", numeric=True),
+            Col("bound", numeric=True), Col("gap", numeric=True),
+            Col("seconds", numeric=True), Col("checker")]
+    rows = [[r.instance.name, str(r.status), fmt(r.objective, "objective"),
+             fmt(r.bound, "objective"), pct(r.gap), fmt(r.solve_seconds, "seconds"),
+             "-" if r.check is None else ("ok" if r.check.ok else "VIOLATED")]
+            for r in results]
+    con.print(fitted(cols, rows, con.width, title="Problems in the file", force=True))
 
-    t = Table(title="Problems in the file", title_justify="left")
-    for c in ("instance", "status", "objective", "bound", "gap", "seconds", "checker"):
-        t.add_column(c, justify="right" if c in ("objective", "bound", "seconds") else "left")
-    for r in results:
-        chk = "-" if r.check is None else ("ok" if r.check.ok else "VIOLATED")
-        t.add_row(r.instance.name, str(r.status), fmt(r.objective), fmt(r.bound),
-                  "-" if r.gap is None else f"{r.gap:.4%}", f"{r.solve_seconds:.2f}", chk)
-    out.print(t)
+
+def _instances(path: Path, model: str | None, input_format: InputFormat, problem: int | None,
+               scenario: str | None) -> list[Instance]:
+    """The instance to solve, or every problem of an OR-Library file (or the one asked)."""
+    if input_format is InputFormat.orlib_gap:
+        if scenario is not None:
+            fail("--scenario applies to placement instances, not OR-Library GAP files")
+        from placement.io.orlib import read_gap
+
+        insts = read_gap(path)
+        if problem is not None:
+            if problem > len(insts):
+                fail(f"{path}: --problem {problem} is out of range; the file holds "
+                     f"{len(insts)} problem(s)")
+            insts = [insts[problem - 1]]
+        return insts
+    return [load_instance_or_exit(path, model, input_format, problem)]
 
 
 @app.command("solve")
@@ -139,6 +157,8 @@ def solve_cmd(
     ] = False,
     weight: WeightOpt = None,
     set_: SetOpt = None,
+    wide: WideOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Solve an instance: place every function at its best tier.
 
@@ -150,34 +170,26 @@ def solve_cmd(
 
     solvers.get(solver)  # an unknown or missing backend is a usage error: fail before loading
     plain = plain_format(format, output)
-    if input_format is InputFormat.orlib_gap:
-        if scenario is not None:
-            fail("--scenario applies to placement instances, not OR-Library GAP files")
-        from placement.io.orlib import read_gap
+    from placement.cli.progress import progress
 
-        insts = read_gap(path)
-        if problem is not None:
-            if problem > len(insts):
-                fail(f"{path}: --problem {problem} is out of range; the file holds "
-                     f"{len(insts)} problem(s)")
-            insts = [insts[problem - 1]]
-    else:
-        insts = [load_instance_or_exit(path, model, input_format, problem)]
-    insts = [with_overrides(inst, weight, set_) for inst in insts]
-    if plain is OutputFormat.table and output is None and insts[0].overrides:
-        out.print("judgements changed for this run: "
-                  + " ".join(insts[0].overrides.options()), highlight=False)
     results = []
-    for inst in insts:
-        r = solve(inst, solver, scenario=scenario, time_limit=time_limit, threads=threads,
-                  seed=seed, rel_gap=gap, log=log, subsidiarity=subsidiarity)
-        results.append(r)
+    with progress(f"loading {path}", quiet=quiet or log) as work:
+        insts = [with_overrides(inst, weight, set_)
+                 for inst in _instances(path, model, input_format, problem, scenario)]
+        if plain is OutputFormat.table and output is None and insts[0].overrides:
+            out.print("judgements changed for this run: "
+                      + " ".join(insts[0].overrides.options()), highlight=False)
+        for inst in insts:
+            work.describe(f"solving {inst.name} with {solver}")
+            results.append(solve(inst, solver, scenario=scenario, time_limit=time_limit,
+                                 threads=threads, seed=seed, rel_gap=gap, log=log,
+                                 subsidiarity=subsidiarity))
     if plain is None:
         from placement.solution.result_sheets import results_sheets
 
         write_sheets(output, lambda: results_sheets(results))
     else:
-        _render(results, plain, output, by_area)
+        _render(results, plain, output, by_area, wide)
     code = max(exit_code(r) for r in results)
     if code == EXIT_NO_SOLUTION:
         for r in results:

@@ -23,6 +23,7 @@ import pandas as pd
 from placement.errors import Problem
 from placement.io.csvfile import display_path, line_locator, read_text_csv
 from placement.io.membership import join_table
+from placement.io.paths import instance_file
 from placement.io.schema import TierMembershipSpec, TierSpec
 from placement.io.schema_areas import AreaShareSpec, AreasSpec
 from placement.model.geography import Areas, Indicator, TierUnits
@@ -93,7 +94,7 @@ def read_areas(spec: AreasSpec, base: Path, label: str, problems: list[Problem]
     """The area table (joins applied), the :class:`Areas` read from it, and its label;
     ``None`` when a file or column is missing. A bad value is a problem, but the areas are
     still returned (with NaN where a number is bad) so the tiers' units can be checked too."""
-    path = (base / spec.file).resolve()
+    path = instance_file(base, spec.file).resolve()
     alabel = display_path(path)
     n0 = len(problems)
     _indicator_ids(spec, label, problems)

@@ -49,7 +49,7 @@ def _tiers(df: pd.DataFrame, problems: list[Problem]) -> list[Tier]:
                 raise ValueError
         except (TypeError, ValueError):
             problems.append(Problem(label, where, "units", r["units"], "a whole number, 1 or more"))
-            continue
+            units = 1  # reported; the tier is kept so functions naming it are not blamed too
         try:
             pop = float(r["population"])
             if not pop > 0:
@@ -57,7 +57,7 @@ def _tiers(df: pd.DataFrame, problems: list[Problem]) -> list[Tier]:
         except (TypeError, ValueError):
             problems.append(Problem(label, where, "population", r["population"],
                                     "a population greater than 0"))
-            continue
+            pop = 1.0  # reported, as above
         total = r.get("total_population")
         out.append(
             Tier(

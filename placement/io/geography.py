@@ -17,6 +17,7 @@ from placement.errors import Problem
 from placement.io.area_tables import read_availability, read_current, read_unit_caps
 from placement.io.areas import read_areas, tier_units
 from placement.io.membership import given_pairs
+from placement.io.paths import instance_file
 from placement.io.schema import InstanceSpec
 from placement.model import NO_TIER, Coterminosity, Functions, Instance, Tier
 from placement.model.area_rules import (
@@ -56,10 +57,11 @@ def read_geography(spec: InstanceSpec, base: Path, label: str, functions: Functi
     fids = functions.ids.tolist() if functions is not None else None
     cats = functions.categories.tolist() if functions is not None else []
     a = spec.areas
-    current = read_current(base / a.current, label, geo, fids, problems) if a.current else ()
-    avail = (read_availability(base / a.availability, "areas.availability", label, geo, fids,
-                               cats, problems) if a.availability else ())
-    caps = (read_unit_caps(base / a.unit_caps, label, geo, resource_ids, problems)
+    current = (read_current(instance_file(base, a.current), label, geo, fids, problems)
+               if a.current else ())
+    avail = (read_availability(instance_file(base, a.availability), "areas.availability", label,
+                               geo, fids, cats, problems) if a.availability else ())
+    caps = (read_unit_caps(instance_file(base, a.unit_caps), label, geo, resource_ids, problems)
             if a.unit_caps else ())
     geo = Geography(areas, units, avail, current, caps)
     if functions is not None:

@@ -29,6 +29,7 @@ from placement.io.links import check_links, link_from_spec, read_links_csv, requ
 from placement.io.magnitudes import coefficient_problems
 from placement.io.membership import read_coterminosity
 from placement.io.models import load_model
+from placement.io.paths import instance_file
 from placement.io.scenario_specs import ScenarioContext, max_share_from_spec, scenarios_from_specs
 from placement.io.schema import InstanceSpec, ResourceSpec, SourceSpec, TierSpec
 from placement.io.schema_problems import problems_from
@@ -56,6 +57,10 @@ class _Load:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     function_lines: list[str] = field(default_factory=list)  # the line of each function
+    # the ids of a function table that failed to validate, so links and scenarios naming
+    # functions are still checked in the same run (every problem at once)
+    raw_function_ids: list[str] | None = None
+    model_failed: bool = False  # a model was named but could not be loaded
 
     def error(self) -> InstanceError:
         return InstanceError(self.problems, subject=f"instance {self.label}",
@@ -88,6 +93,8 @@ def load_instance(path: str | Path, *, model: str | Path | ScoringModel | None =
     values_ref = spec.values if spec else data.get("values")
     _check_unique_ids(ld, tier_ids, resource_ids)
     scoring = _scoring_model(ld, model_ref, "model" if model is None else "--model")
+    ld.model_failed = scoring is None and isinstance(model_ref, str | Path) and bool(
+        str(model_ref))
     tiers = _tiers(ld, spec.tiers, scoring, spec.areas is not None) if spec else []
     resources = _resources(ld, spec.resources, tier_ids) if spec else []
     fname = spec.functions if spec else str(data.get("functions", "functions.csv"))
@@ -239,9 +246,11 @@ def _functions(
 ) -> Functions | None:
     """The function table: always read, so an unreadable file is reported, and validated when
     ``parse``; ``need_scores`` when the model's scores are used (no value table)."""
-    fpath = ld.base / fname
+    fpath = instance_file(ld.base, fname)
     flabel = display_path(fpath)
     df = read_text_csv(fpath, flabel, ld.problems)
+    if df is not None and "id" in df.columns:
+        ld.raw_function_ids = [str(x).strip() for x in df["id"].tolist() if str(x).strip()]
     if df is None or not parse:
         return None
     ld.function_lines = [line_locator(df)(i) for i in range(len(df))]
@@ -273,26 +282,27 @@ def _complete(
     values = costs = None
     if functions is not None:
         if spec.values:
-            values = read_values(ld.base / spec.values, functions.ids, tier_ids, ld.problems)
+            values = read_values(instance_file(ld.base, spec.values), functions.ids, tier_ids,
+                                 ld.problems)
         if spec.costs:
-            costs = read_costs(ld.base / spec.costs, functions.ids, tier_ids, resource_ids,
-                               ld.problems)
+            costs = read_costs(instance_file(ld.base, spec.costs), functions.ids, tier_ids,
+                               resource_ids, ld.problems)
     geography = None
     if spec.areas is not None:
         geography, coterminosity = read_geography(
             spec, ld.base, ld.label, functions, resource_ids, ld.problems,
-            display_path(ld.base / spec.functions), ld.function_lines)
+            display_path(instance_file(ld.base, spec.functions)), ld.function_lines)
     else:
         coterminosity = read_coterminosity(
             list(spec.tiers), spec.membership, spec.coterminosity, ld.base, ld.label,
             ld.problems, ld.warnings, {t.id: t.units for t in tiers})
         if functions is not None and functions.serves is not None and functions.serves.any():
-            ld.warnings.append(f"{display_path(ld.base / spec.functions)}: column 'serves' is "
-                               "ignored without [areas] (one area: every function serves "
-                               "everyone)")
+            ld.warnings.append(f"{display_path(instance_file(ld.base, spec.functions))}: "
+                               "column 'serves' is ignored without [areas] (one area: "
+                               "every function serves everyone)")
         if functions is not None:
             ld.problems += uniform_problems(functions, tier_ids,
-                                            display_path(ld.base / spec.functions),
+                                            display_path(instance_file(ld.base, spec.functions)),
                                             ld.function_lines)
     geographies = sorted({t.geography for t in spec.tiers if t.geography})
     links = _links(ld, spec, functions, geographies)
@@ -300,10 +310,10 @@ def _complete(
                                     ld.problems)
     context = ScenarioContext(
         ld.label, ld.base, scoring, tier_ids, {t.id for t in spec.tiers if t.optional},
-        resource_ids, set(functions.ids.tolist()) if functions is not None else None, links,
+        resource_ids, _function_ids(ld, functions), links,
         geographies, geography,
         tuple(functions.categories.tolist()) if functions is not None else (),
-        spec.areas is not None)
+        spec.areas is not None, model_failed=ld.model_failed)
     scenarios = scenarios_from_specs(spec.scenarios, context, ld.problems)
     if functions is not None:
         ld.problems += coefficient_problems(functions, tiers, resource_ids,
@@ -335,8 +345,8 @@ def _complete(
         geography=geography,
     )
     if geography is not None:
-        ld.problems += geography_problems(inst, display_path(ld.base / spec.functions),
-                                          ld.function_lines)
+        ld.problems += geography_problems(
+            inst, display_path(instance_file(ld.base, spec.functions)), ld.function_lines)
         if ld.problems:
             raise ld.error()
     require_kappa(inst, f"instance {ld.label}", ld.warnings)
@@ -360,14 +370,22 @@ def _links(
     """The instance's links, from ``[[links]]`` tables or the CSV ``links`` names, checked."""
     links: list[Link]
     if isinstance(spec.links, str):
-        lpath = ld.base / spec.links
+        lpath = instance_file(ld.base, spec.links)
         links = read_links_csv(lpath, display_path(lpath), ld.problems)
     else:
         links = [link_from_spec(ls, f"{ld.label}: links[{i + 1}]")
                  for i, ls in enumerate(spec.links)]
-    fids = functions.ids.tolist() if functions is not None else None
-    check_links(links, fids, geographies, ld.problems)
+    fids = _function_ids(ld, functions)
+    check_links(links, sorted(fids) if fids is not None else None, geographies, ld.problems)
     return links
+
+
+def _function_ids(ld: _Load, functions: Functions | None) -> set[str] | None:
+    """The function ids to check links and scenarios against: the table's, or, when it failed
+    to validate, the ids its rows give (``None`` when it could not be read at all)."""
+    if functions is not None:
+        return set(functions.ids.tolist())
+    return set(ld.raw_function_ids) if ld.raw_function_ids is not None else None
 
 
 def _sources(items: list[SourceSpec | str]) -> tuple[Source, ...]:

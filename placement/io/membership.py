@@ -18,6 +18,7 @@ import pandas as pd
 
 from placement.errors import Problem
 from placement.io.csvfile import display_path, line_locator, read_text_csv
+from placement.io.paths import instance_file
 from placement.io.schema import (
     CoterminositySpec,
     JoinSpec,
@@ -141,7 +142,7 @@ def _read_pieces(
     spec: MembershipSpec, base: Path, label: str, problems: list[Problem]
 ) -> tuple[pd.DataFrame, np.ndarray, str] | None:
     """The membership table with its joins applied, each piece's weight, and its label."""
-    path = (base / spec.file).resolve()
+    path = instance_file(base, spec.file).resolve()
     plabel = display_path(path)
     n0 = len(problems)
     df = read_text_csv(path, plabel, problems)
@@ -188,7 +189,7 @@ def join_table(
     ``df`` whose key the joined table lacks is a problem (its joined cells would be silently
     blank); a blank key joins nothing.
     """
-    jpath = (base / js.file).resolve()
+    jpath = instance_file(base, js.file).resolve()
     jlabel = display_path(jpath)
     m0 = len(problems)
     right = read_text_csv(jpath, jlabel, problems)
@@ -281,7 +282,7 @@ def given_pairs(
 
 def _kappa_csv(file: str, base: Path, label: str, problems: list[Problem]) -> list[_Given]:
     """The rows of a ``tier_a, tier_b, kappa[, source]`` CSV with a kappa from 0 to 1."""
-    path = (base / file).resolve()
+    path = instance_file(base, file).resolve()
     clabel = display_path(path)
     n0 = len(problems)
     cdf = read_text_csv(path, clabel, problems)

@@ -1,6 +1,7 @@
 """Scoring models: declarative TOML files (criteria, directions, weights, default curves).
 
-A model is named either by a path to a ``.toml`` file or by its id, looked up in
+A model is named either by a path to a ``.toml`` file (``bundled:models/NAME.toml`` for one
+shipped with placement) or by its id, looked up in
 ``models/`` folders: next to the instance, in any parent of the instance directory, in the
 directories listed in ``$PLACEMENT_MODELS_PATH`` (``:``-separated), and in the project's
 bundled ``models/``.
@@ -14,6 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from placement.errors import InstanceError, Problem
+from placement.io.paths import BUNDLED, instance_file
 from placement.io.schema import ModelSpec
 from placement.io.schema_problems import problems_from
 from placement.io.tomlfile import read_toml
@@ -43,6 +45,9 @@ def model_search_path(near: Path | None = None) -> list[Path]:
 
 
 def _resolve(ref: str | Path, near: Path | None) -> Path | None:
+    if str(ref).startswith(BUNDLED):
+        found = instance_file(Path(), ref)
+        return found if found.is_file() else None
     p = Path(ref)
     candidates = []
     if p.suffix == ".toml" or p.is_absolute() or len(p.parts) > 1:

@@ -17,6 +17,7 @@ import numpy as np
 from placement.errors import Problem
 from placement.io.area_tables import report_scope
 from placement.io.csvfile import display_path, line_locator, read_text_csv
+from placement.io.paths import instance_file
 from placement.model.area_rules import area_names, scope_label
 from placement.model.geography import CurrentRule, Geography
 from placement.model.links import split_where
@@ -44,7 +45,7 @@ def read_placement(ref: str | dict[str, str] | None, base: Path, geo: Geography 
         return FixedPlacement(dict(ref))
     if ref is None or ref == "current":
         return FixedPlacement(None if ref is None else "current")
-    path = base / ref
+    path = instance_file(base, ref)
     plabel = display_path(path)
     df = read_text_csv(path, plabel, problems)
     if df is None:

@@ -19,6 +19,7 @@ from placement.errors import Problem
 from placement.io.area_tables import read_availability
 from placement.io.geography import pin_gap_problem
 from placement.io.links import check_links, link_from_spec
+from placement.io.paths import instance_file
 from placement.io.scenario_placement import placement_problems, read_placement
 from placement.io.schema import ConstraintsSpec, ScenarioSpec
 from placement.model import Link, MaxShare, Scenario, ScoringModel
@@ -50,6 +51,7 @@ class ScenarioContext:
     geography: Geography | None = None
     categories: tuple[str, ...] = ()
     areas: bool = False  # [areas] declared (``geography`` is None when it could not be read)
+    model_failed: bool = False  # a model was named but not loaded: its criteria are unknown
 
 
 @dataclass(frozen=True)
@@ -162,8 +164,9 @@ def _availability(sid: str, ss: ScenarioSpec, cx: ScenarioContext,
         return ()
     if cx.geography is None:  # [areas] could not be read: its problems are reported
         return ()
-    return read_availability(cx.base / ss.availability, f"scenarios.{sid}.availability",
-                             cx.label, cx.geography, cx.fids, cx.categories, rep.problems)
+    return read_availability(instance_file(cx.base, ss.availability),
+                             f"scenarios.{sid}.availability", cx.label, cx.geography,
+                             cx.fids, cx.categories, rep.problems)
 
 
 def _check_overrides(ss: ScenarioSpec, cx: ScenarioContext, rep: _Report) -> None:
@@ -174,9 +177,10 @@ def _check_overrides(ss: ScenarioSpec, cx: ScenarioContext, rep: _Report) -> Non
             if k not in scoring.criterion_ids:
                 rep.bad("weights", k, f"a criterion of model '{scoring.id}' "
                                       f"({', '.join(scoring.criterion_ids)})")
-    elif ss.weights:
+    elif ss.weights and not cx.model_failed:
         rep.bad("weights", ", ".join(ss.weights), "no weights: this instance has no scoring model")
-    if ss.heterogeneity is not None and (scoring is None or not scoring.heterogeneity_criterion):
+    if ss.heterogeneity is not None and not cx.model_failed and (
+            scoring is None or not scoring.heterogeneity_criterion):
         rep.bad("heterogeneity", ss.heterogeneity,
                 "no heterogeneity here: the scoring model declares no [heterogeneity] criterion")
     resources = ", ".join(cx.resources) or "none defined"

@@ -18,6 +18,7 @@ import pandas as pd
 
 from placement.errors import Problem
 from placement.io.csvfile import display_path, line_locator, read_text_csv
+from placement.io.paths import instance_file
 from placement.io.schema import TierSpec, TierTableSpec
 from placement.model import Tier
 from placement.model.limits import MAX_POPULATION
@@ -106,7 +107,7 @@ def _kept_rows(
     problems: list[Problem],
 ) -> _Kept | None:
     """Read the table, check the columns the spec names, and apply its filters."""
-    path = base / tab.file
+    path = instance_file(base, tab.file)
     tlabel = display_path(path)
     n0 = len(problems)
     df = read_text_csv(path, tlabel, problems)

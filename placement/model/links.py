@@ -12,7 +12,7 @@ gives the coterminosity they need.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 
@@ -36,8 +36,8 @@ class Link:
     Parameters
     ----------
     id
-        Identifier (scenarios remove links by id). Defaults to ``kind:function:other`` or
-        ``kind:function:@geography``.
+        Identifier (scenarios remove links by id), optional. Defaults to
+        ``kind:function:other`` or ``kind:function:@geography``.
     kind
         ``together`` (same tier), ``coterminous`` (tiers with coterminosity at least
         ``kappa_min``) or ``at_or_above`` (``function`` at least as central as ``other``:
@@ -61,20 +61,33 @@ class Link:
     --------
     >>> Link("l1", "together", "commissioning", "workforce").describe()
     'together(commissioning, workforce)'
+    >>> Link(kind="at_or_above", function="specialised", other="acute").id
+    'at_or_above:specialised:acute'
     >>> Link("l2", "coterminous", "social_care", geography="local-government",
     ...      kappa_min=0.9, penalty=2.0).describe()
     'coterminous(social_care, geography local-government, kappa_min 0.9, soft 2)'
     """
 
-    id: str
-    kind: LinkKind
-    function: str
+    # id may be left out (the format calls it optional): positional use stays
+    # Link(id, kind, function, other), and Link(kind=..., function=..., other=...) works too
+    id: str = ""
+    kind: LinkKind = cast(LinkKind, "")
+    function: str = ""
     other: str | None = None
     geography: str | None = None
     kappa_min: float = 1.0
     penalty: float | None = None
     source: str | None = None
     where: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.kind or not self.function:
+            missing = [k for k in ("kind", "function") if not getattr(self, k)]
+            raise TypeError(f"Link() needs {' and '.join(missing)}, e.g. Link(kind='together',"
+                            " function='a', other='b')")
+        if not self.id:
+            object.__setattr__(self, "id", self.default_id(self.kind, self.function, self.other,
+                                                           self.geography))
 
     @property
     def hard(self) -> bool:

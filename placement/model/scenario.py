@@ -139,7 +139,7 @@ def _resolve(inst: Instance, scenario: str | Scenario | None) -> Scenario | None
     if scenario not in inst.scenarios:
         known = ", ".join(inst.scenarios) or "none defined"
         raise InstanceError.single(
-            None, "--scenario", None, scenario, f"a scenario of instance '{inst.name}' "
+            None, "scenario", None, scenario, f"a scenario of instance '{inst.name}' "
             f"({known})")
     return inst.scenarios[scenario]
 

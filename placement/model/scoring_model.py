@@ -60,7 +60,19 @@ class ScoringModel:
 
     @property
     def weights(self) -> np.ndarray:
+        """The weights as an array, in the order of :attr:`criterion_ids` (for arithmetic);
+        :attr:`weight_of` gives them by criterion."""
         return np.array([c.weight for c in self.criteria], dtype=float)
+
+    @property
+    def weight_of(self) -> dict[str, float]:
+        """The weights by criterion id, in the model's order.
+
+        >>> from placement.io.models import load_model
+        >>> load_model("tiny-ramp").weight_of
+        {'scale': 1.0, 'local': 1.0}
+        """
+        return {c.id: float(c.weight) for c in self.criteria}
 
     def with_weights(self, weights: Mapping[str, float] | np.ndarray) -> ScoringModel:
         """Return a copy with some or all weights replaced.

@@ -10,6 +10,7 @@ import pandas as pd
 
 from placement import __version__
 from placement.analysis.common import describe_moves
+from placement.analysis.compare import metric_kind
 from placement.charts import (
     options_chart,
     robustness_chart,
@@ -18,16 +19,29 @@ from placement.report.blocks import (
     Block,
     Paragraph,
     Section,
+    Table,
     chart,
     frame_table,
     number,
-    percent,
 )
 
 if TYPE_CHECKING:
     from placement.report.document import Report
 
 __all__ = ["options", "margins", "robustness", "frontier", "method"]
+
+
+def _options_table(df: pd.DataFrame) -> Table:
+    """The comparison's metrics, each row written as its kind of number (the CLI's rule)."""
+    text = df.astype(object)
+    for metric in df.index:
+        kind = metric_kind(str(metric))
+        text.loc[metric] = [str(v) if kind == "text" and not isinstance(v, bool)
+                            else number(v, "value" if kind == "text" else kind)
+                            for v in df.loc[metric].tolist()]
+    t = frame_table(text, "metric")
+    t.numeric = [False] + [True] * len(df.columns)
+    return t
 
 
 def options(rep: Report) -> Section:
@@ -47,11 +61,7 @@ def options(rep: Report) -> Section:
                "breaks a constraint of its scenario)",
                "Stacked bars of each option's value by criterion"),
     ]
-    for row, digits in (("relative gap", 1), ("price of uniform structure", 2)):
-        if row in df.index:
-            df = df.astype(object)
-            df.loc[row] = [percent(v, digits) for v in list(df.loc[row])]
-    blocks.append(frame_table(df, "metric"))
+    blocks.append(_options_table(df))
     diff = c.differences()
     if len(diff):
         blocks.append(frame_table(diff.fillna("-"), "function",
@@ -154,23 +164,26 @@ def frontier(rep: Report) -> Section:
             points["status quo"] = (float(sq["resources"][fr.resource]), float(sq["value"]))
         steps = len(df)
         lo = df["budget_from"].min() if steps else math.nan
-        text = (f"{fr.resource}: {steps} steps from {number(lo)} (the least budget any "
-                f"placement needs{'' if fr.complete_below else ' within the range'}) up; "
-                f"{fr.solves} solves in {fr.seconds:.1f} s.")
+        text = (f"{fr.resource}: {steps} steps from {number(lo, 'resource')} (the least budget "
+                f"any placement needs{'' if fr.complete_below else ' within the range'}) up; "
+                f"{fr.solves} solves in {number(fr.seconds, 'seconds')} s.")
         if fr.truncated:
             text += " Truncated: more steps exist than were computed."
         if "status quo" in points:
             use, val = points["status quo"]
             best = fr.value_at(use)
             if best is not None:
-                text += (f" The status quo uses {number(use)} for {number(val)}; the best "
-                         f"placement within that budget reaches {number(best)}.")
+                text += (f" The status quo uses {number(use, 'resource')} for "
+                         f"{number(val, 'objective')}; the best placement within that budget "
+                         f"reaches {number(best, 'objective')}.")
         blocks += [Paragraph(text),
                    chart(f"frontier-{fr.resource}", fr.figure(points),
                           f"the optimum against the {fr.resource} budget",
                           f"Step chart of the optimum against the {fr.resource} budget"),
                    frame_table(df, "step", f"every step of the {fr.resource} frontier",
-                                collapsed=True)]
+                               collapsed=True,
+                               kinds={"budget_from": "resource", "budget_to": "resource",
+                                      "value": "objective", "n_moves_up": "count"})]
     return Section("frontier", title, blocks)
 
 def method(rep: Report) -> Section:
@@ -192,7 +205,8 @@ def method(rep: Report) -> Section:
         f"Monte Carlo: {p.get('samples')} draws, seed {p.get('seed')}, concentration "
         f"{p.get('concentration')}, {p.get('workers')} worker(s); the same seed gives the "
         "same shares.",
-        "Timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in rep.timings.items()) + ".",
+        "Timings: " + ", ".join(f"{k} {number(v, 'seconds')} s"
+                                for k, v in rep.timings.items()) + ".",
     ]
     if rep.command:
         items.append(f"Reproduce: {rep.command}")

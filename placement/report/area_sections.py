@@ -17,6 +17,7 @@ import pandas as pd
 from placement.charts import ATTRIBUTION, area_maps, functions_per_tier, share_heatmap
 from placement.report import sections
 from placement.report.blocks import Block, Paragraph, Section, chart, frame_table, number, percent
+from placement.report.one_size import free_sentence, one_size_rows
 
 if TYPE_CHECKING:
     from placement.report.document import Report
@@ -35,37 +36,40 @@ def summary(rep: Report) -> Section:
     layout = inst.units
     shares = r.tier_shares
     mixed = int(((shares.to_numpy() > 1e-9).sum(axis=1) > 1).sum())
-    used = ", ".join(f"{t} {number(v, 3)}" for t, v in
+    used = ", ".join(f"{t} {number(v, 'count')}" for t, v in
                      _people_weighted_counts(shares).items() if v > 1e-9)
     items = [
-        f"Optimum {number(r.objective)} ({inst.sense.verb} {inst.sense.quantity}), status "
-        f"{r.status}, by {r.solver} {r.solver_version}; the independent checker recomputed it "
-        "area by area and accepted it.",
+        f"Optimum {number(r.objective, 'objective')} ({inst.sense.verb} "
+        f"{inst.sense.quantity}), status {r.status}, by {r.solver} {r.solver_version}; the "
+        "independent checker recomputed it area by area and accepted it.",
         f"{inst.n_functions} functions over {layout.n_areas} areas and {layout.n_units} units; "
         f"{mixed} functions are done by different tiers in different places. Functions per "
         f"tier, weighted by the people served: {used}.",
     ] + sections.overrides_items(inst)
     uni = b.get("uniform_structure") or {}
     if b.get("price_of_uniform_structure") is not None:
-        items.append(f"Price of uniform structure {percent(b['price_of_uniform_structure'], 2)}"
+        items.append(f"Price of uniform structure {percent(b['price_of_uniform_structure'])}"
                      f": the best placement with the same structure in every area gives "
-                     f"{number(uni.get('value'), 7)} against {number(r.objective, 7)}.")
+                     f"{number(uni.get('value'), 'objective')} against "
+                     f"{number(r.objective, 'objective')}.")
     elif uni.get("note"):
         items.append(f"One structure for every place: {uni['note']}.")
     if b.get("price_of_uniformity") is not None:
         best = b.get("best_one_size") or {}
         items.append(f"Price of uniformity {percent(b['price_of_uniformity'])}: every function "
-                     f"at {best.get('tier')} gives {number(best.get('value'))}.")
+                     f"at {best.get('tier')} gives {number(best.get('value'), 'objective')}.")
     elif b.get("price_of_uniformity_note"):
         items.append(f"One size for every function: {b['price_of_uniformity_note']}.")
+    if free_sentence(b):
+        items.append(free_sentence(b))
     sq = b.get("status_quo")
     if sq:
         items.append(
-            f"Status quo {number(sq['value'])} "
+            f"Status quo {number(sq['value'], 'objective')} "
             f"({'feasible' if sq['feasible'] else 'breaks a constraint'}): the optimum gains "
-            f"{number(sq.get('gap'))} ({percent(sq.get('relative_gap'))}) and serves "
+            f"{number(sq.get('gap'), 'gap')} ({percent(sq.get('relative_gap'))}) and serves "
             f"{sq.get('functions_differ')} of {inst.n_functions} functions differently "
-            f"somewhere ({number(sq.get('person_functions_differ'), 3)} people x functions).")
+            f"somewhere ({number(sq.get('person_functions_differ'), 'count')} people x functions).")
     if rep.skipped:
         items.append("Not computed per area: " + "; ".join(
             f"{k} ({v})" for k, v in rep.skipped.items()) + ".")
@@ -82,13 +86,15 @@ def structure(rep: Report) -> Section:
     r = rep.optimum
     inst = rep.instance
     df = r.placements
-    cols: dict[str, Any] = {"name": df["name"], "tiers (share of people)": df["tiers"]}
+    # the tiers first and the long names last, so a narrow screen (800 px) shows the tiers
+    cols: dict[str, Any] = {"tiers (share of people)": df["tiers"]}
     cols["same everywhere"] = df["uniform"].map({True: "yes", False: "no"})
     cols["moved from today"] = df["moved_share"]
     cols[inst.sense.quantity] = df["value"]
     for res in inst.resources:
         if res.id in df:
             cols[res.id] = df[res.id]
+    cols["name"] = df["name"]
     table = pd.DataFrame(cols)
     table = table.iloc[np.argsort(df["uniform"].to_numpy(), kind="stable")]
     names = pd.Series(df["name"].to_numpy(), index=df.index)
@@ -102,7 +108,9 @@ def structure(rep: Report) -> Section:
         chart("structure", share_heatmap(r.tier_shares, names), "share of the people each "
               "function is done for at each tier (functions that differ by area above the "
               "line)", "Heatmap of the share of people served at each tier, per function"),
-        frame_table(table, "function", pct=["moved from today"]),
+        frame_table(table, "function", pct=["moved from today"],
+                    kinds={inst.sense.quantity: "value",
+                           **{res.id: "resource" for res in inst.resources}}),
     ])
 
 
@@ -167,22 +175,19 @@ def baselines(rep: Report) -> Section:
     if uni.get("value") is not None:
         rows["one structure everywhere"] = {q: uni["value"], "feasible": bool(uni["feasible"]),
                                             "what it breaks": ""}
-    for t, row in (b.get("one_size") or {}).items():
-        breaks = row["breaks"]
-        rows[f"all at {t}"] = {q: row["value"], "feasible": bool(row["feasible"]),
-                               "what it breaks": "; ".join(breaks[:2]) + (
-                                   f" (+{len(breaks) - 2} more)" if len(breaks) > 2 else "")}
+    rows.update(one_size_rows(b, q, rep.instance.n_functions, resources=False))
     text = ("Two prices of a one-size answer. The price of uniform structure is (v* - the "
             "best placement with the same structure in every area) / |v*|: what it costs that "
             "every place has the same bodies doing the same functions. The price of uniformity "
             "is (v* - the best feasible 'every function at one tier') / |v*|.")
     if b.get("price_of_uniform_structure") is not None:
-        text += f" Uniform structure: {percent(b['price_of_uniform_structure'], 2)}."
+        text += f" Uniform structure: {percent(b['price_of_uniform_structure'])}."
     if b.get("price_of_uniformity") is not None:
         text += f" Uniformity: {percent(b['price_of_uniformity'])}."
     elif b.get("price_of_uniformity_note"):
         text += f" Uniformity: {b['price_of_uniformity_note']}."
+    text += (" " + free_sentence(b)) if free_sentence(b) else ""
     df = pd.DataFrame.from_dict(rows, orient="index")
-    df[q] = [number(v, 7) for v in df[q]]
+    df[q] = [number(v, "objective") for v in df[q]]
     return Section("baselines", "One structure does not fit every place", [
         Paragraph(text), frame_table(df, "placement")])

@@ -7,20 +7,18 @@ blocks, so the two cannot disagree.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from placement.charts import png_bytes
+from placement.util.numbers import fmt, pct, share
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-__all__ = ["Paragraph", "Table", "Chart", "Block", "Section", "number", "percent",
+__all__ = ["Paragraph", "Table", "Chart", "Block", "Section", "number", "percent", "share",
            "frame_table", "chart", "MAX_TABLE_ROWS"]
 
 #: Rows a table shows before the rest is left to report.json.
@@ -68,55 +66,42 @@ class Section:
     blocks: list[Block]
 
 
-def number(x: Any, digits: int = 4) -> str:
-    """A number for a reader: thousands separators, ``digits`` significant figures, "-" for
-    missing; integers as integers.
+def number(x: Any, kind: str = "value") -> str:
+    """A number for a reader, as :func:`placement.util.numbers.fmt` writes ``kind`` (the
+    same rules as the command line's tables); "yes"/"no" for a boolean.
 
-    >>> number(583.50848), number(44446.0), number(None), number(float("inf")), number(0.0441382)
-    ('583.5', '44,446', '-', 'unbounded', '0.04414')
-    >>> number(3719.9999999), number(12345.6)
-    ('3,720', '12,346')
+    >>> number(583.50848, "objective"), number(44446.0), number(None), number(float("inf"))
+    ('583.508', '44,446', '-', 'unbounded')
+    >>> number(0.0441382, "gap"), number(3719.9999999, "resource"), number(-1.1e-13, "gap")
+    ('0.04414', '3,720', '0')
     """
-    if x is None or isinstance(x, str):
-        return "-" if x is None else x
-    if isinstance(x, bool | np.bool_):
-        return "yes" if x else "no"
-    v = float(x)
-    if math.isnan(v):
-        return "-"
-    if math.isinf(v):
-        return "unbounded" if v > 0 else "-unbounded"
-    if v.is_integer() and abs(v) < 1e15:
-        return f"{int(v):,}"
-    if abs(v) >= 10 ** (digits - 1):
-        return f"{v:,.0f}"
-    return f"{v:.{digits}g}"
+    return fmt(x, kind)
 
 
-def percent(x: float | None, digits: int = 1) -> str:
-    """A share as a percentage.
+def percent(x: float | None) -> str:
+    """A fraction as a percentage (relative gaps, prices): 3 significant figures.
 
-    >>> percent(0.0222), percent(None), percent(1.0)
-    ('2.2%', '-', '100%')
+    >>> percent(0.0222), percent(None), percent(1.0), percent(-1e-16)
+    ('2.22%', '-', '100%', '0%')
     """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    if x in (0.0, 1.0):
-        return f"{x:.0%}"
-    return f"{x:.{digits}%}"
+    return pct(x)
 
 
 def frame_table(df: pd.DataFrame, index: str | None, caption: str = "", *,
-                 collapsed: bool = False, pct: Sequence[str] = ()) -> Table:
-    """Any DataFrame as a :class:`Table` (the index as the first column when ``index``)."""
+                collapsed: bool = False, pct: Sequence[str] = (),
+                kinds: dict[str, str] | None = None) -> Table:
+    """Any DataFrame as a :class:`Table` (the index as the first column when ``index``):
+    ``pct`` columns are shares (whole percent), ``kinds`` gives other columns' kind of number
+    (default ``value``)."""
+    kinds = kinds or {}
     headers = ([index] if index is not None else []) + [str(c) for c in df.columns]
     numeric = ([False] if index is not None else []) + [
         df[c].dtype.kind in "fiu" for c in df.columns]
     rows = []
     shown = df.iloc[:MAX_TABLE_ROWS]
     for idx, row in zip(shown.index.tolist(), shown.itertuples(index=False), strict=True):
-        cells = [percent(v) if c in pct else number(v) for c, v in zip(df.columns, row,
-                                                                   strict=True)]
+        cells = [share(v) if c in pct else number(v, kinds.get(str(c), "value"))
+                 for c, v in zip(df.columns, row, strict=True)]
         rows.append(([str(idx)] if index is not None else []) + cells)
     note = (f"first {MAX_TABLE_ROWS} of {len(df)} rows; report.json has them all"
             if len(df) > MAX_TABLE_ROWS else "")

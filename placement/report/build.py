@@ -198,17 +198,17 @@ def _validate(instance: Instance, scenarios: Sequence[str] | None,
               resources: Sequence[str] | None, samples: object) -> tuple[list[str], list[str]]:
     """The scenario and resource ids to use; every unknown one (and bad ``samples``) at once."""
     ids = list(instance.scenarios) if scenarios is None else list(scenarios)
-    problems = [Problem(None, "--scenario", None, s,
+    problems = [Problem(None, "scenario", None, s,
                         f"a scenario of instance '{instance.name}' "
                         f"({', '.join(instance.scenarios) or 'none defined'})")
                 for s in ids if s not in instance.scenarios]
     res_ids = list(instance.resource_ids[:1]) if resources is None else list(resources)
-    problems += [Problem(None, "--resource", None, r,
+    problems += [Problem(None, "resources", None, r,
                          f"a resource of instance '{instance.name}' "
                          f"({', '.join(instance.resource_ids) or 'it has none'})")
                  for r in res_ids if r not in instance.resource_ids]
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 0:
-        problems.append(Problem(None, "--samples", None, samples,
+        problems.append(Problem(None, "samples", None, samples,
                                 "a whole number of weight draws, 0 (none) or more"))
     if problems:
         raise InstanceError(problems, subject="report")

@@ -117,10 +117,21 @@ figure img { max-width: 100%; height: auto; border: 1px solid var(--rule); }
 .scroll { overflow-x: auto; max-height: 720px; overflow-y: auto; border: 1px solid var(--rule); }
 table { border-collapse: collapse; font-size: 12.5px; width: 100%; }
 th, td { padding: 3px 8px; border-bottom: 1px solid var(--rule); vertical-align: top; }
-thead th { position: sticky; top: 0; background: var(--band); text-align: left;
-           white-space: nowrap; }
-tbody tr:nth-child(even) { background: #fbfbfc; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+thead th { position: sticky; top: 0; z-index: 1; background: var(--band); text-align: left;
+           vertical-align: bottom; }
+tbody tr:nth-child(even) td { background: #fbfbfc; }
+tbody td { background: #fff; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.num { text-align: right; }
+td.txt { min-width: 6em; }
+tbody td:first-child { position: sticky; left: 0; white-space: nowrap; font-weight: 600;
+                       border-right: 1px solid var(--rule); }
+thead th:first-child { left: 0; z-index: 2; }
+@media (max-width: 900px) {
+  header, main { padding: 0 12px; }
+  table { font-size: 11.5px; }
+  th, td { padding: 2px 5px; }
+}
 details { margin: 12px 0; }
 summary { cursor: pointer; color: var(--muted); }
 @media print { .scroll { max-height: none; overflow: visible; } nav { display: none; } }

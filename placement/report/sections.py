@@ -23,7 +23,9 @@ from placement.report.blocks import (
     frame_table,
     number,
     percent,
+    share,
 )
+from placement.report.one_size import free_sentence, one_size_rows
 
 if TYPE_CHECKING:
     from placement.model import Instance
@@ -44,11 +46,11 @@ def summary(rep: Report) -> Section:
     r = rep.optimum
     inst = rep.instance
     counts = r.tier_counts
-    used = [f"{t} {n}" for t, n in counts.items() if n]
+    used = [f"{t} {number(n, 'count')}" for t, n in counts.items() if n]
     b = r.baselines or {}
     sense = f"{inst.sense.verb} {inst.sense.quantity}"
     items = [  # build_report stops (CheckerError) before a report of a rejected optimum
-        f"Optimum {number(r.objective)} ({sense}), status {r.status}, by "
+        f"Optimum {number(r.objective, 'objective')} ({sense}), status {r.status}, by "
         f"{r.solver} {r.solver_version}; the independent checker accepted it.",
         f"{inst.n_functions} functions over {len(used)} of {inst.n_tiers} tiers: "
         + ", ".join(used) + ".",
@@ -57,21 +59,25 @@ def summary(rep: Report) -> Section:
     if pou is not None:
         best = b.get("best_one_size") or {}
         items.append(f"Price of uniformity {percent(pou)}: the best one-size answer (every "
-                     f"function at {best.get('tier')}) gives {number(best.get('value'))}.")
+                     f"function at {best.get('tier')}) gives "
+                     f"{number(best.get('value'), 'objective')}.")
     elif b.get("price_of_uniformity_note"):
         ign = b.get("best_one_size_ignoring_constraints") or {}
         extra = ""
         if ign and b.get("price_of_uniformity_ignoring_constraints") is not None:
             extra = (f"; ignoring the constraints, the best one size is {ign.get('tier')}"
-                     f" at {number(ign.get('value'))}, "
+                     f" at {number(ign.get('value'), 'objective')}, "
                      f"{percent(b['price_of_uniformity_ignoring_constraints'])} below the "
                      "optimum")
         items.append(f"One size: {b['price_of_uniformity_note']}{extra}.")
+    if free_sentence(b):
+        items.append(free_sentence(b))
     sq = b.get("status_quo")
     if sq:
-        items.append(f"Status quo {number(sq['value'])} "
+        items.append(f"Status quo {number(sq['value'], 'objective')} "
                      f"({'feasible' if sq['feasible'] else 'breaks a constraint'}): the "
-                     f"optimum gains {number(sq.get('gap'))} ({percent(sq.get('relative_gap'))})"
+                     f"optimum gains {number(sq.get('gap'), 'gap')} "
+                     f"({percent(sq.get('relative_gap'))})"
                      f" and places {sq.get('functions_differ')} of {inst.n_functions} "
                      "functions elsewhere.")
     if rep.comparison is not None and len(rep.comparison.options) > 1:
@@ -80,7 +86,8 @@ def summary(rep: Report) -> Section:
         if feasible:
             s = inst.sense.sign
             top = max(feasible, key=lambda o: s * float(o.value or 0.0))
-            items.append(f"Best reform option compared: {top.label}, {number(top.value)}, "
+            items.append(f"Best reform option compared: {top.label}, "
+                         f"{number(top.value, 'objective')}, "
                          f"{percent(top.relative_gap)} from the optimum, "
                          f"{len(top.differs)} functions placed differently.")
     if rep.forcing is not None:
@@ -90,7 +97,7 @@ def summary(rep: Report) -> Section:
             fid = str(close.idxmin())
             row = fs.loc[[fid]].iloc[0]
             items.append(f"Closest call: {fid} at {row['tier']}; moving it to "
-                         f"{row['runner_up']} would lose only {number(close.min())}.")
+                         f"{row['runner_up']} would lose only {number(close.min(), 'gap')}.")
     if rep.monte_carlo is not None:
         mc = rep.monte_carlo
         df = mc.frame()
@@ -98,11 +105,11 @@ def summary(rep: Report) -> Section:
         steady = int((df["share_at_optimum"] >= 1.0).sum())
         i = int(np.argmin(df["share_at_optimum"].to_numpy()))
         weakest = str(df.index[i])
-        share = float(df["share_at_optimum"].iloc[i])
+        at = float(df["share_at_optimum"].iloc[i])
         items.append(f"Robustness: over {mc.samples:,} weight draws, {steady} of "
                      f"{len(df)} functions keep their tier in every draw; the whole "
-                     f"placement is optimal in {percent(same)} of draws; least robust: "
-                     f"{weakest} ({percent(share)} at {df['optimum'].iloc[i]}).")
+                     f"placement is optimal in {share(same)} of draws; least robust: "
+                     f"{weakest} ({share(at)} at {df['optimum'].iloc[i]}).")
     for w in r.warnings:
         items.append(f"Warning: {w}")
     if b.get("single_tier"):
@@ -117,22 +124,26 @@ def placement(rep: Report) -> Section:
     df = rep.optimum.placements
 
     order = display_order(inst, rep.assignment)
-    cols: dict[str, Any] = {"name": df["name"], "category": df["category"],
-                            "tier": df["tier"]}
-    cols["current"] = df["current"].where(df["current"] != df["tier"], "=")
-    cols["current"] = cols["current"].where(df["current"] != "", "-")
-    cols[rep.instance.sense.quantity] = df["value"]
+    # what a reader compares comes first (the tier, the runner-up and its margin), the long
+    # names last: on a narrow screen (800 px) the first columns stay in view
+    cols: dict[str, Any] = {"tier": df["tier"]}
     if rep.forcing is not None:
         fs = rep.forcing.summary()
         cols["runner-up"] = fs["runner_up"].replace("", "-")
         cols["margin"] = fs["margin"]
+    cols["current"] = df["current"].where(df["current"] != df["tier"], "=")
+    cols["current"] = cols["current"].where(df["current"] != "", "-")
+    cols[rep.instance.sense.quantity] = df["value"]
     if rep.monte_carlo is not None:
         cols["robustness"] = rep.monte_carlo.frame()["share_at_optimum"]
     for res in inst.resources:
         cols[res.id] = df[res.id]
+    cols["name"] = df["name"]
+    cols["category"] = df["category"]
 
     table = pd.DataFrame(cols).iloc[order]
-    t = frame_table(table, "function", pct=["robustness"])
+    t = frame_table(table, "function", pct=["robustness"],
+                    kinds={"margin": "gap", **{res.id: "resource" for res in inst.resources}})
     text = ("Every function at the tier the optimum gives it, most central first. current: "
             "its tier today ('=' where unchanged). ")
     if rep.forcing is not None:
@@ -198,14 +209,7 @@ def tiers(rep: Report) -> Section:
 def baselines(rep: Report) -> Section:
     r = rep.optimum
     b = r.baselines or {}
-
-    rows = {}
-    for t, row in (b.get("one_size") or {}).items():
-        d = {rep.instance.sense.quantity: row["value"], "feasible": bool(row["feasible"])}
-        d.update({k: v for k, v in row["resources"].items()})
-        d["what it breaks"] = "; ".join(row["breaks"][:2]) + (
-            f" (+{len(row['breaks']) - 2} more)" if len(row["breaks"]) > 2 else "")
-        rows[f"all at {t}"] = d
+    rows = one_size_rows(b, rep.instance.sense.quantity, rep.instance.n_functions)
     text = ("The one-size baselines put every function at the same tier. The price of "
             "uniformity is (v* - best feasible one-size value) / |v*|.")
     pou = b.get("price_of_uniformity")
@@ -213,6 +217,8 @@ def baselines(rep: Report) -> Section:
         text += f" Here it is {percent(pou)}."
     elif b.get("price_of_uniformity_note"):
         text += f" Here: {b['price_of_uniformity_note']}."
+    if free_sentence(b):
+        text += " " + free_sentence(b)
     blocks: list[Block] = [Paragraph(text)]
     if rows:
         blocks.append(chart("baselines", baselines_chart(r),
@@ -221,6 +227,8 @@ def baselines(rep: Report) -> Section:
                              "Bars of the value of the optimum, status quo and one-size "
                              "placements"))
         df = pd.DataFrame.from_dict(rows, orient="index")
-        blocks.append(frame_table(df, "placement"))
+        blocks.append(frame_table(df, "placement", kinds={
+            r.instance.sense.quantity: "objective",
+            **{res.id: "resource" for res in r.instance.resources}}))
     return Section("baselines", "One size does not fit all", blocks)
 

@@ -28,6 +28,14 @@ status quo
 single tier
     The tier holding every function when the optimum itself is one-size (then a warning is
     added to the result: the scoring model has collapsed to one scale).
+one-size with pins kept (``one_size_free``)
+    The same per tier, for every function free to move there, the others where they must be
+    (pinned ones at their pin, ones the tier may not hold at the nearest tier that may):
+    :mod:`placement.solution.one_size_free`. Each row also has ``at_tier`` (how many
+    functions are at the tier wherever it has a unit) and ``kept`` (every other function by
+    name, with why and where it is). ``best_one_size_free``, ``uniformity_loss_free`` and
+    ``price_of_uniformity_free`` are defined as above on these rows; the price is meaningful
+    where pins make every strict one-size placement infeasible.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ import numpy as np
 from placement.model import NO_TIER, Instance, Sense
 from placement.solution import area_result
 from placement.solution.checker import CheckReport, check, placement_values
+from placement.solution.one_size_free import free_one_size
 
 __all__ = ["one_size_baselines", "price_of_uniformity", "uniformity_loss",
            "single_tier_warning", "PERMISSIONS"]
@@ -162,23 +171,11 @@ def one_size_baselines(
     2
     """
     F, T = inst.n_functions, inst.n_tiers
-    sign = inst.sense.sign
-    one_size: dict[str, dict[str, Any]] = {}
-    for t, tid in enumerate(inst.tier_ids):
-        one_size[tid] = _one_size(inst, t)
-
-    def best(feasible_only: bool) -> dict[str, Any] | None:
-        cands = [(sign * float(b["value"]), t, tid) for t, (tid, b) in
-                 enumerate(one_size.items())
-                 if b["value"] is not None and (b["feasible"] or not feasible_only)]
-        if not cands:
-            return None
-        # best objective; among equals the more local tier (the larger index)
-        _, _, tid = max(cands, key=lambda c: (round(c[0], 9), c[1]))
-        return {"tier": tid, "value": float(one_size[tid]["value"])}
-
-    best_feasible = best(True)
-    best_any = best(False)
+    one_size = {tid: _one_size(inst, t) for t, tid in enumerate(inst.tier_ids)}
+    free = {tid: _one_size_free(inst, t) for t, tid in enumerate(inst.tier_ids)}
+    best_feasible = _best(inst, one_size, True)
+    best_any = _best(inst, one_size, False)
+    best_free = _best(inst, free, True)
     out: dict[str, Any] = {
         "one_size": one_size,
         "best_one_size": best_feasible,
@@ -190,14 +187,22 @@ def one_size_baselines(
         "status_quo": None,
         "status_quo_note": "",
         "single_tier": None,
+        "one_size_free": free,
+        "best_one_size_free": best_free,
+        "uniformity_loss_free": None,
+        "price_of_uniformity_free": None,
     }
+    if optimum is not None and best_free is not None:
+        out["uniformity_loss_free"] = uniformity_loss(optimum, best_free["value"], inst.sense)
+        out["price_of_uniformity_free"] = price_of_uniformity(optimum, best_free["value"],
+                                                              inst.sense)
     if optimum is None:
         out["price_of_uniformity_note"] = "no optimum to compare with"
     else:
         if best_feasible is None:
             out["price_of_uniformity_note"] = (
-                f"no one-size placement is feasible (each of the {T} breaks a constraint): "
-                "uniformity is impossible here, not merely costly")
+                f"no one-size placement is feasible (each of the {T} breaks a constraint)"
+                + _why_none(one_size))
         else:
             out["uniformity_loss"] = uniformity_loss(optimum, best_feasible["value"],
                                                      inst.sense)
@@ -230,6 +235,37 @@ def one_size_baselines(
         out["status_quo"] = sq
     return out
 
+def _best(inst: Instance, rows: dict[str, dict[str, Any]],
+          feasible_only: bool) -> dict[str, Any] | None:
+    """The best row by objective (ties: the more local tier), feasible ones only or all."""
+    sign = inst.sense.sign
+    cands = [(sign * float(b["value"]), t, tid) for t, (tid, b) in enumerate(rows.items())
+             if b["value"] is not None and (b["feasible"] or not feasible_only)]
+    if not cands:
+        return None
+    _, _, tid = max(cands, key=lambda c: (round(c[0], 9), c[1]))
+    return {"tier": tid, "value": float(rows[tid]["value"])}
+
+
+def _why_none(one_size: dict[str, dict[str, Any]]) -> str:
+    """Why no strict one-size placement holds, when pins or allowed tiers are the reason."""
+    kinds = {k for row in one_size.values() for k, ok in row["permitted_by"].items() if not ok}
+    fixed = [w for k, w in (("pins", "pins"), ("allowed", "allowed tiers")) if k in kinds]
+    if not fixed:
+        return ": uniformity is impossible here, not merely costly"
+    return (f": {' and '.join(fixed)} keep some functions off each tier; see the one-size "
+            "baselines with pins kept")
+
+
+def _one_size_free(inst: Instance, t: int) -> dict[str, Any]:
+    """Every function free to move at tier t, the others kept (named, with why)."""
+    a, kept = free_one_size(inst, t)
+    row = _evaluate(inst, a)
+    at = (a == t).reshape(inst.n_functions, -1)
+    where = inst.units.unit_of[:, t] >= 0 if inst.per_area else np.ones(1, dtype=bool)
+    row["at_tier"] = int(((at | ~where[None, :]).all(axis=1) & at.any(axis=1)).sum())
+    row["kept"] = kept
+    return row
 
 
 def _one_size(inst: Instance, t: int) -> dict[str, Any]:

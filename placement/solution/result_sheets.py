@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from placement.solution.one_size_free import kept_groups
+
 if TYPE_CHECKING:
     from placement.solution.result import Result
 
@@ -52,9 +54,15 @@ def run_frame(result: Result) -> pd.DataFrame:
 
 
 def _baselines(b: Mapping[str, Any]) -> pd.DataFrame:
-    """One row per one-size placement, then the status quo, flattened."""
+    """One row per one-size placement (and, where pins or allowed tiers keep functions off a
+    tier, one with them kept), then the status quo, flattened."""
     rows = {f"every function at {t}": flat_record(d)
             for t, d in (b.get("one_size") or {}).items() if isinstance(d, Mapping)}
+    for t, d in (b.get("one_size_free") or {}).items():  # pins kept; the rest named with why
+        if isinstance(d, Mapping) and d.get("kept"):
+            rows[f"every function that may move at {t}"] = {
+                **flat_record({k: v for k, v in d.items() if k != "kept"}),
+                "not at the tier (why, where)": "; ".join(kept_groups(d["kept"]))}
     sq = b.get("status_quo")
     if isinstance(sq, Mapping):
         rows["status quo"] = flat_record({k: v for k, v in sq.items() if k != "moves"})

@@ -235,10 +235,12 @@ def evaluate(
     if isinstance(placement, Scenario) or (
         isinstance(placement, str) and placement != "current"
     ):
-        sc = instance.scenarios[placement] if isinstance(placement, str) else placement
         if isinstance(placement, str) and placement not in instance.scenarios:
+            known = ", ".join(instance.scenarios) or "none defined"
             raise InstanceError.single(None, "scenario", None, placement,
-                                       f"a scenario of '{instance.name}'")
+                                       f"a scenario of instance '{instance.name}' ({known})"
+                                       " or \"current\"")
+        sc = instance.scenarios[placement] if isinstance(placement, str) else placement
         inst = instance.with_scenario(sc)
         if sc.placement is None:
             raise InstanceError.single(None, f"scenarios.{sc.id}", "placement", None,
