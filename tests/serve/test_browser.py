@@ -130,7 +130,8 @@ def test_england_map_matches_by_area(page) -> None:  # type: ignore[no-untyped-d
         assert set(shown.values()) & set(palette(inst).values())
         b = r.baselines
         for sel, x in (("#price-uniformity", b["price_of_uniformity"]),
-                       ("#price-structure", b["price_of_uniform_structure"])):
+                       ("#price-structure", b["price_of_uniform_structure"]),
+                       ("#price-free", b["price_of_uniformity_free"])):
             assert page.inner_text(sel) == ("–" if x is None else f"{100 * x:.1f}%")
         page.click('#map path[data-code="E06000052"]')  # Cornwall
         page.wait_for_selector(f"#explain[data-function={f}] #explain-summary",

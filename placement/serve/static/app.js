@@ -207,6 +207,10 @@ function renderSummary(r) {
   if (b && b.price_of_uniformity !== undefined) {
     const p = el("p", {}, "price of uniformity ", el("b", { text: pct(b.price_of_uniformity) }));
     if ("price_of_uniform_structure" in b) p.append("; price of uniform structure ", el("b", { text: pct(b.price_of_uniform_structure) }));
+    if ("price_of_uniformity_free" in b) {
+      p.append("; with pins kept ", el("b", { text: pct(b.price_of_uniformity_free) }),
+        b.best_one_size_free ? " (best: " + b.best_one_size_free.tier + ")" : "");
+    }
     s.append(p);
     if (b.price_of_uniformity_note) s.append(el("p", { class: "note", text: b.price_of_uniformity_note }));
   }
@@ -233,10 +237,18 @@ function renderBaselines(r) {
   box.replaceChildren(el("h2", { text: "One size for every function" }));
   if (!b) return;
   const t = el("table", { id: "one-size" });
-  t.append(el("tr", {}, ...["every function at", "value", "feasible", "what it breaks"].map((h) => el("th", { text: h }))));
+  const free = b.one_size_free || null;
+  const heads = ["every function at", "value", "feasible", "what it breaks"];
+  if (free) heads.push("with pins kept: value", "feasible");
+  t.append(el("tr", {}, ...heads.map((h) => el("th", { text: h }))));
   for (const [tier, v] of Object.entries(b.one_size || {})) {
-    t.append(el("tr", {}, el("td", { text: tier }), el("td", { class: "num", text: fmt(v.value) }),
-      el("td", { text: v.feasible ? "yes" : "no" }), breaks(v.breaks || [])));
+    const tr = el("tr", {}, el("td", { text: tier }), el("td", { class: "num", text: fmt(v.value) }),
+      el("td", { text: v.feasible ? "yes" : "no" }), breaks(v.breaks || []));
+    if (free && free[tier]) {
+      tr.append(el("td", { class: "num", text: fmt(free[tier].value) }),
+        el("td", { text: free[tier].feasible ? "yes" : "no" }));
+    }
+    t.append(tr);
   }
   box.append(t);
   const p = el("p", {}, "Price of uniformity ", el("b", { id: "price-uniformity", text: pct(b.price_of_uniformity) }),
@@ -244,6 +256,10 @@ function renderBaselines(r) {
   if ("price_of_uniform_structure" in b) {
     p.append("; price of uniform structure ", el("b", { id: "price-structure", text: pct(b.price_of_uniform_structure) }),
       " (one structure for every area)");
+  }
+  if ("price_of_uniformity_free" in b) {
+    p.append("; with pins kept ", el("b", { id: "price-free", text: pct(b.price_of_uniformity_free) }),
+      b.best_one_size_free ? " (best one size: " + b.best_one_size_free.tier + ", " + fmt(b.best_one_size_free.value) + ")" : "");
   }
   box.append(p);
   if (b.price_of_uniformity_note) box.append(el("p", { class: "note", text: b.price_of_uniformity_note }));
