@@ -31,8 +31,11 @@ def serve_cmd(
     port: Annotated[int, typer.Option("--port", min=0, max=65535,
                                       help="Port to listen on (0: any free port).")] = 8765,
 ) -> None:
-    """Serve a page where weights are sliders and budgets are inputs, re-solving as they move,
-    and the JSON API behind it (solve, evaluate, explain, compare; /openapi.json)."""
+    """Serve an interactive page and its JSON API for one instance.
+
+    Weights are sliders, budgets and caps inputs; each change re-solves. The API behind the
+    page (solve, evaluate, explain, compare) answers scripts too; its schema is at
+    /openapi.json (docs/serve.md)."""
     import socket
 
     try:
