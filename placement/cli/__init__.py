@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "placement.cli.sweep",
     "placement.cli.diff",
     "placement.cli.new",
+    "placement.cli.serve",
 )
 
 for _m in COMMAND_MODULES:
