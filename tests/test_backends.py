@@ -314,3 +314,28 @@ def test_scip_parameters_are_accepted() -> None:
     assert raw.status is Status.OPTIMAL and raw.objective == pytest.approx(17.0)
     assert raw.bound == pytest.approx(17.0) and raw.nodes is None
     assert not ScipBackend.capabilities.threads and not ScipBackend.capabilities.reports_nodes
+
+
+def test_stdout_survives_solves_in_parallel_threads() -> None:
+    # each HiGHS solve sends fd 1 to /dev/null meanwhile; overlapping solves in threads once
+    # left it there for good (found by placement serve's load test)
+    import os
+    import threading
+
+    from placement.solvers.native import native_stdout_silenced
+
+    before = os.fstat(1)
+    barrier = threading.Barrier(8)
+
+    def solve() -> None:
+        barrier.wait()
+        with native_stdout_silenced():
+            barrier.wait()
+
+    threads = [threading.Thread(target=solve) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    after = os.fstat(1)
+    assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)

@@ -12,11 +12,17 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
 __all__ = ["native_stdout_silenced"]
+
+
+_LOCK = threading.Lock()
+_DEPTH = 0  # solves inside the guard now, in any thread
+_SAVED: int | None = None  # the real file descriptor 1 while any is
 
 
 @contextmanager
@@ -27,27 +33,40 @@ def native_stdout_silenced() -> Iterator[None]:
     tmpSolver.run();``) straight to the C ``stdout`` on some MIP solves, whatever its
     ``output_flag`` says; JSON or CSV written to standard output must not carry it. Python's
     own ``sys.stdout`` is flushed first and left alone.
+
+    Safe across threads: file descriptor 1 belongs to the process, so the first solve in
+    redirects it and the last one out restores it (two solves each saving and restoring it
+    could leave standard output on ``/dev/null`` for good).
     """
-    with suppress(AttributeError, ValueError, OSError):
-        sys.stdout.flush()
+    global _DEPTH, _SAVED
+    with _LOCK:
+        if _DEPTH == 0:
+            with suppress(AttributeError, ValueError, OSError):
+                sys.stdout.flush()
+            try:
+                saved = os.dup(1)
+            except OSError:  # no file descriptor 1 at all: nothing to protect
+                saved = None
+            if saved is not None:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                try:
+                    os.dup2(devnull, 1)
+                finally:
+                    os.close(devnull)
+            _SAVED = saved
+        _DEPTH += 1
     try:
-        saved = os.dup(1)
-    except OSError:  # no file descriptor 1 at all: nothing to protect
-        yield
-        return
-    libc = _libc()
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, 1)
-        finally:
-            os.close(devnull)
         yield
     finally:
-        if libc is not None:
-            libc.fflush(None)  # what native code buffered goes to /dev/null, not later to 1
-        os.dup2(saved, 1)
-        os.close(saved)
+        with _LOCK:
+            _DEPTH -= 1
+            if _DEPTH == 0 and _SAVED is not None:
+                libc = _libc()
+                if libc is not None:
+                    libc.fflush(None)  # what native code buffered goes to /dev/null
+                os.dup2(_SAVED, 1)
+                os.close(_SAVED)
+                _SAVED = None
 
 
 @functools.cache
