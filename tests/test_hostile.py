@@ -293,7 +293,7 @@ def damaged(draw: st.DrawFn) -> tuple[str, Callable[[Path], None]]:
     return base, go
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
+@settings(max_examples=40, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=damaged())
 def test_fuzz_no_traceback_every_rejection_located_no_partial_file(
