@@ -4,7 +4,7 @@ Each command group lives in its own module and registers itself on :data:`app`. 
 libraries and pandas are imported inside the commands, so ``placement --help`` is instant.
 
 Exit codes: 0 solved; 2 invalid input or usage; 3 infeasible or no solution; 4 a result failed
-the independent checker (a solver bug, never the user's fault).
+the independent checker (a solver bug, never the user's fault); 130 interrupted by Ctrl-C.
 """
 
 from __future__ import annotations
