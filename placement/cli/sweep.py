@@ -62,6 +62,7 @@ def sweep_cmd(
     from placement.charts.sweep import changed_functions, plot_changes
     from placement.cli.progress import progress
     from placement.util.executor import executor_for
+    from placement.util.numbers import fmt
 
     solvers.get(solver)
     if output.exists() and not output.is_dir():
@@ -84,6 +85,7 @@ def sweep_cmd(
     moved = changed_functions(table)
     counts = table["status"].value_counts().to_dict()
     out.print(f"{len(table)} points: " + ", ".join(f"{v} {k}" for k, v in counts.items())
-              + f"; up to {moved.max():.3g} functions placed differently from point 0",
+              + f"; up to {fmt(moved.max(), 'count')} functions placed differently from "
+              "point 0",
               highlight=False)
     err.print(f"wrote {output}/results.csv, results.parquet, changes.png", highlight=False)
