@@ -26,3 +26,17 @@ def form_with_row(coef: np.ndarray, lower: float, upper: float, *,
     b.add_rows("knap", np.zeros(4, dtype=np.int64), np.arange(4), coef, lower, upper, 1,
                lambda i: ["knap" for _ in i.tolist()])
     return b.build()
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    """Run ``placement ARGS`` in this process: exit code, standard output, standard error;
+    an exception the command did not turn into an exit code is raised (a traceback a user
+    would see)."""
+    from typer.testing import CliRunner
+
+    from placement.cli import app
+
+    r = CliRunner().invoke(app, list(args))
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        raise r.exception
+    return r.exit_code, r.stdout, r.stderr

@@ -9,20 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from placement.cli import app
+from tests.builders import invoke as run
 from tests.conftest import ROOT
 
 TINY = str(ROOT / "instances" / "tiny-budget")
 AREAS = str(ROOT / "instances" / "tiny-areas")
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    r = CliRunner().invoke(app, list(args))
-    if r.exception is not None and not isinstance(r.exception, SystemExit):
-        raise r.exception
-    return r.exit_code, r.stdout, r.stderr
 
 
 def solved(tmp_path: Path, name: str, *args: str) -> Path:

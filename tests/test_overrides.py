@@ -7,24 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import placement
-from placement.cli import app
 from placement.errors import InstanceError
 from placement.io.overrides import apply_overrides
 from placement.model import Scenario
+from tests.builders import invoke as run
 from tests.conftest import ROOT
 
 TINY = str(ROOT / "instances" / "tiny-budget")
 AREAS = str(ROOT / "instances" / "tiny-areas")
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    r = CliRunner().invoke(app, list(args))
-    if r.exception is not None and not isinstance(r.exception, SystemExit):
-        raise r.exception
-    return r.exit_code, r.stdout, r.stderr
 
 
 def test_a_heavier_scale_weight_moves_commissioning_to_national() -> None:

@@ -14,21 +14,13 @@ from typing import Any
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-from typer.testing import CliRunner
 
-from placement.cli import app
 from placement.io.workbook import cell_value, sheet_name
+from tests.builders import invoke as run
 from tests.conftest import ROOT
 
 TINY = str(ROOT / "instances" / "tiny-budget")
 AREAS = str(ROOT / "instances" / "tiny-areas")
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    r = CliRunner().invoke(app, list(args))
-    if r.exception is not None and not isinstance(r.exception, SystemExit):
-        raise r.exception
-    return r.exit_code, r.stdout, r.stderr
 
 
 def sheets(path: Path) -> dict[str, list[dict[str, Any]]]:
