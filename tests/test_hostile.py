@@ -17,23 +17,18 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from placement.cli import app
+from tests.builders import invoke
 from tests.conftest import GAP_DIR, INSTANCES, ROOT
 
-RUNNER = CliRunner()
 BASES = {"cap": INSTANCES / "tiny-cap", "cbc": ROOT / "tests" / "data" / "cbc-preprocess",
          "areas": INSTANCES / "tiny-areas"}
 Mutate = Callable[[Path], None]
 
 
 def _run(args: list[str]) -> tuple[int, str]:
-    r = RUNNER.invoke(app, args, catch_exceptions=True)
-    if r.exception is not None and not isinstance(r.exception, SystemExit):
-        raise AssertionError(f"placement {' '.join(args)[:300]} raised "
-                             f"{type(r.exception).__name__}: {r.exception}") from r.exception
-    return r.exit_code, r.output
+    code, out, err = invoke(*args)  # an uncaught exception is raised: a user's traceback
+    return code, out + err
 
 
 def _copy(tmp: Path, base: str) -> Path:
@@ -329,3 +324,19 @@ def test_fuzz_no_traceback_every_rejection_located_no_partial_file(
         assert obj is None or math.isfinite(obj)
     else:
         assert written == [] or [p.name for p in written] == ["r.json"] and code == 3
+
+
+def test_a_large_cost_is_fine_where_the_function_may_not_go(tmp_path: Path) -> None:
+    # the limit applies to the tiers a function may take: 10^10 x 10^7 bodies at 'local' is
+    # out of range, 10^10 x 100 at 'region' is not
+    d = _copy(tmp_path, "cap")
+    sub("instance.toml", "units = 10_000\n", "units = 10_000_000\n")(d)
+    sub("functions.csv", "public health,1,5,0.001", "public health,1,5,10000000000")(d)
+    code, out = _run(["validate", str(d)])
+    assert code == 2 and "staff_fixed" in out, out
+    rows = (d / "functions.csv").read_text().splitlines()
+    rows = [rows[0] + ",allowed"] + [
+        r + (",national;region" if r.startswith("prevention,") else ",") for r in rows[1:]]
+    (d / "functions.csv").write_text("\n".join(rows) + "\n")
+    code, out = _run(["validate", str(d)])
+    assert code == 0, out
