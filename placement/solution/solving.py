@@ -21,6 +21,7 @@ from placement.solution.baselines import one_size_baselines, single_tier_warning
 from placement.solution.checker import check
 from placement.solution.diagnosis import diagnose
 from placement.solution.result import Result
+from placement.solution.structured import applies, solve_structured
 from placement.solution.subsidiarity import SubsidiarityReport, solve_subsidiarity
 from placement.solution.uniform_structure import uniform_structure
 from placement.solvers.base import (
@@ -104,6 +105,7 @@ def solve(
     rel_gap: float = 0.0,
     log: bool = False,
     subsidiarity: float | None = None,
+    structure: bool | None = None,
 ) -> Result:
     """Place every function at its best tier.
 
@@ -124,6 +126,11 @@ def solve(
         within epsilon of it (docs/model.md section 6; see
         :mod:`placement.solution.subsidiarity`). The result then holds that placement, and
         ``result.subsidiarity`` both stages.
+    structure
+        The structure-aware path (:mod:`placement.solution.structured`: a Lagrangian bound,
+        reduced-cost fixing and only the core handed to ``solver``). ``None`` (the default)
+        uses it for forms of at least :data:`~placement.solution.structured.MIN_COLUMNS`
+        placement columns, True for any size, False never (``solver`` alone).
 
     Returns
     -------
@@ -156,7 +163,7 @@ def solve(
     inst = instance.with_scenario(scenario)
     form = build(inst)
     build_seconds = time.perf_counter() - t0
-    raw = solve_within(inst, form, backend, options, t0)
+    raw = solve_within(inst, form, backend, options, t0, structure)
     final = raw
     report = None
     if subsidiarity is not None and raw.x is not None:
@@ -174,11 +181,15 @@ def solve(
 
 
 def solve_within(inst: Instance, form: CanonicalForm, backend: solvers.Backend,
-                 options: SolveOptions, t0: float) -> RawSolution:
-    """The backend's answer; with a time limit, by a deadline ``time_limit`` seconds after
-    ``t0``, always with a checked placement and a bound where one can be found
-    (:mod:`placement.solution.anytime`)."""
+                 options: SolveOptions, t0: float,
+                 structure: bool | None = None) -> RawSolution:
+    """The backend's answer (through the core where :func:`applies` says so); with a time
+    limit, by a deadline ``time_limit`` seconds after ``t0``, always with a checked placement
+    and a bound where one can be found (:mod:`placement.solution.anytime`)."""
+    core = applies(form, structure)
     if options.time_limit is None:
+        if core:
+            return solve_structured(inst, form, backend, options, t0)
         return backend.solve(form, options)
     deadline = t0 + options.time_limit
     budget = min(PREPARE_CAP, PREPARE_SHARE * options.time_limit)
@@ -186,7 +197,11 @@ def solve_within(inst: Instance, form: CanonicalForm, backend: solvers.Backend,
     left = deadline - time.perf_counter() - reserve_seconds(form)
     if left >= MIN_SOLVER_SECONDS:
         t1 = time.perf_counter()
-        raw = backend.solve(form, replace(options, time_limit=left), start=prep.start)
+        if core and prep.bound is not None:
+            raw = solve_structured(inst, form, backend, replace(options, time_limit=left), t1,
+                                   prep)
+        else:
+            raw = backend.solve(form, replace(options, time_limit=left), start=prep.start)
         prep.seconds["backend"] = time.perf_counter() - t1
         prep.seconds["backend_limit"] = left
     else:

@@ -1,0 +1,225 @@
+"""The structure-aware solve: Lagrangian bound, reduced-cost fixing, the core to the backend.
+
+A placement model is an assignment (one tier per function) and a few coupling rows. Where a
+form has that shape (:func:`applies`), :func:`solve_structured` solves it in rounds:
+
+1. :func:`placement.solution.anytime.prepare`: the Lagrangian bound ``L`` of the coupling rows
+   and a constructed, checked placement (the first incumbent).
+2. :func:`placement.milp.core.price` re-derives ``L`` from the multipliers and prices every
+   column: forcing column ``j`` costs at least its penalty.
+3. Each round hands the backend a *core* (:func:`placement.milp.core.core_of`): the columns
+   whose penalty is at most a threshold, the incumbent as its start. The first threshold keeps
+   the rows closest to changing their choice; every later one is ``L - incumbent``, the
+   provably safe one, so nothing that could beat the incumbent is ever left out.
+4. The whole form's bound is the better of the core's bound and ``outside`` (the best a
+   placement using an excluded column can be worth), never weaker than ``L``. A core proven
+   optimal whose ``outside`` does not beat its optimum is the whole form's optimum.
+
+The result is an ordinary :class:`~placement.solvers.base.RawSolution` of the whole form (its
+placement lifted back, checked against the form's rows here and by the independent checker
+after), with what each round did in ``extra["structure"]``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from placement.milp import CanonicalForm
+from placement.milp.core import Core, Pricing, core_of, price, thresholds
+from placement.milp.lagrangian import kept_rows
+from placement.solution.anytime import Prepared, prepare
+from placement.solvers.base import MIN_SOLVER_SECONDS, RawSolution, SolveOptions, Status, \
+    relative_gap
+
+if TYPE_CHECKING:
+    from placement import solvers
+    from placement.model import Instance
+
+__all__ = ["MIN_COLUMNS", "applies", "solve_structured"]
+
+#: Below this many placement columns the plain backend is as quick (benchmarks/results/core).
+MIN_COLUMNS = 20_000
+#: Rounds before the core is the whole form.
+MAX_ROUNDS = 4
+
+
+def applies(form: CanonicalForm, structure: bool | None = None) -> bool:
+    """Whether :func:`solve_structured` is used: ``structure`` True asks for it whenever the
+    form has assignment rows to keep, False never, None (the default) also needs the form to
+    have at least :data:`MIN_COLUMNS` placement columns."""
+    if structure is False or (structure is None and form.n_x < MIN_COLUMNS):
+        return False
+    return kept_rows(form).shape[0] > 0
+
+
+def prepare_seconds(form: CanonicalForm) -> float:
+    """The time the bound and the construction get without a time limit."""
+    return 0.25 + 1e-6 * form.n_x
+
+
+@dataclass
+class _State:
+    form: CanonicalForm
+    pricing: Pricing
+    x: np.ndarray | None = None
+    objective: float | None = None
+    nodes: int = 0
+
+    def offer(self, x: np.ndarray | None, objective: float | None) -> bool:
+        if x is None or objective is None:
+            return False
+        if self.objective is not None and not self.form.sense.better(objective,
+                                                                       self.objective):
+            return False
+        self.x, self.objective = x, objective
+        return True
+
+    def safe_threshold(self) -> float:
+        """``L - incumbent`` (maximised): no column with a larger penalty is in a placement
+        better than the incumbent."""
+        assert self.objective is not None
+        gap = self.pricing.value - self.pricing.sign * self.objective
+        return max(gap, 0.0) * (1 + 1e-9) + 1e-9
+
+
+def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backend,
+                     options: SolveOptions, t0: float,
+                     prep: Prepared | None = None) -> RawSolution:
+    """Solve ``form`` through its core (see the module docstring). ``t0`` starts the time
+    limit's clock; ``prep`` is a bound and start found already."""
+    deadline = None if options.time_limit is None else t0 + options.time_limit
+    t_start = time.perf_counter()
+    if prep is None:
+        prep = prepare(inst, form, prepare_seconds(form))
+    assert prep.bound is not None
+    st = _State(form, price(form, prep.bound.multipliers))
+    st.offer(prep.start, prep.start_objective)
+    L = form.round_bound(st.pricing.bound(form))
+    second = st.pricing.second_penalty(form)
+    size = max(2_000, form.n_functions // 10)
+    rounds: list[dict[str, Any]] = []
+    threshold: float = thresholds(second, [size])[0]
+    bound: float | None = L
+    proven = infeasible = timed_out = False
+    for _ in range(MAX_ROUNDS):
+        left = None if deadline is None else deadline - time.perf_counter()
+        if left is not None and left < MIN_SOLVER_SECONDS:
+            timed_out = True
+            break
+        core = core_of(form, st.pricing, threshold)
+        if core is None:  # the columns it fixes break a row: keep more
+            rounds.append({"threshold": threshold, "core": None})
+            size *= 4
+            threshold = _wider(st, threshold, second, size, improved=False)
+            continue
+        raw, entry = _round(st, core, backend, options, left, threshold)
+        rounds.append(entry)
+        bound = _bound(form, L, raw, core)
+        if raw.status is Status.OPTIMAL and _meets(form, st.objective, core.outside, options):
+            proven = True
+            break
+        if raw.status is Status.INFEASIBLE and core.excluded == 0:
+            infeasible = st.x is None  # the core lost nothing: the whole form is infeasible
+            break
+        if raw.status is Status.TIME_LIMIT or core.excluded == 0:
+            timed_out = raw.status is Status.TIME_LIMIT
+            break
+        size *= 4
+        threshold = _wider(st, threshold, second, size, entry["improved"])
+    status = (Status.OPTIMAL if proven and st.x is not None else
+              Status.INFEASIBLE if infeasible else
+              Status.TIME_LIMIT if timed_out or st.x is None else Status.FEASIBLE)
+    return _answer(form, st, bound, status, rounds, prep, time.perf_counter() - t_start)
+
+
+def _wider(st: _State, threshold: float, second: np.ndarray, size: int,
+           improved: bool) -> float:
+    """The next round's threshold: the safe one (``L - incumbent``) once a core has given
+    the incumbent, else one keeping ``size`` rows (and the safe one when that is smaller);
+    the whole form when every row is in already."""
+    if st.objective is not None and (improved or size >= second.shape[0]):
+        return max(st.safe_threshold(), threshold)
+    if size >= second.shape[0]:
+        return np.inf  # no placement yet: the whole form, less the fixings that are exact
+    grown = max(thresholds(second, [size])[0], threshold)
+    if st.objective is not None:
+        grown = min(grown, max(st.safe_threshold(), threshold))
+    return grown
+
+
+def _round(st: _State, core: Core, backend: solvers.Backend, options: SolveOptions,
+           left: float | None, threshold: float) -> tuple[RawSolution, dict[str, Any]]:
+    """One core solve; its placement, lifted and checked against every row, is offered."""
+    start = None if st.x is None else core.restrict(st.x)
+    opts = options if left is None else replace(options, time_limit=left)
+    t = time.perf_counter()
+    raw = backend.solve(core.form, opts, start=start)
+    seconds = time.perf_counter() - t
+    improved = False
+    if raw.x is not None:
+        x = core.lift(np.asarray(raw.x, dtype=float))
+        if st.form.max_violation(x) <= _tolerance(st.form):
+            improved = st.offer(x, st.form.objective_of(x))
+    st.nodes += int(raw.nodes or 0)
+    entry = {"threshold": float(threshold), "columns": int(core.columns.shape[0]),
+             "rows": core.form.n_rows, "excluded": core.excluded, "status": raw.status.value,
+             "objective": raw.objective, "bound": raw.bound, "outside": core.outside,
+             "started": start is not None, "improved": improved,
+             "seconds": round(seconds, 4)}
+    return raw, entry
+
+
+def _tolerance(form: CanonicalForm) -> float:
+    ends = np.concatenate([form.row_lower[np.isfinite(form.row_lower)],
+                           form.row_upper[np.isfinite(form.row_upper)]])
+    return 1e-6 * max(1.0, float(np.abs(ends).max(initial=1.0)))
+
+
+def _bound(form: CanonicalForm, L: float | None, raw: RawSolution,
+           core: Core) -> float | None:
+    """The whole form's bound after a core solve: the weaker of the core's and ``outside``,
+    never weaker than ``L``."""
+    sense = form.sense
+    b = raw.bound if raw.bound is not None else (
+        raw.objective if raw.status is Status.OPTIMAL else None)
+    if raw.status is Status.INFEASIBLE:
+        b = core.outside  # nothing inside the core: only what is outside can be worth more
+    elif b is not None and core.outside is not None and sense.better(core.outside, b):
+        b = core.outside
+    if b is None or (L is not None and sense.better(b, L)):
+        return L
+    return form.round_bound(b)
+
+
+def _meets(form: CanonicalForm, objective: float | None, outside: float | None,
+           options: SolveOptions) -> bool:
+    """Whether nothing outside the core can beat the incumbent (within the gap asked for)."""
+    if objective is None:
+        return False
+    if outside is None or not form.sense.better(outside, objective):
+        return True
+    gap = relative_gap(objective, outside)
+    return gap is not None and gap <= max(options.rel_gap, 1e-9)
+
+
+def _answer(form: CanonicalForm, st: _State, bound: float | None, status: Status,
+            rounds: list[dict[str, Any]], prep: Prepared, seconds: float) -> RawSolution:
+    if st.x is None and status is not Status.INFEASIBLE:
+        bound = None  # no placement: no gap to report (the Lagrangian bound is in extra)
+    details = {"lagrangian_bound": st.pricing.bound(form),
+               "lagrangian_iterations": None if prep.bound is None else prep.bound.iterations,
+               "construction_objective": prep.start_objective,
+               "prepare_seconds": {k: round(v, 4) for k, v in prep.seconds.items()},
+               "rounds": rounds}
+    message = {Status.OPTIMAL: "proven optimal through the core: nothing outside it beats "
+                               "the placement",
+               Status.INFEASIBLE: "infeasible: the core, which fixes only what is exact, "
+                                  "has no placement"}.get(
+        status, "the best placement the core gave, with the whole form's bound")
+    return RawSolution(status=status, x=st.x, objective=st.objective, bound=bound,
+                       gap=relative_gap(st.objective, bound), nodes=st.nodes,
+                       seconds=seconds, message=message, extra={"structure": details})
