@@ -161,6 +161,18 @@ def summary_markdown(rows: list[dict[str, Any]], settings: dict[str, Any] | None
     return "\n".join(lines)
 
 
+def _spread(rows: list[dict[str, Any]]) -> list[str]:
+    """A warning when the runs were spread over several workers (``placement bench --workers``
+    or ``--scheduler``): their timings are not comparable."""
+    workers = {r.get("worker") for r in rows if r.get("worker")}
+    if len(workers) <= 1:
+        return []
+    return [f"**Runs spread over {len(workers)} workers** (the `worker` column of results.csv "
+            "says which): statuses and objectives stand, but seconds and memory of runs that "
+            "shared a machine, or ran on different machines, are not comparable; the machine "
+            "above is the one that ran `placement bench`.", ""]
+
+
 def _preamble(rows: list[dict[str, Any]], aggs: list[Aggregate],
               settings: dict[str, Any] | None, machine: dict[str, Any] | None) -> list[str]:
     """Title, settings, machine, counts and the conventions the tables follow."""
@@ -180,6 +192,7 @@ def _preamble(rows: list[dict[str, Any]], aggs: list[Aggregate],
         f"{len(rows)} runs, {len({a.instance for a in aggs})} instances, backends: "
         f"{', '.join(sorted({a.backend for a in aggs}))}.",
         "",
+        *_spread(rows),
         "*Solved* = proven optimal, accepted by the independent checker and consistent with the "
         "proven bounds (all repeats). Backends are ranked per family by instances solved, then "
         "by the shifted geometric mean (shift 1 s) of solve seconds with unsolved instances "

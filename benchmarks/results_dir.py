@@ -43,6 +43,7 @@ COLUMNS: tuple[str, ...] = (
     "bound", "gap", "nodes", "known_lower", "known_upper", "matches_known", "bounds_ok",
     "check_ok", "load_seconds", "build_seconds", "backend_build_seconds", "solve_seconds",
     "backend_seconds", "wall_seconds", "peak_rss_mb", "solver_version", "error", "finished_at",
+    "worker",
 )
 
 

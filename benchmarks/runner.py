@@ -9,6 +9,12 @@ process (``python -m benchmarks.worker``), so no run inherits another's memory o
 and its peak memory is the kernel's ``ru_maxrss`` for that process tree (the largest single
 process: the worker, or CBC's own process for the ``cbc`` backend).
 
+Where: one run after another from this process by default; given an executor (``placement
+bench --workers N`` or ``--scheduler tcp://HOST:8786``) the runs are tasks spread over local
+processes or a Dask cluster, each still timing its own fresh child where it lands
+(:mod:`benchmarks.dispatch`). Statuses, objectives and checks are the same wherever runs go;
+timings from concurrent runs are not comparable (see that module).
+
 Resuming: a rerun with the same output directory skips every (instance, backend, repeat)
 already in ``results.csv``. The settings are kept in ``run.json``; a rerun with other
 settings (time limit, threads, seed) is refused rather than mixed into the same table.
@@ -17,19 +23,15 @@ settings (time limit, threads, seed) is refused rather than mixed into the same 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from benchmarks.dispatch import timed_run
 from benchmarks.machine import machine_info
 from benchmarks.registry import (
     ROOT,
@@ -50,6 +52,7 @@ from benchmarks.results_dir import (
     write_reports,
 )
 from placement import solvers as registry
+from placement.util.executor import Executor, SerialExecutor
 
 __all__ = ["COLUMNS", "ROOT", "BenchError", "RunSettings", "RunReport", "plan", "run",
            "read_results", "verify_known", "check_output_dir", "write_reports", "machine_info"]
@@ -116,58 +119,8 @@ def verify_known(case: Case, status: str, objective: float | None,
 # -- one run in a worker ----------------------------------------------------------------------
 
 
-def _hard_limit(time_limit: float | None) -> float:
-    """Seconds after which a worker is killed: generous, the solver's own limit comes first
-    (translation to PuLP or CP-SAT at 10^6 variables takes a while outside the solver)."""
-    return 3 * (time_limit or 600.0) + 300.0
-
-
-def _run_worker(req: dict[str, Any], root: Path) -> tuple[dict[str, Any], float, float]:
-    """(result, wall seconds, peak RSS in MB) of one worker process."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")]).rstrip(
-        os.pathsep)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as errf:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "benchmarks.worker"], stdin=subprocess.PIPE,
-                                stdout=out, stderr=errf, cwd=str(root), env=env,
-                                start_new_session=True)
-        assert proc.stdin is not None
-        proc.stdin.write(json.dumps(req).encode())
-        proc.stdin.close()
-        deadline = t0 + _hard_limit(req.get("time_limit"))
-        killed = False
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid != 0:
-                break
-            if time.perf_counter() > deadline and not killed:
-                os.killpg(proc.pid, signal.SIGKILL)  # the worker and any solver it started
-                killed = True
-            time.sleep(0.02)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        wall = time.perf_counter() - t0
-        peak_mb = usage.ru_maxrss / 1024.0  # kilobytes on Linux
-        out.seek(0)
-        lines = [ln for ln in out.read().decode(errors="replace").splitlines() if ln.strip()]
-        result: dict[str, Any] | None = None
-        if lines:
-            try:
-                result = json.loads(lines[-1])
-            except json.JSONDecodeError:
-                result = None
-        if result is None:
-            errf.seek(0)
-            tail = errf.read().decode(errors="replace").strip().splitlines()[-3:]
-            why = ("killed after the hard limit of "
-                   f"{_hard_limit(req.get('time_limit')):.0f} s" if killed
-                   else f"worker exited with code {proc.returncode}")
-            result = {"status": "error", "error": f"{why}: {' | '.join(tail)}"[:500]}
-    return result, wall, peak_mb
-
-
 def _row(case: Case, backend: str, repeat: int, settings: RunSettings, res: dict[str, Any],
-         wall: float, peak_mb: float) -> dict[str, Any]:
+         wall: float, peak_mb: float, worker: str = "") -> dict[str, Any]:
     matches, bounds_ok = verify_known(case, res.get("status", "error"), res.get("objective"),
                                       res.get("bound"))
     row: dict[str, Any] = {
@@ -178,7 +131,7 @@ def _row(case: Case, backend: str, repeat: int, settings: RunSettings, res: dict
         "time_limit": None if settings.time_limit is None else float(settings.time_limit),
         "known_lower": case.known_lower, "known_upper": case.known_upper,
         "matches_known": matches, "bounds_ok": bounds_ok,
-        "wall_seconds": wall, "peak_rss_mb": round(peak_mb, 1),
+        "wall_seconds": wall, "peak_rss_mb": round(peak_mb, 1), "worker": worker,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     for k in ("columns", "rows", "nonzeros", "status", "objective", "bound", "gap", "nodes",
@@ -212,8 +165,14 @@ def run(
     progress: bool = True,
     log: Callable[[str], None] | None = None,
     report_files: bool = True,
+    executor: Executor | None = None,
 ) -> RunReport:
     """Run every case of the suite with every backend and repeat; write the results files.
+
+    Each run is one task on ``executor`` (:mod:`placement.util.executor`; default this
+    process, one run after another): wherever the task lands, it starts and times the run's
+    own child process there (:mod:`benchmarks.dispatch`). Rows are appended as runs finish,
+    in whatever order; each row names the ``worker`` that ran it.
 
     Raises
     ------
@@ -239,15 +198,25 @@ def run(
     rep.skipped = sum(1 for c, b, k in todo if (c.name, b, k) in done)
     todo = [(c, b, k) for c, b, k in todo if (c.name, b, k) not in done]
 
-    def one(case: Case, backend: str, k: int) -> dict[str, Any]:
-        return _run_and_record(case, backend, k, settings, root, csv_path)
+    reqs = [{"case": c.to_dict(), "backend": b, "time_limit": settings.time_limit,
+             "threads": settings.threads, "seed": settings.seed, "root": str(root)}
+            for c, b, _ in todo]
+    done_runs = (executor or SerialExecutor()).run(timed_run, str(root), reqs)
+
+    def record(i: int, got: tuple[dict[str, Any], float, float, str]) -> dict[str, Any]:
+        """A finished run's row, appended to results.csv at once (kept if we are killed)."""
+        case, backend, k = todo[i]
+        row = _row(case, backend, k, settings, *got)
+        append_row(csv_path, row)
+        return row
 
     if progress and todo:
-        _run_with_progress_bar(settings.suite, todo, one)
+        _run_with_progress_bar(settings.suite, todo, done_runs, record)
     else:
-        for case, backend, k in todo:
-            row = one(case, backend, k)
+        for i, got in done_runs:
+            row = record(i, got)
             if log is not None:
+                case, backend, k = todo[i]
                 log(f"{case.name} / {backend} / {k}: {_short(row)}")
     rep.ran = len(todo)
     rows = read_results(csv_path)
@@ -262,33 +231,25 @@ def _finished(csv_path: Path) -> set[tuple[str, str, int]]:
     """(instance, backend, repeat) of every complete row of results.csv; a torn last line a
     killed run left is dropped from the file, so the rerun appends after complete lines."""
     existing = read_results(csv_path)
-    if csv_path.is_file() and len(csv_path.read_text(encoding="utf-8").splitlines()) != \
-            len(existing) + 1:
-        compact(csv_path, existing)
+    if csv_path.is_file():
+        lines = csv_path.read_text(encoding="utf-8").splitlines()
+        if len(lines) != len(existing) + 1 or lines[0] != ",".join(COLUMNS):
+            compact(csv_path, existing)  # also brings an older file's header up to date
     return {(r["instance"], r["backend"], int(r["repeat"])) for r in existing}
 
 
-def _run_and_record(case: Case, backend: str, k: int, settings: RunSettings, root: Path,
-                    csv_path: Path) -> dict[str, Any]:
-    """One run in a worker, its row appended to results.csv at once (kept if we are killed)."""
-    req = {"case": case.to_dict(), "backend": backend, "time_limit": settings.time_limit,
-           "threads": settings.threads, "seed": settings.seed, "root": str(root)}
-    res, wall, peak = _run_worker(req, root)
-    row = _row(case, backend, k, settings, res, wall, peak)
-    append_row(csv_path, row)
-    return row
-
-
 def _run_with_progress_bar(suite: str, todo: list[_Todo],
-                           one: Callable[[Case, str, int], dict[str, Any]]) -> None:
+                           done_runs: Iterator[tuple[int, Any]],
+                           record: Callable[[int, Any], dict[str, Any]]) -> None:
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TextColumn("{task.fields[last]}"),
                   transient=False) as bar:
         task = bar.add_task(suite, total=len(todo), last="")
-        for case, backend, k in todo:
-            bar.update(task, description=f"{case.name} / {backend}")
-            row = one(case, backend, k)
-            bar.update(task, advance=1, last=_short(row))
+        for i, got in done_runs:
+            row = record(i, got)
+            case, backend, _ = todo[i]
+            bar.update(task, advance=1, description=f"{case.name} / {backend}",
+                       last=_short(row))
 
 
 def _failures(rows: list[dict[str, Any]]) -> list[str]:

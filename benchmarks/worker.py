@@ -1,6 +1,7 @@
 """One benchmark run in a fresh process: build one case, solve it with one backend, check it.
 
-The runner starts ``python -m benchmarks.worker`` once per (instance, backend, repeat), writes
+The runner (through :mod:`benchmarks.dispatch`, on whichever machine the run's task lands)
+starts ``python -m benchmarks.worker`` once per (instance, backend, repeat), writes
 a JSON request to its standard input and reads one JSON line from its standard output. A fresh
 process per run makes the peak memory (the kernel's ``ru_maxrss`` of the finished process,
 read by the runner) belong to that run alone, isolates a solver crash, and lets the runner kill

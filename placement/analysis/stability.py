@@ -59,6 +59,12 @@ Exactness: the ends are computed from each placement's line, recomputed from the
 better than ``x0`` at ``lam_c`` by less than about 1e-9 relative (HiGHS proves optimality to
 about 1e-6 absolute) is not told apart from a tie.
 
+Where it runs: the criteria's searches are independent of each other once the reported
+placement is known, so each is one task on an executor (:mod:`placement.util.executor`: this
+process by default, local processes or a Dask cluster). Each search opens its own loaded model
+(session), so no search inherits a warm start from another and the answer is the same
+wherever, and in whatever order, the searches run.
+
 This module holds the search (one criterion at a time, on one loaded model re-solved with new
 objectives) and :func:`weight_stability`; what it returns is in
 :mod:`placement.analysis.stability_result`.
@@ -68,6 +74,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -100,6 +107,7 @@ from placement.milp import build
 from placement.model import Instance, Scenario
 from placement.model.scoring import value_matrix_for_weights
 from placement.solvers.base import SolveOptions
+from placement.util.executor import Executor, SerialExecutor, per_worker
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -239,6 +247,7 @@ def weight_stability(
     solver: str = "highs",
     time_limit: float | None = None,
     threads: int | None = None,
+    executor: Executor | None = None,
 ) -> WeightStability:
     """For each criterion, the exact interval of its weight (others fixed) over which the
     placement stays optimal, and what moves first at each end.
@@ -254,6 +263,9 @@ def weight_stability(
     solver, time_limit, threads
         Backend and its options. Every solve must be proven optimal; CP-SAT, which rounds
         the objective to integers, is refused.
+    executor
+        Where the criteria's searches run (:mod:`placement.util.executor`): one task per
+        criterion; by default this process. The answer is the same on any executor.
 
     Returns
     -------
@@ -285,21 +297,15 @@ def weight_stability(
     ks = criterion_indices(inst, criteria, "weight stability")
     sol = Solver(solver, SolveOptions(time_limit=time_limit, threads=threads))
     form = build(inst)
-    session = sol.open(form)
-    raw0 = sol.proven(sol.run(session), "weight stability")
+    raw0 = sol.proven(sol.solve(form), "weight stability")
     if raw0.x is None or raw0.objective is None:
         raise infeasible_error(inst, raw0, "weight stability")
     x0 = rounded(form, raw0.x)
-    model = inst.model
-    assert model is not None
-    out = []
-    for k in ks:
-        sweep = _Sweep(inst, form, sol, session, k, x0)
-        lower, below = sweep.end(upward=False)
-        upper, above = sweep.end(upward=True)
-        out.append(CriterionStability(model.criterion_ids[k], float(model.weights[k]),
-                                      float(lower), float(upper), sweep.line0, below, above,
-                                      sweep.solves))
+    job = _Job(inst, form, x0, solver, sol.options)
+    found: dict[int, tuple[CriterionStability, int]] = {}
+    for i, got in (executor or SerialExecutor()).run(_search, job, ks):
+        found[i] = got
+    out = [found[i][0] for i in range(len(ks))]  # in the order asked, however they finished
     return WeightStability(
         instance=inst,
         objective=float(raw0.objective),
@@ -307,5 +313,39 @@ def weight_stability(
         criteria=out,
         solver=sol.name,
         seconds=time.perf_counter() - t0,
-        solves=sol.solves,
+        solves=sol.solves + sum(n for _, n in found.values()),
     )
+
+
+@dataclass
+class _Job:
+    """What every criterion's search shares (one task per criterion, on any executor). The
+    built form stays in this process (its row labels are closures, which do not pickle); a
+    worker elsewhere builds it again from the instance, once (the build is deterministic)."""
+
+    inst: Instance
+    form: CanonicalForm | None
+    x0: np.ndarray
+    solver: str
+    options: SolveOptions
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "form": None}
+
+    def built(self) -> CanonicalForm:
+        return self.form if self.form is not None else \
+            per_worker(self, "stability-form", lambda: build(self.inst))
+
+
+def _search(job: _Job, k: int) -> tuple[CriterionStability, int]:
+    """Both ends of criterion ``k``'s interval, on a session of its own: (result, solves)."""
+    sol = Solver(job.solver, job.options)
+    form = job.built()
+    sweep = _Sweep(job.inst, form, sol, sol.open(form), k, job.x0)
+    lower, below = sweep.end(upward=False)
+    upper, above = sweep.end(upward=True)
+    model = job.inst.model
+    assert model is not None
+    return (CriterionStability(model.criterion_ids[k], float(model.weights[k]), float(lower),
+                               float(upper), sweep.line0, below, above, sweep.solves),
+            sol.solves)

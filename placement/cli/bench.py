@@ -106,6 +106,15 @@ def bench_cmd(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")
     ] = True,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1,
+                          help="Runs at once on local processes (timings then not comparable).")
+    ] = 1,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="A Dask scheduler (tcp://HOST:8786) to spread the runs "
+                     "over (default: $DASK_SCHEDULER_ADDRESS, else --workers).")
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Run a benchmark suite: every instance with every backend, checked and timed.
@@ -115,6 +124,11 @@ def bench_cmd(
     summary.md, machine.json, profile.png and time_vs_size.png in the output directory. A rerun
     with the same output directory skips the runs already there. Exit code 4 when a result
     failed the independent checker or contradicted a proven bound.
+
+    With --workers N or --scheduler the runs are spread over local processes or a Dask
+    cluster (each still a fresh, timed process where it lands; the worker column says where):
+    the same statuses and objectives, but timings of runs that shared a machine are not
+    comparable.
     """
     from placement import solvers as reg
 
@@ -139,9 +153,20 @@ def bench_cmd(
         raise typer.Exit(EXIT_OK)
     if output is None:
         output = runner.ROOT / "benchmarks" / "results" / f"{suite}-{time.strftime('%Y%m%d')}"
-    rep = runner.run(settings, output, sizes=size_t, families=fam, instances=pats,
-                     progress=progress and not quiet and sys.stderr.isatty(),
-                     log=lambda m: err.print(m, highlight=False))
+    from placement.util.executor import SerialExecutor, executor_for
+
+    ex = executor_for(scheduler, workers)
+    if not isinstance(ex, SerialExecutor):
+        err.print(f"runs spread over {ex.label} ({ex.workers} workers): timings of runs that "
+                  "share a machine are not comparable", highlight=False)
+    try:
+        rep = runner.run(settings, output, sizes=size_t, families=fam, instances=pats,
+                         progress=progress and not quiet and sys.stderr.isatty(),
+                         log=lambda m: err.print(m, highlight=False), executor=ex)
+    finally:
+        close = getattr(ex, "close", None)
+        if callable(close):
+            close()
     for note in rep.notes:
         err.print(f"[yellow]note:[/] {escape(note)}", highlight=False, markup=True)
     err.print(f"{rep.ran} runs done, {rep.skipped} already in {rep.output / 'results.csv'}; "

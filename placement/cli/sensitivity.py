@@ -69,14 +69,15 @@ def sensitivity_cmd(
                           "model's weights)."),
     ] = 50.0,
     workers: Annotated[
-        int, typer.Option("--workers", "-w", help="Monte Carlo: worker processes.")
+        int, typer.Option("--workers", "-w", help="Worker processes for the Monte Carlo "
+                          "draws and the criteria's stability searches.")
     ] = 1,
     no_progress: Annotated[
         bool, typer.Option("--no-progress", help="Monte Carlo: no progress bar (as --quiet).")
     ] = False,
     scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Monte Carlo: a Dask scheduler "
-                                 "(tcp://HOST:8786) to run the draws on (default: "
+        str | None, typer.Option("--scheduler", help="A Dask scheduler (tcp://HOST:8786) "
+                                 "to run the draws and stability searches on (default: "
                                  "$DASK_SCHEDULER_ADDRESS, else --workers local processes).")
     ] = None,
     model: ModelOpt = None,
@@ -104,25 +105,25 @@ def sensitivity_cmd(
     stability = None
     mc = None
     quiet = quiet or no_progress
-    if weights:
-        from placement.analysis import weight_stability
-        from placement.cli.progress import progress
+    from placement.util.executor import executor_for
 
-        with progress("weight stability intervals", quiet=quiet):
-            stability = analyse(lambda: weight_stability(
-                inst, criterion, scenario=scenario, solver=solver, time_limit=time_limit,
-                threads=threads))
-    if samples is not None:
-        from placement.util.executor import executor_for
+    ex = executor_for(scheduler, workers)
+    try:
+        if weights:
+            from placement.analysis import weight_stability
+            from placement.cli.progress import progress
 
-        ex = executor_for(scheduler, workers)
-        try:
+            with progress("weight stability intervals", quiet=quiet):
+                stability = analyse(lambda: weight_stability(
+                    inst, criterion, scenario=scenario, solver=solver, time_limit=time_limit,
+                    threads=threads, executor=ex))
+        if samples is not None:
             mc = analyse(lambda: _monte_carlo(inst, samples, seed, concentration, workers,
                                               scenario, solver, quiet, ex))
-        finally:
-            close = getattr(ex, "close", None)
-            if callable(close):
-                close()
+    finally:
+        close = getattr(ex, "close", None)
+        if callable(close):
+            close()
     if format is OutputFormat.json:
         if stability is not None and mc is not None:
             emit(json.dumps({"weights": json.loads(stability.to_json()),
