@@ -58,6 +58,8 @@ CPSAT_DETERMINISTIC = 3.0
 KICKS = 20
 #: Rounds after which the slices stop doubling.
 MAX_DOUBLINGS = 5
+#: Stop after this many rounds (None: until a proof or the time limit); for tests.
+MAX_ROUNDS: int | None = None
 
 
 @dataclass
@@ -135,6 +137,8 @@ class PortfolioBackend:
         gap = state.gap()
         if gap is not None and gap <= options.rel_gap + 1e-12:
             state.proven = True
+            return True
+        if MAX_ROUNDS is not None and state.rounds >= MAX_ROUNDS:
             return True
         left = time_left(options, t0)
         return left is not None and left < MIN_SOLVER_SECONDS
