@@ -3,7 +3,7 @@
 Each round runs HiGHS and CP-SAT side by side (the threads split between them: HiGHS
 ``threads // 2``, CP-SAT the rest; with one thread they take turns), both starting from the best
 placement so far (HiGHS ``setSolution``, CP-SAT's hint). Each stops at a *work* limit that
-doubles every round: HiGHS a branch-and-bound node limit (``mip_max_nodes``), CP-SAT a
+grows fourfold every round: HiGHS a branch-and-bound node limit (``mip_max_nodes``), CP-SAT a
 deterministic time (``max_deterministic_time``, with ``interleave_search`` so that its workers
 are deterministic too). The best placement they return becomes the incumbent (ties: HiGHS's
 first), the local search of :mod:`placement.milp.local_search` (shift and swap moves, random
@@ -50,14 +50,17 @@ if TYPE_CHECKING:
 
 __all__ = ["PortfolioBackend", "HIGHS_NODES", "CPSAT_DETERMINISTIC", "KICKS"]
 
-#: HiGHS's node limit in the first round (doubled every round).
-HIGHS_NODES = 50
-#: CP-SAT's deterministic time in the first round (doubled every round).
+#: HiGHS's node limit in the first round (times GROWTH every round).
+HIGHS_NODES = 100
+#: CP-SAT's deterministic time in the first round (times GROWTH every round).
 CPSAT_DETERMINISTIC = 3.0
 #: Local-search kicks after each round.
 KICKS = 20
-#: Rounds after which the slices stop doubling.
-MAX_DOUBLINGS = 5
+#: How much longer each round's slices are than the last's: few HiGHS restarts, and the last
+#: round (the one the time limit usually ends) a long uninterrupted search.
+GROWTH = 4
+#: Rounds after which the slices stop growing.
+MAX_DOUBLINGS = 4
 #: Stop after this many rounds (None: until a proof or the time limit); for tests.
 MAX_ROUNDS: int | None = None
 
@@ -161,13 +164,13 @@ class PortfolioBackend:
         def run_cpsat() -> RawSolution | None:
             opts = slice_options(c_threads)
             return None if opts is None else self.cpsat.solve(form, opts, start, parameters={
-                "max_deterministic_time": CPSAT_DETERMINISTIC * 2**k,
+                "max_deterministic_time": CPSAT_DETERMINISTIC * GROWTH**k,
                 "interleave_search": True})
 
         def run_highs() -> RawSolution | None:
             opts = slice_options(h_threads)
             return None if opts is None else _highs_slice(self.highs, form, opts, start,
-                                                          HIGHS_NODES * 2**k)
+                                                          HIGHS_NODES * GROWTH**k)
 
         if threads >= 2:
             future = pool.submit(run_cpsat)
