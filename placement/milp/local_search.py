@@ -77,7 +77,7 @@ class LocalSearch:
 
     def feasible(self, choice: np.ndarray) -> bool:
         r = self._activity(choice)
-        return bool(self.valid[np.arange(self.F), choice].all()) and self._fits(r).all()
+        return bool(self.valid[np.arange(self.F), choice].all() and self._fits(r).all())
 
     def _activity(self, choice: np.ndarray) -> np.ndarray:
         return self.A[:, np.arange(self.F), choice].sum(axis=1)

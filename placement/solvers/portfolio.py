@@ -98,10 +98,10 @@ class _State:
 class PortfolioBackend:
     """HiGHS and CP-SAT in rounds sharing the incumbent, with a local search between rounds."""
 
-    name = "portfolio"
-    label = "Portfolio (HiGHS + CP-SAT + local search)"
-    requires = ("highspy", "ortools")
-    capabilities = Capabilities(incremental=False)
+    name: str = "portfolio"
+    label: str = "Portfolio (HiGHS + CP-SAT + local search)"
+    requires: tuple[str, ...] = ("highspy", "ortools")
+    capabilities: Capabilities = Capabilities(incremental=False)
 
     def __init__(self) -> None:
         self.highs = HighsBackend()
