@@ -199,7 +199,7 @@ ScenarioOpt = Annotated[
     str | None, typer.Option("--scenario", "-s", help="Scenario of the instance to apply.")
 ]
 SolverOpt = Annotated[
-    str, typer.Option("--solver", help="Backend: highs, cbc, cp-sat or scip.")
+    str, typer.Option("--solver", help="Backend: highs, cbc, cp-sat, scip or portfolio.")
 ]
 TimeLimitOpt = Annotated[
     float | None, typer.Option("--time-limit", min=0.001, help="Time limit in seconds.")

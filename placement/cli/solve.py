@@ -256,6 +256,7 @@ def solvers_cmd() -> None:
         "cbc": "bound and nodes read from the CBC log",
         "cp-sat": "integer coefficients only: scales and reports precision lost",
         "scip": "",
+        "portfolio": "HiGHS and CP-SAT in rounds sharing the incumbent, plus a local search",
     }
     inst = set(solvers.installed())
     t = Table(title="Solver backends")

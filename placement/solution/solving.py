@@ -114,7 +114,7 @@ def solve(
     instance
         From :func:`placement.load` or :meth:`Instance.from_frames`.
     solver
-        ``"highs"`` (default), ``"cbc"``, ``"cp-sat"`` or ``"scip"``; see
+        ``"highs"`` (default), ``"cbc"``, ``"cp-sat"``, ``"scip"`` or ``"portfolio"``; see
         :func:`placement.solvers.installed`.
     scenario
         A scenario id of the instance (or a :class:`Scenario`) whose overrides apply.

@@ -55,6 +55,13 @@ REGISTRY: tuple[Entry, ...] = (
         ("cpsat", "cp_sat", "ortools-cp-sat"),
     ),
     Entry("scip", "SCIP (OR-Tools)", "placement.solvers.scip", "ScipBackend", ("ortools",)),
+    Entry(
+        "portfolio",
+        "Portfolio (HiGHS + CP-SAT + local search)",
+        "placement.solvers.portfolio",
+        "PortfolioBackend",
+        ("highspy", "ortools"),
+    ),
 )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
@@ -157,7 +158,10 @@ class CpSatBackend:
         return RebuildSession(self, form, options)
 
     def solve(self, form: CanonicalForm, options: SolveOptions,
-              start: np.ndarray | None = None) -> RawSolution:
+              start: np.ndarray | None = None,
+              parameters: Mapping[str, object] | None = None) -> RawSolution:
+        """Solve ``form``; ``parameters`` are further CP-SAT parameters by name (the
+        portfolio's ``max_deterministic_time`` and ``interleave_search``)."""
         t0 = time.perf_counter()
         scaled = scale_form(form)
         empty = _empty_domains(form, scaled)
@@ -177,6 +181,8 @@ class CpSatBackend:
         cp = _cp_model()
         solver = cp.CpSolver()
         _parameters(solver, options if left is None else replace(options, time_limit=left))
+        for key, value in (parameters or {}).items():
+            setattr(solver.parameters, key, value)
         t1 = time.perf_counter()
         code = solver.solve(model)
         seconds = time.perf_counter() - t1
