@@ -21,9 +21,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Coterminosity", "NestingCount", "TierMembership", "nesting", "from_membership",
            "GivenKappa"]
@@ -112,6 +115,8 @@ class Coterminosity:
 
     def frame(self) -> pd.DataFrame:
         """The matrix as a DataFrame (rows and columns: tier ids)."""
+        import pandas as pd  # lazy: solving never needs pandas
+
         return pd.DataFrame(self.kappa, index=pd.Index(self.tier_ids, name="tier"),
                             columns=list(self.tier_ids))
 
