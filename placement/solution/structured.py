@@ -43,6 +43,9 @@ __all__ = ["MIN_COLUMNS", "applies", "solve_structured"]
 
 #: Below this many placement columns the plain backend is as quick (benchmarks/results/core).
 MIN_COLUMNS = 20_000
+#: Rows in the first core at least (a tenth of them when there are more): those closest to
+#: changing their choice.
+FIRST_ROWS = 2_000
 #: Rounds before the core is the whole form.
 MAX_ROUNDS = 4
 
@@ -100,7 +103,7 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
     st.offer(prep.start, prep.start_objective)
     L = form.round_bound(st.pricing.bound(form))
     second = st.pricing.second_penalty(form)
-    size = max(2_000, form.n_functions // 10)
+    size = max(FIRST_ROWS, form.n_functions // 10)
     rounds: list[dict[str, Any]] = []
     threshold: float = thresholds(second, [size])[0]
     bound: float | None = L
