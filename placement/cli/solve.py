@@ -151,6 +151,13 @@ def solve_cmd(
                      help="Then find the most local placement whose value is within EPS "
                           "(a fraction, e.g. 0.05) of the optimum; both stages are reported."),
     ] = None,
+    structure: Annotated[
+        bool | None,
+        typer.Option("--structure/--no-structure",
+                     help="The structure-aware path: a Lagrangian bound, reduced-cost fixing "
+                          "and only the core to the solver. Default: from 20,000 placement "
+                          "columns; --no-structure hands the whole model to the solver."),
+    ] = None,
     by_area: Annotated[
         bool, typer.Option("--by-area", help="Per area: also list every function in every "
                                              "area (table), or write those rows (csv).")
@@ -183,7 +190,7 @@ def solve_cmd(
             work.describe(f"solving {inst.name} with {solver}")
             results.append(solve(inst, solver, scenario=scenario, time_limit=time_limit,
                                  threads=threads, seed=seed, rel_gap=gap, log=log,
-                                 subsidiarity=subsidiarity))
+                                 subsidiarity=subsidiarity, structure=structure))
     if plain is None:
         from placement.solution.result_sheets import results_sheets
 

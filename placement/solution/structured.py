@@ -32,8 +32,13 @@ from placement.milp import CanonicalForm
 from placement.milp.core import Core, Pricing, core_of, price, thresholds
 from placement.milp.lagrangian import kept_rows
 from placement.solution.anytime import Prepared, prepare
-from placement.solvers.base import MIN_SOLVER_SECONDS, RawSolution, SolveOptions, Status, \
-    relative_gap
+from placement.solvers.base import (
+    MIN_SOLVER_SECONDS,
+    RawSolution,
+    SolveOptions,
+    Status,
+    relative_gap,
+)
 
 if TYPE_CHECKING:
     from placement import solvers
@@ -98,8 +103,16 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
     t_start = time.perf_counter()
     if prep is None:
         prep = prepare(inst, form, prepare_seconds(form))
-    assert prep.bound is not None
-    st = _State(form, price(form, prep.bound.multipliers))
+    pricing = None
+    if prep.bound is not None and np.all(np.isfinite(prep.bound.multipliers)):
+        try:
+            pricing = price(form, prep.bound.multipliers)
+        except ValueError:  # no column left in some row: the backend says why
+            pricing = None
+    if pricing is None or not np.isfinite(pricing.value) or not np.all(
+            np.isfinite(pricing.penalty[pricing.penalty < np.inf])):
+        return _whole(form, backend, options, deadline, prep)
+    st = _State(form, pricing)
     st.offer(prep.start, prep.start_objective)
     L = form.round_bound(st.pricing.bound(form))
     second = st.pricing.second_penalty(form)
@@ -136,7 +149,22 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
     status = (Status.OPTIMAL if proven and st.x is not None else
               Status.INFEASIBLE if infeasible else
               Status.TIME_LIMIT if timed_out or st.x is None else Status.FEASIBLE)
-    return _answer(form, st, bound, status, rounds, prep, time.perf_counter() - t_start)
+    out = _answer(form, st, bound, status, rounds, prep, time.perf_counter() - t_start)
+    out.solver_version = backend.version()
+    return out
+
+
+def _whole(form: CanonicalForm, backend: solvers.Backend, options: SolveOptions,
+           deadline: float | None, prep: Prepared) -> RawSolution:
+    """The whole form to the backend, when the multipliers price nothing usable (they
+    diverge on an infeasible form)."""
+    left = None if deadline is None else max(deadline - time.perf_counter(), MIN_SOLVER_SECONDS)
+    raw = backend.solve(form, options if left is None else replace(options, time_limit=left),
+                        start=prep.start)
+    raw.extra["structure"] = {"lagrangian_bound": None, "rounds": [],
+                              "note": "the multipliers priced no usable core: the whole "
+                                      "model went to the backend"}
+    return raw
 
 
 def _wider(st: _State, threshold: float, second: np.ndarray, size: int,
