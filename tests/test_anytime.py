@@ -134,6 +134,13 @@ def test_a_solver_process_past_its_limit_is_stopped() -> None:
                               check=False)
     assert overrun.fired and proc.returncode != 0
     assert time.perf_counter() - t0 < 10
+    t0 = time.perf_counter()
+    with overrun_guard(marker, 0.1) as late:  # started after the limit (PuLP writes its file
+        time.sleep(0.4)                       # first): stopped all the same
+        proc = subprocess.run([sys.executable, "-c", "import time; time.sleep(30)", marker],
+                              check=False)
+    assert late.fired and proc.returncode != 0
+    assert time.perf_counter() - t0 < 10
     with overrun_guard(marker, 5.0) as quiet:  # a child that ends in time is left alone
         subprocess.run([sys.executable, "-c", "pass", marker], check=True)
     assert not quiet.fired

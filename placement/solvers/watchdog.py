@@ -48,18 +48,34 @@ def _stop_marked(marker: str, flag: Overrun) -> None:
                 flag.fired = True
 
 
+#: How often the guard looks again for a marked process that was not running yet (PuLP writes
+#: the model file before it starts CBC, which on 100,000 columns can outlast a short limit).
+POLL_SECONDS = 0.05
+
+
+def _watch(marker: str, seconds: float, flag: Overrun, done: threading.Event) -> None:
+    if done.wait(max(seconds, 0.0)):
+        return
+    while not flag.fired:
+        _stop_marked(marker, flag)
+        if done.wait(POLL_SECONDS):
+            return
+
+
 @contextlib.contextmanager
 def overrun_guard(marker: str, seconds: float | None) -> Iterator[Overrun]:
     """Within the block, kill this process's descendants whose command line holds ``marker``
-    once ``seconds`` have passed (no guard for ``None``)."""
+    once ``seconds`` have passed, and any that start later while the block runs (no guard for
+    ``None``)."""
     flag = Overrun()
     if seconds is None:
         yield flag
         return
-    timer = threading.Timer(max(seconds, 0.0), _stop_marked, args=(marker, flag))
-    timer.daemon = True
-    timer.start()
+    done = threading.Event()
+    watcher = threading.Thread(target=_watch, args=(marker, seconds, flag, done), daemon=True)
+    watcher.start()
     try:
         yield flag
     finally:
-        timer.cancel()
+        done.set()
+        watcher.join()
