@@ -32,8 +32,11 @@ demo: $(STAMP)
 		--scenario reform-aco --scenario reform-split --scenario regions-as-connectors \
 		--optimise --maps build/demo-maps
 
+# Two worker processes (CI has two cores); each test file runs whole on one of them, so
+# module fixtures, the browser session and the Dask cluster tests are not split.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The England report: structure per function, maps, both prices, the options compared.
 REPORT_OUT ?= build/report

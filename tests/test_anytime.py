@@ -164,3 +164,19 @@ def test_the_command_line_exits_0_with_a_time_limited_placement(tmp_path) -> Non
     assert res["status"] in ("time_limit", "optimal")
     assert res["objective"] is not None and res["bound"] is not None and res["gap"] is not None
     assert len(res["placements"]) == 20_000
+
+
+def test_time_limited_highs_goes_without_the_presolve_rules_that_ignore_the_clock(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("highspy")
+    from placement.solvers import highs
+    from placement.solvers.base import SolveOptions
+
+    form = build(placement.load("instances/tiny-budget"))
+    monkeypatch.setattr(highs, "UNTIMED_RULES_NNZ", 1)
+    h = highs._load(form, SolveOptions(time_limit=5.0))
+    assert h.getOptionValue("presolve_rule_off")[1] == highs.UNTIMED_RULES == 512 | 4096
+    assert highs._load(form, SolveOptions()).getOptionValue("presolve_rule_off")[1] == 0
+    monkeypatch.setattr(highs, "UNTIMED_RULES_NNZ", form.A.nnz + 1)  # a small form keeps them
+    assert highs._load(form, SolveOptions(time_limit=5.0)).getOptionValue(
+        "presolve_rule_off")[1] == 0

@@ -47,8 +47,8 @@ def test_proves_the_published_optimum_and_passes_the_checker(name: str) -> None:
 @pytest.mark.parametrize("threads", [1, 2])
 def test_same_seed_and_threads_give_the_same_run(tiny_slices: None, threads: int,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pf, "MAX_ROUNDS", 3)  # no time limit: rounds end at work limits only
-    form = _form("d05100")
+    monkeypatch.setattr(pf, "MAX_ROUNDS", 2)  # no time limit: rounds end at work limits only
+    form = _form("c05100")  # not proven in one round of tiny slices: the second shares
     runs = [get("portfolio").solve(form, SolveOptions(threads=threads, seed=7))
             for _ in range(2)]
     assert runs[0].x is not None and form.max_violation(runs[0].x) <= 1e-6
