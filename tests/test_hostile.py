@@ -104,6 +104,8 @@ REJECTED: list[tuple[str, str, Mutate, str]] = [
     ("costs.csv twice", "cbc", _with_costs("f0,t0,r1,1\nf0,t0,r1,2\n"), "once"),
     ("caps nan", "cap", sub("instance.toml", "caps = { national = 1.5 }",
                             "caps = { national = nan }"), "caps"),
+    ("a tier without its units (found by a held-out fuzz run)", "cap",
+     sub("instance.toml", "units = 100\n", ""), "expected units"),
     ("units of 29 digits", "cap",
      sub("instance.toml", "units = 100\n", "units = 99999999999999999999999999999\n"), "units"),
     ("units above the limit", "cap",

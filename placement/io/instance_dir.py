@@ -315,10 +315,10 @@ def _complete(
         tuple(functions.categories.tolist()) if functions is not None else (),
         spec.areas is not None, model_failed=ld.model_failed)
     scenarios = scenarios_from_specs(spec.scenarios, context, ld.problems)
-    if functions is not None:
+    if functions is not None and len(tiers) == functions.allowed.shape[1]:  # else a tier
         ld.problems += coefficient_problems(functions, tiers, resource_ids,
                                             display_path(ld.base / spec.functions),
-                                            ld.function_lines)
+                                            ld.function_lines)  # is invalid, said already
     if ld.problems:
         raise ld.error()
     assert functions is not None
