@@ -1,6 +1,12 @@
 """The structure-aware path against the plain backend, side by side in one run.
 
-    python -m benchmarks.core --output benchmarks/results/core [--limit 60]
+    python -m benchmarks.core --output benchmarks/results/core [--limit 60] [--seed 1]
+        [--paths core,plain] [--matrix] [--rel-gap 0]
+
+``--matrix`` runs issue 15's whole grid (50000x5, 200000x5, 20000x50; budget tightness 0.5 and
+0.9; links 0 and 0.1) instead of the four headline instances; ``--paths core`` leaves out the
+plain run (60 s each when it cannot prove); ``--seed`` other than 1 gives the held-out
+instances.
 
 Each synthetic instance (``placement.io.synthetic``) is solved twice with HiGHS, 1 thread:
 ``structure=True`` (Lagrangian bound, reduced-cost fixing, the core to HiGHS) and
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import time
 from pathlib import Path
@@ -23,10 +30,12 @@ from benchmarks.machine import machine_info
 
 SIZES = [(50_000, 5, 0.5, 0.0), (50_000, 5, 0.9, 0.0), (200_000, 5, 0.5, 0.0),
          (20_000, 50, 0.5, 0.0)]
+MATRIX = [(F, T, tight, links) for F, T in ((50_000, 5), (200_000, 5), (20_000, 50))
+          for tight in (0.5, 0.9) for links in (0.0, 0.1)]
 
 
 def _row(spec: tuple[int, int, float, float], structure: bool, limit: float | None,
-         seed: int) -> dict[str, object]:
+         seed: int, rel_gap: float = 0.0) -> dict[str, object]:
     import placement
     from placement.io.synthetic import generate
 
@@ -34,7 +43,7 @@ def _row(spec: tuple[int, int, float, float], structure: bool, limit: float | No
     inst = generate(F, T, seed=seed, budget_tightness=tight, link_density=links)
     t = time.perf_counter()
     r = placement.solve(inst, "highs", threads=1, structure=structure,
-                        time_limit=limit)
+                        time_limit=limit, rel_gap=rel_gap)
     wall = time.perf_counter() - t
     details = (r.extra.get("solver_details") or {}).get("structure") or {}
     rounds = details.get("rounds", [])
@@ -52,32 +61,42 @@ def main() -> None:
     ap.add_argument("--output", type=Path, required=True)
     ap.add_argument("--limit", type=float, default=60.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--paths", default="core,plain")
+    ap.add_argument("--matrix", action="store_true")
+    ap.add_argument("--rel-gap", type=float, default=0.0)
     args = ap.parse_args()
+    paths = [p.strip() for p in args.paths.split(",")]
     from concurrent.futures import ProcessPoolExecutor
 
     rows: list[dict[str, object]] = []
-    for spec in SIZES:
-        for structure in (True, False):
+    for spec in MATRIX if args.matrix else SIZES:
+        for structure in [p == "core" for p in paths]:
             with ProcessPoolExecutor(max_workers=1, max_tasks_per_child=1) as pool:
-                row = pool.submit(_row, spec, structure, args.limit, args.seed).result()
+                row = pool.submit(_row, spec, structure, args.limit, args.seed,
+                                  args.rel_gap).result()
+            row["load_average"] = round(os.getloadavg()[0], 2)
             print(json.dumps(row), flush=True)
             rows.append(row)
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     (args.output / "machine.json").write_text(json.dumps(machine_info(), indent=2) + "\n")
+    flags = (f" --paths {args.paths}" if args.paths != "core,plain" else "") + (
+        " --matrix" if args.matrix else "") + (
+        f" --rel-gap {args.rel_gap:g}" if args.rel_gap else "")
     lines = ["# The structure-aware path against plain HiGHS (1 thread)", "",
              f"`python -m benchmarks.core --output {args.output} --limit "
-             f"{args.limit:g} --seed {args.seed}`; both paths capped at "
-             f"{args.limit:g} s.", "",
-             "| instance | path | status | objective | bound | gap | seconds | checked | "
-             "core columns per round | peak MB |", "|---|---|---|---|---|---|---|---|---|---|"]
+             f"{args.limit:g} --seed {args.seed}{flags}`; every path capped at "
+             f"{args.limit:g} s; `load` is the machine's 1-minute load average after the row.",
+             "", "| instance | path | status | objective | bound | gap | seconds | checked | "
+             "core columns per round | peak MB | load |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         gap = "" if r["gap"] is None else f"{r['gap']:.2e}"
         obj = "" if r["objective"] is None else f"{r['objective']:.4f}"
         bnd = "" if r["bound"] is None else f"{r['bound']:.4f}"
         lines.append(f"| {r['instance']} | {r['path']} | {r['status']} | {obj} | {bnd} | {gap} "
                      f"| {r['seconds']} | {r['check_ok']} | {r['core_columns']} | "
-                     f"{r['peak_mb']} |")
+                     f"{r['peak_mb']} | {r['load_average']} |")
     (args.output / "summary.md").write_text("\n".join(lines) + "\n")
 
 
