@@ -45,8 +45,11 @@ def assert_matches_enumeration(inst: Instance, fr: Frontier, resource: str) -> N
     top, _ = brute_force(with_budget(inst, resource, None))
     assert top == pytest.approx(steps[0].value, abs=1e-7)
     for k, s in enumerate(steps):
-        at, _ = brute_force(with_budget(inst, resource, s.budget_from))
+        at, best = brute_force(with_budget(inst, resource, s.budget_from))
         assert at == pytest.approx(s.value, abs=1e-7), (k, s.budget_from)
+        if k > 0:  # what changes at the breakpoint above: the fewest functions that must
+            fewest = min(int(np.count_nonzero(b != steps[k - 1].assignment)) for b in best)
+            assert len(steps[k - 1].moves) == fewest, (k, s.budget_from)
         under, _ = brute_force(with_budget(inst, resource, below(s.budget_from)))
         if k + 1 < len(steps):
             assert under == pytest.approx(steps[k + 1].value, abs=1e-7), (k, s.budget_from)
@@ -163,3 +166,24 @@ def test_random_frontier_is_monotone_and_exact(inst: Instance) -> None:
     assert (got is None) == (expected is None)
     if got is not None:
         assert got == pytest.approx(expected, abs=1e-7)
+
+
+def test_breakpoint_lists_only_the_moves_that_must_happen() -> None:
+    """Found by hypothesis when the fewest-moves solve was skipped: below the breakpoint at 1
+    the value 0 is reached with f1 moved back alone, not with f0 moved as well."""
+    import pandas as pd
+
+    from tests.strategies import _tier_frame
+
+    funcs = pd.DataFrame({"id": ["f0", "f1"], "name": ["f0", "f1"],
+                          "current": ["centre", "centre"], "staff_fixed": [0, 0],
+                          "staff_variable": [0, 0], "staff_move": [0.0, 1.0]})
+    values = pd.DataFrame([[0.0, 0.0], [0.0, 0.5]], columns=["centre", "middle"],
+                          index=["f0", "f1"])
+    inst = placement.from_frames(
+        "ties", _tier_frame(("centre", "middle")), funcs, values=values, sense="max",
+        resources=[placement.model.Resource("staff", "Staff", budget=0.0)], max_moves=1)
+    fr = frontier(inst, "staff")
+    assert [(s.budget_from, s.value) for s in fr.steps] == [(1.0, 0.5), (0.0, 0.0)]
+    assert [str(m) for m in fr.steps[0].moves] == ["f1: centre -> middle"]
+    assert_matches_enumeration(inst, fr, "staff")

@@ -7,18 +7,23 @@ objective. :func:`descend` walks the budget down with it.
 
 Method (successive re-solves going down, exact)
 -----------------------------------------------
-Starting from ``B = upper`` (default: no budget at all), each step takes three solves:
+Starting from ``B = upper`` (default: no budget at all), the search asks one question again
+and again: the best placement with ``u <= B`` (value ``V``, use ``u``), then ``B = u - eps``,
+the largest budget strictly below ``u``.
 
-1. ``V`` = the best objective with ``u <= B``;
-2. ``U`` = the least use with ``u <= B`` and ``z >= V``: the breakpoint, where ``V`` is first
-   reached (ties in value: the step starts at the cheapest of the tied placements);
-3. among the placements with ``z >= V`` and ``u <= U``, the one moving the fewest functions
-   from the step above (the first step: from the optimum ``placement solve`` reports), so that
-   "what changes at this breakpoint" lists only what must change;
+* When the answer is as good as the step above (a tie in value), that step reaches further
+  down: its breakpoint becomes the new, smaller use. When it is worse, the step above is
+  final: its breakpoint ``U`` is the least use of any placement of its value, since nothing
+  of that value fits strictly below ``U``. (This replaces a second solve per step, "the least
+  use with ``z >= V``", with the next step's own question.)
+* Once final, a step's placement is the one, among those with ``z >= V`` and ``u <= U``,
+  moving the fewest functions from the step above (the first step: from the optimum
+  ``placement solve`` reports), so that "what changes at this breakpoint" lists only what
+  must change. That takes a solve only when the placement found differs from the step above
+  in more than one function.
 
-then the next step starts from ``B = U - eps``: the largest budget strictly below ``U``. It
-ends when no placement fits (``U`` was the least budget any placement needs) or when ``U`` is
-at or below ``lower``.
+It ends when no placement fits (``U`` was the least budget any placement needs) or when
+``U`` is at or below ``lower``.
 
 ``eps`` is ``1e-7`` relative to ``U``, raised tenfold (up to ``1e-3``) when the solver's
 feasibility tolerance lets a placement with use ``U`` through; values within ``1e-9``
@@ -122,28 +127,23 @@ class BudgetSearch:
         c[: self.nx] = (np.arange(self.inst.n_tiers)[None, :] == prev[:, None]).ravel()
         return c
 
-    def settle(self, a: np.ndarray, budget: float, prev: np.ndarray | None) -> np.ndarray:
-        """Solves 2 and 3 of a step, from ``a``, the best placement with use at most
-        ``budget``: among the placements as good as ``a``, the least use, then the fewest
-        moves from ``prev`` (the step above) at that use. A solve whose placement does not
-        recompute as good leaves the placement before it."""
+    def settle(self, a: np.ndarray, prev: np.ndarray | None) -> np.ndarray:
+        """The placement a step reports, from ``a``, the least-use placement of its value:
+        among the placements as good as ``a`` with no more use, the fewest moves from ``prev``
+        (the step above). No solve when ``a`` differs from ``prev`` in one function at most
+        (a step's value differs from the one above, so one move is the fewest); a solve whose
+        placement does not recompute as good leaves ``a``."""
+        if prev is None or int(np.count_nonzero(a != prev)) <= 1:
+            return a
         sign = self.sign
         v = sign * self.value(a)
-        # 2. the least use reaching that value: the breakpoint
-        raw2 = self.query(self.obj_use, budget, v - tolerance(v))
-        if raw2.status is Status.OPTIMAL:
-            a2 = self.assignment(raw2)
-            if sign * self.value(a2) >= v - 2 * tolerance(v) and self.use(a2) <= self.use(a):
-                a = a2
         use = self.use(a)
-        # 3. among those, the fewest moves from the step above
-        if prev is not None:
-            raw3 = self.query(self.closest(prev), use, v - tolerance(v))
-            if raw3.status is Status.OPTIMAL:
-                a3 = self.assignment(raw3)
-                if (sign * self.value(a3) >= v - 2 * tolerance(v)
-                        and self.use(a3) <= use + 1e-12 * max(1.0, abs(use))):
-                    a = a3
+        raw = self.query(self.closest(prev), use, v - tolerance(v))
+        if raw.status is Status.OPTIMAL:
+            a3 = self.assignment(raw)
+            if (sign * self.value(a3) >= v - 2 * tolerance(v)
+                    and self.use(a3) <= use + 1e-12 * max(1.0, abs(use))):
+                return a3
         return a
 
 
@@ -163,40 +163,61 @@ def descend(search: BudgetSearch, top: float, bottom: float, max_steps: int,
     ``bottom`` (or to where placements run out, or ``max_steps``). ``start`` is the placement
     the first step's moves are counted from (``None``: any)."""
     out = Descent()
-    steps = out.steps
     sign = search.sign
-    prev = start
+    pending: _Pending | None = None  # the lowest step, its breakpoint not yet final
     budget = top
     while True:
-        if len(steps) >= max_steps:
-            out.truncated = True
-            return out
         raw = search.query(search.obj_value, budget, -math.inf)
         if raw.status is Status.INFEASIBLE:
+            _close(search, out, pending, start)
             out.complete_below = True
             return out
         a = search.assignment(raw)
-        if steps and budget < steps[-1].budget_from and search.use(a) >= steps[-1].budget_from:
+        if pending is not None and search.use(a) >= pending.use:
             # the solver's feasibility tolerance let a placement with the breakpoint's own
             # use through: step further below the breakpoint and ask again
-            budget = _further_below(out, steps[-1].budget_from, budget)
+            budget = _further_below(out, pending.use, budget)
             continue
-        a = search.settle(a, budget, prev)
-        value = search.value(a)
-        use = search.use(a)
-        if steps and sign * value >= sign * steps[-1].value - tolerance(value):
-            raise AnalysisError(f"frontier: value {value:,.9g} below the breakpoint "
-                                f"{steps[-1].budget_from:,.9g} is not worse than above it")
-        if steps:
-            steps[-1].moves = moves_between(search.inst, a, steps[-1].assignment)
-        to = top if not steps else steps[-1].budget_from
-        steps.append(FrontierStep(use, to, value, a))
-        prev = a
+        value, use = search.value(a), search.use(a)
+        if pending is not None and sign * value >= sign * pending.value - tolerance(value):
+            # as good as the step above, for less: that step reaches further down
+            pending = _Pending(a, value, use, pending.budget_to)
+        else:
+            if pending is not None:
+                _close(search, out, pending, start)
+                if len(out.steps) >= max_steps:  # a step more below: not shown
+                    out.truncated = True
+                    return out
+            pending = _Pending(a, value, use, top if not out.steps else out.steps[-1].budget_from)
         if use <= bottom:
+            _close(search, out, pending, start)
             return out
-        eps = _EPS0 * max(1.0, abs(use))
         out.eps = max(out.eps, _EPS0)
-        budget = use - eps
+        budget = use - _EPS0 * max(1.0, abs(use))
+
+
+@dataclass
+class _Pending:
+    """A step found by its value query: the least-use placement of that value so far."""
+
+    assignment: np.ndarray
+    value: float
+    use: float
+    budget_to: float
+
+
+def _close(search: BudgetSearch, out: Descent, step: _Pending | None,
+           start: np.ndarray | None) -> None:
+    """Append ``step``, whose breakpoint is now final, with its placement moving the fewest
+    functions from the step above (:meth:`BudgetSearch.settle`), and record those moves."""
+    if step is None:
+        return
+    steps = out.steps
+    prev = steps[-1].assignment if steps else start
+    a = search.settle(step.assignment, prev)
+    if steps:
+        steps[-1].moves = moves_between(search.inst, a, steps[-1].assignment)
+    steps.append(FrontierStep(search.use(a), step.budget_to, search.value(a), a))
 
 
 def _further_below(out: Descent, breakpoint: float, budget: float) -> float:
