@@ -27,7 +27,7 @@ from placement.util import write_text_atomic
 
 INSTANCES = ("d10100", "d10200", "d20100", "d20200", "e10100", "e10200", "e20100", "e20200")
 SOLVERS = ("highs", "cp-sat", "portfolio")
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "gap"
+DATA = Path(__file__).resolve().parents[1] / "data" / "gap"  # the D/E files: data/gap/README.md
 
 
 def best_known(data: Path) -> dict[str, tuple[float, float]]:

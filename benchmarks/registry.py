@@ -10,8 +10,8 @@ Suites (``placement bench SUITE``):
 ``orlib-gap``
     OR-Library generalised assignment (``data/gap``) with the proven bounds of
     ``bounds.tsv`` (minimisation, the literature's sense). Families ``gap1`` .. ``gap12``
-    (the ``cMMNN_k`` files: 5 problems each) and ``A`` .. ``E`` (the Chu-Beasley 100-200 job
-    files present: types A, B, C and D; no E-type file is bundled).
+    (the ``cMMNN_k`` files: 5 problems each) and ``A`` .. ``E`` (the 100-200 job files:
+    types A, B, C, D and E; ``data/gap/README.md`` says where each came from).
 ``synthetic``
     Seeded instances from :mod:`placement.io.synthetic`: functions x tiers from 50 x 5 up to
     200,000 x 5 and 20,000 x 50 (10^6 binaries), plus variants with links and a tighter budget.

@@ -36,6 +36,21 @@ def test_all_sixty_gap1_12_problems_are_present() -> None:
     assert len(GAP1_12) == 60
 
 
+@pytest.mark.parametrize("name", ["d10100", "d10200", "d20100", "d20200", "e10100", "e10200",
+                                  "e20100", "e20200"])
+def test_the_hard_d_and_e_files_read_with_their_bounds(name: str) -> None:
+    """Issue 15's portfolio instances are in data/gap: agents and jobs as the name says, and
+    the placement and bound of a 1 s solve lie within the published bounds."""
+    inst = placement.load(GAP_DIR / name, input_format="orlib-gap")
+    assert (inst.n_tiers, inst.n_functions) == (int(name[1:3]), int(name[3:]))
+    lo, hi = BOUNDS[name]
+    assert lo <= hi
+    r = placement.solve(inst, "highs", threads=1, time_limit=1.0)
+    assert r.has_solution and r.check is not None and r.check.ok
+    assert r.objective is not None and r.objective >= lo - 1e-6  # minimised: never below
+    assert r.bound is not None and r.bound <= hi + 1e-6  # and the bound never above the best
+
+
 @pytest.mark.parametrize("name", GAP1_12)
 def test_highs_proves_published_optimum(name: str) -> None:
     inst = placement.load(GAP_DIR / name, input_format="orlib-gap")
