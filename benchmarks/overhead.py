@@ -1,17 +1,21 @@
-"""Per-call overhead on England uniform: load, solve split by stage, and the CLI's CPU time.
+"""Per-call overhead on both England instances: load, solve split by stage, the CLI's CPU time,
+and the CPU the CLI's imports cost before any work.
 
 Run: python -m benchmarks.overhead --output benchmarks/results/overhead
 
 Stages are timed by wrapping the names placement.solution.solving calls (build, the
 backend's solve, uniform_structure, check, one_size_baselines) for the duration of the
-run; the CLI's CPU time is resource.getrusage(RUSAGE_CHILDREN) around one child process.
-Repeats are interleaved and medians reported, since the machine is shared.
+run; the CLI's CPU time is resource.getrusage(RUSAGE_CHILDREN) around one child process, and
+so is each import floor (``python -c "import X"``). Repeats are interleaved and medians
+reported, since the machine is shared. summary.md is written from the numbers (issue 15's
+targets beside them), never typed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -20,8 +24,17 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-INSTANCE = "instances/england-2024"
+INSTANCES = ("instances/england-2024-uniform", "instances/england-2024")
 STAGES = ("build", "uniform_structure", "check", "one_size_baselines")
+#: What the CLI cannot avoid importing, cumulatively: each row adds to the one above.
+IMPORT_FLOORS = {
+    "python": "pass",
+    "+ numpy": "import numpy",
+    "+ typer, rich, pydantic, highspy": "import numpy, typer, rich.console, pydantic, highspy",
+    "+ scipy.sparse": "import numpy, typer, rich.console, pydantic, highspy, scipy.sparse",
+    "+ pandas": "import numpy, typer, rich.console, pydantic, highspy, scipy.sparse, pandas",
+}
+TARGETS = {"load_ms": 50.0, "total_ms": 10.0, "cli_cpu_s": 0.6}
 
 
 def _timed(store: dict[str, list[float]], name: str, fn):
@@ -56,39 +69,73 @@ def _solve_split(inst, repeats: int) -> dict[str, float]:
     return out
 
 
-def _cli_cpu(repeats: int) -> float:
+def _child_cpu(args: list[str], repeats: int) -> float:
+    """Median CPU seconds (user + system) of a child process."""
     cpu = []
     for _ in range(repeats):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run([sys.executable, "-m", "placement.cli", "solve", INSTANCE, "-f", "json"],
-                       stdout=subprocess.DEVNULL, check=True)
+        subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     return statistics.median(cpu)
 
 
+def _instance(path: str, repeats: int) -> dict[str, float]:
+    import placement
+    loads = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        inst = placement.load(path)
+        loads.append(time.perf_counter() - t0)
+    cli = [sys.executable, "-m", "placement.cli", "solve", path, "-f", "json"]
+    return {"load_ms": 1000 * statistics.median(loads), **_solve_split(inst, repeats),
+            "cli_cpu_s": _child_cpu(cli, max(3, repeats // 2))}
+
+
+def _summary(result: dict) -> str:
+    lines = ["# Per-call overhead on England (issue 15 item 3)", "",
+             "`python -m benchmarks.overhead --output benchmarks/results/overhead` "
+             f"({result['repeats']} repeats, medians), machine in `machine.json`, load average "
+             f"{result['load_average'][0]:.2f} at the start. Written by the script from "
+             "`results.json`.", "",
+             "| measure | " + " | ".join(f"`{p}`" for p in INSTANCES) + " | target (uniform) |",
+             "|---|" + "---|" * (len(INSTANCES) + 1)]
+    rows = [("`placement.load`", "load_ms", "ms"), ("`placement.solve` in all", "total_ms", "ms"),
+            ("of which build", "build_ms", "ms"),
+            ("of which `uniform_structure`", "uniform_structure_ms", "ms"),
+            ("of which `check`", "check_ms", "ms"),
+            ("of which one-size baselines", "one_size_baselines_ms", "ms"),
+            ("rest (backend, result)", "rest_ms", "ms"),
+            ("`placement solve PATH -f json`, CPU of the process", "cli_cpu_s", "s")]
+    for label, key, unit in rows:
+        cells = []
+        for p in INSTANCES:
+            v = result["instances"][p][key]
+            cells.append(f"{v:.1f} {unit}" if unit == "ms" else f"{v:.2f} {unit}")
+        target = TARGETS.get(key)
+        shown = "" if target is None else (f"< {target:g} {unit}")
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {shown} |")
+    lines += ["", "CPU of `python -c IMPORTS` (the floor every CLI run pays before any work):", "",
+              "| imports | CPU |", "|---|---|"]
+    lines += [f"| {k} | {v:.2f} s |" for k, v in result["import_floor_s"].items()]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", type=Path, required=True)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args(argv)
-    import os
-
-    import placement
     from benchmarks.machine import machine_info
-    loads = []
-    for _ in range(args.repeats):
-        t0 = time.perf_counter()
-        inst = placement.load(INSTANCE)
-        loads.append(time.perf_counter() - t0)
-    result = {"load_ms": 1000 * statistics.median(loads),
-              **_solve_split(inst, args.repeats),
-              "cli_cpu_s": _cli_cpu(max(1, args.repeats // 2)),
-              "load_average": os.getloadavg()}
+    result = {"repeats": args.repeats, "load_average": os.getloadavg(),
+              "instances": {p: _instance(p, args.repeats) for p in INSTANCES},
+              "import_floor_s": {k: _child_cpu([sys.executable, "-c", code], 3)
+                                 for k, code in IMPORT_FLOORS.items()}}
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "results.json").write_text(json.dumps(result, indent=2) + "\n")
     (args.output / "machine.json").write_text(json.dumps(machine_info(["highs"]), indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    (args.output / "summary.md").write_text(_summary(result))
+    print(_summary(result))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,23 @@ import pandas as pd
 
 from placement.errors import Problem
 
-__all__ = ["read_text_csv", "line_locator", "display_path"]
+__all__ = ["read_text_csv", "line_locator", "display_path", "SharedList", "SharedDict"]
+
+
+class SharedList(list):
+    """A list kept in ``DataFrame.attrs`` and never changed after: pandas deep-copies attrs
+    on every column it hands out, which for a file's line numbers was a third of loading
+    England; this one is shared instead of copied."""
+
+    def __deepcopy__(self, memo: dict) -> SharedList:
+        return self
+
+
+class SharedDict(dict):
+    """The mapping counterpart of :class:`SharedList` (see there)."""
+
+    def __deepcopy__(self, memo: dict) -> SharedDict:
+        return self
 
 
 def display_path(path: Path) -> str:
@@ -120,5 +136,5 @@ def read_text_csv(path: Path, label: str, problems: list[Problem]) -> pd.DataFra
         return None
     df = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(
         columns=header, dtype=object)
-    df.attrs["lines"] = lines
+    df.attrs["lines"] = SharedList(lines)
     return df

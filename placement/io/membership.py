@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from placement.errors import Problem
-from placement.io.csvfile import display_path, line_locator, read_text_csv
+from placement.io.csvfile import (
+    SharedDict,
+    SharedList,
+    display_path,
+    line_locator,
+    read_text_csv,
+)
 from placement.io.paths import instance_file
 from placement.io.schema import (
     CoterminositySpec,
@@ -237,11 +243,12 @@ def join_table(
         return None
     # merge drops attrs; the file lines of the rows are still needed for later messages
     lines = df.attrs.get("lines")
-    origin = dict(df.attrs.get("origin", {}))
+    origin = SharedDict(df.attrs.get("origin", {}))
     rlines = right.attrs.get("lines")
     at = [first.get(k) for k in df[js.on].tolist()]
     for c in js.columns:
-        origin[c] = (jlabel, [None if i is None or rlines is None else rlines[i] for i in at])
+        origin[c] = (jlabel, SharedList(None if i is None or rlines is None else rlines[i]
+                                        for i in at))
     df = df.merge(right[[js.on, *js.columns]], on=js.on, how="left").fillna("")
     df.attrs["lines"] = lines
     df.attrs["origin"] = origin

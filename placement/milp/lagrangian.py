@@ -171,9 +171,13 @@ def lagrangian_bound(form: CanonicalForm, seconds: float, *, target: float | Non
     # per-row steps, first Polyak's, then grown while a row's subgradient keeps its sign and
     # halved when it flips (the dual is flat far from its minimum: a fixed rule crawls there)
     eta = np.abs(g) * max(best - aim, 1e-9) / max(norm, 1e-18)
+    # no multiplier needs to price a unit-scaled row beyond the whole objective many times
+    # over; past that the steps only grow (a row no placement meets) until they overflow
+    cap = 1e6 * (float(np.abs(rel.c).sum()) + abs(rel.offset) + 1.0)
+    eta = np.minimum(eta, cap)
     while (it < max_iterations and time.perf_counter() - t0 < seconds and m
            and norm > 1e-18 and float(eta.max(initial=0.0)) > 1e-12):
-        lam = rel.project(lam - eta * np.sign(g))
+        lam = rel.project(np.clip(lam - eta * np.sign(g), -cap, cap))
         value, x = rel.evaluate(lam)
         it += 1
         if value < best - 1e-12 * max(1.0, abs(best)):
@@ -182,6 +186,7 @@ def lagrangian_bound(form: CanonicalForm, seconds: float, *, target: float | Non
         same = np.sign(g_new) * np.sign(g)
         eta = np.where(same > 0, eta * 1.5, np.where(same < 0, eta * 0.5, eta))
         eta = np.where(g == 0, np.abs(g_new) * max(best - aim, 1e-9) / max(norm, 1e-18), eta)
+        eta = np.minimum(eta, cap)
         g, norm = g_new, float(g_new @ g_new)
     full = np.zeros(form.n_rows)
     full[rel.relaxed] = best_lam / rel.scale
