@@ -21,6 +21,9 @@ from placement.solvers.cbc import CbcBackend
 from tests.conftest import BACKENDS, GAP_DIR, brute_force
 from tests.strategies import backend_instances, valued_instances
 
+# an overflow in the bound's steps or the repair's reduced costs is a bug, not noise
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 SETTINGS = settings(max_examples=80, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
