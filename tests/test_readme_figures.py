@@ -175,6 +175,11 @@ def test_the_instance_index_quotes_the_tools_optima() -> None:
                 if "`england-2024/`" in line} | {
         (n, str(england.n_areas)) for n, _, line in typed_figures(text)
         if "`england-2024/`" in line}
+    # the LSOA row: lsoa.csv's rows, merged into England's pieces (tests/test_england_lsoa.py)
+    table = INSTANCES.parent / "data" / "geography" / "lsoa.csv"
+    lsoas = sum(1 for _ in table.open(encoding="utf-8")) - 1
+    checked |= {(n, v) for n, v, line in typed_figures(text) if "`england-2024-lsoa/`" in line
+                and v in (f"{lsoas:,}", str(england.n_areas))}
     left = [(n, v) for n, v, _ in typed_figures(text) if (n, v) not in checked]
     assert not left, left
 

@@ -21,6 +21,8 @@ from placement.solution.one_size_free import kept_groups
 from placement.util.numbers import TOL, fmt, pct, share
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from placement.solution.result import Result
 
 __all__ = ["render_result", "fmt", "MAX_ROWS", "RESULT_SECTIONS", "by_area_table"]
@@ -69,11 +71,12 @@ def _header(r: Result) -> Table:
     return t
 
 
-def _tier_tokens(r: Result, fid: str, row: object, code: dict[str, str]) -> list[str]:
-    """The tiers a function sits at, ``tier share`` each, largest share first."""
-    if not r.instance.per_area:
+def _tier_tokens(r: Result, fid: str, row: object, code: dict[str, str],
+                 ts: pd.DataFrame | None) -> list[str]:
+    """The tiers a function sits at, ``tier share`` each, largest share first (``ts``: the
+    result's tier shares, per area)."""
+    if ts is None:
         return [code[str(row["tier"])]]  # type: ignore[index]
-    ts = r.tier_shares
     vals = ts.loc[fid].to_numpy(dtype=float)
     pairs = sorted(((float(v), str(t)) for t, v in zip(ts.columns, vals, strict=True)
                     if v > TOL), key=lambda p: -p[0])
@@ -86,10 +89,11 @@ def _placement_rows(r: Result, code: dict[str, str], names: bool,
     rids = list(r.instance.resource_ids)
     show_current = bool((df["current"] != "").any())
     rows: list[list[object]] = []
+    ts = r.tier_shares if r.instance.per_area else None  # once: a pass over every area
     for fid, row in df.iloc[:MAX_ROWS].iterrows():
         cells: list[object] = [str(fid)]
         cells += [str(row["name"])] if names else []
-        cells.append(pack(_tier_tokens(r, str(fid), row, code), tiers_width))
+        cells.append(pack(_tier_tokens(r, str(fid), row, code, ts), tiers_width))
         cells.append(fmt(row["value"]))
         cells += [fmt(row[rid], "resource") for rid in rids]
         if show_current:

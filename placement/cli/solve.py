@@ -156,7 +156,8 @@ def solve_cmd(
         typer.Option("--structure/--no-structure",
                      help="The structure-aware path: a Lagrangian bound, reduced-cost fixing "
                           "and only the core to the solver. Default: from 20,000 placement "
-                          "columns; --no-structure hands the whole model to the solver."),
+                          "columns, and alike areas merged (exact) at any size; "
+                          "--no-structure hands the whole model to the solver."),
     ] = None,
     by_area: Annotated[
         bool, typer.Option("--by-area", help="Per area: also list every function in every "

@@ -176,8 +176,12 @@ def _shares(df: pd.DataFrame, share: AreaShareSpec, alabel: str,
             problems: list[Problem]) -> np.ndarray:
     """Each row's share of its population: the column as given, scaled to sum to 1 within each
     value of ``within`` when given (so a unit split in pieces keeps its population)."""
-    s = _numbers(df, share.column, alabel, "a share greater than 0 and at most 1", 0.0, 1.0,
-                 True, problems)
+    if share.kind == "count":
+        s = _numbers(df, share.column, alabel, f"a count of people greater than 0 and at most "
+                     f"{MAX_POPULATION:g}", 0.0, MAX_POPULATION, True, problems)
+    else:
+        s = _numbers(df, share.column, alabel, "a share greater than 0 and at most 1", 0.0,
+                     1.0, True, problems)
     if share.within is None:
         return s
     groups = _groups(df, share.within, alabel, "the unit this row's share is of", problems)
@@ -326,10 +330,15 @@ def _finer(ts: TierSpec, ms: TierMembershipSpec, df: pd.DataFrame, areas: Areas,
                 f"one per person of its {ms.within}", problems)
         if len(problems) > n0:
             return None
-        if np.isfinite(areas.population).all():  # else reported: the counts stand unshared
+        if not np.isfinite(areas.population).all():
+            pass  # reported: the counts stand unshared
+        elif ms.whole:
             bodies = np.asarray(shared_counts(counts, groups, areas.population), dtype=float)
+        else:
+            bodies = counts * areas.population / people
         how = (f"{ms.count} per {ms.within}, shared among its areas by population "
-               "(largest remainder, at least one per area)")
+               + ("(largest remainder, at least one per area)" if ms.whole else
+                  "(in exact proportion: an area may hold a fraction of a body)"))
     A = len(areas)
     return TierUnits(ts.id, np.arange(A, dtype=np.int64), areas.ids.copy(), areas.names.copy(),
                      bodies, finer=True, how=how)

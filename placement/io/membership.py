@@ -206,8 +206,9 @@ def join_table(
     if js.on not in df.columns:
         problems.append(Problem(label, f"{where}.on", None, js.on,
                                 f"a column of {plabel} ({', '.join(df.columns)})"))
-    if js.on not in right.columns:
-        problems.append(Problem(label, f"{where}.on", None, js.on,
+    rkey = js.key or js.on
+    if rkey not in right.columns:
+        problems.append(Problem(label, f"{where}.{'key' if js.key else 'on'}", None, rkey,
                                 f"a column of {jlabel} ({', '.join(right.columns)})"))
     for c in js.columns:
         if c not in right.columns:
@@ -220,12 +221,15 @@ def join_table(
     if len(problems) > m0:
         return None
     rloc = line_locator(right)
+    if js.key is not None:  # the key under the left table's name from here on
+        right = right.rename(columns={js.key: js.on}).drop(
+            columns=[js.on] if js.on in right.columns and js.on != js.key else [])
     keys = right[js.on].tolist()
     first: dict[str, int] = {}
     found: list[Problem] = []
     for i, k in enumerate(keys):
         if k in first:
-            found.append(Problem(jlabel, rloc(i), js.on, k, f"each '{js.on}' once (it is "
+            found.append(Problem(jlabel, rloc(i), rkey, k, f"each '{rkey}' once (it is "
                                  f"the join key; already on {rloc(first[k])})"))
         else:
             first[k] = i

@@ -87,6 +87,9 @@ class TierMembershipSpec(_Strict):
     names: str | None = None
     count: str | None = Field(default=None, min_length=1)
     within: str | None = Field(default=None, min_length=1)
+    #: false: the ``within`` unit's count is shared in exact proportion to population, so an
+    #: area may hold a fraction of a body (small areas, far finer than the bodies)
+    whole: bool = True
 
     @model_validator(mode="after")
     def _column_or_count(self) -> TierMembershipSpec:
@@ -95,6 +98,9 @@ class TierMembershipSpec(_Strict):
                              "(bodies per area, for a tier finer than the areas)")
         if self.within is not None and self.count is None:
             raise ValueError("'within' goes with 'count' (share a count among areas)")
+        if not self.whole and self.within is None:
+            raise ValueError("'whole = false' goes with 'count' and 'within' (a unit's "
+                             "bodies shared among its areas in proportion to population)")
         return self
 
 

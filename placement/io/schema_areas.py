@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["AreaShareSpec", "IndicatorSpec", "JoinSpec", "AreasSpec"]
 
@@ -18,10 +18,20 @@ class _Strict(BaseModel):
 class AreaShareSpec(_Strict):
     """The share of a row's population that belongs to the area (a piece of a larger unit);
     with ``within``, shares are scaled to sum to 1 over the rows of each value of that column,
-    so every unit keeps its population exactly."""
+    so every unit keeps its population exactly. ``kind = "count"``: the column holds people
+    (a census count per small area) and each row's share is its count over its ``within``
+    unit's total, so a unit's population (a later estimate) is shared as the count was."""
 
     column: str = Field(min_length=1)
     within: str | None = Field(default=None, min_length=1)
+    kind: Literal["share", "count"] = "share"
+
+    @model_validator(mode="after")
+    def _count_within(self) -> AreaShareSpec:
+        if self.kind == "count" and self.within is None:
+            raise ValueError("a share given as counts needs 'within' (the unit whose total "
+                             "each count is a share of)")
+        return self
 
 
 class IndicatorSpec(_Strict):
@@ -42,6 +52,8 @@ class JoinSpec(_Strict):
     file: str = Field(min_length=1)
     on: str = Field(min_length=1)
     columns: list[str] = Field(min_length=1)
+    #: the joined file's key column, where it is named differently from ``on``
+    key: str | None = Field(default=None, min_length=1)
 
 
 class AreasSpec(_Strict):

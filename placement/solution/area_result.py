@@ -94,9 +94,12 @@ def tier_shares(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
     """(functions x tiers) the share of the people each function is done for at each tier."""
     layout = inst.units
     w = layout.area_population / layout.area_population.sum()
-    T = inst.n_tiers
-    onehot = (tiers[:, :, None] == np.arange(T)[None, None, :]) * w[None, :, None]
-    return pd.DataFrame(onehot.sum(axis=1), index=pd.Index(inst.functions.ids, name="function"),
+    F, T = inst.n_functions, inst.n_tiers
+    ok = (tiers >= 0) & (tiers < T)
+    cell = (np.arange(F)[:, None] * T + tiers)[ok]  # one bincount, not an (F, A, T) one-hot
+    weight = np.broadcast_to(w[None, :], tiers.shape)[ok]
+    shares = np.bincount(cell, weights=weight, minlength=F * T).reshape(F, T)
+    return pd.DataFrame(shares, index=pd.Index(inst.functions.ids, name="function"),
                         columns=list(inst.tier_ids))
 
 

@@ -291,7 +291,7 @@ class Result:
         >>> import json; json.loads(r.to_json())["status"]
         'optimal'
         """
-        return dumps(self.to_dict(), indent=indent)
+        return dumps(result_dict(self, raw=True), indent=indent)
 
     def __repr__(self) -> str:
         obj = "-" if self.objective is None else f"{self.objective:.6g}"

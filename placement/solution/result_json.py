@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from placement.util import finite_or_none
+from placement.util.jsonout import records_json
 
 if TYPE_CHECKING:
     from placement.model import Instance
@@ -19,8 +20,11 @@ __all__ = ["result_dict", "RESULT_FORMAT"]
 RESULT_FORMAT = "placement-result/1"
 
 
-def result_dict(result: Result) -> dict[str, Any]:
-    """Plain data for JSON (docs/model.md sections 8 and 9)."""
+def result_dict(result: Result, *, raw: bool = False) -> dict[str, Any]:
+    """Plain data for JSON (docs/model.md sections 8 and 9); with ``raw``, the per-area
+    records are :class:`~placement.util.jsonout.RawJson` text for
+    :func:`~placement.util.jsonout.dumps` (the same JSON, written in a fraction of the
+    time)."""
     inst = result.instance
     out: dict[str, Any] = {
         "format": RESULT_FORMAT,
@@ -92,7 +96,7 @@ def result_dict(result: Result) -> dict[str, Any]:
         out["functions_per_tier"] = {k: (float(v) if inst.per_area else int(v))
                                      for k, v in result.tier_counts.items()}
         if inst.per_area:
-            out["areas"] = _areas_dict(result)
+            out["areas"] = _areas_dict(result, raw)
         if inst.links:
             out["links"] = [
                 {"id": str(i), **{k: (bool(v) if isinstance(v, np.bool_) else v)
@@ -120,18 +124,19 @@ def _per_area_entry(shares: Any, fid: str, d: Mapping[Any, Any]) -> dict[str, An
             "moved_share": float(d["moved_share"])}
 
 
-def _areas_dict(result: Result) -> dict[str, Any]:
+def _areas_dict(result: Result, raw: bool) -> dict[str, Any]:
     """Per area: the areas and units, every function's unit and tier in every area, and every
     unit's functions and use."""
     inst = result.instance
     layout = inst.units
-    ba = result.by_area.reset_index()
+    ba = result.by_area.reset_index()[["function", "area", "tier", "unit"]]
     bu = result.by_unit.reset_index()
     return {
         "n_areas": layout.n_areas,
         "n_units": layout.n_units,
         "population": float(layout.area_population.sum()),
-        "by_area": ba[["function", "area", "tier", "unit"]].to_dict("records"),
+        "by_area": (records_json({c: ba[c].to_numpy(dtype=object) for c in ba.columns}) if raw
+                    else ba.to_dict("records")),
         "by_unit": bu.to_dict("records"),
     }
 

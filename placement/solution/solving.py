@@ -13,6 +13,7 @@ from placement import solvers
 from placement.errors import InstanceError, Problem
 from placement.milp import CanonicalForm, build
 from placement.model import NO_TIER, Instance, Scenario
+from placement.model.area_merge import merge_alike_areas
 from placement.model.area_rules import fixed_area_placement
 from placement.model.scenario import fixed_assignment
 from placement.solution import area_result
@@ -20,6 +21,7 @@ from placement.solution.anytime import merge, prepare, reserve_seconds
 from placement.solution.baselines import one_size_baselines, single_tier_warning
 from placement.solution.checker import check
 from placement.solution.diagnosis import diagnose
+from placement.solution.merged import unmerge
 from placement.solution.result import Result
 from placement.solution.structured import applies, solve_structured
 from placement.solution.subsidiarity import SubsidiarityReport, solve_subsidiarity
@@ -130,7 +132,10 @@ def solve(
         The structure-aware path (:mod:`placement.solution.structured`: a Lagrangian bound,
         reduced-cost fixing and only the core handed to ``solver``). ``None`` (the default)
         uses it for forms of at least :data:`~placement.solution.structured.MIN_COLUMNS`
-        placement columns, True for any size, False never (``solver`` alone).
+        placement columns, True for any size, False never (``solver`` alone). Unless False,
+        per-area instances are first solved with alike areas merged, an exact reduction
+        (:mod:`placement.model.area_merge`; ``result.extra["merged_areas"]``), and the
+        placement found is checked on the instance as given.
 
     Returns
     -------
@@ -160,7 +165,10 @@ def solve(
                            log=log)
     backend = solvers.get(solver)  # fail fast, before any work, on an unknown solver
     t0 = time.perf_counter()
-    inst = instance.with_scenario(scenario)
+    original = instance.with_scenario(scenario)
+    # alike areas merged (exact; never with structure=False, the solver alone on the model)
+    merge = merge_alike_areas(original) if structure is not False else None
+    inst = merge.instance if merge is not None else original
     form = build(inst)
     build_seconds = time.perf_counter() - t0
     raw = solve_within(inst, form, backend, options, t0, structure)
@@ -177,7 +185,7 @@ def solve(
         us = uniform_structure(inst, form, backend, _rest(options, t0), raw.objective)
         result.baselines["uniform_structure"] = us
         result.baselines["price_of_uniform_structure"] = us["price_of_uniform_structure"]
-    return result
+    return unmerge(result, original, merge) if merge is not None else result
 
 
 def solve_within(inst: Instance, form: CanonicalForm, backend: solvers.Backend,
