@@ -158,6 +158,30 @@ def test_report_json_is_the_analyses(england: Report, tmp_path: Path) -> None:
     assert len(doc["comparison"]["options"]) == len(england.comparison.options)  # type: ignore[union-attr]
 
 
+def _untimed(d: dict) -> dict:
+    d.pop("timings")
+    for k in ("optimum", "forcing_costs", "weight_stability", "monte_carlo"):
+        for key in ("seconds", "build_seconds", "solve_seconds", "draws_per_second"):
+            d[k].pop(key, None)
+    for f in d["frontiers"]:
+        f.pop("seconds")
+    d["parameters"].pop("workers", None)
+    d["monte_carlo"].pop("workers", None)
+    return d
+
+
+def test_a_report_on_two_processes_is_the_serial_one() -> None:
+    """Forcing costs, stability searches and draws on the executor seam: the same report."""
+    from placement.util.executor import ProcessExecutor
+
+    inst = placement.load(INSTANCES / "tiny-link-together-soft")
+    serial = build_report(inst, samples=40, seed=3, created="t", forcing=True).to_dict()
+    pooled = build_report(inst, samples=40, seed=3, created="t", forcing=True,
+                          executor=ProcessExecutor(2)).to_dict()
+    assert pooled["monte_carlo"]["workers"] == 2  # the draws did go to two processes
+    assert _untimed(serial) == _untimed(pooled)
+
+
 def test_same_seed_same_report() -> None:
     inst = placement.load(INSTANCES / "tiny-link-together-soft")
     a, b = (build_report(inst, samples=60, seed=9, created="t").to_dict() for _ in range(2))

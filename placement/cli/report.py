@@ -64,8 +64,16 @@ def report_cmd(
                      help="Monte Carlo: Dirichlet concentration (default 50)."),
     ] = None,
     workers: Annotated[
-        int, typer.Option("--workers", "-w", min=1, help="Monte Carlo: worker processes.")
+        int, typer.Option("--workers", "-w", min=1,
+                          help="Worker processes for the forcing costs, stability searches "
+                               "and Monte Carlo draws.")
     ] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="A Dask scheduler (tcp://HOST:8786) "
+                                 "to run the forcing costs, stability searches and draws on "
+                                 "(default: $DASK_SCHEDULER_ADDRESS, else --workers local "
+                                 "processes).")
+    ] = None,
     resource: Annotated[
         list[str] | None,
         typer.Option("--resource", "-r",
@@ -115,14 +123,21 @@ def report_cmd(
     command = "placement " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
     from placement.cli.progress import progress
+    from placement.util.executor import executor_for
 
+    ex = executor_for(scheduler, workers)
     with progress("starting", quiet=quiet) as status:
-        rep = analyse(lambda: build_report(
-            inst, [] if no_scenarios else scenario, optimise=not no_optimise,
-            samples=samples, seed=seed, concentration=concentration, workers=workers,
-            resources=[] if no_frontier else resource, stability=not no_stability,
-            forcing=forcing, solver=solver, time_limit=time_limit, command=command,
-            on_stage=status.describe))
+        try:
+            rep = analyse(lambda: build_report(
+                inst, [] if no_scenarios else scenario, optimise=not no_optimise,
+                samples=samples, seed=seed, concentration=concentration, workers=workers,
+                resources=[] if no_frontier else resource, stability=not no_stability,
+                forcing=forcing, solver=solver, time_limit=time_limit, command=command,
+                on_stage=status.describe, executor=ex))
+        finally:
+            close = getattr(ex, "close", None)
+            if callable(close):
+                close()
         if format is ReportFormat.xlsx:
             status.describe("writing the workbook")
             from placement.report.workbook import report_sheets

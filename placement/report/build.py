@@ -37,6 +37,7 @@ from placement.analysis.montecarlo import DEFAULT_CONCENTRATION
 from placement.errors import AnalysisError, InstanceError, Problem
 from placement.model import Instance
 from placement.report.document import Report
+from placement.util.executor import Executor, ProcessExecutor, SerialExecutor
 
 __all__ = ["build_report", "DEFAULT_SAMPLES", "MAX_AUTO_FORCING_SOLVES"]
 
@@ -101,6 +102,7 @@ def build_report(
     command: str | None = None,
     created: str | None = None,
     on_stage: Callable[[str], None] | None = None,
+    executor: Executor | None = None,
 ) -> Report:
     """Run the analyses a report shows and return the :class:`Report`.
 
@@ -130,6 +132,10 @@ def build_report(
         default now, UTC).
     on_stage
         Called with a short description as each analysis starts (for progress output).
+    executor
+        Where the forcing costs, the stability searches and the Monte Carlo draws run
+        (:mod:`placement.util.executor`); default: ``workers`` local processes, or this
+        process when ``workers`` is 1. The report is the same on any executor.
 
     Raises
     ------
@@ -142,6 +148,8 @@ def build_report(
     """
 
     ids, res_ids = _validate(instance, scenarios, resources, samples)
+    ex = executor if executor is not None else (
+        ProcessExecutor(workers) if workers > 1 else SerialExecutor())
     conc = DEFAULT_CONCENTRATION if concentration is None else concentration
     runs = _Runs(on_stage)
     optimum = runs.timed("optimum", "solving the instance",
@@ -163,20 +171,21 @@ def build_report(
         runs.skipped["margins"] = "switched off"
     else:
         fc = runs.exact("margins", "forcing costs", "forcing every function to every tier",
-                        lambda: forcing_costs(instance, solver=solver, time_limit=time_limit))
+                        lambda: forcing_costs(instance, solver=solver, time_limit=time_limit,
+                                              executor=ex))
     no_weights = "the instance gives its values directly (no weights to vary)"
     ws = None
     if stability and has_model:
         ws = runs.exact("stability", "stability", "weight stability",
                         lambda: weight_stability(instance, solver=solver,
-                                                 time_limit=time_limit))
+                                                 time_limit=time_limit, executor=ex))
     elif stability:
         runs.skipped["stability"] = no_weights
     mc = None
     if samples and has_model:
         mc = runs.exact("robustness", "robustness", f"Monte Carlo robustness ({samples:,} draws)",
                         lambda: monte_carlo(instance, samples, seed=seed, concentration=conc,
-                                            workers=workers, solver=solver))
+                                            workers=workers, solver=solver, executor=ex))
     elif not instance.per_area:
         runs.skipped["robustness"] = no_weights if samples else "switched off (0 samples)"
     frontiers = _frontiers(runs, instance, res_ids, solver, time_limit)
