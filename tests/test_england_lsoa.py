@@ -121,3 +121,16 @@ def test_a_count_share_that_is_not_a_count_is_located(tmp_path: Path) -> None:
     msg = str(err.value)
     assert "lsoa.csv" in msg and "line 4" in msg and "census2021_residents" in msg
     assert "a count of people greater than 0" in msg
+
+
+def test_a_join_key_named_otherwise_ignores_a_column_of_the_left_name(tmp_path: Path) -> None:
+    """utla.csv joined by ``key = "utla_code"``: a column that happens to be called
+    ``utla23_code`` there is not the key, and the areas get the same people."""
+    d = _copy(tmp_path, 'file = "bundled:data/geography/utla.csv", on = "utla23_code"',
+              'file = "utla.csv", on = "utla23_code"')
+    utla = pd.read_csv(ROOT / "data" / "geography" / "utla.csv", dtype=str)
+    utla["utla23_code"] = "not a key"
+    utla.to_csv(d / "utla.csv", index=False)
+    inst = placement.load(d)
+    assert inst.geography is not None
+    assert inst.geography.areas.population.sum() == pytest.approx(ENGLAND_PEOPLE, rel=1e-12)

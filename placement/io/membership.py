@@ -221,9 +221,10 @@ def join_table(
     if len(problems) > m0:
         return None
     rloc = line_locator(right)
-    if js.key is not None:  # the key under the left table's name from here on
-        right = right.rename(columns={js.key: js.on}).drop(
-            columns=[js.on] if js.on in right.columns and js.on != js.key else [])
+    if js.key is not None and js.key != js.on:  # the key under the left table's name
+        if js.on in right.columns:  # a column of that name there is not the key
+            right = right.drop(columns=[js.on])
+        right = right.rename(columns={js.key: js.on})
     keys = right[js.on].tolist()
     first: dict[str, int] = {}
     found: list[Problem] = []

@@ -167,8 +167,8 @@ def solve(
     t0 = time.perf_counter()
     original = instance.with_scenario(scenario)
     # alike areas merged (exact; never with structure=False, the solver alone on the model)
-    merge = merge_alike_areas(original) if structure is not False else None
-    inst = merge.instance if merge is not None else original
+    alike = merge_alike_areas(original) if structure is not False else None
+    inst = alike.instance if alike is not None else original
     form = build(inst)
     build_seconds = time.perf_counter() - t0
     raw = solve_within(inst, form, backend, options, t0, structure)
@@ -185,7 +185,7 @@ def solve(
         us = uniform_structure(inst, form, backend, _rest(options, t0), raw.objective)
         result.baselines["uniform_structure"] = us
         result.baselines["price_of_uniform_structure"] = us["price_of_uniform_structure"]
-    return unmerge(result, original, merge) if merge is not None else result
+    return unmerge(result, original, alike) if alike is not None else result
 
 
 def solve_within(inst: Instance, form: CanonicalForm, backend: solvers.Backend,
