@@ -340,3 +340,12 @@ def test_docs_quote_the_uniform_englands_counts(england: Report) -> None:
     fr = england.frontiers[0]
     assert f"{england.forcing.solves} re-solves in" in text
     assert f"staff frontier has {len(fr.frame())} steps ({fr.solves} solves" in text
+
+
+def test_report_json_text_is_its_dict() -> None:
+    """report.json is written with the optimum's JSON spliced in as text: the same data."""
+    import json
+
+    for name in ("tiny-areas", "tiny-budget"):
+        rep = build_report(placement.load(INSTANCES / name), samples=10, created="t")
+        assert json.loads(rep.to_json()) == json.loads(json.dumps(rep.to_dict()))

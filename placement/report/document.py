@@ -28,6 +28,7 @@ from placement.report import analyses, area_sections, sections
 from placement.report.blocks import Chart, Section
 from placement.report.render import html_page, markdown_page
 from placement.util import json_safe, write_bytes_atomic
+from placement.util.jsonout import RawJson, dumps
 
 if TYPE_CHECKING:
     from placement.analysis import ForcingCosts, Frontier, MonteCarlo, WeightStability
@@ -117,7 +118,15 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """Every number behind the page: each analysis's own ``to_dict()``."""
-        return json_safe({
+        return json_safe(self._data(json.loads(self.optimum.to_json())))
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text; the optimum's own JSON goes in as written (per area
+        at LSOA resolution it is two million records, not worth turning into objects)."""
+        return dumps(self._data(RawJson(self.optimum.to_json(indent=None))), indent=2)
+
+    def _data(self, optimum: Any) -> dict[str, Any]:
+        return {
             "format": REPORT_FORMAT,
             "instance": self.instance.name,
             "created": self.created,
@@ -125,7 +134,7 @@ class Report:
             "parameters": self.parameters,
             "timings": self.timings,
             "skipped": self.skipped,
-            "optimum": json.loads(self.optimum.to_json()),
+            "optimum": optimum,
             "comparison": None if self.comparison is None else json.loads(
                 self.comparison.to_json()),
             "forcing_costs": None if self.forcing is None else self.forcing.to_dict(),
@@ -133,7 +142,7 @@ class Report:
                 self.stability.to_json()),
             "monte_carlo": None if self.monte_carlo is None else self.monte_carlo.to_dict(),
             "frontiers": [f.to_dict() for f in self.frontiers],
-        })
+        }
 
     def write(self, directory: str | Path) -> list[Path]:
         """Write ``report.html``, ``report.md``, ``report.json`` and ``figures/*.png`` into
@@ -149,7 +158,7 @@ class Report:
         files: dict[str, bytes] = {
             "report.html": self.to_html().encode("utf-8"),
             "report.md": self.to_markdown("figures").encode("utf-8"),
-            "report.json": (json.dumps(self.to_dict(), indent=2) + "\n").encode("utf-8"),
+            "report.json": (self.to_json() + "\n").encode("utf-8"),
         }
         for name, png in self.figures().items():
             files[f"figures/{name}.png"] = png
