@@ -84,7 +84,7 @@ def read_text_csv(path: Path, label: str, problems: list[Problem]) -> pd.DataFra
         return None
     except (OSError, RuntimeError) as e:  # a name too long, no permission, a link loop
         problems.append(Problem(label, None, None, None,
-                                f"a readable file ({e.strerror or e})"))
+                                f"a readable file ({getattr(e, 'strerror', None) or e})"))
         return None
     reader = csv.reader(io.StringIO(text))
     header: list[str] | None = None

@@ -22,8 +22,9 @@ def read_toml(path: Path, label: str, subject: str | None = None) -> dict[str, A
     """The parsed TOML document at ``path``; :class:`InstanceError` naming ``label`` if not."""
 
     def fail(expected: str) -> InstanceError:
-        kw = {"subject": subject} if subject else {}
-        return InstanceError.single(label, None, None, None, expected, **kw)
+        if subject:
+            return InstanceError.single(label, None, None, None, expected, subject=subject)
+        return InstanceError.single(label, None, None, None, expected)
 
     try:
         text = path.read_text(encoding="utf-8-sig")

@@ -50,6 +50,7 @@ class Pricing:
     penalty: np.ndarray
     kept: np.ndarray  # kept row indices
     sign: float
+    multipliers: np.ndarray  # as priced: 0 on kept rows, each on a side its row has
 
     def bound(self, form: CanonicalForm) -> float:
         """``L`` in the form's own sense (a proven bound on its optimum)."""
@@ -107,7 +108,7 @@ def price(form: CanonicalForm, multipliers: np.ndarray) -> Pricing:
     pk = best[row] - dk
     pk = np.where(pinned[row] & ~forced, np.inf, np.where(forced, 0.0, pk))
     penalty[cols] = np.maximum(pk, 0.0)
-    return Pricing(value, penalty, kept, sign)
+    return Pricing(value, penalty, kept, sign, lam)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class Core:
     fixed: np.ndarray  # every column of the full form; the core's columns hold 0
     outside: float | None
     excluded: int
+    rows: np.ndarray  # the full form's row of each core row
 
     def lift(self, y: np.ndarray) -> np.ndarray:
         """A full-form solution from a core solution."""
@@ -139,15 +141,72 @@ class Core:
         return x[self.columns]
 
 
-def core_of(form: CanonicalForm, pricing: Pricing, threshold: float) -> Core | None:
-    """The core keeping the columns whose penalty is at most ``threshold``, or None when the
-    columns it fixes break a row nothing left in the core can mend."""
+def core_of(form: CanonicalForm, pricing: Pricing, threshold: float,
+            include: np.ndarray | None = None) -> Core | None:
+    """The core keeping the columns whose penalty is at most ``threshold``, those of the
+    placement ``include`` (an incumbent: so the core has it as a start and is never
+    infeasible when the form is not) and those a row needs back (below), or None when the
+    columns it fixes still break a row.
+
+    Fixing can leave a row with nothing to decide and out of its bounds: a link ``x[f,t] <=
+    x[h,t]`` when f's last survivor is t and h's column t was excluded. Every column of such
+    a row that pricing allowed is brought back (a core may hold more than the threshold
+    keeps: ``outside`` is taken over what stays excluded), and the fixings are redone, until
+    no row is broken; each pass only adds columns, so it ends. A broken row that would bring
+    back most of what is excluded (a budget over-spent by every row's best column) gives
+    None instead."""
     pen = pricing.penalty
     allowed = form.col_upper >= 0.5
     out = (pen > threshold) & np.isfinite(pen) & allowed
+    if include is not None:
+        out &= ~(np.asarray(include, dtype=float) > 0.5)
     K = form.A[pricing.kept]
     cols = K.indices
     row = np.repeat(np.arange(pricing.kept.shape[0]), np.diff(K.indptr))
+    csc = None
+    for _ in range(_CLOSURE_PASSES):
+        fixed, keep_cols, sub, lo, up, broken = _fix(form, out, cols, row, pricing, allowed)
+        if not broken.any():
+            break
+        if csc is None:
+            csc = form.A.tocsr()
+        back = csc[np.nonzero(broken)[0]].indices
+        back = back[out[back]]
+        if back.size == 0 or back.size > 0.5 * out.sum():
+            # nothing excluded is in the broken rows (fixing is not the cause), or a row
+            # over most columns (a budget) is: the caller widens the core instead
+            return None
+        out[back] = False
+    else:
+        return None
+    live = np.diff(sub.indptr) > 0
+    rows = np.nonzero(live)[0]
+    outside = None
+    if out.any():
+        best_out = pricing.value - float(pen[out].min())
+        outside = form.round_bound(pricing.sign * best_out)
+    core = CanonicalForm(
+        sense=form.sense, c=form.c[keep_cols], A=sp.csr_matrix(sub[rows]),
+        row_lower=lo[rows], row_upper=up[rows], col_lower=form.col_lower[keep_cols],
+        col_upper=form.col_upper[keep_cols], integrality=form.integrality[keep_cols],
+        n_functions=0, n_tiers=0, offset=float(form.offset + form.c @ fixed),
+        row_blocks=(_relabel("core_rows", rows, form.row_label),),
+        col_blocks=(_relabel("core_columns", keep_cols, form.col_label),),
+        name=f"{form.name}-core")
+    return Core(core, keep_cols, fixed, outside, int(out.sum()), rows)
+
+
+#: Passes of bringing columns back into a core before giving up (each only adds columns).
+_CLOSURE_PASSES = 50
+
+
+def _fix(form: CanonicalForm, out: np.ndarray, cols: np.ndarray, row: np.ndarray,
+         pricing: Pricing, allowed: np.ndarray
+         ) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray]:
+    """With the columns ``out`` excluded: the fixed values, the core's columns, the rows over
+    them with their bounds less what is fixed, and which rows are left with nothing to
+    decide and out of their bounds."""
+    pen = pricing.penalty
     alive = ~out[cols] & allowed[cols] & np.isfinite(pen[cols])
     survivors = np.bincount(row[alive], minlength=pricing.kept.shape[0])
     sole = alive & (survivors[row] == 1)
@@ -162,22 +221,8 @@ def core_of(form: CanonicalForm, pricing: Pricing, threshold: float) -> Core | N
     sub = form.A[:, keep_cols].tocsr()
     live = np.diff(sub.indptr) > 0
     tol = 1e-9 * np.maximum(1.0, np.abs(used))
-    if np.any(~live & ((lo > tol) | (up < -tol))):
-        return None
-    rows = np.nonzero(live)[0]
-    outside = None
-    if out.any():
-        best_out = pricing.value - float(pen[out].min())
-        outside = form.round_bound(pricing.sign * best_out)
-    core = CanonicalForm(
-        sense=form.sense, c=form.c[keep_cols], A=sp.csr_matrix(sub[rows]),
-        row_lower=lo[rows], row_upper=up[rows], col_lower=form.col_lower[keep_cols],
-        col_upper=form.col_upper[keep_cols], integrality=form.integrality[keep_cols],
-        n_functions=0, n_tiers=0, offset=float(form.offset + form.c @ fixed),
-        row_blocks=(_relabel("core_rows", rows, form.row_label),),
-        col_blocks=(_relabel("core_columns", keep_cols, form.col_label),),
-        name=f"{form.name}-core")
-    return Core(core, keep_cols, fixed, outside, int(out.sum()))
+    broken = ~live & ((lo > tol) | (up < -tol))
+    return fixed, keep_cols, sub, lo, up, broken
 
 
 def _relabel(name: str, index: np.ndarray, label: object) -> Block:

@@ -44,6 +44,8 @@ __all__ = ["Prepared", "prepare", "merge", "reserve_seconds", "repair_seconds",
 _RESERVE_PER_COLUMN = 2e-6
 #: Seconds per placement column the Lagrangian bound may take at least (a few dozen steps).
 _BOUND_PER_COLUMN = 2e-6
+#: Seconds per placement column the construction may spend improving its placement at least.
+_IMPROVE_PER_COLUMN = 1e-6
 #: Seconds per placement column the construction may spend finding a feasible placement.
 _REPAIR_PER_COLUMN = 4e-6
 
@@ -76,6 +78,13 @@ def reserve_seconds(form: CanonicalForm) -> float:
     return 0.05 + _RESERVE_PER_COLUMN * form.n_x
 
 
+def improve_seconds(form: CanonicalForm) -> float:
+    """The time the construction may spend improving its placement at least, however little
+    is left after the bound: on 200,000 x 5 with links a construction with none was 6% from
+    the bound and one with 0.5 s 0.24% (it needed 0.1 s)."""
+    return 0.1 + _IMPROVE_PER_COLUMN * form.n_x
+
+
 def repair_seconds(form: CanonicalForm) -> float:
     """How long the construction may take to find a first feasible placement, whatever the
     time limit: about ten times what it takes on a form without hard rows to repair."""
@@ -105,8 +114,9 @@ def prepare(inst: Instance, form: CanonicalForm, seconds: float) -> Prepared:
     out.bound = lagrangian_bound(form, max(0.6 * seconds, 0.1 + _BOUND_PER_COLUMN * form.n_x))
     out.seconds["bound"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    c = construct(form, max(seconds - (t1 - t0), 0.0), multipliers=out.bound.multipliers,
-                  extra=current_pattern(inst), repair_seconds=repair_seconds(form))
+    c = construct(form, max(seconds - (t1 - t0), improve_seconds(form)),
+                  multipliers=out.bound.multipliers, extra=current_pattern(inst),
+                  repair_seconds=repair_seconds(form))
     out.construction = c
     out.seconds["construction"] = time.perf_counter() - t1
     if c.x is None:

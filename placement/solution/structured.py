@@ -32,6 +32,7 @@ from placement.milp import CanonicalForm
 from placement.milp.core import Core, Pricing, core_of, price, thresholds
 from placement.milp.lagrangian import kept_rows
 from placement.solution.anytime import Prepared, prepare
+from placement.solution.sifting import rounding_core, sift
 from placement.solvers.base import (
     MIN_SOLVER_SECONDS,
     RawSolution,
@@ -53,6 +54,11 @@ MIN_COLUMNS = 20_000
 FIRST_ROWS = 2_000
 #: Rounds before the core is the whole form.
 MAX_ROUNDS = 4
+#: A time-limited round never hands the backend the whole of a form this large (nonzeros).
+WHOLE_FORM_NNZ = 500_000
+#: Sift for the LP bound before any core when the incumbent is further than this (relative)
+#: from the Lagrangian bound; otherwise only once a first core has not proved the optimum.
+SIFT_FIRST_GAP = 1e-3
 
 
 def applies(form: CanonicalForm, structure: bool | None = None) -> bool:
@@ -85,6 +91,13 @@ class _State:
             return False
         self.x, self.objective = x, objective
         return True
+
+    def far(self) -> bool:
+        """Whether the incumbent is more than :data:`SIFT_FIRST_GAP` from ``L``: the
+        multipliers or the construction are too weak for a first core to be worth solving."""
+        assert self.objective is not None
+        gap = self.pricing.value - self.pricing.sign * self.objective
+        return gap > SIFT_FIRST_GAP * max(1.0, abs(self.objective))
 
     def safe_threshold(self) -> float:
         """``L - incumbent`` (maximised): no column with a larger penalty is in a placement
@@ -120,18 +133,34 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
     rounds: list[dict[str, Any]] = []
     threshold: float = thresholds(second, [size])[0]
     bound: float | None = L
-    proven = infeasible = timed_out = False
-    for _ in range(MAX_ROUNDS):
+    proven = infeasible = timed_out = sifted = False
+    for _ in range(MAX_ROUNDS + 1):
         left = None if deadline is None else deadline - time.perf_counter()
         if left is not None and left < MIN_SOLVER_SECONDS:
             timed_out = True
             break
-        core = core_of(form, st.pricing, threshold)
+        if not sifted and st.x is not None and (rounds or st.far()):
+            sifted = True
+            L = _sift(st, threshold, backend, options, deadline, rounds)
+            second = st.pricing.second_penalty(form)
+            bound = L if bound is None or form.sense.better(bound, L) else bound
+            if _meets(form, st.objective, L, options):
+                proven = True
+                break
+            threshold = max(st.safe_threshold(), threshold)
+            continue
+        core = core_of(form, st.pricing, threshold, include=st.x)
         if core is None:  # the columns it fixes break a row: keep more
             rounds.append({"threshold": threshold, "core": None})
             size *= 4
             threshold = _wider(st, threshold, second, size, improved=False)
             continue
+        if _overruns(core, deadline, st):
+            rounds.append({"threshold": threshold, "columns": int(core.columns.shape[0]),
+                           "skipped": "the whole form: the backend's presolve would run past "
+                                      "the time limit"})
+            timed_out = True
+            break
         raw, entry = _round(st, core, backend, options, left, threshold)
         rounds.append(entry)
         bound = _bound(form, L, raw, core)
@@ -154,6 +183,44 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
     return out
 
 
+def _overruns(core: Core, deadline: float | None, st: _State) -> bool:
+    """Whether a time-limited round would hand the backend the whole of a large form with an
+    incumbent in hand: HiGHS 1.12's presolve does not look at the clock on these (50,000 x 5
+    with links: 95 s against a 28 s limit; 20,000 x 50: 38 s over), so the answer is the
+    incumbent and bound already found, at the limit's status."""
+    return (deadline is not None and core.excluded == 0 and st.x is not None
+            and st.form.A.nnz >= WHOLE_FORM_NNZ)
+
+
+def _sift(st: _State, threshold: float, backend: solvers.Backend, options: SolveOptions,
+          deadline: float | None, rounds: list[dict[str, Any]]) -> float:
+    """The LP bound by sifting from the last core's columns and the incumbent's, and the
+    placement rounded from the LP (:mod:`placement.solution.sifting`); returns the bound.
+    Sifting gets four fifths of the time left, rounding half of what remains."""
+    form = st.form
+    assert st.x is not None
+    now = time.perf_counter()
+    member = (st.pricing.penalty <= threshold) | (st.x > 0.5)
+    member[form.n_x:] = st.x[form.n_x:] > 0.5  # sifting adds the auxiliary columns that pay
+    stop = None if deadline is None else now + 0.8 * (deadline - now)
+    sifted = sift(form, st.pricing, member, stop, options.threads)
+    if sifted.pricing.value < st.pricing.value:
+        st.pricing = sifted.pricing
+    entry: dict[str, Any] = {"sifting": sifted.details(form)}
+    for key, incumbent in (("rounding", None), ("rounding_with_incumbent", st.x)):
+        core = rounding_core(form, sifted, incumbent)
+        left = None if deadline is None else 0.5 * (deadline - time.perf_counter())
+        if core is None or (left is not None and left < MIN_SOLVER_SECONDS):
+            break
+        raw, entry[key] = _round(st, core, backend, options, left, -1.0)
+        if raw.status is not Status.INFEASIBLE:
+            break  # the LP's rounding has a placement: the incumbent's columns are not needed
+    rounds.append(entry)
+    L = form.round_bound(st.pricing.bound(form))
+    assert L is not None
+    return L
+
+
 def _whole(form: CanonicalForm, backend: solvers.Backend, options: SolveOptions,
            deadline: float | None, prep: Prepared) -> RawSolution:
     """The whole form to the backend, when the multipliers price nothing usable (they
@@ -172,7 +239,7 @@ def _wider(st: _State, threshold: float, second: np.ndarray, size: int,
     """The next round's threshold: the safe one (``L - incumbent``) once a core has given
     the incumbent, else one keeping ``size`` rows (and the safe one when that is smaller);
     the whole form when every row is in already."""
-    if st.objective is not None and (improved or size >= second.shape[0]):
+    if st.objective is not None and size >= second.shape[0]:
         return max(st.safe_threshold(), threshold)
     if size >= second.shape[0]:
         return np.inf  # no placement yet: the whole form, less the fixings that are exact

@@ -1,0 +1,109 @@
+"""Sifting reaches the LP bound; cores keep the incumbent and mend the link rows fixing broke.
+
+The LP optimum each test compares with is the whole form's LP relaxation solved by HiGHS in
+one piece; the MIP optimum is the plain backend's on the whole form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import placement
+from placement import solvers
+from placement.io.synthetic import generate
+from placement.milp import build
+from placement.milp.core import core_of, price
+from placement.solution import structured
+from placement.solution.anytime import prepare
+from placement.solution.sifting import rounding_core, sift
+from placement.solvers import SolveOptions, Status
+from tests.test_orlib import GAP_DIR
+
+
+def _lp_optimum(form: placement.milp.CanonicalForm) -> float:
+    relaxed = replace(form, integrality=np.zeros(form.n_cols, dtype=form.integrality.dtype))
+    raw = solvers.get("highs").solve(relaxed, SolveOptions())
+    assert raw.status is Status.OPTIMAL and raw.objective is not None
+    return float(raw.objective)
+
+
+def _cases() -> list[placement.Instance]:
+    return [generate(300, 5, seed=4, budget_tightness=0.8, link_density=0.2),
+            generate(200, 6, seed=9, budget_tightness=0.6, link_density=0.1),
+            placement.load(GAP_DIR / "c1030_2", input_format="orlib-gap")]  # minimised
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_sifting_reaches_the_whole_lp_optimum(case: int) -> None:
+    inst = _cases()[case]
+    form = build(inst)
+    prep = prepare(inst, form, 0.5)
+    assert prep.start is not None and prep.bound is not None
+    pricing = price(form, prep.bound.multipliers)
+    member = (prep.start > 0.5) | (pricing.penalty <= 0.0)
+    out = sift(form, pricing, member, None, tol=0.0)
+    lp = _lp_optimum(form)
+    assert out.converged
+    assert out.pricing.bound(form) == pytest.approx(lp, rel=1e-7, abs=1e-6)
+    assert out.lp_value == pytest.approx(lp, rel=1e-7, abs=1e-6)
+    mip = placement.solve(inst, structure=False).objective
+    assert form.sense.sign * (out.pricing.bound(form) - mip) >= -1e-6  # still a bound
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_rounding_the_lp_gives_a_feasible_placement_within_the_bound(case: int) -> None:
+    inst = _cases()[case]
+    form = build(inst)
+    prep = prepare(inst, form, 0.5)
+    assert prep.start is not None and prep.bound is not None
+    pricing = price(form, prep.bound.multipliers)
+    out = sift(form, pricing, prep.start > 0.5, None, tol=0.0)
+    core = rounding_core(form, out)
+    assert core is not None and core.form.n_cols < form.n_cols
+    raw = solvers.get("highs").solve(core.form, SolveOptions())
+    if raw.status is Status.INFEASIBLE:  # the LP's rounding alone can be (GAP capacities)
+        core = rounding_core(form, out, prep.start)
+        assert core is not None
+        raw = solvers.get("highs").solve(core.form, SolveOptions(), start=core.restrict(
+            prep.start))
+        assert raw.objective is not None
+        assert form.sense.sign * (raw.objective - prep.start_objective) >= -1e-9
+    assert raw.status is Status.OPTIMAL and raw.x is not None
+    x = core.lift(np.asarray(raw.x))
+    assert form.max_violation(x) <= 1e-6
+    mip = placement.solve(inst, structure=False).objective
+    assert form.sense.sign * (mip - form.objective_of(x)) >= -1e-6
+
+
+def test_a_core_keeps_the_incumbent_and_mends_the_links_fixing_breaks() -> None:
+    inst = generate(300, 5, seed=4, budget_tightness=0.8, link_density=0.3)
+    form = build(inst)
+    prep = prepare(inst, form, 0.5)
+    assert prep.start is not None and prep.bound is not None
+    pricing = price(form, prep.bound.multipliers)
+    core = core_of(form, pricing, 0.0, include=prep.start)  # each row's best, and the start
+    assert core is not None and core.excluded > 0
+    assert core.restrict(prep.start) is not None  # the start is a placement of the core
+    raw = solvers.get("highs").solve(core.form, SolveOptions(), start=core.restrict(prep.start))
+    assert raw.status is Status.OPTIMAL
+    best = placement.solve(inst, structure=False).objective
+    z = float(raw.objective)
+    assert z <= best + 1e-6  # the core's optimum is a placement of the whole form
+    assert max(z, core.outside if core.outside is not None else z) >= best - 1e-6
+
+
+@pytest.mark.parametrize(("seed", "links"), [(4, 0.2), (6, 0.3)])
+def test_the_core_path_sifts_after_an_unproven_first_round_and_finds_the_optimum(
+        monkeypatch: pytest.MonkeyPatch, seed: int, links: float) -> None:
+    monkeypatch.setattr(structured, "FIRST_ROWS", 3)
+    inst = generate(300, 5, seed=seed, budget_tightness=0.8, link_density=links)
+    plain = placement.solve(inst, structure=False)
+    core = placement.solve(inst, structure=True)
+    assert core.status is Status.OPTIMAL and core.check is not None and core.check.ok
+    assert core.objective == pytest.approx(plain.objective, rel=1e-9, abs=1e-9)
+    rounds = core.extra["solver_details"]["structure"]["rounds"]
+    sifting = [r["sifting"] for r in rounds if "sifting" in r]
+    assert sifting and sifting[0]["lp_bound"] >= plain.objective - 1e-6
