@@ -51,9 +51,19 @@ def _row(spec: tuple[int, int, float, float], structure: bool, limit: float | No
             "status": r.status.value, "objective": r.objective, "bound": r.bound,
             "gap": r.gap, "seconds": round(wall, 3),
             "check_ok": bool(r.check is not None and r.check.ok),
-            "core_columns": [x.get("columns") for x in rounds],
+            "core_columns": [_round_label(x) for x in rounds],
             "lagrangian_bound": details.get("lagrangian_bound"),
             "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def _round_label(entry: dict[str, object]) -> object:
+    """A round's core columns; ``LP xN`` for the sifting step (N passes), ``skip`` for a
+    round left out at the time limit."""
+    if "sifting" in entry:
+        return f"LP x{entry['sifting']['passes']}"  # type: ignore[index]
+    if "skipped" in entry:
+        return "skip"
+    return entry.get("columns")
 
 
 def main() -> None:
@@ -88,7 +98,7 @@ def main() -> None:
              f"{args.limit:g} --seed {args.seed}{flags}`; every path capped at "
              f"{args.limit:g} s; `load` is the machine's 1-minute load average after the row.",
              "", "| instance | path | status | objective | bound | gap | seconds | checked | "
-             "core columns per round | peak MB | load |",
+             "core columns per round (LP xN: sifting, N passes) | peak MB | load |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         gap = "" if r["gap"] is None else f"{r['gap']:.2e}"

@@ -107,3 +107,28 @@ def test_the_core_path_sifts_after_an_unproven_first_round_and_finds_the_optimum
     rounds = core.extra["solver_details"]["structure"]["rounds"]
     sifting = [r["sifting"] for r in rounds if "sifting" in r]
     assert sifting and sifting[0]["lp_bound"] >= plain.objective - 1e-6
+
+
+def test_a_time_limited_core_path_never_hands_the_backend_the_whole_large_form(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(structured, "FIRST_ROWS", 3)
+    monkeypatch.setattr(structured, "WHOLE_FORM_NNZ", 0)  # every form counts as large
+    real = structured.core_of
+
+    def whole_after_the_first(form, pricing, threshold, include=None):  # type: ignore[no-untyped-def]
+        return real(form, pricing, np.inf if include is not None else threshold, include)
+
+    monkeypatch.setattr(structured, "core_of", whole_after_the_first)
+    inst = generate(200, 5, seed=1, budget_tightness=0.9, link_density=0.3)
+    plain = placement.solve(inst, structure=False)
+    r = placement.solve(inst, structure=True, time_limit=30)
+    assert r.check is not None and r.check.ok
+    rounds = r.extra["solver_details"]["structure"]["rounds"]
+    assert not any(e.get("excluded") == 0 for e in rounds)
+    # sifting and rounding leave a gap on this instance, so the next round is the whole form
+    assert any("skipped" in e for e in rounds)
+    assert r.status is Status.TIME_LIMIT and r.bound is not None
+    assert r.bound >= plain.objective - 1e-6 >= r.objective - 2e-6
+    r = placement.solve(inst, structure=True)  # without a limit the whole form is solved
+    assert r.status is Status.OPTIMAL
+    assert r.objective == pytest.approx(plain.objective, rel=1e-9)

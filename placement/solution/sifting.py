@@ -11,7 +11,8 @@ itself, column generation style:
    (:class:`placement.solvers.highs_lp.RestrictedLP`).
 2. Its row duals are multipliers: :func:`placement.milp.core.price` re-derives ``L`` from them
    over every column (a valid bound whatever they are) and names each assignment row's best
-   column. Columns that are best in their row and not in the subset are added.
+   column. Columns that are best in their row and not in the subset are added, and the
+   auxiliary columns (soft links) whose reduced cost is positive.
 3. Until none is added (the subset's LP optimum is then the whole LP's, and ``L`` equals it) or
    ``L`` is within ``tol`` of the subset's LP value.
 
