@@ -100,7 +100,8 @@ def summary(rows: list[dict], machine: dict, limit: float) -> str:
               "with other work while this ran; 1 thread. `library` is `placement.solve` "
               "(build, bound, construction, backend, checker and baselines; the limit counts "
               "from its start); `cli` is `placement solve -f json --output` in a fresh "
-              "process (imports and loading the instance included, outside the limit).\n\n"
+              "process (its limit counts from the command's start: loading and writing the "
+              "result come out of it).\n\n"
               "| instance | solver | mode | status | gap | placement from | bound from | wall s "
               "| over the limit s | build | bound | construction | backend (its limit) | rest "
               "| exit |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")

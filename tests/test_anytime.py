@@ -167,6 +167,17 @@ def test_the_command_line_exits_0_with_a_time_limited_placement(tmp_path) -> Non
     assert res["status"] in ("time_limit", "optimal")
     assert res["objective"] is not None and res["bound"] is not None and res["gap"] is not None
     assert len(res["placements"]) == 20_000
+    # the command's limit counts from its start: the solve got what loading left, or a fifth
+    assert 0.2 <= res["options"]["time_limit"] < 1.0
+
+
+def test_a_commands_time_limit_is_shared_out_from_its_start() -> None:
+    from placement.cli.common import solve_seconds
+
+    assert solve_seconds(None, 0.0, 3.0, 0, 0.5) is None
+    assert solve_seconds(10.0, 100.0, 102.0, 0, 0.5) == pytest.approx(7.5)
+    assert solve_seconds(10.0, 100.0, 109.0, 0, 0.5) == pytest.approx(2.0)  # a fifth at least
+    assert solve_seconds(10.0, 100.0, 112.0, 1, 0.5) == pytest.approx(7.5)  # the second slot
 
 
 def test_time_limited_highs_goes_without_the_presolve_rules_that_ignore_the_clock(

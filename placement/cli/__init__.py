@@ -10,8 +10,13 @@ the independent checker (a solver bug, never the user's fault); 130 interrupted 
 from __future__ import annotations
 
 import importlib
+import time
 
-from placement.cli.common import app
+#: When the command started (as near as the package can tell): ``placement solve
+#: --time-limit`` counts from here, so that loading and writing come out of the limit.
+STARTED = time.perf_counter()
+
+from placement.cli.common import app  # noqa: E402
 
 #: Modules that add commands to ``app`` (each owns its commands).
 COMMAND_MODULES = (

@@ -36,6 +36,8 @@ __all__ = [
     "ScenarioOpt",
     "SolverOpt",
     "TimeLimitOpt",
+    "CommandTimeLimitOpt",
+    "solve_seconds",
     "ThreadsOpt",
     "SeedOpt",
     "GapOpt",
@@ -204,6 +206,25 @@ SolverOpt = Annotated[
 TimeLimitOpt = Annotated[
     float | None, typer.Option("--time-limit", min=0.001, help="Time limit in seconds.")
 ]
+CommandTimeLimitOpt = Annotated[
+    float | None, typer.Option("--time-limit", min=0.001, help=(
+        "Time limit in seconds for the whole command, loading the instance and writing the "
+        "result included (per instance, when there are several)."))
+]
+
+
+def solve_seconds(limit: float | None, started: float, now: float, index: int,
+                  reserve: float) -> float | None:
+    """What is left of a command's time ``limit`` for the solve of its ``index``-th instance
+    (each instance has ``limit`` seconds from ``started``, one after the other), less
+    ``reserve`` for writing the result; a fifth of the limit at least, since a solve needs
+    some time to answer at all."""
+    if limit is None:
+        return None
+    left = started + (index + 1) * limit - now - reserve
+    return max(left, 0.2 * limit)
+
+
 #: More solver threads than this is a typo, not a machine (HiGHS aborts the process asked
 #: for 100,000).
 MAX_THREADS = 256
