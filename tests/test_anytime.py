@@ -194,3 +194,8 @@ def test_time_limited_highs_goes_without_the_presolve_rules_that_ignore_the_cloc
     monkeypatch.setattr(highs, "UNTIMED_RULES_NNZ", form.A.nnz + 1)  # a small form keeps them
     assert highs._load(form, SolveOptions(time_limit=5.0)).getOptionValue(
         "presolve_rule_off")[1] == 0
+    assert highs._load(form, SolveOptions(time_limit=5.0)).getOptionValue("presolve")[1] == \
+        "choose"
+    monkeypatch.setattr(highs, "PRESOLVE_OFF_NNZ", 1)  # a large one goes without presolve
+    assert highs._load(form, SolveOptions(time_limit=5.0)).getOptionValue("presolve")[1] == "off"
+    assert highs._load(form, SolveOptions()).getOptionValue("presolve")[1] == "choose"
