@@ -41,6 +41,16 @@ def test_import_layers_and_no_cycles() -> None:
     assert "BROKEN" not in done.stdout
 
 
+def test_the_package_type_checks() -> None:
+    """mypy over the package (pyproject.toml's settings), as `make typecheck` runs it: the
+    API is typed, and stays so."""
+    exe = Path(sys.executable).with_name("mypy")
+    cmd = [str(exe)] if exe.exists() else [shutil.which("mypy") or "mypy"]
+    done = subprocess.run([*cmd, "placement"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
 def test_no_module_is_over_the_limit() -> None:
     long = {str(p.relative_to(ROOT)): n for p in _modules()
             if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}

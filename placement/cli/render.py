@@ -279,7 +279,7 @@ def _free_lines(b: dict[str, object]) -> list[RenderableType]:
     lines.append(Text("best one-size with pins kept: " + (
         "none is feasible" if bf is None else
         f"{bf['tier']} ({fmt(bf['value'], 'objective')}); price of uniformity "  # type: ignore[index]
-        f"{pct(b.get('price_of_uniformity_free'))}")))  # type: ignore[arg-type]
+        f"{pct(b.get('price_of_uniformity_free'))}")))
     return lines
 
 

@@ -40,7 +40,9 @@ Task = Callable[[Any, Any], Any]
 class Executor(Protocol):
     """Where a job's tasks run."""
 
-    workers: int
+    @property
+    def workers(self) -> int: ...
+
     label: str
 
     def run(self, task: Task, shared: Any, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
