@@ -46,11 +46,16 @@ def _run(code: Path, out: Path) -> dict[str, Any]:
                        len(s["moves_at_breakpoint"])) for s in d["steps"]]}
 
 
+TITLE = "one query per step against three"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--output", type=Path, required=True)
     ap.add_argument("--old", default="37ada40")
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--title", default=TITLE,
+                    help="what the comparison is, for the summary's heading")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "old"
@@ -78,9 +83,10 @@ def main() -> None:
     (args.output / "machine.json").write_text(json.dumps(machine_info(), indent=2) + "\n")
     o, n = summary["old"], summary["new"]
     lines = [
-        "# The budget frontier: one query per step against three", "",
+        f"# The budget frontier: {args.title}", "",
         f"`python -m benchmarks.frontier --output {args.output} --old {args.old} --repeats "
-        f"{args.repeats}`: `placement frontier {INSTANCE} --resource {RESOURCE}`, old and new "
+        f"{args.repeats}" + (f" --title '{args.title}'" if args.title != TITLE else "")
+        + f"`: `placement frontier {INSTANCE} --resource {RESOURCE}`, old and new "
         "interleaved, each in a fresh process; medians. Load average at the end: "
         f"{result['load_average'][0]:.2f}.", "",
         "| code | steps | solves | seconds (the command's own) | CPU seconds (process) |",

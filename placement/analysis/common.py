@@ -63,13 +63,16 @@ __all__ = [
 
 #: HiGHS heuristics that cost more than they save on the small re-solves of a sweep: each
 #: only looks for incumbents, so switching them off changes speed, never a proven optimum.
-#: (Feasibility jump alone is about two thirds of a 45 x 5 solve.)
+#: (Feasibility jump alone is about two thirds of a 45 x 5 solve.) Nor does restarting the
+#: search after the root's reductions: without it the 406 solves of England's staff frontier
+#: took 7.8 s instead of 10.8 s, every optimum the same.
 FAST_HIGHS: Mapping[str, bool] = {
     "mip_heuristic_run_feasibility_jump": False,
     "mip_heuristic_run_rins": False,
     "mip_heuristic_run_rens": False,
     "mip_heuristic_run_root_reduced_cost": False,
     "mip_detect_symmetry": False,
+    "mip_allow_restart": False,
 }
 
 #: Tighter feasibility tolerances where a breakpoint is located by a row bound (frontier,
