@@ -245,7 +245,7 @@ def _wider(st: _State, threshold: float, second: np.ndarray, size: int,
     """The next round's threshold: the safe one (``L - incumbent``) once a core has given
     the incumbent, else one keeping ``size`` rows (and the safe one when that is smaller);
     the whole form when every row is in already."""
-    if st.objective is not None and size >= second.shape[0]:
+    if st.objective is not None and (improved or size >= second.shape[0]):
         return max(st.safe_threshold(), threshold)
     if size >= second.shape[0]:
         return np.inf  # no placement yet: the whole form, less the fixings that are exact
