@@ -132,3 +132,29 @@ def test_a_time_limited_core_path_never_hands_the_backend_the_whole_large_form(
     r = placement.solve(inst, structure=True)  # without a limit the whole form is solved
     assert r.status is Status.OPTIMAL
     assert r.objective == pytest.approx(plain.objective, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_fixing_that_breaks_a_link_row_brings_its_columns_back(seed: int) -> None:
+    inst = generate(300, 5, seed=seed, budget_tightness=0.8, link_density=0.3)
+    form = build(inst)
+    prep = prepare(inst, form, 0.5)
+    assert prep.bound is not None
+    pricing = price(form, prep.bound.multipliers)
+    core = core_of(form, pricing, 0.0)  # each row's best column only: links break
+    assert core is not None
+    # no row is left with nothing to decide and out of its bounds
+    used = form.A @ core.fixed
+    dead = np.ones(form.n_rows, dtype=bool)
+    dead[core.rows] = False
+    tol = 1e-9 * np.maximum(1.0, np.abs(used))
+    assert not np.any(dead & ((form.row_lower - used > tol) | (form.row_upper - used < -tol)))
+    raw = solvers.get("highs").solve(core.form, SolveOptions())
+    best = placement.solve(inst, structure=False).objective
+    if raw.status is Status.OPTIMAL:
+        z = float(raw.objective)
+        assert z <= best + 1e-6
+        assert max(z, core.outside if core.outside is not None else z) >= best - 1e-6
+    else:  # the budget can still rule the core out; then only outside can be better
+        assert raw.status is Status.INFEASIBLE and core.outside is not None
+        assert core.outside >= best - 1e-6
