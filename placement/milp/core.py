@@ -22,8 +22,9 @@ whole form's optimum lies in ``[z, max(b, B_out)]``: a bound anybody can re-deri
 (:func:`price` recomputes ``L`` itself rather than trusting the search that found ``lam``).
 A core whose proven optimum is at least ``B_out`` is the whole form's optimum.
 
-Columns outside kept rows (soft-link and other auxiliary columns) are never excluded. Every
-step is whole-array: one sparse product, one ``maximum.reduceat``, one column slice.
+Columns outside kept rows (soft-link and other auxiliary columns) have penalty 0: no threshold
+excludes them, only a core chosen column by column (``include`` with a negative threshold).
+Every step is whole-array: one sparse product, one ``maximum.reduceat``, one column slice.
 """
 
 from __future__ import annotations
@@ -215,6 +216,7 @@ def _fix(form: CanonicalForm, out: np.ndarray, cols: np.ndarray, row: np.ndarray
     decided = np.zeros(form.n_cols, dtype=bool)
     decided[cols] = ~alive | sole
     decided |= form.col_upper < 0.5  # bounds keep these at 0
+    decided |= out  # an auxiliary column is out only below a 0 threshold (a chosen core)
     keep_cols = np.nonzero(~decided)[0]
     used = form.A @ fixed
     lo, up = form.row_lower - used, form.row_upper - used
