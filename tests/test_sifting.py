@@ -15,9 +15,9 @@ import placement
 from placement import solvers
 from placement.io.synthetic import generate
 from placement.milp import build
-from placement.milp.core import core_of, price
+from placement.milp.core import Pricing, core_of, price
 from placement.solution import structured
-from placement.solution.anytime import prepare
+from placement.solution.anytime import Prepared, prepare
 from placement.solution.sifting import rounding_core, sift
 from placement.solvers import SolveOptions, Status
 from tests.test_orlib import GAP_DIR
@@ -30,6 +30,14 @@ def _lp_optimum(form: placement.milp.CanonicalForm) -> float:
     return float(raw.objective)
 
 
+def _prepared(inst: placement.Instance) -> tuple[placement.milp.CanonicalForm, Prepared, Pricing]:
+    """The form of ``inst``, its bound and start, and the pricing of the bound's multipliers."""
+    form = build(inst)
+    prep = prepare(inst, form, 0.5)
+    assert prep.start is not None and prep.bound is not None
+    return form, prep, price(form, prep.bound.multipliers)
+
+
 def _cases() -> list[placement.Instance]:
     return [generate(300, 5, seed=4, budget_tightness=0.8, link_density=0.2),
             generate(200, 6, seed=9, budget_tightness=0.6, link_density=0.1),
@@ -39,10 +47,8 @@ def _cases() -> list[placement.Instance]:
 @pytest.mark.parametrize("case", range(3))
 def test_sifting_reaches_the_whole_lp_optimum(case: int) -> None:
     inst = _cases()[case]
-    form = build(inst)
-    prep = prepare(inst, form, 0.5)
-    assert prep.start is not None and prep.bound is not None
-    pricing = price(form, prep.bound.multipliers)
+    form, prep, pricing = _prepared(inst)
+    assert prep.start is not None
     member = (prep.start > 0.5) | (pricing.penalty <= 0.0)
     out = sift(form, pricing, member, None, tol=0.0)
     lp = _lp_optimum(form)
@@ -56,10 +62,8 @@ def test_sifting_reaches_the_whole_lp_optimum(case: int) -> None:
 @pytest.mark.parametrize("case", range(3))
 def test_rounding_the_lp_gives_a_feasible_placement_within_the_bound(case: int) -> None:
     inst = _cases()[case]
-    form = build(inst)
-    prep = prepare(inst, form, 0.5)
-    assert prep.start is not None and prep.bound is not None
-    pricing = price(form, prep.bound.multipliers)
+    form, prep, pricing = _prepared(inst)
+    assert prep.start is not None
     out = sift(form, pricing, prep.start > 0.5, None, tol=0.0)
     core = rounding_core(form, out)
     assert core is not None and core.form.n_cols < form.n_cols
@@ -80,10 +84,8 @@ def test_rounding_the_lp_gives_a_feasible_placement_within_the_bound(case: int) 
 
 def test_a_core_keeps_the_incumbent_and_mends_the_links_fixing_breaks() -> None:
     inst = generate(300, 5, seed=4, budget_tightness=0.8, link_density=0.3)
-    form = build(inst)
-    prep = prepare(inst, form, 0.5)
-    assert prep.start is not None and prep.bound is not None
-    pricing = price(form, prep.bound.multipliers)
+    form, prep, pricing = _prepared(inst)
+    assert prep.start is not None
     core = core_of(form, pricing, 0.0, include=prep.start)  # each row's best, and the start
     assert core is not None and core.excluded > 0
     assert core.restrict(prep.start) is not None  # the start is a placement of the core
@@ -137,10 +139,7 @@ def test_a_time_limited_core_path_never_hands_the_backend_the_whole_large_form(
 @pytest.mark.parametrize("seed", [4, 5, 6])
 def test_fixing_that_breaks_a_link_row_brings_its_columns_back(seed: int) -> None:
     inst = generate(300, 5, seed=seed, budget_tightness=0.8, link_density=0.3)
-    form = build(inst)
-    prep = prepare(inst, form, 0.5)
-    assert prep.bound is not None
-    pricing = price(form, prep.bound.multipliers)
+    form, prep, pricing = _prepared(inst)
     core = core_of(form, pricing, 0.0)  # each row's best column only: links break
     assert core is not None
     # no row is left with nothing to decide and out of its bounds

@@ -164,14 +164,11 @@ def core_of(form: CanonicalForm, pricing: Pricing, threshold: float,
     K = form.A[pricing.kept]
     cols = K.indices
     row = np.repeat(np.arange(pricing.kept.shape[0]), np.diff(K.indptr))
-    csc = None
     for _ in range(_CLOSURE_PASSES):
         fixed, keep_cols, sub, lo, up, broken = _fix(form, out, cols, row, pricing, allowed)
         if not broken.any():
             break
-        if csc is None:
-            csc = form.A.tocsr()
-        back = csc[np.nonzero(broken)[0]].indices
+        back = form.A[np.nonzero(broken)[0]].indices  # A is CSR
         back = back[out[back]]
         if back.size == 0 or back.size > 0.5 * out.sum():
             # nothing excluded is in the broken rows (fixing is not the cause), or a row

@@ -79,7 +79,6 @@ def sift(form: CanonicalForm, pricing: Pricing, member: np.ndarray, deadline: fl
     lp = RestrictedLP(form, np.nonzero(member)[0], threads)
     sign = form.sense.sign
     stopped = f"{MAX_PASSES} passes"
-    pass_seconds: list[float] = []
     trace: list[dict[str, float]] = []
     for _ in range(MAX_PASSES):
         left = None if deadline is None else deadline - time.perf_counter()
@@ -88,7 +87,7 @@ def sift(form: CanonicalForm, pricing: Pricing, member: np.ndarray, deadline: fl
             break
         t = time.perf_counter()
         sol = lp.solve(left)
-        pass_seconds.append(round(time.perf_counter() - t, 3))
+        seconds = round(time.perf_counter() - t, 3)
         if sol is None:
             stopped = "no LP optimum (time or numerics)"
             break
@@ -105,7 +104,7 @@ def sift(form: CanonicalForm, pricing: Pricing, member: np.ndarray, deadline: fl
             new[form.n_x:] = _pays(form, aux, sol.multipliers) & ~member[form.n_x:] & \
                 allowed[form.n_x:]
         trace.append({"lp": sol.value, "bound": p.bound(form), "added": int(new.sum()),
-                      "seconds": pass_seconds[-1]})
+                      "seconds": seconds})
         if not new.any() or best.value - sign * sol.value <= tol * max(1.0, abs(sol.value)):
             stopped = "converged"
             break

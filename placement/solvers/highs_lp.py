@@ -1,4 +1,4 @@
-"""The LP relaxation of a form over a growing subset of its columns, kept warm in HiGHS.
+"""The LP relaxation of a form over a growing subset of its columns, in one HiGHS model.
 
 :mod:`placement.solution.sifting` prices every column of a form with the duals of a
 *restricted* LP (all the form's rows, some of its columns) and adds the columns that price in,
@@ -35,7 +35,6 @@ class LPSolution:
     value: float
     x: np.ndarray
     multipliers: np.ndarray
-    iterations: int
 
 
 class RestrictedLP:
@@ -61,10 +60,6 @@ class RestrictedLP:
                   empty_i, empty_i, np.zeros(0))
         self._h = h
         self.add(cols)
-
-    @property
-    def n_cols(self) -> int:
-        return int(sum(c.shape[0] for c in self._cols))
 
     def add(self, cols: np.ndarray) -> None:
         """Add the form's columns ``cols`` (none of them added before)."""
@@ -95,5 +90,4 @@ class RestrictedLP:
         x = np.zeros(self.form.n_cols)
         x[np.concatenate(self._cols)] = np.asarray(sol.col_value, dtype=float)
         lam = self.form.sense.sign * np.asarray(sol.row_dual, dtype=float)
-        return LPSolution(float(h.getInfo().objective_function_value), x, lam,
-                          int(h.getInfo().simplex_iteration_count))
+        return LPSolution(float(h.getInfo().objective_function_value), x, lam)
