@@ -157,3 +157,65 @@ def test_fixing_that_breaks_a_link_row_brings_its_columns_back(seed: int) -> Non
     else:  # the budget can still rule the core out; then only outside can be better
         assert raw.status is Status.INFEASIBLE and core.outside is not None
         assert core.outside >= best - 1e-6
+
+
+@pytest.mark.parametrize("case", range(2))
+def test_warm_and_cold_restricted_lps_reach_the_same_optimum(
+        monkeypatch: pytest.MonkeyPatch, case: int) -> None:
+    from placement.solvers import highs_lp
+
+    inst = _cases()[case]
+    form, prep, pricing = _prepared(inst)
+    assert prep.start is not None
+    member = prep.start > 0.5
+    values = []
+    for warm in (highs_lp.WARM_COLUMNS, 0):  # 0: every pass from scratch with presolve
+        monkeypatch.setattr(highs_lp, "WARM_COLUMNS", warm)
+        out = sift(form, pricing, member.copy(), None, tol=0.0)
+        assert out.converged and len(out.trace) >= 3  # the later passes start warm
+        values.append((out.lp_value, out.pricing.bound(form)))
+    lp = _lp_optimum(form)
+    for value, bound in values:
+        assert value == pytest.approx(lp, rel=1e-7, abs=1e-6)
+        assert bound == pytest.approx(lp, rel=1e-7, abs=1e-6)
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_sifting_stops_once_its_bound_meets_the_incumbent(case: int) -> None:
+    inst = _cases()[case]
+    form, prep, pricing = _prepared(inst)
+    assert prep.start is not None
+    mip = placement.solve(inst, structure=False).objective
+    calls: list[float | None] = []
+
+    def incumbent(partial):  # type: ignore[no-untyped-def]
+        # called only once the restricted LP has settled: two passes with one value
+        assert abs(partial.trace[-1]["lp"] - partial.trace[-2]["lp"]) <= 1e-9 * abs(mip)
+        calls.append(partial.lp_value)
+        return mip
+
+    member = prep.start > 0.5
+    full = sift(form, pricing, member.copy(), None, tol=0.0)
+    gap = 0.05
+    out = sift(form, pricing, member.copy(), None, tol=0.0, incumbent=incumbent, rel_gap=gap)
+    bound = out.pricing.bound(form)
+    assert form.sense.sign * (bound - mip) >= -1e-6  # a bound still
+    if out.stopped == "proven":
+        assert calls and abs(bound - mip) <= gap * abs(mip) + 1e-9
+        assert len(out.trace) <= len(full.trace)
+    else:  # the LP never settled before it converged: nothing to round
+        assert out.converged and out.trace == full.trace
+
+
+def test_a_construction_that_meets_the_bound_is_proven_without_a_core() -> None:
+    inst = generate(300, 5, seed=3, budget_tightness=0.9)
+    plain = placement.solve(inst, structure=False)
+    r = placement.solve(inst, structure=True, rel_gap=0.05)
+    details = r.extra["solver_details"]["structure"]
+    assert r.status is Status.OPTIMAL and r.check is not None and r.check.ok
+    assert details["rounds"] == []  # the construction and L already meet
+    assert r.bound is not None and r.gap is not None and r.gap <= 0.05
+    assert r.bound >= plain.objective - 1e-6 >= r.objective - 2e-6
+    tight = placement.solve(inst, structure=True)  # no gap allowed: a core proves it
+    assert tight.extra["solver_details"]["structure"]["rounds"]
+    assert tight.objective == pytest.approx(plain.objective, rel=1e-9)

@@ -24,6 +24,7 @@ backend the small MIP over the rest: a placement within a few units of the LP bo
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,10 +66,18 @@ class Sifted:
 
 
 def sift(form: CanonicalForm, pricing: Pricing, member: np.ndarray, deadline: float | None,
-         threads: int | None = None, tol: float = 1e-7) -> Sifted:
+         threads: int | None = None, tol: float = 1e-7, *,
+         incumbent: Callable[[Sifted], float | None] | None = None,
+         rel_gap: float = 0.0) -> Sifted:
     """Sift from the columns ``member`` (a mask over the form's columns; it must hold a
     feasible placement) until ``L`` is within ``tol`` (relative) of the restricted LP's
-    optimum or nothing prices in; ``pricing`` is the best known so far."""
+    optimum or nothing prices in; ``pricing`` is the best known so far.
+
+    Once the restricted LP's value stops moving (a pass changes it by at most ``tol``), the
+    passes that follow only tighten ``L``: ``incumbent`` is then called with what sifting has
+    so far (to round it) and returns the best placement's value known (the form's sense).
+    Sifting stops ("proven") as soon as ``L`` is within ``rel_gap`` of it: on 200,000 x 5
+    with links, that is the pass after the LP settles rather than three or four later."""
     t0 = time.perf_counter()
     allowed = form.col_upper >= 0.5
     member = member & allowed
@@ -80,6 +89,8 @@ def sift(form: CanonicalForm, pricing: Pricing, member: np.ndarray, deadline: fl
     sign = form.sense.sign
     stopped = f"{MAX_PASSES} passes"
     trace: list[dict[str, float]] = []
+    known: float | None = None  # the incumbent's value, maximised (sign * objective)
+    rounded_at: float | None = None  # the LP value last rounded
     for _ in range(MAX_PASSES):
         left = None if deadline is None else deadline - time.perf_counter()
         if left is not None and left <= 0.05:
@@ -99,18 +110,34 @@ def sift(form: CanonicalForm, pricing: Pricing, member: np.ndarray, deadline: fl
             break
         if p.value < best.value:
             best = p
-        new = (p.penalty <= 1e-9) & ~member & allowed
-        if aux is not None:
-            new[form.n_x:] = _pays(form, aux, sol.multipliers) & ~member[form.n_x:] & \
-                allowed[form.n_x:]
+        new = _entering(form, aux, p, sol.multipliers) & ~member & allowed
         trace.append({"lp": sol.value, "bound": p.bound(form), "added": int(new.sum()),
                       "seconds": seconds})
         if not new.any() or best.value - sign * sol.value <= tol * max(1.0, abs(sol.value)):
             stopped = "converged"
             break
+        if incumbent is not None and len(trace) >= 2 and rounded_at != sol.value and \
+                abs(trace[-2]["lp"] - sol.value) <= tol * max(1.0, abs(sol.value)):
+            rounded_at = sol.value
+            value = incumbent(Sifted(best, lp_value, x, member.copy(),
+                                     time.perf_counter() - t0, "settled", trace))
+            known = None if value is None else sign * value
+        if known is not None and best.value - known <= rel_gap * max(1.0, abs(known)):
+            stopped = "proven"
+            break
         member |= new
         lp.add(np.nonzero(new)[0])
     return Sifted(best, lp_value, x, member, time.perf_counter() - t0, stopped, trace)
+
+
+def _entering(form: CanonicalForm, aux: sp.csr_matrix | None, p: Pricing,
+              multipliers: np.ndarray) -> np.ndarray:
+    """The columns best in their assignment row at ``multipliers`` and the auxiliary columns
+    that pay there."""
+    new = p.penalty <= 1e-9
+    if aux is not None:
+        new[form.n_x:] = _pays(form, aux, multipliers)
+    return new
 
 
 def _pays(form: CanonicalForm, aux_rows: sp.csr_matrix, multipliers: np.ndarray) -> np.ndarray:

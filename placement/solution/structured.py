@@ -35,7 +35,7 @@ from placement.milp import CanonicalForm
 from placement.milp.core import Core, Pricing, core_of, price, thresholds
 from placement.milp.lagrangian import kept_rows
 from placement.solution.anytime import Prepared, prepare
-from placement.solution.sifting import rounding_core, sift
+from placement.solution.sifting import Sifted, rounding_core, sift
 from placement.solvers.base import (
     MIN_SOLVER_SECONDS,
     RawSolution,
@@ -136,8 +136,10 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
     rounds: list[dict[str, Any]] = []
     threshold: float = thresholds(second, [size])[0]
     bound: float | None = L
-    proven = infeasible = timed_out = sifted = False
-    for _ in range(MAX_ROUNDS + 1):
+    # the construction may meet L already (200,000 x 5 with a tight budget: 1.7e-8 from it)
+    proven = _meets(form, st.objective, L, options)
+    infeasible = timed_out = sifted = False
+    for _ in range(0 if proven else MAX_ROUNDS + 1):
         left = None if deadline is None else deadline - time.perf_counter()
         if left is not None and left < MIN_SOLVER_SECONDS:
             timed_out = True
@@ -202,29 +204,49 @@ def _sift(st: _State, threshold: float, backend: solvers.Backend, options: Solve
           deadline: float | None, rounds: list[dict[str, Any]]) -> float:
     """The LP bound by sifting from the last core's columns and the incumbent's, and the
     placement rounded from the LP (:mod:`placement.solution.sifting`); returns the bound.
-    Sifting gets four fifths of the time left, rounding half of what remains."""
+    Sifting gets four fifths of the time left; it rounds once the LP settles and stops when
+    its bound meets the incumbent. Each rounding gets half of the time left."""
     form = st.form
     assert st.x is not None
     now = time.perf_counter()
     member = (st.pricing.penalty <= threshold) | (st.x > 0.5)
     member[form.n_x:] = st.x[form.n_x:] > 0.5  # sifting adds the auxiliary columns that pay
     stop = None if deadline is None else now + 0.8 * (deadline - now)
-    sifted = sift(form, st.pricing, member, stop, options.threads)
+    entry: dict[str, Any] = {}
+    rounded: list[float | None] = []
+
+    def incumbent(partial: Sifted) -> float | None:
+        _rounding(st, partial, backend, options, deadline, entry)
+        rounded.append(partial.lp_value)
+        return st.objective
+
+    sifted = sift(form, st.pricing, member, stop, options.threads, incumbent=incumbent,
+                  rel_gap=max(options.rel_gap, 1e-9))
     if sifted.pricing.value < st.pricing.value:
         st.pricing = sifted.pricing
-    entry: dict[str, Any] = {"sifting": sifted.details(form)}
+    entry["sifting"] = sifted.details(form)
+    if not rounded or rounded[-1] != sifted.lp_value:
+        _rounding(st, sifted, backend, options, deadline, entry)
+    rounds.append(entry)
+    L = form.round_bound(st.pricing.bound(form))
+    assert L is not None
+    return L
+
+
+def _rounding(st: _State, sifted: Sifted, backend: solvers.Backend, options: SolveOptions,
+              deadline: float | None, entry: dict[str, Any]) -> None:
+    """The placement rounded from the LP's solution, offered; with the incumbent's columns
+    too when the LP's alone have none. What each did is in ``entry`` (the last one's)."""
+    entry.pop("rounding", None)
+    entry.pop("rounding_with_incumbent", None)
     for key, incumbent in (("rounding", None), ("rounding_with_incumbent", st.x)):
-        core = rounding_core(form, sifted, incumbent)
+        core = rounding_core(st.form, sifted, incumbent)
         left = None if deadline is None else 0.5 * (deadline - time.perf_counter())
         if core is None or (left is not None and left < MIN_SOLVER_SECONDS):
             break
         raw, entry[key] = _round(st, core, backend, options, left, -1.0)
         if raw.status is not Status.INFEASIBLE:
             break  # the LP's rounding has a placement: the incumbent's columns are not needed
-    rounds.append(entry)
-    L = form.round_bound(st.pricing.bound(form))
-    assert L is not None
-    return L
 
 
 def _whole(form: CanonicalForm, backend: solvers.Backend, options: SolveOptions,
