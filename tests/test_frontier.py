@@ -5,6 +5,7 @@ own optimum on it, the chart, and located errors."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from pathlib import Path
 
@@ -187,3 +188,46 @@ def test_breakpoint_lists_only_the_moves_that_must_happen() -> None:
     assert [(s.budget_from, s.value) for s in fr.steps] == [(1.0, 0.5), (0.0, 0.0)]
     assert [str(m) for m in fr.steps[0].moves] == ["f1: centre -> middle"]
     assert_matches_enumeration(inst, fr, "staff")
+
+
+@pytest.mark.parametrize("name", ["tiny-budget", "tiny-cap", "tiny-moves",
+                                  "tiny-link-together", "england-2024-uniform"])
+def test_a_value_querys_start_is_the_best_single_move_that_fits(name: str) -> None:
+    """The start each value query is offered (:meth:`BudgetSearch.start_below`) fits every
+    row, bound and pin at the query's budget and is worth the most of any one move, by
+    enumeration of the moves; None exactly when no move fits."""
+    from placement.analysis.frontier_search import BudgetSearch
+
+    # the instance the frontier searches: the solve's (tiers no function may take dropped)
+    inst = placement.solve(placement.load(INSTANCES / name)).instance
+    search = BudgetSearch(inst, 0, "highs", None)  # staff in each of these
+    steps = frontier(inst, inst.resources[0].id).steps
+    F, T = inst.n_functions, inst.n_tiers
+    for step, share in itertools.product(steps[:: max(1, len(steps) // 12)],
+                                         (1 - 1e-6, 0.99, 0.9)):
+        a = step.assignment
+        budget = share * search.use(a)
+        up = search.form.row_upper.copy()
+        up[search.budget_row] = budget
+        form = dataclasses.replace(search.form, row_upper=up)
+        best = None
+        for f in range(F):
+            for t in range(T):
+                if t == a[f]:
+                    continue
+                b = a.copy()
+                b[f] = t
+                x = np.zeros(form.n_cols)
+                x[np.arange(F) * T + b] = 1.0
+                if form.n_cols == search.nx and form.max_violation(x) <= 1e-9:
+                    v = float(search.obj_value @ x)
+                    best = v if best is None else max(best, v)
+        got = search.start_below(a, budget)
+        if best is None:
+            assert got is None
+            continue
+        assert got is not None and int(np.count_nonzero(got != a)) == 1
+        x = np.zeros(form.n_cols)
+        x[np.arange(F) * T + got] = 1.0
+        assert form.max_violation(x) <= 1e-9
+        assert float(search.obj_value @ x) == pytest.approx(best, rel=1e-12, abs=1e-12)

@@ -92,9 +92,12 @@ class BudgetSearch:
         self.solves = 0
         self.rows = np.arange(inst.n_functions)
 
-    def query(self, objective: np.ndarray, budget: float, floor: float) -> RawSolution:
+    def query(self, objective: np.ndarray, budget: float, floor: float,
+              start: np.ndarray | None = None) -> RawSolution:
         """Solve with ``use <= budget`` and ``signed objective >= floor``, maximising
-        ``objective``."""
+        ``objective``; ``start``, a placement (tier per function), is offered to the solver
+        as its first incumbent (it checks it: a start only changes how fast the optimum is
+        proven)."""
         lo = self.form.row_lower.copy()
         up = self.form.row_upper.copy()
         up[self.budget_row] = budget
@@ -102,7 +105,10 @@ class BudgetSearch:
         form = dataclasses.replace(self.form, row_lower=lo, row_upper=up,
                                    c=np.asarray(objective, dtype=float))
         self.solves += 1
-        raw = open_session(form, self.solver, self.options, exact=True).solve()
+        session = open_session(form, self.solver, self.options, exact=True)
+        if start is not None and form.n_cols == self.nx and hasattr(session, "set_start"):
+            session.set_start(self._columns(start))
+        raw = session.solve()
         if raw.status not in (Status.OPTIMAL, Status.INFEASIBLE):
             raise AnalysisError(f"frontier: a solve ended with status '{raw.status}' "
                                 f"({raw.message}); the frontier needs proven optima")
@@ -121,6 +127,42 @@ class BudgetSearch:
         """The objective, recomputed from the instance (values less soft-link penalties)."""
         return objective_of(self.inst, a)
 
+    def _columns(self, a: np.ndarray) -> np.ndarray:
+        x = np.zeros(self.nx)
+        x[self.rows * self.inst.n_tiers + a] = 1.0
+        return x
+
+    def start_below(self, a: np.ndarray, budget: float) -> np.ndarray | None:
+        """The best placement one move from ``a`` that fits every row with ``use <=
+        budget`` (whole-array over the F x T moves), or None: the value query's start. A
+        frontier step is often one move from the step above, and a good first incumbent
+        prunes the search (England's staff frontier: 7.5 s of solves without these starts,
+        3.9 s with them; improving moves after the first gained nothing more). Only for forms
+        of placement columns alone with at most 10^7 row-move entries."""
+        F, T = self.inst.n_functions, self.inst.n_tiers
+        form = self.form
+        if form.n_cols != self.nx or form.n_rows * F * T > 10**7:
+            return None
+        old = np.repeat(self.rows * T + a, T)  # each move's column now
+        act = form.A @ self._columns(a)
+        A = form.A.tocsc()
+        after = act[:, None] + (A - A[:, old]).toarray()  # rows x moves
+        up = form.row_upper.copy()
+        up[self.budget_row] = budget
+        tol = 1e-9  # absolute, as HiGHS checks a start here (EXACT_HIGHS)
+        fits = np.all((after >= form.row_lower[:, None] - tol) & (after <= up[:, None] + tol),
+                      axis=0)
+        # not onto a tier the bounds rule out, nor a pinned function off its pin
+        fits &= (form.col_upper[: self.nx] >= 0.5) & (form.col_lower[old] < 0.5)
+        fits[old] = False
+        gain = np.where(fits, self.obj_value[: self.nx] - self.obj_value[old], -np.inf)
+        j = int(np.argmax(gain))
+        if not fits[j]:
+            return None
+        out = a.copy()
+        out[j // T] = j % T
+        return out
+
     def closest(self, prev: np.ndarray) -> np.ndarray:
         """The objective counting functions kept at their tier in ``prev``."""
         c = np.zeros(self.form.n_cols)
@@ -138,7 +180,7 @@ class BudgetSearch:
         sign = self.sign
         v = sign * self.value(a)
         use = self.use(a)
-        raw = self.query(self.closest(prev), use, v - tolerance(v))
+        raw = self.query(self.closest(prev), use, v - tolerance(v), start=a)
         if raw.status is Status.OPTIMAL:
             a3 = self.assignment(raw)
             if (sign * self.value(a3) >= v - 2 * tolerance(v)
@@ -166,13 +208,15 @@ def descend(search: BudgetSearch, top: float, bottom: float, max_steps: int,
     sign = search.sign
     pending: _Pending | None = None  # the lowest step, its breakpoint not yet final
     budget = top
+    last: np.ndarray | None = None  # the last value query's placement
     while True:
-        raw = search.query(search.obj_value, budget, -math.inf)
+        raw = search.query(search.obj_value, budget, -math.inf,
+                           start=None if last is None else search.start_below(last, budget))
         if raw.status is Status.INFEASIBLE:
             _close(search, out, pending, start)
             out.complete_below = True
             return out
-        a = search.assignment(raw)
+        a = last = search.assignment(raw)
         if pending is not None and search.use(a) >= pending.use:
             # the solver's feasibility tolerance let a placement with the breakpoint's own
             # use through: step further below the breakpoint and ask again
