@@ -199,3 +199,19 @@ def test_time_limited_highs_goes_without_the_presolve_rules_that_ignore_the_cloc
     monkeypatch.setattr(highs, "PRESOLVE_OFF_NNZ", 1)  # a large one goes without presolve
     assert highs._load(form, SolveOptions(time_limit=5.0)).getOptionValue("presolve")[1] == "off"
     assert highs._load(form, SolveOptions()).getOptionValue("presolve")[1] == "choose"
+
+
+def test_a_start_that_meets_the_bound_needs_no_backend() -> None:
+    """With a time limit, the whole-model path proves a constructed placement within the gap
+    asked for of the Lagrangian bound without running the backend; with no gap allowed the
+    backend still runs and finds the optimum."""
+    inst = generate(300, 5, seed=3, budget_tightness=0.9)
+    best = placement.solve(inst, structure=False)
+    r = placement.solve(inst, structure=False, time_limit=30, rel_gap=0.05)
+    assert r.status is Status.OPTIMAL and r.check is not None and r.check.ok
+    assert "the backend was not run" in r.message
+    assert r.gap is not None and r.gap <= 0.05
+    assert r.bound is not None and r.bound >= best.objective - 1e-6 >= r.objective - 2e-6
+    exact = placement.solve(inst, structure=False, time_limit=30)
+    assert "the backend was not run" not in exact.message
+    assert exact.objective == pytest.approx(best.objective, rel=1e-9)

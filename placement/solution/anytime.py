@@ -9,7 +9,9 @@ section 8, "Time limits"):
    are completed by a small LP over those columns alone, the whole vector is checked against
    the form's rows, and the placement against the instance by the independent checker. What
    passes is the *start*.
-2. The backend gets the start (HiGHS ``setSolution``, CP-SAT and SCIP hints, CBC's MIP start)
+2. A start within ``rel_gap`` of the bound is the answer, proven, without the backend
+   (:func:`placement.solution.solving.solve_within`). Otherwise the backend gets the start
+   (HiGHS ``setSolution``, CP-SAT and SCIP hints, CBC's MIP start)
    and the time that is left, less a reserve for the checker and the baselines.
 3. :func:`merge`: when the backend stops at the limit with no placement (or a worse one), the
    start is the incumbent; when it proves no bound (or a weaker one), the Lagrangian bound is
