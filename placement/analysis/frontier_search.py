@@ -21,6 +21,9 @@ the largest budget strictly below ``u``.
   ``placement solve`` reports), so that "what changes at this breakpoint" lists only what
   must change. That takes a solve only when the placement found differs from the step above
   in more than one function.
+* Every query gets a start: a value query the best placement one move from the last one
+  that fits the new budget (:meth:`BudgetSearch.start_below`), a fewest-moves query the
+  placement it settles. The solver checks a start; it only prunes sooner.
 
 It ends when no placement fits (``U`` was the least budget any placement needs) or when
 ``U`` is at or below ``lower``.
