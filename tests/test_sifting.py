@@ -204,7 +204,10 @@ def test_sifting_stops_once_its_bound_meets_the_incumbent(case: int) -> None:
         assert calls and abs(bound - mip) <= gap * abs(mip) + 1e-9
         assert len(out.trace) <= len(full.trace)
     else:  # the LP never settled before it converged: nothing to round
-        assert out.converged and out.trace == full.trace
+        def passes(t):  # type: ignore[no-untyped-def]
+            return [{k: v for k, v in p.items() if k != "seconds"} for p in t]
+
+        assert out.converged and passes(out.trace) == passes(full.trace)
 
 
 def test_a_construction_that_meets_the_bound_is_proven_without_a_core() -> None:

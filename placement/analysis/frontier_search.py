@@ -93,6 +93,7 @@ class BudgetSearch:
         self.budget_row, self.floor_row = base.n_rows, base.n_rows + 1
         self.nx = nx
         self.solves = 0
+        self._dense: np.ndarray | None = None  # the form's matrix, for start_below
         self.rows = np.arange(inst.n_functions)
 
     def query(self, objective: np.ndarray, budget: float, floor: float,
@@ -146,10 +147,12 @@ class BudgetSearch:
         form = self.form
         if form.n_cols != self.nx or form.n_rows * F * T > 10**7:
             return None
+        if self._dense is None:
+            self._dense = form.A.toarray()
+        D = self._dense
         old = np.repeat(self.rows * T + a, T)  # each move's column now
-        act = form.A @ self._columns(a)
-        A = form.A.tocsc()
-        after = act[:, None] + (A - A[:, old]).toarray()  # rows x moves
+        act = D @ self._columns(a)
+        after = act[:, None] + D - D[:, old]  # rows x moves
         up = form.row_upper.copy()
         up[self.budget_row] = budget
         tol = 1e-9  # absolute, as HiGHS checks a start here (EXACT_HIGHS)
@@ -169,7 +172,7 @@ class BudgetSearch:
     def closest(self, prev: np.ndarray) -> np.ndarray:
         """The objective counting functions kept at their tier in ``prev``."""
         c = np.zeros(self.form.n_cols)
-        c[: self.nx] = (np.arange(self.inst.n_tiers)[None, :] == prev[:, None]).ravel()
+        c[: self.nx] = self._columns(prev)
         return c
 
     def settle(self, a: np.ndarray, prev: np.ndarray | None) -> np.ndarray:

@@ -23,7 +23,7 @@ from placement.solution.checker import check
 from placement.solution.diagnosis import diagnose
 from placement.solution.merged import unmerge
 from placement.solution.result import Result
-from placement.solution.structured import applies, solve_structured
+from placement.solution.structured import applies, meets, solve_structured
 from placement.solution.subsidiarity import SubsidiarityReport, solve_subsidiarity
 from placement.solution.uniform_structure import uniform_structure
 from placement.solvers.base import (
@@ -379,5 +379,4 @@ def _start_meets_bound(form: CanonicalForm, prep: Prepared, options: SolveOption
     bound = form.round_bound(prep.bound.bound)
     if bound is None or not np.isfinite(bound):
         return False
-    gap = relative_gap(prep.start_objective, bound)
-    return gap is not None and gap <= max(options.rel_gap, 1e-9)
+    return meets(form, prep.start_objective, bound, options)

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from placement import solvers
     from placement.model import Instance
 
-__all__ = ["MIN_COLUMNS", "applies", "solve_structured"]
+__all__ = ["MIN_COLUMNS", "applies", "meets", "solve_structured"]
 
 #: Below this many placement columns the plain backend is as quick (benchmarks/results/core).
 MIN_COLUMNS = 20_000
@@ -137,7 +137,7 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
     threshold: float = thresholds(second, [size])[0]
     bound: float | None = L
     # the construction may meet L already (200,000 x 5 with a tight budget: 1.7e-8 from it)
-    proven = _meets(form, st.objective, L, options)
+    proven = meets(form, st.objective, L, options)
     infeasible = timed_out = sifted = False
     for _ in range(0 if proven else MAX_ROUNDS + 1):
         left = None if deadline is None else deadline - time.perf_counter()
@@ -149,7 +149,7 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
             L = _sift(st, threshold, backend, options, deadline, rounds)
             second = st.pricing.second_penalty(form)
             bound = L if bound is None or form.sense.better(bound, L) else bound
-            if _meets(form, st.objective, L, options):
+            if meets(form, st.objective, L, options):
                 proven = True
                 break
             threshold = max(st.safe_threshold(), threshold)
@@ -172,7 +172,7 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
         raw, entry = _round(st, core, backend, options, left, threshold)
         rounds.append(entry)
         bound = _bound(form, L, raw, core)
-        if raw.status is Status.OPTIMAL and _meets(form, st.objective, core.outside, options):
+        if raw.status is Status.OPTIMAL and meets(form, st.objective, core.outside, options):
             proven = True
             break
         if raw.status is Status.INFEASIBLE and core.excluded == 0:
@@ -321,9 +321,10 @@ def _bound(form: CanonicalForm, L: float | None, raw: RawSolution,
     return form.round_bound(b)
 
 
-def _meets(form: CanonicalForm, objective: float | None, outside: float | None,
-           options: SolveOptions) -> bool:
-    """Whether nothing outside the core can beat the incumbent (within the gap asked for)."""
+def meets(form: CanonicalForm, objective: float | None, outside: float | None,
+          options: SolveOptions) -> bool:
+    """Whether nothing worth ``outside`` (the best outside a core, or any bound) can beat the
+    incumbent ``objective`` by more than the gap asked for."""
     if objective is None:
         return False
     if outside is None or not form.sense.better(outside, objective):
