@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
@@ -159,9 +159,12 @@ class CpSatBackend:
 
     def solve(self, form: CanonicalForm, options: SolveOptions,
               start: np.ndarray | None = None,
-              parameters: Mapping[str, object] | None = None) -> RawSolution:
+              parameters: Mapping[str, object] | None = None,
+              on_solver: Callable[[Any], None] | None = None) -> RawSolution:
         """Solve ``form``; ``parameters`` are further CP-SAT parameters by name (the
-        portfolio's ``max_deterministic_time`` and ``interleave_search``)."""
+        portfolio's ``max_deterministic_time`` and ``interleave_search``); ``on_solver``
+        is handed the ``CpSolver`` before it starts (the portfolio stops it with
+        ``stop_search`` once HiGHS has finished)."""
         t0 = time.perf_counter()
         scaled = scale_form(form)
         empty = _empty_domains(form, scaled)
@@ -183,6 +186,8 @@ class CpSatBackend:
         _parameters(solver, options if left is None else replace(options, time_limit=left))
         for key, value in (parameters or {}).items():
             setattr(solver.parameters, key, value)
+        if on_solver is not None:
+            on_solver(solver)
         t1 = time.perf_counter()
         code = solver.solve(model)
         seconds = time.perf_counter() - t1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -208,6 +209,12 @@ class HighsSession:
         """Set a HiGHS option for the following solves (e.g. a heuristic that costs more
         than it saves on thousands of small re-solves)."""
         self._h.setOptionValue(name, value)
+
+    def subscribe(self, event: str, callback: Callable[[Any], None]) -> None:
+        """Call ``callback`` on a HiGHS callback event of the following solves, by highspy's
+        name (``cbMipUserSolution``, ``cbMipImprovingSolution``...): the portfolio exchanges
+        placements with HiGHS through them without stopping its search."""
+        getattr(self._h, event).subscribe(callback)
 
     def set_objective(self, c: np.ndarray) -> None:
         c = np.ascontiguousarray(c, dtype=np.float64)
