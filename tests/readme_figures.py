@@ -76,7 +76,7 @@ def staff_today(body: str) -> str:
     units = np.array([t.units for t in inst.tiers], dtype=float)
     today = fn.fixed[:, 0] * units[fn.current] + fn.variable[:, 0]
     assert fn.metadata is not None
-    mine = fn.metadata["body_today"].str.startswith(body).to_numpy()
+    mine = np.char.startswith(fn.metadata["body_today"].astype(str), body)
     return n(today[mine].sum())
 
 

@@ -33,6 +33,23 @@ def test_help_imports_no_solver_and_no_numeric_stack() -> None:
     assert "HEAVY=\n" in p.stdout, p.stdout[-300:]
 
 
+@pytest.mark.parametrize("instance", ["england-2024-uniform", "tiny-link-together"])
+def test_solve_json_of_one_area_never_imports_pandas(instance: str, tmp_path: Path) -> None:
+    """Loading, solving, checking and writing JSON for a single-area instance run without
+    pandas: importing it alone cost more CPU than the rest of the command."""
+    code = (
+        "import sys\n"
+        "from placement.cli import app\n"
+        f"try:\n    app(['solve', 'instances/{instance}', '-f', 'json', '-q', "
+        f"'-o', {str(tmp_path / 'r.json')!r}])\nexcept SystemExit as e:\n"
+        "    print('EXIT=' + str(e.code))\n"
+        "print('PANDAS=' + str('pandas' in sys.modules))\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert "EXIT=0" in p.stdout and "PANDAS=False" in p.stdout, p.stdout[-300:] + p.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["checks"]["ok"]
+
+
 def test_solve_table_exit_0() -> None:
     p = cli("solve", TINY)
     assert p.returncode == 0, p.stderr

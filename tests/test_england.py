@@ -216,7 +216,7 @@ def test_staff_figures_add_up_to_the_seed_totals(inst: placement.Instance) -> No
     assert (fn.current != NO_TIER).all()
     today = fn.fixed[:, r] * units[fn.current] + fn.variable[:, r]
     assert fn.metadata is not None
-    body = fn.metadata["body_today"].to_numpy()
+    body = fn.metadata["body_today"]
     nhse = sum(v for v, b in zip(today, body, strict=True) if b.startswith("NHS England"))
     dhsc = sum(v for v, b in zip(today, body, strict=True) if b.startswith("DHSC"))
     assert nhse == pytest.approx(15_630)

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from placement.errors import Problem
 from placement.io.csvfile import display_path, line_locator, read_text_csv
+from placement.io.table import Table, numbers
 from placement.model.geography import (
     AREA_SCOPE,
     AvailabilityRule,
@@ -49,7 +49,7 @@ def boolean(text: str) -> bool | None:
 
 
 def _table(path: Path, key: str, label: str, required: Iterable[str], optional: Iterable[str],
-           problems: list[Problem]) -> tuple[pd.DataFrame, str] | None:
+           problems: list[Problem]) -> tuple[Table, str] | None:
     """A per-place CSV with its required columns (and no unknown ones), or ``None``."""
     tlabel = display_path(path)
     n0 = len(problems)
@@ -151,7 +151,7 @@ def read_current(path: Path, label: str, geo: Geography, functions: Iterable[str
     loc = line_locator(df)
     seen = _Seen(tlabel, problems)
     out = []
-    for i, row in enumerate(df.to_dict("records")):  # one row per override: a few dozen
+    for i, row in enumerate(df.records()):  # one row per override: a few dozen
         where = loc(i)
         ok = fids is None or _known(tlabel, where, "function", row["function"], fids,
                                     "a function id", problems)
@@ -199,7 +199,7 @@ def read_availability(path: Path, key: str, label: str, geo: Geography,
     loc = line_locator(df)
     seen = _Seen(tlabel, problems)
     out = []
-    for i, row in enumerate(df.to_dict("records")):  # one row per rule
+    for i, row in enumerate(df.records()):  # one row per rule
         where = loc(i)
         ok = _known(tlabel, where, "tier", row["tier"], set(geo.tiers), "a tier id", problems)
         ok = ok and _unit(geo, row, tlabel, where, problems)
@@ -238,8 +238,8 @@ def read_unit_caps(path: Path, label: str, geo: Geography, resources: Iterable[s
     loc = line_locator(df)
     seen = _Seen(tlabel, problems)
     out = []
-    caps = pd.to_numeric(df["cap"], errors="coerce").to_numpy(dtype=float)
-    for i, row in enumerate(df.to_dict("records")):  # one row per cap
+    caps = numbers(df["cap"])
+    for i, row in enumerate(df.records()):  # one row per cap
         where = loc(i)
         ok = _known(tlabel, where, "resource", row["resource"], rids, "a resource id",
                     problems)

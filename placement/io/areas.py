@@ -18,7 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from placement.errors import Problem
 from placement.io.csvfile import display_path, line_locator, read_text_csv
@@ -26,6 +25,7 @@ from placement.io.membership import join_table
 from placement.io.paths import instance_file
 from placement.io.schema import TierMembershipSpec, TierSpec
 from placement.io.schema_areas import AreaShareSpec, AreasSpec
+from placement.io.table import Table, first_codes, numbers, repeated
 from placement.model.geography import Areas, Indicator, TierUnits
 from placement.model.limits import MAX_POPULATION
 
@@ -39,36 +39,36 @@ def _columns(spec: str | list[str] | None) -> list[str]:
     return [] if spec is None else [spec] if isinstance(spec, str) else list(spec)
 
 
-def _cells(df: pd.DataFrame, col: str, alabel: str) -> tuple[str, Callable[[int], str]]:
+def _cells(df: Table, col: str, alabel: str) -> tuple[str, Callable[[int], str]]:
     """The file holding a column's cells and the line of each row's cell there: the area
     table's, or for a joined column the joined table's."""
     loc = line_locator(df)
-    origin = df.attrs.get("origin", {}).get(col)
+    origin = df.origin.get(col)
     if origin is None:
         return alabel, loc
     jlabel, lines = origin
     return jlabel, lambda i: loc(i) if lines[i] is None else f"line {lines[i]}"
 
 
-def _report(df: pd.DataFrame, col: str, alabel: str, bad: np.ndarray, expected: str,
+def _report(df: Table, col: str, alabel: str, bad: np.ndarray, expected: str,
             problems: list[Problem]) -> None:
     """A problem for each row of ``bad`` (the first :data:`MAX_SHOWN`, then a count),
     naming the cell's file and line; a blank cell is reported as missing."""
     file, loc = _cells(df, col, alabel)
     idx = np.nonzero(bad)[0]
     for i in idx[:MAX_SHOWN].tolist():
-        v = df[col].iloc[i]
+        v = df[col][i]
         problems.append(Problem(file, loc(i), col, v or None, expected, missing=not v))
     if idx.size > MAX_SHOWN:
         problems.append(Problem(file, None, col, None,
                                 f"{expected} ({idx.size - MAX_SHOWN} more rows like these)"))
 
 
-def _numbers(df: pd.DataFrame, col: str, alabel: str, expected: str, lo: float | None,
+def _numbers(df: Table, col: str, alabel: str, expected: str, lo: float | None,
              hi: float | None, lo_open: bool, problems: list[Problem]) -> np.ndarray:
     """Column ``col`` as floats; a problem for every cell that is not a finite number in
     range."""
-    vals = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+    vals = numbers(df[col])
     with np.errstate(invalid="ignore"):
         bad = ~np.isfinite(vals)
         if lo is not None:
@@ -90,7 +90,7 @@ def _indicator_ids(spec: AreasSpec, label: str, problems: list[Problem]) -> None
 
 
 def read_areas(spec: AreasSpec, base: Path, label: str, problems: list[Problem]
-               ) -> tuple[pd.DataFrame, Areas, str] | None:
+               ) -> tuple[Table, Areas, str] | None:
     """The area table (joins applied), the :class:`Areas` read from it, and its label;
     ``None`` when a file or column is missing. A bad value is a problem, but the areas are
     still returned (with NaN where a number is bad) so the tiers' units can be checked too."""
@@ -144,15 +144,16 @@ def read_areas(spec: AreasSpec, base: Path, label: str, problems: list[Problem]
     return df, Areas(ids, names, pop, indicators, values, f"{alabel} ({len(df)} areas)"), alabel
 
 
-def _ids(df: pd.DataFrame, spec: AreasSpec, alabel: str, problems: list[Problem]) -> np.ndarray:
+def _ids(df: Table, spec: AreasSpec, alabel: str, problems: list[Problem]) -> np.ndarray:
     """Each area's id: its id column, or several joined with '/'; unique and not blank."""
     cols = _columns(spec.id)
-    text = df[cols].astype(str).agg("/".join, axis=1).to_numpy(dtype=object)
-    blank = (df[cols] == "").any(axis=1).to_numpy()
+    text = _joined(df, cols, "/")
+    blank = np.zeros(len(df), dtype=bool)
     for c in cols:
-        _report(df, c, alabel, (df[c] == "").to_numpy(), "an area id", problems)
+        blank |= df[c] == ""
+        _report(df, c, alabel, df[c] == "", "an area id", problems)
     loc = line_locator(df)
-    dup = pd.Series(text).duplicated(keep="first").to_numpy() & ~blank
+    dup = repeated(text) & ~blank
     first = {v: i for i, v in reversed(list(enumerate(text.tolist())))}
     for i in np.nonzero(dup)[0][:MAX_SHOWN].tolist():
         problems.append(Problem(alabel, loc(i), "/".join(cols), text[i],
@@ -160,19 +161,27 @@ def _ids(df: pd.DataFrame, spec: AreasSpec, alabel: str, problems: list[Problem]
     return text
 
 
-def _names(df: pd.DataFrame, cols: list[str], ids: np.ndarray) -> np.ndarray:
+def _joined(df: Table, cols: list[str], sep: str) -> np.ndarray:
+    """Each row's cells of ``cols`` joined by ``sep``."""
+    out = np.empty(len(df), dtype=object)
+    out[:] = [sep.join(t) for t in zip(*(df[c].tolist() for c in cols), strict=True)]
+    return out
+
+
+def _names(df: Table, cols: list[str], ids: np.ndarray) -> np.ndarray:
     """The first name column; where it repeats, the others follow in brackets; the id where
     the name is blank."""
-    first = df[cols[0]].astype(str).to_numpy(dtype=object)
+    first = df[cols[0]]
     if len(cols) > 1:
-        rest = df[cols[1:]].astype(str).agg(", ".join, axis=1).to_numpy(dtype=object)
-        repeated = pd.Series(first).duplicated(keep=False).to_numpy()
-        first = np.where(repeated, first + " (" + rest + ")", first)
+        rest = _joined(df, cols[1:], ", ")
+        codes = first_codes(first)
+        again = np.bincount(codes)[codes] > 1  # every row whose name another row shares
+        first = np.where(again, first + " (" + rest + ")", first)
     out: np.ndarray = np.where(first == "", ids, first)
     return out
 
 
-def _shares(df: pd.DataFrame, share: AreaShareSpec, alabel: str,
+def _shares(df: Table, share: AreaShareSpec, alabel: str,
             problems: list[Problem]) -> np.ndarray:
     """Each row's share of its population: the column as given, scaled to sum to 1 within each
     value of ``within`` when given (so a unit split in pieces keeps its population)."""
@@ -190,11 +199,11 @@ def _shares(df: pd.DataFrame, share: AreaShareSpec, alabel: str,
     return out
 
 
-def _groups(df: pd.DataFrame, col: str, alabel: str, expected: str,
+def _groups(df: Table, col: str, alabel: str, expected: str,
             problems: list[Problem]) -> np.ndarray:
     """The rows' groups by the values of ``col``; a blank cell is a problem."""
-    _report(df, col, alabel, (df[col] == "").to_numpy(), expected, problems)
-    out: np.ndarray = pd.factorize(df[col])[0]
+    _report(df, col, alabel, df[col] == "", expected, problems)
+    out: np.ndarray = first_codes(df[col])
     return out
 
 
@@ -223,7 +232,7 @@ def shared_counts(counts: np.ndarray, groups: np.ndarray, population: np.ndarray
     return out
 
 
-def tier_units(specs: list[TierSpec], df: pd.DataFrame, areas: Areas, alabel: str, label: str,
+def tier_units(specs: list[TierSpec], df: Table, areas: Areas, alabel: str, label: str,
                problems: list[Problem]) -> dict[str, TierUnits]:
     """Every declared tier's units over the areas, from its ``membership``."""
     out: dict[str, TierUnits] = {}
@@ -258,10 +267,10 @@ def tier_units(specs: list[TierSpec], df: pd.DataFrame, areas: Areas, alabel: st
     return out
 
 
-def _coarse(ts: TierSpec, ms: TierMembershipSpec, df: pd.DataFrame, alabel: str,
+def _coarse(ts: TierSpec, ms: TierMembershipSpec, df: Table, alabel: str,
             problems: list[Problem]) -> TierUnits:
     assert ms.column is not None
-    vals = df[ms.column].astype(str).str.strip().to_numpy(dtype=object)
+    vals = df[ms.column]
     blank = vals == ""
     codes, first, inv = np.unique(vals[~blank].astype(str), return_index=True,
                                   return_inverse=True)
@@ -269,14 +278,14 @@ def _coarse(ts: TierSpec, ms: TierMembershipSpec, df: pd.DataFrame, alabel: str,
     unit[~blank] = inv
     names = codes.astype(object)
     if ms.names:
-        nm = df[ms.names].astype(str).str.strip().to_numpy(dtype=object)
+        nm = df[ms.names]
         _one_name(df, ms.names, alabel, unit, nm, problems)
         names = np.where(nm[~blank][first] != "", nm[~blank][first], names)
     return TierUnits(ts.id, unit, codes.astype(object), names, np.ones(codes.shape[0]),
                      how=f"column {ms.column} of the areas table")
 
 
-def _one_name(df: pd.DataFrame, col: str, alabel: str, unit: np.ndarray, nm: np.ndarray,
+def _one_name(df: Table, col: str, alabel: str, unit: np.ndarray, nm: np.ndarray,
               problems: list[Problem]) -> None:
     """A unit's name is the same on every row of its areas (a different one is a typo)."""
     first: dict[int, int] = {}
@@ -293,7 +302,7 @@ def _one_name(df: pd.DataFrame, col: str, alabel: str, unit: np.ndarray, nm: np.
             shown += 1
 
 
-def _finer(ts: TierSpec, ms: TierMembershipSpec, df: pd.DataFrame, areas: Areas, alabel: str,
+def _finer(ts: TierSpec, ms: TierMembershipSpec, df: Table, areas: Areas, alabel: str,
            problems: list[Problem]) -> TierUnits | None:
     """A tier finer than the areas: one unit per area standing for its bodies there."""
     assert ms.count is not None
@@ -319,10 +328,10 @@ def _finer(ts: TierSpec, ms: TierMembershipSpec, df: pd.DataFrame, areas: Areas,
         for i in np.nonzero(counts != counts[[first[g] for g in groups.tolist()]])[0][
                 :MAX_SHOWN].tolist():
             j = first[int(groups[i])]
-            problems.append(Problem(file, loc(i), ms.count, df[ms.count].iloc[i],
+            problems.append(Problem(file, loc(i), ms.count, df[ms.count][i],
                                     f"the same count on every row of {ms.within} "
-                                    f"{df[ms.within].iloc[i]} (it is that unit's count; "
-                                    f"{loc(j)} has {df[ms.count].iloc[j]})"))
+                                    f"{df[ms.within][i]} (it is that unit's count; "
+                                    f"{loc(j)} has {df[ms.count][j]})"))
         if len(problems) > n0:
             return None
         people = np.bincount(groups, weights=areas.population)[groups]

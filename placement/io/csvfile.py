@@ -7,27 +7,10 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
-
 from placement.errors import Problem
+from placement.io.table import Table
 
-__all__ = ["read_text_csv", "line_locator", "display_path", "SharedList", "SharedDict"]
-
-
-class SharedList(list):
-    """A list kept in ``DataFrame.attrs`` and never changed after: pandas deep-copies attrs
-    on every column it hands out, which for a file's line numbers was a third of loading
-    England; this one is shared instead of copied."""
-
-    def __deepcopy__(self, memo: dict) -> SharedList:
-        return self
-
-
-class SharedDict(dict):
-    """The mapping counterpart of :class:`SharedList` (see there)."""
-
-    def __deepcopy__(self, memo: dict) -> SharedDict:
-        return self
+__all__ = ["read_text_csv", "line_locator", "display_path"]
 
 
 def display_path(path: Path) -> str:
@@ -55,22 +38,20 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def line_locator(df: pd.DataFrame) -> Callable[[int], str]:
-    """Map a 0-based data row of a table read by :func:`read_text_csv` to "line N"."""
-    lines: list[int] | None = df.attrs.get("lines")
-    if lines is None:
-        return lambda i: f"row {df.index[i]}"
-    return lambda i: f"line {lines[i]}"
+def line_locator(table: Table) -> Callable[[int], str]:
+    """Map a 0-based data row of a table read by :func:`read_text_csv` to "line N" (a table
+    from a DataFrame: "row LABEL")."""
+    return table.locate
 
 
-def read_text_csv(path: Path, label: str, problems: list[Problem]) -> pd.DataFrame | None:
+def read_text_csv(path: Path, label: str, problems: list[Problem]) -> Table | None:
     """Read ``path`` with every cell as stripped text, or record why not.
 
     Blank lines and lines whose first cell starts with ``#`` are skipped. A row with more
     cells than the header is an error naming its line (it would shift columns otherwise); a
     shorter row is padded with blanks, as spreadsheets write them. A blank or repeated column
-    name is an error too. ``df.attrs["lines"]`` holds
-    the file line of every data row, for error messages.
+    name is an error too. The table's ``lines`` hold the file line of every data row, for
+    error messages.
     """
     try:
         if not path.is_file():  # (is_file raises for a link loop only on some Pythons)
@@ -134,7 +115,4 @@ def read_text_csv(path: Path, label: str, problems: list[Problem]) -> pd.DataFra
             ok = False
     if not ok:
         return None
-    df = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(
-        columns=header, dtype=object)
-    df.attrs["lines"] = SharedList(lines)
-    return df
+    return Table.from_rows(header, rows, lines)

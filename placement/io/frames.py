@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from placement.errors import InstanceError, Problem
 from placement.io.functions_table import parse_functions
 from placement.io.links import check_links, require_kappa
 from placement.io.models import load_model
+from placement.io.table import Table
 from placement.model import (
     Coterminosity,
     Instance,
@@ -23,10 +23,15 @@ from placement.model import (
     Tier,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = ["from_frames"]
 
 
 def _tiers(df: pd.DataFrame, problems: list[Problem]) -> list[Tier]:
+    import pandas as pd  # the caller's frames are pandas: it is loaded already
+
     label = "tiers (DataFrame)"
     if "id" not in df.columns:
         df = df.reset_index().rename(columns={df.index.name or "index": "id"})
@@ -76,6 +81,8 @@ def _tiers(df: pd.DataFrame, problems: list[Problem]) -> list[Tier]:
 
 def _resources(resources: Sequence[Resource] | pd.DataFrame, tier_ids: list[str],
                problems: list[Problem]) -> list[Resource]:
+    import pandas as pd  # the caller's frames are pandas: it is loaded already
+
     if isinstance(resources, pd.DataFrame):
         out = []
         label = "resources (DataFrame)"
@@ -172,7 +179,7 @@ def from_frames(
     if "id" not in df.columns and df.index.name in ("id", "function"):
         df = df.reset_index().rename(columns={df.index.name: "id"})
     fn = parse_functions(
-        df.reset_index(drop=True),
+        Table.from_frame(df.reset_index(drop=True)),
         file="functions (DataFrame)",
         line_of=lambda i: f"row {i}",
         criteria=list(scoring.criterion_ids) if scoring else [],

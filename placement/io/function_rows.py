@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import pandas as pd
-
 from placement.errors import Problem
+from placement.io.table import Table
 
 __all__ = ["Rows", "LineOf"]
 
@@ -22,7 +21,7 @@ class Rows:
     ``ctx`` names each row's function (``None`` where the id is blank) for problem messages.
     """
 
-    df: pd.DataFrame
+    df: Table
     file: str
     line_of: LineOf
     ctx: Sequence[str | None]

@@ -21,7 +21,7 @@ def allowed_column(rows: Rows, tiers: Sequence[str]) -> np.ndarray:
     allowed = np.ones((F, T), dtype=bool)
     if "allowed" not in rows.df.columns:
         return allowed
-    allowed_col = rows.df["allowed"].fillna("").astype(str).str.strip()
+    allowed_col = rows.df["allowed"]
     for i, cell in enumerate(allowed_col.tolist()):
         if cell == "" or cell in ("*", "all"):
             continue
@@ -46,7 +46,7 @@ def tier_column(rows: Rows, name: str, tiers: Sequence[str]) -> np.ndarray:
     out = np.full(len(rows.df), NO_TIER, dtype=np.int64)
     if name not in rows.df.columns:
         return out
-    tier_col = rows.df[name].fillna("").astype(str).str.strip()
+    tier_col = rows.df[name]
     for i, cell in enumerate(tier_col.tolist()):
         if cell == "":
             continue
@@ -80,7 +80,7 @@ def pin_column(rows: Rows, tiers: Sequence[str]) -> tuple[np.ndarray, np.ndarray
     rest = np.full(F, NO_TIER, dtype=np.int64)
     if "pinned" not in rows.df.columns:
         return first, rest
-    col = rows.df["pinned"].fillna("").astype(str).str.strip()
+    col = rows.df["pinned"]
     for i, cell in enumerate(col.tolist()):  # per pinned function: a few cells
         if cell == "":
             continue
@@ -100,8 +100,7 @@ def serves_column(rows: Rows) -> np.ndarray | None:
     checked against the areas' indicators once they are read."""
     if "serves" not in rows.df.columns:
         return None
-    out: np.ndarray = rows.df["serves"].fillna("").astype(str).str.strip().to_numpy(
-        dtype=object)
+    out: np.ndarray = rows.df["serves"].copy()
     return out
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
 from placement.errors import Problem
 from placement.io.function_rows import LineOf, Rows
@@ -33,6 +32,7 @@ from placement.io.function_tiers import (
     serves_column,
     tier_column,
 )
+from placement.io.table import Table, numbers
 from placement.model import Functions
 from placement.model.limits import MAX_AMOUNT, MAX_POPULATION
 
@@ -44,8 +44,9 @@ METADATA_HINT = ("source", "rationale", "notes", "description")
 
 
 
-def _blank(s: pd.Series) -> np.ndarray:
-    return (s.isna() | (s.astype(str).str.strip() == "")).to_numpy()
+def _blank(cells: np.ndarray) -> np.ndarray:
+    out: np.ndarray = cells == ""
+    return out
 
 
 def _numeric(
@@ -62,7 +63,7 @@ def _numeric(
     """Parse a column as float; record a problem for every cell that is not acceptable."""
     raw = rows.df[col]
     blank = _blank(raw)
-    vals = pd.to_numeric(raw.where(~blank, None), errors="coerce").to_numpy(dtype=float)
+    vals = numbers(raw)
     bad = ~blank & ~np.isfinite(vals)
     if not blank_ok:
         bad |= blank
@@ -74,7 +75,7 @@ def _numeric(
     for i in np.nonzero(bad)[0].tolist():
         missing = bool(blank[i])
         rows.problems.append(
-            Problem(rows.file, rows.line_of(i), col, None if missing else raw.iloc[i], expected,
+            Problem(rows.file, rows.line_of(i), col, None if missing else raw[i], expected,
                     rows.ctx[i], missing=missing)
         )
     vals = np.where(blank, blank_value, vals)
@@ -82,7 +83,7 @@ def _numeric(
 
 
 def parse_functions(
-    df: pd.DataFrame,
+    df: Table,
     *,
     file: str,
     line_of: LineOf,
@@ -101,8 +102,8 @@ def parse_functions(
     Parameters
     ----------
     df
-        The table, every cell as text (as :func:`placement.io.csvfile.read_text_csv` reads it)
-        or as values from a DataFrame.
+        The table, every cell as text (as :func:`placement.io.csvfile.read_text_csv` reads
+        it, or :meth:`Table.from_frame` makes it from a DataFrame).
     file
         How problems name the table (a path, or e.g. ``"functions (DataFrame)"``).
     line_of
@@ -123,8 +124,6 @@ def parse_functions(
     Functions or None
         ``None`` when any problem was found in the table.
     """
-    df = df.copy()
-    df.columns = [str(c).strip() for c in df.columns]
     n_before = len(problems)
     if not _header_ok(df, file, criteria if need_scores else (), problems):
         return None
@@ -161,7 +160,7 @@ def parse_functions(
 
 
 def _header_ok(
-    df: pd.DataFrame, file: str, score_columns: Sequence[str], problems: list[Problem]
+    df: Table, file: str, score_columns: Sequence[str], problems: list[Problem]
 ) -> bool:
     """Check the header and that there are rows; ``False`` when no row can be read.
 
@@ -193,11 +192,11 @@ def _header_ok(
 
 
 def _ids(
-    df: pd.DataFrame, file: str, line_of: LineOf, problems: list[Problem]
+    df: Table, file: str, line_of: LineOf, problems: list[Problem]
 ) -> tuple[np.ndarray, list[str | None]]:
     """Function ids (blank and repeated ones recorded), and each row's context words."""
     blank_id = _blank(df["id"])
-    ids = df["id"].astype(str).str.strip().to_numpy(dtype=object)
+    ids = df["id"]
     ctx: list[str | None] = [
         None if blank_id[i] else f"function '{ids[i]}'" for i in range(len(df))
     ]
@@ -224,11 +223,11 @@ def _names_and_categories(rows: Rows, ids: np.ndarray) -> tuple[np.ndarray, np.n
         for i in np.nonzero(blank_name)[0].tolist():
             rows.problems.append(Problem(rows.file, rows.line_of(i), "name", None,
                                          "a function name", rows.ctx[i], missing=True))
-        names = np.where(blank_name, ids, df["name"].astype(str).str.strip().to_numpy(object))
+        names = np.where(blank_name, ids, df["name"])
     else:
         names = ids.copy()
     categories = (
-        df["category"].fillna("").astype(str).str.strip().to_numpy(dtype=object)
+        df["category"]
         if "category" in df.columns
         else np.full(len(df), "", dtype=object)
     )
@@ -298,15 +297,16 @@ def _costs(rows: Rows, resources: Sequence[str], warnings: list[str]) -> dict[st
 
 
 def _metadata(
-    df: pd.DataFrame,
+    df: Table,
     ids: np.ndarray,
     file: str,
     criteria: Sequence[str],
     resources: Sequence[str],
     warnings: list[str],
     problems: list[Problem],
-) -> pd.DataFrame | None:
-    """Every column the table does not define, indexed by function id; ``None`` when none.
+) -> dict[str, np.ndarray] | None:
+    """Every column the table does not define, by name (rows in function order); ``None``
+    when there is none.
 
     A cost column of a resource instance.toml does not declare, holding any figure, is an
     error: the costs would be dropped silently (a misspelt column, or an instance.toml cut
@@ -337,6 +337,4 @@ def _metadata(
             )
     if not extra:
         return None
-    metadata = df[extra].copy()
-    metadata.index = pd.Index(ids, name="function")
-    return metadata
+    return {c: df[c] for c in extra}

@@ -250,7 +250,7 @@ def _functions(
     flabel = display_path(fpath)
     df = read_text_csv(fpath, flabel, ld.problems)
     if df is not None and "id" in df.columns:
-        ld.raw_function_ids = [str(x).strip() for x in df["id"].tolist() if str(x).strip()]
+        ld.raw_function_ids = [x for x in df["id"].tolist() if x]
     if df is None or not parse:
         return None
     ld.function_lines = [line_locator(df)(i) for i in range(len(df))]

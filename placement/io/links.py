@@ -67,8 +67,8 @@ def read_links_csv(path: Path, label: str, problems: list[Problem]) -> list[Link
     loc = line_locator(df)
     out: list[Link] = []
     cols = [c for c in df.columns if c in LINK_COLUMNS]
-    for i, row in enumerate(df[cols].itertuples(index=False)):
-        raw = {c: v for c, v in zip(cols, row, strict=True) if str(v).strip() != ""}
+    for i, row in enumerate(df.select(cols).records()):
+        raw = {c: v for c, v in row.items() if v != ""}
         try:
             spec = LinkSpec.model_validate(raw, strict=False)  # CSV cells are text
         except ValidationError as e:

@@ -14,16 +14,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from placement.errors import Problem
-from placement.io.csvfile import (
-    SharedDict,
-    SharedList,
-    display_path,
-    line_locator,
-    read_text_csv,
-)
+from placement.io.csvfile import display_path, line_locator, read_text_csv
 from placement.io.paths import instance_file
 from placement.io.schema import (
     CoterminositySpec,
@@ -32,6 +25,7 @@ from placement.io.schema import (
     TierMembershipSpec,
     TierSpec,
 )
+from placement.io.table import Table, numbers
 from placement.model import Coterminosity
 from placement.model.coterminosity import GivenKappa, TierMembership, from_membership
 from placement.model.limits import MAX_POPULATION
@@ -130,6 +124,12 @@ def _memberships(
                 label, f"tiers[{i + 1}].membership", None, c,
                 f"a column of the membership table ({', '.join(df.columns)}), "
                 "or \"*\" for one unit holding every piece", f"id '{t.id}'"))
+        if ms.column is None:  # a count of bodies per area: areas only (placement/2)
+            problems.append(Problem(
+                label, f"tiers[{i + 1}].membership", "count", ms.count,
+                "a column of the membership table naming each piece's unit (a 'count' of "
+                "bodies needs [areas])", f"id '{t.id}'"))
+            continue
         if bad:
             continue
         tm = TierMembership.from_column(
@@ -146,7 +146,7 @@ def _memberships(
 
 def _read_pieces(
     spec: MembershipSpec, base: Path, label: str, problems: list[Problem]
-) -> tuple[pd.DataFrame, np.ndarray, str] | None:
+) -> tuple[Table, np.ndarray, str] | None:
     """The membership table with its joins applied, each piece's weight, and its label."""
     path = instance_file(base, spec.file).resolve()
     plabel = display_path(path)
@@ -167,13 +167,13 @@ def _read_pieces(
     for col in (spec.population, spec.share):
         if col is None:
             continue
-        vals = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+        vals = numbers(df[col])
         top, words = ((1.0, "a share from 0 to 1") if col == spec.share and col != spec.population
                       else (MAX_POPULATION, f"a population from 0 to {MAX_POPULATION:g}"))
         with np.errstate(invalid="ignore"):
             bad = np.nonzero(~np.isfinite(vals) | (vals < 0) | (vals > top))[0]
         for i in bad[:10].tolist():
-            problems.append(Problem(plabel, loc(i), col, df[col].iloc[i], words))
+            problems.append(Problem(plabel, loc(i), col, df[col][i], words))
         weight = weight * vals
     for j, js in enumerate(spec.join):
         joined = join_table(df, plabel, js, f"membership.join[{j + 1}]", base, label, problems)
@@ -185,12 +185,12 @@ def _read_pieces(
 
 
 def join_table(
-    df: pd.DataFrame, plabel: str, js: JoinSpec, where: str, base: Path, label: str,
+    df: Table, plabel: str, js: JoinSpec, where: str, base: Path, label: str,
     problems: list[Problem], *, table: str = "membership", strict: bool = False,
-) -> pd.DataFrame | None:
+) -> Table | None:
     """``df`` with the columns ``js`` names joined in by its key, or ``None`` on a problem.
 
-    ``df.attrs["origin"]`` maps every joined column to its file and the file line each row's
+    The table's ``origin`` maps every joined column to its file and the file line each row's
     value came from, so later problems name the cell where it is. With ``strict``, a row of
     ``df`` whose key the joined table lacks is a problem (its joined cells would be silently
     blank); a blank key joins nothing.
@@ -223,8 +223,8 @@ def join_table(
     rloc = line_locator(right)
     if js.key is not None and js.key != js.on:  # the key under the left table's name
         if js.on in right.columns:  # a column of that name there is not the key
-            right = right.drop(columns=[js.on])
-        right = right.rename(columns={js.key: js.on})
+            right = right.select(c for c in right.columns if c != js.on)
+        right = right.rename({js.key: js.on})
     keys = right[js.on].tolist()
     first: dict[str, int] = {}
     found: list[Problem] = []
@@ -246,18 +246,14 @@ def join_table(
                                 f"({len(found) - 10} more rows like these)"))
     if len(problems) > m0:
         return None
-    # merge drops attrs; the file lines of the rows are still needed for later messages
-    lines = df.attrs.get("lines")
-    origin = SharedDict(df.attrs.get("origin", {}))
-    rlines = right.attrs.get("lines")
-    at = [first.get(k) for k in df[js.on].tolist()]
-    for c in js.columns:
-        origin[c] = (jlabel, SharedList(None if i is None or rlines is None else rlines[i]
-                                        for i in at))
-    df = df.merge(right[[js.on, *js.columns]], on=js.on, how="left").fillna("")
-    df.attrs["lines"] = lines
-    df.attrs["origin"] = origin
-    return df
+    # a left join on a key each row of the right table has once; a blank key joins nothing
+    at = [first.get(k) if k else None for k in df[js.on].tolist()]
+    rlines = right.lines
+    row = np.array([len(right) if i is None else i for i in at], dtype=np.int64)
+    cells = {c: np.append(right[c], "")[row] for c in js.columns}
+    origin = {c: (jlabel, [None if i is None or rlines is None else rlines[i] for i in at])
+              for c in js.columns}
+    return df.with_columns(cells, origin)
 
 
 def given_pairs(
@@ -309,17 +305,15 @@ def _kappa_csv(file: str, base: Path, label: str, problems: list[Problem]) -> li
     if len(problems) > n0:
         return []
     loc = line_locator(cdf)
+    kappa = numbers(cdf["kappa"])
     out: list[_Given] = []
     for r in range(len(cdf)):
-        try:
-            v = float(cdf["kappa"].iloc[r])
-            if not 0.0 <= v <= 1.0:
-                raise ValueError
-        except ValueError:
+        v = float(kappa[r])
+        if not 0.0 <= v <= 1.0:  # (NaN: not a number)
             problems.append(Problem(clabel, loc(r), "kappa",
-                                    cdf["kappa"].iloc[r], "a number from 0 to 1"))
+                                    cdf["kappa"][r], "a number from 0 to 1"))
             continue
-        src = cdf["source"].iloc[r] if "source" in cdf.columns else ""
-        out.append(_Given(cdf["tier_a"].iloc[r], cdf["tier_b"].iloc[r], v, src or None, clabel,
+        src = cdf["source"][r] if "source" in cdf.columns else ""
+        out.append(_Given(cdf["tier_a"][r], cdf["tier_b"][r], v, src or None, clabel,
                           loc(r), ("tier_a", "tier_b")))
     return out

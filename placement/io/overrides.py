@@ -23,7 +23,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from placement.errors import InstanceError, Problem
 from placement.io.functions_table import COST_KINDS, parse_functions
@@ -32,6 +31,7 @@ from placement.io.geography import (
     geography_problems,
     uniform_problems,
 )
+from placement.io.table import Table
 from placement.model import NO_TIER, Functions, Instance, Overrides, ScoringModel
 from placement.model.limits import MAX_WEIGHT
 
@@ -274,7 +274,7 @@ def _changed_functions(inst: Instance, cells: Mapping[str, Mapping[str, str]], l
               for fid, cols in cells.items()]
     found: list[Problem] = []
     new = parse_functions(
-        pd.DataFrame(texts, dtype=object), file="", line_of=lambda k: wheres[k],
+        Table.from_records(texts), file="", line_of=lambda k: wheres[k],
         criteria=criteria,
         model_defaults={c.id: (c.lo, c.hi) for c in model.criteria} if scored and model else {},
         tiers=list(inst.tier_ids), resources=list(inst.resource_ids), problems=found,

@@ -71,7 +71,7 @@ def read_placement(ref: str | dict[str, str] | None, base: Path, geo: Geography 
     lines: dict[str, str] = {}
     rules: list[CurrentRule] = []
     first: dict[tuple[str, ...], str] = {}
-    for i, row in enumerate(df.to_dict("records")):  # one row per function (or override)
+    for i, row in enumerate(df.records()):  # one row per function (or override)
         f, t, where = row["function"], row["tier"], loc(i)
         scope, code = (row["scope"], row["code"]) if scoped else ("", "")
         key = (f, scope, code)

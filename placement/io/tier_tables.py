@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from placement.errors import Problem
 from placement.io.csvfile import display_path, line_locator, read_text_csv
 from placement.io.paths import instance_file
 from placement.io.schema import TierSpec, TierTableSpec
+from placement.io.table import Table, first_codes, numbers
 from placement.model import Tier
 from placement.model.limits import MAX_POPULATION
 
@@ -30,7 +30,7 @@ __all__ = ["tier_from_table"]
 class _Kept:
     """The rows of a geography table a tier's filters keep, and how to locate them in it."""
 
-    rows: pd.DataFrame
+    rows: Table
     positions: np.ndarray
     locate: Callable[[int], str]
     label: str
@@ -39,13 +39,13 @@ class _Kept:
         self, col: str, expected: str, positive: bool, problems: list[Problem]
     ) -> np.ndarray | None:
         """Column ``col`` of the kept rows as numbers, or ``None`` after the first bad one."""
-        vals = pd.to_numeric(self.rows[col], errors="coerce").to_numpy(dtype=float)
+        vals = numbers(self.rows[col])
         bad = ~np.isfinite(vals) | ((vals <= 0) if positive else (vals < 0))
         bad |= np.abs(np.nan_to_num(vals)) > MAX_POPULATION  # populations and unit counts
         if bad.any():
             i = int(np.nonzero(bad)[0][0])
             problems.append(Problem(self.label, self.locate(int(self.positions[i])), col,
-                                    self.rows[col].iloc[i], expected))
+                                    self.rows[col][i], expected))
             return None
         return vals
 
@@ -131,17 +131,18 @@ def _kept_rows(
         return None
     keep = np.ones(len(df), dtype=bool)
     for col, val in tab.where.items():
-        keep &= (df[col] == _cell_text(val)).to_numpy()
+        keep &= df[col] == _cell_text(val)
     for col, val in tab.where_not.items():
-        keep &= (df[col] != _cell_text(val)).to_numpy()
-    sub = df.loc[keep]
-    dup = sub.duplicated(keep="first").to_numpy()
+        keep &= df[col] != _cell_text(val)
+    sub = df.take(keep)
+    codes = first_codes(sub.row_keys())
+    dup = np.ones(len(codes), dtype=bool)
+    dup[np.unique(codes, return_index=True)[1]] = False
     if dup.any():  # a repeated row would count as one unit more
-        first = sub.reset_index(drop=True).groupby(list(sub.columns), sort=False).ngroup()
         pos = np.nonzero(keep)[0]
         locate = line_locator(df)
         i = int(np.nonzero(dup)[0][0])
-        j = int(np.nonzero((first == first.iloc[i]).to_numpy())[0][0])
+        j = int(np.nonzero(codes == codes[i])[0][0])
         problems.append(Problem(tlabel, locate(int(pos[i])), None, None,
                                 f"each row once (it repeats {locate(int(pos[j]))}; "
                                 f"{int(dup.sum())} repeated rows in all)", f"tier '{spec.id}'"))

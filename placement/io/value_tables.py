@@ -13,10 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from placement.errors import Problem
 from placement.io.csvfile import display_path, line_locator, read_text_csv
+from placement.io.table import numbers
 from placement.model.limits import MAX_AMOUNT
 
 __all__ = ["read_values", "read_costs"]
@@ -68,7 +68,7 @@ def read_values(
             problems.append(Problem(label, loc(i), "id", fid or None,
                                     "a function id of the function table", missing=not fid))
         row_of.setdefault(fid, i)
-    nums = {t: pd.to_numeric(df[t], errors="coerce").to_numpy(dtype=float) for t in tiers}
+    nums = {t: numbers(df[t]) for t in tiers}
     out = np.full((len(fids), len(tiers)), np.nan)
     for f, fid in enumerate(fids.tolist()):
         if fid not in row_of:
@@ -77,7 +77,7 @@ def read_values(
             continue
         i = row_of[fid]
         for ti, tid in enumerate(tiers):
-            cell = df[tid].iloc[i]
+            cell = df[tid][i]
             if np.isfinite(nums[tid][i]) and abs(nums[tid][i]) <= MAX_AMOUNT:
                 out[f, ti] = nums[tid][i]
             else:
@@ -127,10 +127,11 @@ def read_costs(
     tix = {t: i for i, t in enumerate(tiers)}
     rix = {r: i for i, r in enumerate(resources)}
     out = np.full((len(fids), len(tiers), len(resources)), np.nan)
-    amounts = pd.to_numeric(df["amount"], errors="coerce").to_numpy(dtype=float)
+    amounts = numbers(df["amount"])
     first: dict[tuple[str, str, str], int] = {}
     for i, (f, t, r, a) in enumerate(
-        zip(df["function"], df["tier"], df["resource"], df["amount"], strict=True)
+        zip(df["function"].tolist(), df["tier"].tolist(), df["resource"].tolist(),
+            df["amount"].tolist(), strict=True)
     ):
         ok = True
         for val, table, col in ((f, fix, "function"), (t, tix, "tier"), (r, rix, "resource")):

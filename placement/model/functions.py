@@ -7,17 +7,19 @@ The table is numpy arrays rather than one Python object per function, because in
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from placement.model.geography import Areas
 from placement.model.tiers import NO_TIER
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from placement.model.instance import Instance
 
 __all__ = ["Functions", "functions_to_frame"]
@@ -43,7 +45,7 @@ class Functions:
     fixed: np.ndarray  # (F, R) cost per unit of the tier (a minimum team in every unit)
     variable: np.ndarray  # (F, R) cost of the workload, independent of the tier
     move: np.ndarray  # (F, R) one-off cost when the function leaves its current tier
-    metadata: pd.DataFrame | None = None  # extra columns (source, rationale, ...) by row
+    metadata: Mapping[str, np.ndarray] | None = None  # extra columns (source, ...) by name
     serves: np.ndarray | None = None  # (F,) indicator id of the group served; "" = everyone
     pinned_else: np.ndarray | None = None  # (F,) int: the pin's tier where `pinned` has no unit
 
@@ -88,7 +90,8 @@ def functions_to_frame(inst: Instance) -> pd.DataFrame:
         data[f"{res.id}_fixed"] = fn.fixed[:, r]
         data[f"{res.id}_variable"] = fn.variable[:, r]
         data[f"{res.id}_move"] = fn.move[:, r]
-    df = pd.DataFrame(data, index=pd.Index(fn.ids, name="function"))
-    if fn.metadata is not None:
-        df = df.join(fn.metadata)
-    return df
+    for c, cells in (fn.metadata or {}).items():
+        data[c] = cells
+    import pandas as pd  # lazy: loading and solving never need pandas
+
+    return pd.DataFrame(data, index=pd.Index(fn.ids, name="function"))

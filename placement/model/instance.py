@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from placement.model.area_rules import allowed_units, current_tiers, pinned_units
 from placement.model.coterminosity import Coterminosity
@@ -26,6 +26,9 @@ from placement.model.scoring_model import ScoringModel
 from placement.model.sense import Sense
 from placement.model.tiers import Tier
 from placement.model.units import UnitLayout, unit_layout
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Instance", "Source"]
 
@@ -228,6 +231,8 @@ class Instance:
 
     def tiers_frame(self) -> pd.DataFrame:
         """The tiers as a DataFrame indexed by tier id."""
+        import pandas as pd  # lazy: loading and solving never need pandas
+
         return pd.DataFrame(
             {
                 "name": [t.name for t in self.tiers],

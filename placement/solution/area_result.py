@@ -8,10 +8,14 @@ areas or units.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from placement.model import NO_TIER, Instance
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["units_used", "by_area", "by_unit", "tier_shares", "function_summary",
            "resource_use", "distance"]
@@ -37,6 +41,8 @@ def _tier_text(inst: Instance, tiers: np.ndarray) -> np.ndarray:
 def by_area(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
     """One row per function and area: the area's name and people, the tier and unit serving
     the function there, today's tier, and whether it moved."""
+    import pandas as pd
+
     layout = inst.units
     F, A = tiers.shape
     fids = np.repeat(inst.functions.ids, A)
@@ -70,6 +76,8 @@ def resource_use(inst: Instance, tiers: np.ndarray) -> tuple[np.ndarray, np.ndar
 def by_unit(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
     """One row per unit (body): its tier, name, bodies it stands for, people, how many
     functions it holds and which, and its use of every resource."""
+    import pandas as pd
+
     layout = inst.units
     Y = units_used(inst, tiers)
     run, _ = resource_use(inst, tiers)
@@ -92,6 +100,8 @@ def by_unit(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
 
 def tier_shares(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
     """(functions x tiers) the share of the people each function is done for at each tier."""
+    import pandas as pd
+
     layout = inst.units
     w = layout.area_population / layout.area_population.sum()
     F, T = inst.n_functions, inst.n_tiers
@@ -117,6 +127,8 @@ def function_summary(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
     """One row per function: the tier serving most people and its share, every tier used with
     its share (``"ics 62%, combined_authority 33%, ..."``), whether the structure is the same
     everywhere, and the share of the people whose function moves from today's tier."""
+    import pandas as pd
+
     shares = tier_shares(inst, tiers)
     S = shares.to_numpy()
     main = S.argmax(axis=1)

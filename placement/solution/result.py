@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from placement.errors import InfeasibleError
 from placement.model import NO_TIER, Instance
@@ -17,6 +16,9 @@ from placement.solution.link_check import link_penalties
 from placement.solution.result_json import RESULT_FORMAT, result_dict
 from placement.solvers.base import SolveOptions, Status
 from placement.util import dumps
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Result", "RESULT_FORMAT"]
 
@@ -71,6 +73,8 @@ class Result:
     def tiers(self) -> pd.Series:
         """Tier id per function (index: function id); per area, the tier serving the most
         people (``tier_shares`` has them all)."""
+        import pandas as pd
+
         self._need_solution()
         assert self.assignment is not None
         if self.instance.per_area:
@@ -88,34 +92,39 @@ class Result:
         """One row per function: name, category, tier, value, resource use, current tier.
         Per area: the tier serving the most people, every tier with its share (``tiers``),
         whether the structure is the same everywhere, and the share of people moved."""
+        import pandas as pd
+
+        self._need_solution()
+        a = self.assignment
+        assert a is not None
+        if self.instance.per_area:
+            return self._area_placements(a)
+        return pd.DataFrame(self.placement_columns(),
+                            index=pd.Index(self.instance.functions.ids, name="function"))
+
+    def placement_columns(self) -> dict[str, np.ndarray]:
+        """The columns of :attr:`placements` in the single-area case, as arrays (rows in
+        function order): what the JSON is written from, without pandas."""
         self._need_solution()
         inst = self.instance
         a = self.assignment
-        assert a is not None
-        if inst.per_area:
-            return self._area_placements(a)
+        assert a is not None and not inst.per_area
         fn = inst.functions
         tids = np.array([*inst.tier_ids, ""], dtype=object)
         F = inst.n_functions
-        df = pd.DataFrame(
-            {
-                "name": fn.names,
-                "category": fn.categories,
-                "tier": tids[a],
-                "value": placement_values(inst, a),
-            },
-            index=pd.Index(fn.ids, name="function"),
-        )
+        cols: dict[str, np.ndarray] = {"name": fn.names, "category": fn.categories,
+                                       "tier": tids[a], "value": placement_values(inst, a)}
         costs = inst.cost_tensor[np.arange(F), a, :]
         for r, res in enumerate(inst.resources):
-            df[res.id] = costs[:, r]
-        cur = np.where(fn.current == NO_TIER, -1, fn.current)
-        df["current"] = tids[cur]
-        df["moved"] = (fn.current != NO_TIER) & (a != fn.current)
-        df["pinned"] = fn.pinned != NO_TIER
-        return df
+            cols[res.id] = costs[:, r]
+        cols["current"] = tids[np.where(fn.current == NO_TIER, -1, fn.current)]
+        cols["moved"] = (fn.current != NO_TIER) & (a != fn.current)
+        cols["pinned"] = fn.pinned != NO_TIER
+        return cols
 
     def _area_placements(self, a: np.ndarray) -> pd.DataFrame:
+        import pandas as pd
+
         inst = self.instance
         fn = inst.functions
         summary = area_result.function_summary(inst, a)
@@ -154,6 +163,13 @@ class Result:
     @property
     def resources(self) -> pd.DataFrame:
         """Use of each resource in total and per tier, against budgets and caps."""
+        import pandas as pd
+
+        rows = self.resource_rows()
+        return pd.DataFrame(rows).set_index("resource") if rows else pd.DataFrame()
+
+    def resource_rows(self) -> list[dict[str, Any]]:
+        """The rows of :attr:`resources`, as mappings (what the JSON is written from)."""
         self._need_solution()
         inst = self.instance
         costs, tier_use, moved_cost = self._tier_use()
@@ -173,16 +189,27 @@ class Result:
                     "caps": dict(res.caps),
                 }
             )
-        return pd.DataFrame(rows).set_index("resource") if rows else pd.DataFrame()
+        return rows
 
     @property
     def tier_counts(self) -> pd.Series:
         """Number of functions at each tier (every tier listed, zeros included); per area,
         counted by the share of the people each function is done for there."""
+        import pandas as pd
+
         self._need_solution()
         if self.instance.per_area:
             return self.tier_shares.sum(axis=0)
-        return self.tiers.value_counts().reindex(list(self.instance.tier_ids), fill_value=0)
+        counts = self.tier_count_values()
+        return pd.Series(list(counts.values()), index=pd.Index(list(counts), name="tier"),
+                         name="count")
+
+    def tier_count_values(self) -> dict[str, int]:
+        """Single area: the number of functions at each tier (every tier, zeros included)."""
+        a = self.assignment
+        assert a is not None and a.ndim == 1
+        n = np.bincount(a, minlength=self.instance.n_tiers)
+        return {t: int(n[i]) for i, t in enumerate(self.instance.tier_ids)}
 
     @property
     def by_area(self) -> pd.DataFrame:
@@ -233,12 +260,24 @@ class Result:
     def links(self) -> pd.DataFrame:
         """One row per link: its kind, the tiers of its functions, kept or broken, penalty
         paid (recomputed by the independent checker)."""
+        import pandas as pd
+
         self._need_solution()
         inst = self.instance
         a = self.assignment
         assert a is not None
         if inst.per_area:
             return self._area_links(a)
+        cols = ["link", "kind", "function", "tier", "other", "other_tier", "hard", "kept",
+                "penalty"]
+        return pd.DataFrame(self.link_rows(), columns=cols).set_index("link")
+
+    def link_rows(self) -> list[dict[str, Any]]:
+        """Single area: the rows of :attr:`links`, as mappings (what the JSON is written
+        from)."""
+        inst = self.instance
+        a = self.assignment
+        assert a is not None and not inst.per_area
         tids = inst.tier_ids
         fix = inst.functions.index
         pen = link_penalties(inst, a)
@@ -258,12 +297,12 @@ class Result:
                 "kept": (lk.id not in broken) if lk.hard else bool(pen[i] == 0.0),
                 "penalty": float(pen[i]),
             })
-        cols = ["link", "kind", "function", "tier", "other", "other_tier", "hard", "kept",
-                "penalty"]
-        return pd.DataFrame(rows, columns=cols).set_index("link")
+        return rows
 
     def _area_links(self, a: np.ndarray) -> pd.DataFrame:
         """Per area: each link's kind, where it is broken (share of the people), penalty."""
+        import pandas as pd
+
         inst = self.instance
         rows = []
         for al in area_links(inst, a):

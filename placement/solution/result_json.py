@@ -65,45 +65,56 @@ def result_dict(result: Result, *, raw: bool = False) -> dict[str, Any]:
         "warnings": list(result.warnings),
     }
     if result.has_solution:
-        df = result.placements
-        shares = result.tier_shares if inst.per_area else None
-        rids = list(inst.resource_ids)
-        recs = []
-        for fid, d in zip(df.index.tolist(), df.to_dict("records"), strict=True):
-            recs.append(
-                {
-                    "function": fid,
-                    "tier": d["tier"],
-                    "value": float(d["value"]),
-                    "costs": {r: float(d[r]) for r in rids} if rids else {},
-                    "current": d["current"] or None,
-                    "moved": bool(d["moved"]),
-                    **_per_area_entry(shares, fid, d),
-                }
-            )
-        out["placements"] = recs
-        res = result.resources
-        out["resources"] = {
-            r: {
-                "used": float(row["used"]),
-                "budget": finite_or_none(row["budget"]),
-                "moves": float(row["moves"]),
-                "per_tier": row["per_tier"],
-                "caps": row["caps"],
-            }
-            for r, row in res.iterrows()
-        }
-        out["functions_per_tier"] = {k: (float(v) if inst.per_area else int(v))
-                                     for k, v in result.tier_counts.items()}
-        if inst.per_area:
-            out["areas"] = _areas_dict(result, raw)
-        if inst.links:
-            out["links"] = [
-                {"id": str(i), **{k: (bool(v) if isinstance(v, np.bool_) else v)
-                                  for k, v in row.items()}}
-                for i, row in result.links.to_dict("index").items()]
+        out.update(_area_solution(result, raw) if inst.per_area else _solution(result))
     for k, v in result.extra.items():
         out[k] = v
+    return out
+
+
+def _resources(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {row["resource"]: {"used": float(row["used"]), "budget": finite_or_none(row["budget"]),
+                              "moves": float(row["moves"]), "per_tier": row["per_tier"],
+                              "caps": row["caps"]} for row in rows}
+
+
+def _solution(result: Result) -> dict[str, Any]:
+    """A single-area placement's entries, from arrays (no pandas on the path of a solve)."""
+    inst = result.instance
+    cols = result.placement_columns()
+    rids = list(inst.resource_ids)
+    lists = {c: v.tolist() for c, v in cols.items()}
+    recs = [{"function": fid, "tier": lists["tier"][f], "value": float(lists["value"][f]),
+             "costs": {r: float(lists[r][f]) for r in rids},
+             "current": lists["current"][f] or None, "moved": bool(lists["moved"][f])}
+            for f, fid in enumerate(inst.functions.ids.tolist())]
+    out: dict[str, Any] = {"placements": recs,
+                           "resources": _resources(result.resource_rows()),
+                           "functions_per_tier": result.tier_count_values()}
+    if inst.links:
+        out["links"] = [{"id": str(row["link"]), **{k: v for k, v in row.items() if k != "link"}}
+                        for row in result.link_rows()]
+    return out
+
+
+def _area_solution(result: Result, raw: bool) -> dict[str, Any]:
+    """A per-area placement's entries, from its tables."""
+    inst = result.instance
+    df = result.placements
+    shares = result.tier_shares
+    rids = list(inst.resource_ids)
+    recs = [{"function": fid, "tier": d["tier"], "value": float(d["value"]),
+             "costs": {r: float(d[r]) for r in rids}, "current": d["current"] or None,
+             "moved": bool(d["moved"]), **_per_area_entry(shares, fid, d)}
+            for fid, d in zip(df.index.tolist(), df.to_dict("records"), strict=True)]
+    out: dict[str, Any] = {
+        "placements": recs, "resources": _resources(result.resource_rows()),
+        "functions_per_tier": {k: float(v) for k, v in result.tier_counts.items()},
+        "areas": _areas_dict(result, raw)}
+    if inst.links:
+        out["links"] = [
+            {"id": str(i), **{k: (bool(v) if isinstance(v, np.bool_) else v)
+                              for k, v in row.items()}}
+            for i, row in result.links.to_dict("index").items()]
     return out
 
 
