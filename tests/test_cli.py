@@ -33,10 +33,11 @@ def test_help_imports_no_solver_and_no_numeric_stack() -> None:
     assert "HEAVY=\n" in p.stdout, p.stdout[-300:]
 
 
-@pytest.mark.parametrize("instance", ["england-2024-uniform", "tiny-link-together"])
-def test_solve_json_of_one_area_never_imports_pandas(instance: str, tmp_path: Path) -> None:
-    """Loading, solving, checking and writing JSON for a single-area instance run without
-    pandas: importing it alone cost more CPU than the rest of the command."""
+@pytest.mark.parametrize("instance", ["england-2024-uniform", "tiny-link-together",
+                                      "england-2024", "tiny-areas"])
+def test_solve_json_never_imports_pandas(instance: str, tmp_path: Path) -> None:
+    """Loading, solving, checking and writing JSON run without pandas, in one area and per
+    area: importing it alone cost more CPU than the rest of the command."""
     code = (
         "import sys\n"
         "from placement.cli import app\n"

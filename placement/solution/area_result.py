@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["units_used", "by_area", "by_unit", "tier_shares", "function_summary",
-           "resource_use", "distance"]
+           "resource_use", "distance", "by_area_columns", "by_unit_columns",
+           "tier_share_matrix", "summary_columns"]
 
 
 def units_used(inst: Instance, tiers: np.ndarray) -> np.ndarray:
@@ -43,23 +44,25 @@ def by_area(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
     the function there, today's tier, and whether it moved."""
     import pandas as pd
 
+    cols = by_area_columns(inst, tiers)
+    index = pd.MultiIndex.from_arrays([cols.pop("function"), cols.pop("area")],
+                                      names=["function", "area"])
+    return pd.DataFrame(cols, index=index)
+
+
+def by_area_columns(inst: Instance, tiers: np.ndarray) -> dict[str, np.ndarray]:
+    """The columns of :func:`by_area`, its index (``function``, ``area``) first."""
     layout = inst.units
     F, A = tiers.shape
-    fids = np.repeat(inst.functions.ids, A)
-    aids = np.tile(layout.area_ids, F)
     flat = tiers.ravel()
-    a = np.tile(np.arange(A), F)
-    u = layout.unit_of[a, flat]
+    u = layout.unit_of[np.tile(np.arange(A), F), flat]
     cur = inst.current_by_area.ravel()
-    return pd.DataFrame({
-        "area_name": np.tile(layout.area_names, F),
-        "population": np.tile(layout.area_population, F),
-        "tier": _tier_text(inst, flat),
-        "unit": layout.unit_code[u],
-        "unit_name": layout.unit_name[u],
-        "current": _tier_text(inst, cur),
-        "moved": (cur != NO_TIER) & (cur != flat),
-    }, index=pd.MultiIndex.from_arrays([fids, aids], names=["function", "area"]))
+    return {"function": np.repeat(inst.functions.ids, A), "area": np.tile(layout.area_ids, F),
+            "area_name": np.tile(layout.area_names, F),
+            "population": np.tile(layout.area_population, F),
+            "tier": _tier_text(inst, flat), "unit": layout.unit_code[u],
+            "unit_name": layout.unit_name[u], "current": _tier_text(inst, cur),
+            "moved": (cur != NO_TIER) & (cur != flat)}
 
 
 def resource_use(inst: Instance, tiers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -78,39 +81,52 @@ def by_unit(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
     functions it holds and which, and its use of every resource."""
     import pandas as pd
 
+    cols = by_unit_columns(inst, tiers)
+    index = pd.Index(cols.pop("unit"), name="unit")
+    return pd.DataFrame(cols, index=index)
+
+
+def by_unit_columns(inst: Instance, tiers: np.ndarray) -> dict[str, np.ndarray]:
+    """The columns of :func:`by_unit`, its index (``unit``) first."""
     layout = inst.units
     Y = units_used(inst, tiers)
     run, _ = resource_use(inst, tiers)
-    ids = inst.functions.ids
     f, u = np.nonzero(Y)
-    held = (pd.Series(ids[f]).groupby(u).agg(";".join)
-            .reindex(range(layout.n_units), fill_value="").to_numpy())
-    df = pd.DataFrame({
+    order = np.argsort(u, kind="stable")  # by unit, functions in table order within each
+    names = inst.functions.ids[f[order]].tolist()
+    starts = np.searchsorted(u[order], np.arange(layout.n_units + 1))
+    held = np.array([";".join(names[starts[k]:starts[k + 1]]) for k in range(layout.n_units)],
+                    dtype=object)
+    cols: dict[str, np.ndarray] = {
+        "unit": layout.unit_code,
         "tier": np.array(inst.tier_ids, dtype=object)[layout.unit_tier],
-        "name": layout.unit_name,
-        "bodies": layout.unit_bodies,
-        "population": layout.unit_people,
-        "functions": Y.sum(axis=0).astype(int),
-        "holds": held,
-    }, index=pd.Index(layout.unit_code, name="unit"))
+        "name": layout.unit_name, "bodies": layout.unit_bodies,
+        "population": layout.unit_people, "functions": Y.sum(axis=0).astype(int),
+        "holds": held}
     for r, res in enumerate(inst.resources):
-        df[res.id] = run[:, :, r].sum(axis=0)
-    return df
+        cols[res.id] = run[:, :, r].sum(axis=0)
+    return cols
 
 
 def tier_shares(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
     """(functions x tiers) the share of the people each function is done for at each tier."""
     import pandas as pd
 
+    return pd.DataFrame(tier_share_matrix(inst, tiers),
+                        index=pd.Index(inst.functions.ids, name="function"),
+                        columns=list(inst.tier_ids))
+
+
+def tier_share_matrix(inst: Instance, tiers: np.ndarray) -> np.ndarray:
+    """The array of :func:`tier_shares`."""
     layout = inst.units
     w = layout.area_population / layout.area_population.sum()
     F, T = inst.n_functions, inst.n_tiers
     ok = (tiers >= 0) & (tiers < T)
     cell = (np.arange(F)[:, None] * T + tiers)[ok]  # one bincount, not an (F, A, T) one-hot
     weight = np.broadcast_to(w[None, :], tiers.shape)[ok]
-    shares = np.bincount(cell, weights=weight, minlength=F * T).reshape(F, T)
-    return pd.DataFrame(shares, index=pd.Index(inst.functions.ids, name="function"),
-                        columns=list(inst.tier_ids))
+    out: np.ndarray = np.bincount(cell, weights=weight, minlength=F * T).reshape(F, T)
+    return out
 
 
 def _share(x: float) -> str:
@@ -129,19 +145,23 @@ def function_summary(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
     everywhere, and the share of the people whose function moves from today's tier."""
     import pandas as pd
 
-    shares = tier_shares(inst, tiers)
-    S = shares.to_numpy()
+    return pd.DataFrame(summary_columns(inst, tiers),
+                        index=pd.Index(inst.functions.ids, name="function"))
+
+
+def summary_columns(inst: Instance, tiers: np.ndarray) -> dict[str, np.ndarray]:
+    """The columns of :func:`function_summary`."""
+    S = tier_share_matrix(inst, tiers)
     main = S.argmax(axis=1)
-    cols = np.array(shares.columns, dtype=object)
+    cols = np.array(inst.tier_ids, dtype=object)
     order = np.argsort(-S, axis=1, kind="stable")
-    text = [", ".join(f"{cols[t]} {_share(S[f, t])}" for t in order[f] if S[f, t] > 0)
-            for f in range(S.shape[0])]
+    text = np.array([", ".join(f"{cols[t]} {_share(S[f, t])}" for t in order[f] if S[f, t] > 0)
+                     for f in range(S.shape[0])], dtype=object)
     w = inst.units.area_population / inst.units.area_population.sum()
     cur = inst.current_by_area
     moved = (((cur != NO_TIER) & (cur != tiers)) * w[None, :]).sum(axis=1)
-    return pd.DataFrame({"tier": cols[main], "tier_share": S.max(axis=1), "tiers": text,
-                         "uniform": (S.max(axis=1) > 1 - 1e-12), "moved_share": moved},
-                        index=shares.index)
+    return {"tier": cols[main], "tier_share": S.max(axis=1), "tiers": text,
+            "uniform": (S.max(axis=1) > 1 - 1e-12), "moved_share": moved}
 
 
 def distance(inst: Instance, tiers: np.ndarray, other: np.ndarray) -> dict[str, float]:

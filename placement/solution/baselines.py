@@ -295,11 +295,11 @@ def _moves(inst: Instance, a: np.ndarray, cur: np.ndarray) -> dict[str, Any]:
     if a.ndim == 2:
         differ = np.nonzero((a != cur).any(axis=1))[0]
         d = area_result.distance(inst, a, cur)
-        now = area_result.function_summary(inst, cur)
-        then = area_result.function_summary(inst, a)
-        moved = then["moved_share"].to_numpy()
-        out["moves"] = [{"function": str(ids[f]), "from": str(now["tier"].iloc[f]),
-                         "to": str(then["tier"].iloc[f]), "people_share": float(moved[f])}
+        now = area_result.summary_columns(inst, cur)
+        then = area_result.summary_columns(inst, a)
+        moved = then["moved_share"]
+        out["moves"] = [{"function": str(ids[f]), "from": str(now["tier"][f]),
+                         "to": str(then["tier"][f]), "people_share": float(moved[f])}
                         for f in differ[:100].tolist()]
         out["person_functions_differ"] = d["person_functions"]
     else:

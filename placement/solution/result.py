@@ -125,22 +125,29 @@ class Result:
     def _area_placements(self, a: np.ndarray) -> pd.DataFrame:
         import pandas as pd
 
+        return pd.DataFrame(self.area_placement_columns(),
+                            index=pd.Index(self.instance.functions.ids, name="function"))
+
+    def area_placement_columns(self) -> dict[str, np.ndarray]:
+        """The columns of :attr:`placements` per area, as arrays (rows in function order)."""
         inst = self.instance
+        a = self.assignment
+        assert a is not None and inst.per_area
         fn = inst.functions
-        summary = area_result.function_summary(inst, a)
+        summary = area_result.summary_columns(inst, a)
         run, _ = area_result.resource_use(inst, a)
         Y = area_result.units_used(inst, a)
-        cur = area_result.function_summary(inst, inst.current_by_area)["tier"]
-        df = pd.DataFrame({"name": fn.names, "category": fn.categories}, index=summary.index)
-        df = df.join(summary[["tier", "tier_share", "tiers", "uniform"]])
-        df["value"] = (inst.value_matrix * Y).sum(axis=1)
+        cur = area_result.summary_columns(inst, inst.current_by_area)["tier"]
+        cols: dict[str, np.ndarray] = {"name": fn.names, "category": fn.categories}
+        cols.update({k: summary[k] for k in ("tier", "tier_share", "tiers", "uniform")})
+        cols["value"] = (inst.value_matrix * Y).sum(axis=1)
         for r, res in enumerate(inst.resources):
-            df[res.id] = run[:, :, r].sum(axis=1)
-        df["current"] = cur.where((inst.current_by_area != NO_TIER).all(axis=1), "")
-        df["moved"] = summary["moved_share"] > 0
-        df["moved_share"] = summary["moved_share"]
-        df["pinned"] = fn.pinned != NO_TIER
-        return df
+            cols[res.id] = run[:, :, r].sum(axis=1)
+        cols["current"] = np.where((inst.current_by_area != NO_TIER).all(axis=1), cur, "")
+        cols["moved"] = summary["moved_share"] > 0
+        cols["moved_share"] = summary["moved_share"]
+        cols["pinned"] = fn.pinned != NO_TIER
+        return cols
 
     def _tier_use(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(F, R) running use per function, (T, R) per tier, (F, R) one-off move costs."""
@@ -303,7 +310,14 @@ class Result:
         """Per area: each link's kind, where it is broken (share of the people), penalty."""
         import pandas as pd
 
+        cols = ["link", "kind", "function", "other", "hard", "kept", "broken_share", "penalty"]
+        return pd.DataFrame(self.area_link_rows(), columns=cols).set_index("link")
+
+    def area_link_rows(self) -> list[dict[str, Any]]:
+        """Per area: the rows of :attr:`links`, as mappings (what the JSON is written from)."""
         inst = self.instance
+        a = self.assignment
+        assert a is not None and inst.per_area
         rows = []
         for al in area_links(inst, a):
             lk = al.link
@@ -314,8 +328,7 @@ class Result:
                          else f"geography {lk.geography}",
                          "hard": lk.hard, "kept": not bool(al.broken.any()),
                          "broken_share": share, "penalty": al.penalty})
-        cols = ["link", "kind", "function", "other", "hard", "kept", "broken_share", "penalty"]
-        return pd.DataFrame(rows, columns=cols).set_index("link")
+        return rows
 
     # -- serialisation -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from placement.solution import area_result
 from placement.util import finite_or_none
 from placement.util.jsonout import records_json
 
@@ -97,24 +95,27 @@ def _solution(result: Result) -> dict[str, Any]:
 
 
 def _area_solution(result: Result, raw: bool) -> dict[str, Any]:
-    """A per-area placement's entries, from its tables."""
+    """A per-area placement's entries, from arrays (no pandas on the path of a solve)."""
     inst = result.instance
-    df = result.placements
-    shares = result.tier_shares
+    a = result.assignment
+    assert a is not None
+    cols = {c: v.tolist() for c, v in result.area_placement_columns().items()}
+    S = area_result.tier_share_matrix(inst, a)
+    tids = list(inst.tier_ids)
     rids = list(inst.resource_ids)
-    recs = [{"function": fid, "tier": d["tier"], "value": float(d["value"]),
-             "costs": {r: float(d[r]) for r in rids}, "current": d["current"] or None,
-             "moved": bool(d["moved"]), **_per_area_entry(shares, fid, d)}
-            for fid, d in zip(df.index.tolist(), df.to_dict("records"), strict=True)]
+    recs = [{"function": fid, "tier": cols["tier"][f], "value": float(cols["value"][f]),
+             "costs": {r: float(cols[r][f]) for r in rids}, "current": cols["current"][f] or None,
+             "moved": bool(cols["moved"][f]),
+             "tiers": {t: float(S[f, k]) for k, t in enumerate(tids) if S[f, k] > 0},
+             "moved_share": float(cols["moved_share"][f])}
+            for f, fid in enumerate(inst.functions.ids.tolist())]
     out: dict[str, Any] = {
         "placements": recs, "resources": _resources(result.resource_rows()),
-        "functions_per_tier": {k: float(v) for k, v in result.tier_counts.items()},
+        "functions_per_tier": {t: float(v) for t, v in zip(tids, S.sum(axis=0), strict=True)},
         "areas": _areas_dict(result, raw)}
     if inst.links:
-        out["links"] = [
-            {"id": str(i), **{k: (bool(v) if isinstance(v, np.bool_) else v)
-                              for k, v in row.items()}}
-            for i, row in result.links.to_dict("index").items()]
+        out["links"] = [{"id": str(row["link"]), **{k: v for k, v in row.items() if k != "link"}}
+                        for row in result.area_link_rows()]
     return out
 
 
@@ -126,29 +127,24 @@ def _judgements(inst: Instance) -> dict[str, Any]:
             "overrides": inst.overrides.to_dict() if inst.overrides else None}
 
 
-def _per_area_entry(shares: Any, fid: str, d: Mapping[Any, Any]) -> dict[str, Any]:
-    """Per area, a placement entry adds each tier's share of the people and the share
-    moved from today's tier (nothing in the single-area case)."""
-    if shares is None:
-        return {}
-    return {"tiers": {t: float(v) for t, v in shares.loc[fid].items() if v > 0},
-            "moved_share": float(d["moved_share"])}
-
-
 def _areas_dict(result: Result, raw: bool) -> dict[str, Any]:
     """Per area: the areas and units, every function's unit and tier in every area, and every
     unit's functions and use."""
     inst = result.instance
     layout = inst.units
-    ba = result.by_area.reset_index()[["function", "area", "tier", "unit"]]
-    bu = result.by_unit.reset_index()
+    a = result.assignment
+    assert a is not None
+    ba = area_result.by_area_columns(inst, a)
+    ba = {c: ba[c].astype(object) for c in ("function", "area", "tier", "unit")}
+    bu = {c: v.tolist() for c, v in area_result.by_unit_columns(inst, a).items()}
     return {
         "n_areas": layout.n_areas,
         "n_units": layout.n_units,
         "population": float(layout.area_population.sum()),
-        "by_area": (records_json({c: ba[c].to_numpy(dtype=object) for c in ba.columns}) if raw
-                    else ba.to_dict("records")),
-        "by_unit": bu.to_dict("records"),
+        "by_area": (records_json(ba) if raw else
+                    [dict(zip(ba, row, strict=True))
+                     for row in zip(*(v.tolist() for v in ba.values()), strict=True)]),
+        "by_unit": [dict(zip(bu, row, strict=True)) for row in zip(*bu.values(), strict=True)],
     }
 
 

@@ -69,9 +69,10 @@ def uniform_structure(inst: Instance, form: CanonicalForm, backend: Backend,
         return out
     tiers = form.placement_of(raw.x)
     rep = check(inst, tiers, raw.objective)
-    summary = area_result.function_summary(inst, tiers)
+    main = area_result.summary_columns(inst, tiers)["tier"].tolist()
     out.update(value=rep.objective, feasible=rep.ok,
-               tiers={str(f): str(t) for f, t in summary["tier"].items()},
+               tiers={str(f): str(t) for f, t in zip(inst.functions.ids.tolist(), main,
+                                                        strict=True)},
                checks=rep.to_dict())
     if optimum is not None and rep.objective is not None and abs(optimum) > 1e-12:
         out["price_of_uniform_structure"] = inst.sense.loss(optimum, rep.objective) / abs(
