@@ -12,7 +12,8 @@ __all__ = ["AreaShareSpec", "IndicatorSpec", "JoinSpec", "AreasSpec"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
+                              defer_build=True)
 
 
 class AreaShareSpec(_Strict):
