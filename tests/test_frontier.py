@@ -231,3 +231,46 @@ def test_a_value_querys_start_is_the_best_single_move_that_fits(name: str) -> No
         x[np.arange(F) * T + got] = 1.0
         assert form.max_violation(x) <= 1e-9
         assert float(search.obj_value @ x) == pytest.approx(best, rel=1e-12, abs=1e-12)
+
+
+def test_steps_settled_on_their_own_thread_match_one_after_the_other(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fewest-moves queries run beside the value queries; run in line instead (each step
+    settled as soon as it is final), the frontier is the same, step for step."""
+    from concurrent.futures import Future
+
+
+    inst = placement.load(INSTANCES / "england-2024-uniform")
+    beside = frontier(inst, "staff_fte", max_steps=40)
+
+    class Inline:
+        def __init__(self, max_workers: int, thread_name_prefix: str) -> None:
+            pass
+
+        def submit(self, fn, *args):  # type: ignore[no-untyped-def]
+            f: Future[None] = Future()
+            f.set_result(fn(*args))
+            return f
+
+        def shutdown(self, wait: bool) -> None:
+            pass
+
+    monkeypatch.setattr("concurrent.futures.ThreadPoolExecutor", Inline)
+    inline = frontier(inst, "staff_fte", max_steps=40)
+    assert len(beside.steps) == len(inline.steps) > 10
+    for s, t in zip(beside.steps, inline.steps, strict=True):
+        assert (s.budget_from, s.budget_to, s.value) == (t.budget_from, t.budget_to, t.value)
+        assert np.array_equal(s.assignment, t.assignment)
+    assert beside.solves == inline.solves
+
+
+def test_an_error_while_settling_a_step_is_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    from placement.analysis import frontier_search as fs
+    from placement.errors import AnalysisError
+
+    def fail(self, a, prev):  # type: ignore[no-untyped-def]
+        raise AnalysisError("settle failed")
+
+    monkeypatch.setattr(fs.BudgetSearch, "settle", fail)
+    with pytest.raises(AnalysisError, match="settle failed"):
+        frontier(placement.load(INSTANCES / "tiny-budget"), "staff")

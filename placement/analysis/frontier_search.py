@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -93,6 +95,7 @@ class BudgetSearch:
         self.budget_row, self.floor_row = base.n_rows, base.n_rows + 1
         self.nx = nx
         self.solves = 0
+        self._lock = threading.Lock()  # queries come from two threads (see descend)
         self._dense: np.ndarray | None = None  # the form's matrix, for start_below
         self.rows = np.arange(inst.n_functions)
 
@@ -108,7 +111,8 @@ class BudgetSearch:
         lo[self.floor_row] = floor - self.sign * self.offset
         form = dataclasses.replace(self.form, row_lower=lo, row_upper=up,
                                    c=np.asarray(objective, dtype=float))
-        self.solves += 1
+        with self._lock:
+            self.solves += 1
         session = open_session(form, self.solver, self.options, exact=True)
         if start is not None and form.n_cols == self.nx and hasattr(session, "set_start"):
             session.set_start(self._columns(start))
@@ -209,8 +213,22 @@ def descend(search: BudgetSearch, top: float, bottom: float, max_steps: int,
             start: np.ndarray | None) -> Descent:
     """The frontier's steps from budget ``top`` down to the first breakpoint at or below
     ``bottom`` (or to where placements run out, or ``max_steps``). ``start`` is the placement
-    the first step's moves are counted from (``None``: any)."""
-    out = Descent()
+    the first step's moves are counted from (``None``: any).
+
+    Two chains of solves: the value queries, each from the last one's placement, and the
+    fewest-moves queries that settle each step once its breakpoint is final, each from the
+    step above. Neither waits for the other, so the second runs on a thread of its own, in
+    order; the steps are the same as one after the other."""
+    closer = _Closer(search, start)
+    try:
+        return _descend(search, top, bottom, max_steps, closer)
+    finally:
+        closer.finish()
+
+
+def _descend(search: BudgetSearch, top: float, bottom: float, max_steps: int,
+             closer: _Closer) -> Descent:
+    out = closer.out
     sign = search.sign
     pending: _Pending | None = None  # the lowest step, its breakpoint not yet final
     budget = top
@@ -219,7 +237,7 @@ def descend(search: BudgetSearch, top: float, bottom: float, max_steps: int,
         raw = search.query(search.obj_value, budget, -math.inf,
                            start=None if last is None else search.start_below(last, budget))
         if raw.status is Status.INFEASIBLE:
-            _close(search, out, pending, start)
+            closer.close(pending)
             out.complete_below = True
             return out
         a = last = search.assignment(raw)
@@ -234,16 +252,42 @@ def descend(search: BudgetSearch, top: float, bottom: float, max_steps: int,
             pending = _Pending(a, value, use, pending.budget_to)
         else:
             if pending is not None:
-                _close(search, out, pending, start)
-                if len(out.steps) >= max_steps:  # a step more below: not shown
+                closer.close(pending)
+                if closer.closed >= max_steps:  # a step more below: not shown
                     out.truncated = True
                     return out
-            pending = _Pending(a, value, use, top if not out.steps else out.steps[-1].budget_from)
+            # (None: from the step closed last, once it is settled)
+            pending = _Pending(a, value, use, top if closer.closed == 0 else None)
         if use <= bottom:
-            _close(search, out, pending, start)
+            closer.close(pending)
             return out
         out.eps = max(out.eps, _EPS0)
         budget = use - _EPS0 * max(1.0, abs(use))
+
+
+class _Closer:
+    """Closes steps (:func:`_close`) in order on a thread of its own."""
+
+    def __init__(self, search: BudgetSearch, start: np.ndarray | None) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.search, self.start = search, start
+        self.out = Descent()
+        self.closed = 0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frontier-settle")
+        self._futures: list[Future[None]] = []
+
+    def close(self, step: _Pending | None) -> None:
+        if step is not None:
+            self.closed += 1
+            self._futures.append(self._pool.submit(_close, self.search, self.out, step,
+                                                   self.start))
+
+    def finish(self) -> None:
+        """Wait for every step to be closed; the first error any raised is raised here."""
+        self._pool.shutdown(wait=True)
+        for f in self._futures:
+            f.result()
 
 
 @dataclass
@@ -253,7 +297,7 @@ class _Pending:
     assignment: np.ndarray
     value: float
     use: float
-    budget_to: float
+    budget_to: float | None  # None: where the step above begins
 
 
 def _close(search: BudgetSearch, out: Descent, step: _Pending | None,
@@ -267,7 +311,8 @@ def _close(search: BudgetSearch, out: Descent, step: _Pending | None,
     a = search.settle(step.assignment, prev)
     if steps:
         steps[-1].moves = moves_between(search.inst, a, steps[-1].assignment)
-    steps.append(FrontierStep(search.use(a), step.budget_to, search.value(a), a))
+    budget_to = step.budget_to if step.budget_to is not None else steps[-1].budget_from
+    steps.append(FrontierStep(search.use(a), budget_to, search.value(a), a))
 
 
 def _further_below(out: Descent, breakpoint: float, budget: float) -> float:
