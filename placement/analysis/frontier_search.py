@@ -50,7 +50,7 @@ from placement.analysis.frontier_result import FrontierStep
 from placement.errors import AnalysisError
 from placement.milp import build
 from placement.model import Instance
-from placement.solution.checker import objective_of
+from placement.solution.checker import objective_of, placement_values
 from placement.solvers.base import SolveOptions, Status
 
 if TYPE_CHECKING:
@@ -98,6 +98,9 @@ class BudgetSearch:
         self._lock = threading.Lock()  # queries come from two threads (see descend)
         self._dense: np.ndarray | None = None  # the form's matrix, for start_below
         self.rows = np.arange(inst.n_functions)
+        self._values = None if inst.per_area or inst.links else np.stack(
+            [placement_values(inst, np.full(inst.n_functions, t)) for t in range(inst.n_tiers)],
+            axis=1)
 
     def query(self, objective: np.ndarray, budget: float, floor: float,
               start: np.ndarray | None = None) -> RawSolution:
@@ -132,8 +135,12 @@ class BudgetSearch:
         return float(self.coef[self.rows, a].sum())
 
     def value(self, a: np.ndarray) -> float:
-        """The objective, recomputed from the instance (values less soft-link penalties)."""
-        return objective_of(self.inst, a)
+        """The objective, recomputed from the instance (values less soft-link penalties);
+        without links or areas, from the checker's values of every function at every tier,
+        tabulated once (the same sum, term by term)."""
+        if self._values is None:
+            return objective_of(self.inst, a)
+        return float(self._values[self.rows, a].sum())
 
     def _columns(self, a: np.ndarray) -> np.ndarray:
         x = np.zeros(self.nx)
