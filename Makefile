@@ -11,7 +11,7 @@ help:
 	@echo "make demo   - set up and run the bundled instance"
 	@echo "make test   - set up and run the test suite"
 	@echo "make report - the England report (HTML, Markdown, JSON) into build/report/"
-	@echo "make lint / typecheck / bench-quick / bench / clean"
+	@echo "make lint / typecheck / bytecode / bench-quick / bench / clean"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "placement needs Python 3.11 or newer; set PYTHON=python3.11")'
