@@ -237,3 +237,15 @@ def test_given_pairs_are_checked(tmp_path: Path) -> None:
     assert any("line 2" in m and "'regoin'" in m for m in msgs), msgs
     assert any("line 3" in m and "'1.5'" in m and "from 0 to 1" in m for m in msgs), msgs
     assert any("line 6" in m and "each pair of tiers once" in m for m in msgs), msgs
+
+
+def test_a_count_membership_without_areas_is_located(geo_dir: Path) -> None:
+    """A tier whose membership counts bodies (for areas) names no piece's unit: without
+    [areas] it is a located problem, not a crash."""
+    p = geo_dir / "instance.toml"
+    p.write_text(p.read_text().replace(
+        'membership = { column = "icb_code", names = "icb_name" }',
+        'membership = { count = "icb_code" }'))
+    msgs = _problems(geo_dir)
+    assert any("tiers[4].membership" in m and "count" in m and "[areas]" in m
+               for m in msgs), msgs
