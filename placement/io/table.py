@@ -17,9 +17,11 @@ import numpy as np
 
 __all__ = ["Table", "numbers", "first_codes", "repeated"]
 
-_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|infinity|nan)"
+# One way only to match a cell (no backtracking to try), and none into earlier cells: a long
+# column that fails late costs one pass, not one per split of its digits.
+_NUMBER = r"[+-]?(?:\d++(?:\.\d*+)?+|\.\d++)(?:[eE][+-]?\d++)?+|[+-]?(?:inf(?:inity)?|nan)"
 _CELL = re.compile(_NUMBER, re.ASCII | re.IGNORECASE)
-_COLUMN = re.compile(rf"(?:(?:{_NUMBER})?\n)*", re.ASCII | re.IGNORECASE)
+_COLUMN = re.compile(rf"(?:(?:{_NUMBER})?+\n)*+", re.ASCII | re.IGNORECASE)
 
 
 def numbers(cells: np.ndarray) -> np.ndarray:
