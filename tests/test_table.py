@@ -79,4 +79,5 @@ def test_a_long_column_failing_late_is_read_in_one_pass() -> None:
     of backtracking; now they parse, and the bad cell alone is not a number."""
     cells = np.array(["1" * 5000] * 200 + ["1" * 5000 + "e"], dtype=object)
     out = numbers(cells)
-    assert np.isfinite(out[:200]).all() and math.isnan(out[200])
+    assert (out[:200] == math.inf).all()  # too large: the readers' range checks say so
+    assert math.isnan(out[200])
