@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from placement.solution import area_result
 from placement.util import finite_or_none
@@ -75,47 +78,54 @@ def _resources(rows: list[dict[str, Any]]) -> dict[str, Any]:
                               "caps": row["caps"]} for row in rows}
 
 
+def _placements(inst: Instance, cols: dict[str, np.ndarray],
+                more: Callable[[int], dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """One entry per function from the columns of its placement (``more``: per-area fields)."""
+    rids = list(inst.resource_ids)
+    v = {c: x.tolist() for c, x in cols.items()}
+    return [{"function": fid, "tier": v["tier"][f], "value": float(v["value"][f]),
+             "costs": {r: float(v[r][f]) for r in rids}, "current": v["current"][f] or None,
+             "moved": bool(v["moved"][f]), **(more(f) if more is not None else {})}
+            for f, fid in enumerate(inst.functions.ids.tolist())]
+
+
+def _links(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"id": str(row["link"]), **{k: v for k, v in row.items() if k != "link"}}
+            for row in rows]
+
+
 def _solution(result: Result) -> dict[str, Any]:
     """A single-area placement's entries, from arrays (no pandas on the path of a solve)."""
     inst = result.instance
-    cols = result.placement_columns()
-    rids = list(inst.resource_ids)
-    lists = {c: v.tolist() for c, v in cols.items()}
-    recs = [{"function": fid, "tier": lists["tier"][f], "value": float(lists["value"][f]),
-             "costs": {r: float(lists[r][f]) for r in rids},
-             "current": lists["current"][f] or None, "moved": bool(lists["moved"][f])}
-            for f, fid in enumerate(inst.functions.ids.tolist())]
-    out: dict[str, Any] = {"placements": recs,
+    out: dict[str, Any] = {"placements": _placements(inst, result.placement_columns()),
                            "resources": _resources(result.resource_rows()),
                            "functions_per_tier": result.tier_count_values()}
     if inst.links:
-        out["links"] = [{"id": str(row["link"]), **{k: v for k, v in row.items() if k != "link"}}
-                        for row in result.link_rows()]
+        out["links"] = _links(result.link_rows())
     return out
 
 
 def _area_solution(result: Result, raw: bool) -> dict[str, Any]:
-    """A per-area placement's entries, from arrays (no pandas on the path of a solve)."""
+    """A per-area placement's entries, from arrays (no pandas on the path of a solve): each
+    function also has every tier's share of the people and the share moved."""
     inst = result.instance
     a = result.assignment
     assert a is not None
-    cols = {c: v.tolist() for c, v in result.area_placement_columns().items()}
+    cols = result.area_placement_columns()
     S = area_result.tier_share_matrix(inst, a)
     tids = list(inst.tier_ids)
-    rids = list(inst.resource_ids)
-    recs = [{"function": fid, "tier": cols["tier"][f], "value": float(cols["value"][f]),
-             "costs": {r: float(cols[r][f]) for r in rids}, "current": cols["current"][f] or None,
-             "moved": bool(cols["moved"][f]),
-             "tiers": {t: float(S[f, k]) for k, t in enumerate(tids) if S[f, k] > 0},
-             "moved_share": float(cols["moved_share"][f])}
-            for f, fid in enumerate(inst.functions.ids.tolist())]
+
+    def shares(f: int) -> dict[str, Any]:
+        return {"tiers": {t: float(S[f, k]) for k, t in enumerate(tids) if S[f, k] > 0},
+                "moved_share": float(cols["moved_share"][f])}
+
     out: dict[str, Any] = {
-        "placements": recs, "resources": _resources(result.resource_rows()),
+        "placements": _placements(inst, cols, shares),
+        "resources": _resources(result.resource_rows()),
         "functions_per_tier": {t: float(v) for t, v in zip(tids, S.sum(axis=0), strict=True)},
         "areas": _areas_dict(result, raw)}
     if inst.links:
-        out["links"] = [{"id": str(row["link"]), **{k: v for k, v in row.items() if k != "link"}}
-                        for row in result.area_link_rows()]
+        out["links"] = _links(result.area_link_rows())
     return out
 
 
