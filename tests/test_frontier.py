@@ -239,15 +239,19 @@ def test_steps_settled_on_their_own_thread_match_one_after_the_other(
     settled as soon as it is final), the frontier is the same, step for step."""
     from concurrent.futures import Future
 
+    from placement.analysis import frontier_search as fs
 
     inst = placement.load(INSTANCES / "england-2024-uniform")
     beside = frontier(inst, "staff_fte", max_steps=40)
+
+    settled_in_line: list[int] = []
 
     class Inline:
         def __init__(self, max_workers: int, thread_name_prefix: str) -> None:
             pass
 
         def submit(self, fn, *args):  # type: ignore[no-untyped-def]
+            settled_in_line.append(1)
             f: Future[None] = Future()
             f.set_result(fn(*args))
             return f
@@ -255,8 +259,9 @@ def test_steps_settled_on_their_own_thread_match_one_after_the_other(
         def shutdown(self, wait: bool) -> None:
             pass
 
-    monkeypatch.setattr("concurrent.futures.ThreadPoolExecutor", Inline)
+    monkeypatch.setattr(fs, "ThreadPoolExecutor", Inline)
     inline = frontier(inst, "staff_fte", max_steps=40)
+    assert len(settled_in_line) == len(inline.steps)  # every step settled in line
     assert len(beside.steps) == len(inline.steps) > 10
     for s, t in zip(beside.steps, inline.steps, strict=True):
         assert (s.budget_from, s.budget_to, s.value) == (t.budget_from, t.budget_to, t.value)

@@ -4,6 +4,7 @@ first appearance, and DataFrame cells written as a CSV would hold them."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -81,3 +82,25 @@ def test_a_long_column_failing_late_is_read_in_one_pass() -> None:
     out = numbers(cells)
     assert (out[:200] == math.inf).all()  # too large: the readers' range checks say so
     assert math.isnan(out[200])
+
+
+def test_a_repeated_row_of_a_tier_table_is_located(tmp_path: Path) -> None:
+    """A geography table's repeated row would count as one unit more: the problem names the
+    repeat's line and the line it repeats."""
+    import shutil
+
+    import placement
+    from placement.errors import InstanceError
+    from tests.conftest import DATA, INSTANCES
+
+    d = tmp_path / "inst"
+    shutil.copytree(INSTANCES / "england-2024-uniform", d)
+    lines = (DATA / "geography" / "nhs_regions.csv").read_text().splitlines()
+    (d / "regions.csv").write_text("\n".join([*lines, lines[2]]) + "\n")
+    toml = d / "instance.toml"
+    toml.write_text(toml.read_text().replace("bundled:data/geography/nhs_regions.csv",
+                                             "regions.csv"))
+    with pytest.raises(InstanceError) as e:
+        placement.load(d)
+    msgs = [str(p) for p in e.value.problems]
+    assert any(f"line {len(lines) + 1}" in m and "repeats line 3" in m for m in msgs), msgs

@@ -39,7 +39,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -276,8 +276,6 @@ class _Closer:
     """Closes steps (:func:`_close`) in order on a thread of its own."""
 
     def __init__(self, search: BudgetSearch, start: np.ndarray | None) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
         self.search, self.start = search, start
         self.out = Descent()
         self.closed = 0

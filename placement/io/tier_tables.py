@@ -19,7 +19,7 @@ from placement.errors import Problem
 from placement.io.csvfile import display_path, line_locator, read_text_csv
 from placement.io.paths import instance_file
 from placement.io.schema import TierSpec, TierTableSpec
-from placement.io.table import Table, first_codes, numbers
+from placement.io.table import Table, numbers, repeated
 from placement.model import Tier
 from placement.model.limits import MAX_POPULATION
 
@@ -135,14 +135,13 @@ def _kept_rows(
     for col, val in tab.where_not.items():
         keep &= df[col] != _cell_text(val)
     sub = df.take(keep)
-    codes = first_codes(sub.row_keys())
-    dup = np.ones(len(codes), dtype=bool)
-    dup[np.unique(codes, return_index=True)[1]] = False
+    keys = sub.row_keys()
+    dup = repeated(keys)
     if dup.any():  # a repeated row would count as one unit more
         pos = np.nonzero(keep)[0]
         locate = line_locator(df)
         i = int(np.nonzero(dup)[0][0])
-        j = int(np.nonzero(codes == codes[i])[0][0])
+        j = keys.index(keys[i])
         problems.append(Problem(tlabel, locate(int(pos[i])), None, None,
                                 f"each row once (it repeats {locate(int(pos[j]))}; "
                                 f"{int(dup.sum())} repeated rows in all)", f"tier '{spec.id}'"))

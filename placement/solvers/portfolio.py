@@ -194,7 +194,7 @@ class _Side:
     def __init__(self, cpsat: CpSatBackend, form: CanonicalForm, options: SolveOptions,
                  search: object | None, threads: int, t0: float, inline: bool) -> None:
         self.cpsat, self.form, self.options, self.search = cpsat, form, options, search
-        self.threads, self.t0, self.inline = threads, t0, inline
+        self.threads, self.t0 = threads, t0
         self._pool = None if inline else ThreadPoolExecutor(max_workers=1)
         self._future: Future[_Round] | None = None
         self._pending: tuple[int, np.ndarray | None] | None = None
