@@ -12,8 +12,12 @@ maximised form every ``L(lam)`` is an upper bound on the optimum (a lower bound 
 minimised), whatever ``lam`` is: weak duality, no convergence needed. The kept rows have the
 integrality property, so ``min L`` equals the LP relaxation's bound; projected subgradient
 steps (Polyak's rule towards the incumbent, rows scaled to unit size) approach it in the time
-given. Per area, where one unit's column sits in several areas' rows, no row is kept and the
-bound is the dual of the LP over the box.
+given. With one row relaxed (a single budget: the multiple-choice knapsack), bisection on its
+multiplier finds ``min L`` itself, and the subproblem's solution there meets the row: a start
+that on 50,000 x 5 is within 0.03 of the bound, where the subgradient steps' gave 195.
+
+Per area, where one unit's column sits in several areas' rows, no row is kept and the bound
+is the dual of the LP over the box.
 
 Each evaluation is a sparse product and one ``maximum.reduceat`` over the kept rows: no Python
 loop per variable or row.
@@ -160,6 +164,12 @@ def lagrangian_bound(form: CanonicalForm, seconds: float, *, target: float | Non
     keep = kept_rows(form)
     rel = _Relaxation(form, keep)
     m = rel.relaxed.shape[0]
+    exact = _one_row(rel) if m == 1 else None
+    if exact is not None:
+        value, lam, x, it = exact
+        full = np.zeros(form.n_rows)
+        full[rel.relaxed] = lam / rel.scale
+        return LagrangianBound(rel.sign * value, full, x, it, time.perf_counter() - t0)
     lam = np.zeros(m)
     best, x = rel.evaluate(lam)
     best_lam, best_x = lam, x
@@ -192,3 +202,79 @@ def lagrangian_bound(form: CanonicalForm, seconds: float, *, target: float | Non
     full[rel.relaxed] = best_lam / rel.scale
     return LagrangianBound(rel.sign * best, full, best_x, it,
                            time.perf_counter() - t0)
+
+
+#: Halvings of the one-row search's interval at most (far more than doubles resolve).
+_HALVINGS = 200
+
+
+def _one_row(rel: _Relaxation) -> tuple[float, np.ndarray, np.ndarray, int] | None:
+    """``min L`` exactly when one row is relaxed (a budget: the multiple-choice knapsack), by
+    bisection on its multiplier: ``(L, lam, x, evaluations)``, or None where the search does
+    not apply (no single-area grid, auxiliary columns, no multiplier meeting the row).
+
+    ``L`` is convex in the one multiplier and its slope, the row's side less the activity of
+    the subproblem's maximiser, changes sign at the minimum. Between a multiplier ``lo`` whose
+    maximiser breaks the row and one ``hi`` whose maximiser meets it, a function choosing the
+    same column at both chooses it everywhere in between (each column's priced value is linear
+    in the multiplier), so each halving evaluates only the functions whose choices differ:
+    a few thousand after the first halvings, then a handful. Exact: ``hi`` ends within
+    ``1e-12`` (relative) of the minimiser, where the subgradient steps stop short."""
+    if not rel.grid or rel.free.shape[0] or rel.forced_at.shape[0]:
+        return None
+    K = rel.grid
+    a = rel.R.toarray().ravel()
+    evaluations = 0
+    value, x = rel.evaluate(np.zeros(1))
+    r = float(a @ x)
+    if rel.rlo[0] - 1e-12 <= r <= rel.rup[0] + 1e-12 or not np.isfinite(value):
+        return None  # 0 is a minimiser already (the subgradient search says so at once)
+    s = 1.0 if r > rel.rup[0] else -1.0  # over the upper side: price it; under the lower
+    side = rel.rup[0] if s > 0 else rel.rlo[0]
+    c = rel.c.reshape(-1, K)
+    A = a.reshape(-1, K)
+    ok = rel.allowed.reshape(-1, K)
+    rows = np.arange(c.shape[0])
+
+    def choose(mu: float, idx: np.ndarray) -> np.ndarray:
+        return np.argmax(np.where(ok[idx], c[idx] - s * mu * A[idx], -np.inf), axis=1)
+
+    def meets(use: float) -> bool:
+        return use <= side if s > 0 else use >= side
+
+    lo, hi = 0.0, 1.0
+    ch_lo = choose(lo, rows)
+    while True:
+        ch_hi = choose(hi, rows)
+        evaluations += 1
+        if meets(float(A[rows, ch_hi].sum())):
+            break
+        lo, ch_lo = hi, ch_hi
+        hi *= 2.0
+        if hi > 1e30:
+            return None  # no multiplier meets the row: the subgradient search bounds it
+    active = np.nonzero(ch_lo != ch_hi)[0]
+    fixed = float(A[rows, ch_hi].sum() - A[active, ch_hi[active]].sum())
+    for _ in range(_HALVINGS):
+        if hi - lo <= 1e-12 * hi or active.shape[0] == 0:
+            break
+        mid = 0.5 * (lo + hi)
+        ch = choose(mid, active)
+        evaluations += 1
+        if meets(fixed + float(A[active, ch].sum())):
+            hi, ch_hi[active] = mid, ch
+        else:
+            lo, ch_lo[active] = mid, ch
+        same = ch_lo[active] == ch_hi[active]
+        fixed += float(A[active[same], ch_hi[active[same]]].sum())
+        active = active[~same]
+    # a hair past hi: the functions tied at the minimiser (many, where values and uses are
+    # round numbers) then choose the side that meets the row however the products round in
+    # the construction, which prices the unscaled row; L grows by 1e-9 of hi times the slack
+    lam = np.array([s * hi * (1.0 + _MARGIN)])
+    value, x = rel.evaluate(lam)
+    return value, lam, x, evaluations + 1
+
+
+#: How far past the bracketing multiplier the one-row search returns (relative).
+_MARGIN = 1e-9
