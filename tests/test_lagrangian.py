@@ -14,7 +14,7 @@ import dataclasses
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
@@ -24,7 +24,7 @@ from placement.milp import lagrangian as lg
 from placement.milp.construct import construct
 
 
-def _lp_optimum(form: CanonicalForm) -> float:
+def _lp_optimum(form: CanonicalForm) -> float | None:
     """The LP relaxation's optimum in the form's sense, offset included."""
     sign = float(form.sense.sign)
     eq = form.row_lower == form.row_upper
@@ -36,6 +36,8 @@ def _lp_optimum(form: CanonicalForm) -> float:
     b_ub = np.concatenate([form.row_upper[up], -form.row_lower[lo]])
     res = linprog(-sign * form.c, A_ub=A_ub, b_ub=b_ub, A_eq=A[eq], b_eq=form.row_upper[eq],
                   bounds=np.column_stack([form.col_lower, form.col_upper]), method="highs")
+    if res.status == 2:
+        return None  # infeasible
     assert res.status == 0, res.message
     return float(sign * -res.fun + form.offset)
 
@@ -58,15 +60,22 @@ def _budget_row(form: CanonicalForm) -> int:
 
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10_000), functions=st.integers(2, 60), tiers=st.integers(2, 8),
-       tight=st.sampled_from([0.1, 0.3, 0.5, 0.7, 0.9]), mirror=st.booleans())
+       tight=st.sampled_from([0.1, 0.3, 0.5, 0.7, 0.9]), mirror=st.booleans(),
+       pins=st.integers(0, 3))
 def test_one_row_bound_is_the_lp_optimum(seed: int, functions: int, tiers: int, tight: float,
-                                         mirror: bool) -> None:
+                                         mirror: bool, pins: int) -> None:
     form = build(generate(functions, tiers, seed=seed, budget_tightness=tight))
     row = _budget_row(form)
     if mirror:
         form = _mirrored(form, row)
-    lb = lg.lagrangian_bound(form, 1.0)
+    if pins:  # the first functions pinned to a tier each
+        lower = form.col_lower.copy()
+        at = np.arange(min(pins, functions)) * tiers + seed % tiers
+        lower[at] = 1.0
+        form = dataclasses.replace(form, col_lower=lower)
     lp = _lp_optimum(form)
+    assume(lp is not None)
+    lb = lg.lagrangian_bound(form, 1.0)
     assert lb.bound >= lp - 1e-9 * max(1.0, abs(lp))  # a bound, whatever else
     assert lb.bound == pytest.approx(lp, rel=1e-8, abs=1e-8)  # and the LP's, exactly
     activity = float((form.A[row] @ lb.x)[0])
@@ -89,13 +98,14 @@ def test_one_row_search_is_what_runs_and_prices_the_side_it_must(mirror: bool) -
     assert value == pytest.approx(_lp_optimum(form), rel=1e-9)
 
 
-def test_one_row_search_steps_aside_where_it_does_not_apply() -> None:
+def test_one_row_search_at_zero_and_where_it_does_not_apply() -> None:
     form = build(generate(200, 4, seed=2, budget_tightness=0.5))
     up = form.row_upper.copy()
     up[_budget_row(form)] = float(form.A[_budget_row(form)].sum())  # every placement fits
     loose = dataclasses.replace(form, row_upper=up)
     rel = lg._Relaxation(loose, lg.kept_rows(loose))
-    assert lg._one_row(rel) is None  # every function's best fits: 0 is the minimiser
+    found = lg._one_row(rel)
+    assert found is not None and found[1][0] == 0.0  # every function's best fits: 0 is it
     lb = lg.lagrangian_bound(loose, 0.5)
     assert lb.bound == pytest.approx(_lp_optimum(loose), rel=1e-9)
     linked = build(generate(200, 4, seed=2, budget_tightness=0.5, link_density=0.1))

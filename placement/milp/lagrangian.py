@@ -32,6 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from placement.milp.canonical import CanonicalForm
+from placement.milp.forest import Forest, one_row_search
 
 __all__ = ["LagrangianBound", "lagrangian_bound", "kept_rows"]
 
@@ -204,77 +205,26 @@ def lagrangian_bound(form: CanonicalForm, seconds: float, *, target: float | Non
                            time.perf_counter() - t0)
 
 
-#: Halvings of the one-row search's interval at most (far more than doubles resolve).
-_HALVINGS = 200
-
 
 def _one_row(rel: _Relaxation) -> tuple[float, np.ndarray, np.ndarray, int] | None:
     """``min L`` exactly when one row is relaxed (a budget: the multiple-choice knapsack), by
-    bisection on its multiplier: ``(L, lam, x, evaluations)``, or None where the search does
-    not apply (no single-area grid, auxiliary columns, no multiplier meeting the row).
-
-    ``L`` is convex in the one multiplier and its slope, the row's side less the activity of
-    the subproblem's maximiser, changes sign at the minimum. Between a multiplier ``lo`` whose
-    maximiser breaks the row and one ``hi`` whose maximiser meets it, a function choosing the
-    same column at both chooses it everywhere in between (each column's priced value is linear
-    in the multiplier), so each halving evaluates only the functions whose choices differ:
-    a few thousand after the first halvings, then a handful. Exact: ``hi`` ends within
-    ``1e-12`` (relative) of the minimiser, where the subgradient steps stop short."""
-    if not rel.grid or rel.free.shape[0] or rel.forced_at.shape[0]:
+    bisection on its multiplier (:func:`placement.milp.forest.one_row_search`, every
+    function a component of its own): ``(L, lam, x, evaluations)``, or None where the search
+    does not apply (no single-area grid, auxiliary columns, a row no choice meets)."""
+    if not rel.grid or rel.free.shape[0]:
         return None
     K = rel.grid
-    a = rel.R.toarray().ravel()
-    evaluations = 0
-    value, x = rel.evaluate(np.zeros(1))
-    r = float(a @ x)
-    if rel.rlo[0] - 1e-12 <= r <= rel.rup[0] + 1e-12 or not np.isfinite(value):
-        return None  # 0 is a minimiser already (the subgradient search says so at once)
-    s = 1.0 if r > rel.rup[0] else -1.0  # over the upper side: price it; under the lower
-    side = rel.rup[0] if s > 0 else rel.rlo[0]
-    c = rel.c.reshape(-1, K)
-    A = a.reshape(-1, K)
-    ok = rel.allowed.reshape(-1, K)
-    rows = np.arange(c.shape[0])
-
-    def choose(mu: float, idx: np.ndarray) -> np.ndarray:
-        return np.argmax(np.where(ok[idx], c[idx] - s * mu * A[idx], -np.inf), axis=1)
-
-    def meets(use: float) -> bool:
-        return use <= side if s > 0 else use >= side
-
-    lo, hi = 0.0, 1.0
-    ch_lo = choose(lo, rows)
-    while True:
-        ch_hi = choose(hi, rows)
-        evaluations += 1
-        if meets(float(A[rows, ch_hi].sum())):
-            break
-        lo, ch_lo = hi, ch_hi
-        hi *= 2.0
-        if hi > 1e30:
-            return None  # no multiplier meets the row: the subgradient search bounds it
-    active = np.nonzero(ch_lo != ch_hi)[0]
-    fixed = float(A[rows, ch_hi].sum() - A[active, ch_hi[active]].sum())
-    for _ in range(_HALVINGS):
-        if hi - lo <= 1e-12 * hi or active.shape[0] == 0:
-            break
-        mid = 0.5 * (lo + hi)
-        ch = choose(mid, active)
-        evaluations += 1
-        if meets(fixed + float(A[active, ch].sum())):
-            hi, ch_hi[active] = mid, ch
-        else:
-            lo, ch_lo[active] = mid, ch
-        same = ch_lo[active] == ch_hi[active]
-        fixed += float(A[active[same], ch_hi[active[same]]].sum())
-        active = active[~same]
-    # a hair past hi: the functions tied at the minimiser (many, where values and uses are
-    # round numbers) then choose the side that meets the row however the products round in
-    # the construction, which prices the unscaled row; L grows by 1e-9 of hi times the slack
-    lam = np.array([s * hi * (1.0 + _MARGIN)])
-    value, x = rel.evaluate(lam)
-    return value, lam, x, evaluations + 1
-
-
-#: How far past the bracketing multiplier the one-row search returns (relative).
-_MARGIN = 1e-9
+    c = np.where(rel.allowed, rel.c[: rel.allowed.shape[0]], -np.inf).reshape(-1, K)
+    if rel.forced_at.shape[0]:
+        pinned = rel.forced_at // K
+        keep = c[pinned, rel.forced_at % K]
+        c[pinned] = -np.inf
+        c[pinned, rel.forced_at % K] = keep
+    a = rel.R.toarray().ravel()[: c.size].reshape(-1, K)
+    found = one_row_search(Forest.singletons(c.shape[0], K), c, a, float(rel.rlo[0]),
+                           float(rel.rup[0]))
+    if found is None:
+        return None
+    lam = np.array([found.lam])
+    value, x = rel.evaluate(lam)  # the same L, with the offset, and its maximiser
+    return value, lam, x, found.evaluations + 1

@@ -201,14 +201,15 @@ def solve_within(inst: Instance, form: CanonicalForm, backend: solvers.Backend,
         return backend.solve(form, options)
     deadline = t0 + options.time_limit
     budget = min(PREPARE_CAP, PREPARE_SHARE * options.time_limit)
-    prep = prepare(inst, form, max(budget, 0.0))
+    prep = prepare(inst, form, max(budget, 0.0), rel_gap=options.rel_gap)
     left = deadline - time.perf_counter() - reserve_seconds(form)
-    if not core and _start_meets_bound(form, prep, options):
+    if (not core or prep.bound is None) and _start_meets_bound(form, prep, options):
         # nothing for the backend to prove (200,000 x 5 with a tight budget: the construction
         # 1.7e-8 from the bound, and HiGHS ran 445 s past a 60 s limit to say so)
         raw = RawSolution(status=Status.FEASIBLE, solver_version=backend.version(),
-                          message="the constructed placement meets the Lagrangian bound: "
-                                  "the backend was not run")
+                          message=f"the constructed placement meets the "
+                                  f"{_BOUND_NAMES[prep.bound_source(form)]}: the backend "
+                                  f"was not run")
     elif left >= MIN_SOLVER_SECONDS:
         t1 = time.perf_counter()
         if core and prep.bound is not None:
@@ -374,9 +375,11 @@ def _assignment_from_mapping(inst: Instance, placement: Mapping[str, str]) -> np
 def _start_meets_bound(form: CanonicalForm, prep: Prepared, options: SolveOptions) -> bool:
     """Whether the checked start is within the relative gap asked for of the Lagrangian
     bound (:func:`placement.solution.anytime.merge` then proves it optimal)."""
-    if prep.start_objective is None or prep.bound is None:
-        return False
-    bound = form.round_bound(prep.bound.bound)
-    if bound is None or not np.isfinite(bound):
+    bound = prep.best_bound(form)
+    if prep.start_objective is None or bound is None:
         return False
     return meets(form, prep.start_objective, bound, options)
+
+
+_BOUND_NAMES = {"lagrangian": "Lagrangian bound",
+                "forest": "Lagrangian bound with the links kept"}

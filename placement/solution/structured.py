@@ -118,7 +118,10 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
     deadline = None if options.time_limit is None else t0 + options.time_limit
     t_start = time.perf_counter()
     if prep is None:
-        prep = prepare(inst, form, prepare_seconds(form))
+        prep = prepare(inst, form, prepare_seconds(form), rel_gap=options.rel_gap)
+    if prep.bound is None and prep.forest is not None:
+        # the forest's placement met its bound: nothing for a core to do (prepare stops there)
+        return _forest_answer(form, prep, backend, time.perf_counter() - t_start)
     pricing = None
     if prep.bound is not None and np.all(np.isfinite(prep.bound.multipliers)):
         try:
@@ -130,7 +133,8 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
         return _whole(form, backend, options, deadline, prep)
     st = _State(form, pricing)
     st.offer(prep.start, prep.start_objective)
-    L = form.round_bound(st.pricing.bound(form))
+    forest = None if prep.forest is None else prep.forest.bound
+    L = _stronger(form, form.round_bound(st.pricing.bound(form)), forest)
     second = st.pricing.second_penalty(form)
     size = max(FIRST_ROWS, form.n_functions // 10)
     rounds: list[dict[str, Any]] = []
@@ -146,9 +150,10 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
             break
         if not sifted and st.x is not None and (rounds or st.far()):
             sifted = True
-            L = _sift(st, threshold, backend, options, deadline, rounds)
+            L = _stronger(form, _sift(st, threshold, backend, options, deadline, rounds),
+                          forest)
             second = st.pricing.second_penalty(form)
-            bound = L if bound is None or form.sense.better(bound, L) else bound
+            bound = _stronger(form, bound, L)
             if meets(form, st.objective, L, options):
                 proven = True
                 break
@@ -189,6 +194,33 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
     out = _answer(form, st, bound, status, rounds, prep, time.perf_counter() - t_start)
     out.solver_version = backend.version()
     return out
+
+
+def _stronger(form: CanonicalForm, bound: float | None, other: float | None) -> float | None:
+    """The stronger of two bounds (the form's sense; None is no bound)."""
+    if other is None:
+        return bound
+    if bound is None or form.sense.better(bound, other):
+        return other
+    return bound
+
+
+def _forest_answer(form: CanonicalForm, prep: Prepared, backend: solvers.Backend,
+                   seconds: float) -> RawSolution:
+    """The forest's placement, proven within the gap asked for by the forest's bound."""
+    assert prep.forest is not None and prep.start is not None
+    bound = prep.forest.bound
+    details: dict[str, Any] = {"lagrangian_bound": None, "lagrangian_iterations": None,
+               "forest_bound": prep.forest.details(),
+               "construction_objective": prep.start_objective,
+               "prepare_seconds": {k: round(v, 4) for k, v in prep.seconds.items()},
+               "rounds": []}
+    return RawSolution(status=Status.OPTIMAL, x=prep.start, objective=prep.start_objective,
+                       bound=bound, gap=relative_gap(prep.start_objective, bound), nodes=0,
+                       seconds=seconds,
+                       message="proven optimal by the Lagrangian bound with the links kept: "
+                               "the placement meets it",
+                       extra={"structure": details}, solver_version=backend.version())
 
 
 def _overruns(core: Core, deadline: float | None, st: _State) -> bool:
@@ -339,6 +371,7 @@ def _answer(form: CanonicalForm, st: _State, bound: float | None, status: Status
         bound = None  # no placement: no gap to report (the Lagrangian bound is in extra)
     details = {"lagrangian_bound": st.pricing.bound(form),
                "lagrangian_iterations": None if prep.bound is None else prep.bound.iterations,
+               "forest_bound": None if prep.forest is None else prep.forest.details(),
                "construction_objective": prep.start_objective,
                "prepare_seconds": {k: round(v, 4) for k, v in prep.seconds.items()},
                "rounds": rounds}

@@ -1,0 +1,156 @@
+"""The bound with the links kept: max-sum over a forest of links, exact against enumeration;
+the one-row search over it a bound on every placement (against the MIP's optimum) and at least
+as strong as the LP relaxation's; its placement meets the model; and the solve path that
+proves large linked instances with it.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import placement
+from placement.io.synthetic import generate
+from placement.milp import build
+from placement.milp.forest import MAX_DEPTH, Forest, _depths
+from placement.milp.link_forest import forest_bound
+from placement.solution.anytime import _complete
+from placement.solvers import Status
+from tests.test_lagrangian import _lp_optimum
+
+
+@st.composite
+def _forests(draw: st.DrawFn) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray,
+                                       np.ndarray]:
+    """A random forest on up to 7 functions (links given both ways round, some twice),
+    random values and link terms with forbidden pairs."""
+    n = draw(st.integers(1, 7))
+    K = draw(st.integers(1, 3))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    f, h = [], []
+    for v in range(1, n):
+        if rng.random() < 0.75:
+            p = int(rng.integers(0, v))
+            a, b = (v, p) if rng.random() < 0.5 else (p, v)
+            f.append(a)
+            h.append(b)
+            if rng.random() < 0.2:  # a second link between the same two functions
+                f.append(b)
+                h.append(a)
+    L = len(f)
+    psi = np.round(rng.normal(size=(L, K, K)), 1)
+    psi[rng.random((L, K, K)) < 0.25] = -np.inf
+    theta = np.round(rng.normal(size=(n, K)) * 3, 1)
+    theta[rng.random((n, K)) < 0.15] = -np.inf
+    return n, K, np.array(f, dtype=np.int64), np.array(h, dtype=np.int64), psi, theta
+
+
+@settings(max_examples=150, deadline=None)
+@given(_forests())
+def test_forest_max_sum_is_the_enumerated_best(case: tuple) -> None:
+    n, K, f, h, psi, theta = case
+    forest = Forest.from_links(n, K, f, h, psi)
+    assert forest is not None
+    every = np.arange(n)
+    tiers, roots = forest.solve(theta, every)
+
+    def worth(t: tuple[int, ...] | np.ndarray) -> float:
+        t = np.asarray(t)
+        return float(theta[every, t].sum() + psi[np.arange(len(f)), t[f], t[h]].sum())
+
+    best = max(worth(t) for t in itertools.product(range(K), repeat=n))
+    assert roots.sum() == pytest.approx(best) if np.isfinite(best) else not np.isfinite(
+        roots.sum())
+    if np.isfinite(best):
+        assert worth(tiers) == pytest.approx(best)  # the tiers it returns are worth it
+        assert roots.shape[0] == forest.n_components
+    # solving some components alone gives what they gave among all
+    keep = np.nonzero(forest.component % 2 == 0)[0]
+    sub, sub_roots = forest.solve(theta[keep], keep)
+    inside = np.isin(f, keep)
+
+    def worth_kept(t_keep: np.ndarray) -> float:
+        t = np.zeros(n, dtype=np.int64)
+        t[keep] = t_keep
+        return float(theta[keep, t_keep].sum()
+                     + psi[np.nonzero(inside)[0], t[f[inside]], t[h[inside]]].sum())
+
+    if np.isfinite(best):
+        assert worth_kept(sub) == pytest.approx(worth_kept(tiers[keep]))
+        assert sub_roots.sum() == pytest.approx(worth_kept(sub))
+
+
+def test_forest_refuses_cycles_self_links_and_depth() -> None:
+    psi = np.zeros((3, 2, 2))
+    assert Forest.from_links(3, 2, np.array([0, 1, 2]), np.array([1, 2, 0]), psi) is None
+    assert Forest.from_links(3, 2, np.array([1]), np.array([1]), psi[:1]) is None
+    chain = np.arange(MAX_DEPTH + 1)  # links i -- i + 1: the last function MAX_DEPTH + 1 deep
+    long = Forest.from_links(MAX_DEPTH + 2, 2, chain, chain + 1, np.zeros((chain.size, 2, 2)))
+    assert long is None
+    ok = Forest.from_links(MAX_DEPTH + 1, 2, chain[:-1], chain[:-1] + 1,
+                           np.zeros((MAX_DEPTH, 2, 2)))
+    assert ok is not None and ok.depth.max() == MAX_DEPTH
+
+
+def test_depths_by_pointer_jumping() -> None:
+    parent = np.array([-1, 0, 1, 2, 3, -1, 5, 5, 7])
+    assert _depths(parent).tolist() == [0, 1, 2, 3, 4, 0, 1, 1, 2]
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), functions=st.integers(4, 40), tiers=st.integers(2, 5),
+       tight=st.sampled_from([0.3, 0.5, 0.7, 0.9]),
+       density=st.sampled_from([0.1, 0.25, 0.5]))
+def test_forest_bound_bounds_the_optimum_and_beats_the_lp(seed: int, functions: int,
+                                                          tiers: int, tight: float,
+                                                          density: float) -> None:
+    inst = generate(functions, tiers, seed=seed, budget_tightness=tight, link_density=density)
+    form = build(inst)
+    fb = forest_bound(inst, form)
+    assume(fb is not None)
+    assert fb is not None
+    plain = placement.solve(inst, structure=False)
+    assert plain.status is Status.OPTIMAL  # the forest's placement is a feasible one
+    assert fb.bound >= plain.objective - 1e-7 * max(1.0, abs(plain.objective))
+    lp = _lp_optimum(form)
+    assert lp is not None and fb.bound <= lp + 1e-7 * max(1.0, abs(lp))
+    x = _complete(form, fb.x)
+    assert x is not None and form.max_violation(x) <= 1e-6
+    assert form.objective_of(x) <= plain.objective + 1e-7 * max(1.0, abs(plain.objective))
+
+
+def test_forest_bound_steps_aside_where_the_links_are_not_a_forest_alone() -> None:
+    inst = generate(30, 3, seed=4, budget_tightness=0.6, link_density=0.2)
+    assert forest_bound(inst, build(inst)) is not None
+    form = build(inst)
+    row = np.zeros((1, form.n_cols))
+    row[0, : form.n_x] = 1.0
+    assert forest_bound(inst, form.with_rows(row, -np.inf, 20.0, "cap", ["cap"])) is None
+    moves = placement.load("instances/tiny-moves")  # one row, a move limit: it applies
+    assert forest_bound(moves, build(moves)) is not None
+    infeasible = placement.load("instances/tiny-infeasible")  # no multiplier meets the row
+    assert forest_bound(infeasible, build(infeasible)) is None
+    areas = placement.load("instances/tiny-areas")  # per area
+    assert forest_bound(areas, build(areas)) is None
+    geo = placement.load("instances/tiny-link-geography").with_scenario(None)
+    assert forest_bound(geo, build(geo)) is None  # a link to a geography
+
+
+def test_linked_instance_is_proven_by_the_forest_without_a_core() -> None:
+    inst = generate(4_000, 5, seed=3, budget_tightness=0.7, link_density=0.1)
+    r = placement.solve(inst, structure=True, rel_gap=1e-4)
+    assert r.status is Status.OPTIMAL and r.check is not None and r.check.ok
+    details = r.extra["solver_details"]["structure"]
+    assert details["rounds"] == [] and details["forest_bound"]["links"] == 400
+    assert r.bound == details["forest_bound"]["bound"] and r.gap is not None and r.gap <= 1e-4
+    plain = placement.solve(inst, structure=False)
+    assert plain.status is Status.OPTIMAL
+    assert plain.objective <= r.bound + 1e-9  # the bound holds against the optimum
+    assert r.objective >= plain.objective - 1e-4 * abs(plain.objective)
+    timed = placement.solve(inst, structure=True, time_limit=30, rel_gap=1e-4)
+    assert timed.status is Status.OPTIMAL
+    assert timed.extra["solver_details"]["anytime"]["bound_from"] == "forest"
