@@ -62,12 +62,24 @@ def test_forest_max_sum_is_the_enumerated_best(case: tuple) -> None:
         t = np.asarray(t)
         return float(theta[every, t].sum() + psi[np.arange(len(f)), t[f], t[h]].sum())
 
-    best = max(worth(t) for t in itertools.product(range(K), repeat=n))
+    labelings = list(itertools.product(range(K), repeat=n))
+    worths = np.array([worth(t) for t in labelings])
+    best = worths.max()
     assert roots.sum() == pytest.approx(best) if np.isfinite(best) else not np.isfinite(
         roots.sum())
     if np.isfinite(best):
         assert worth(tiers) == pytest.approx(best)  # the tiers it returns are worth it
         assert roots.shape[0] == forest.n_components
+    # max-marginals: what forcing a function onto a tier costs its component, enumerated
+    marg = forest.marginals(theta)
+    lab = np.array(labelings)
+    for v in range(n):
+        for t in range(K):
+            given = worths[lab[:, v] == t].max()
+            if np.isfinite(best) and np.isfinite(given):
+                assert marg[v, t] - marg[v].max() == pytest.approx(given - best)
+            elif np.isfinite(best):
+                assert marg[v, t] == -np.inf
     # solving some components alone gives what they gave among all
     keep = np.nonzero(forest.component % 2 == 0)[0]
     sub, sub_roots = forest.solve(theta[keep], keep)
@@ -152,5 +164,47 @@ def test_linked_instance_is_proven_by_the_forest_without_a_core() -> None:
     assert plain.objective <= r.bound + 1e-9  # the bound holds against the optimum
     assert r.objective >= plain.objective - 1e-4 * abs(plain.objective)
     timed = placement.solve(inst, structure=True, time_limit=30, rel_gap=1e-4)
-    assert timed.status is Status.OPTIMAL
-    assert timed.extra["solver_details"]["anytime"]["bound_from"] == "forest"
+    assert timed.status is Status.OPTIMAL and timed.bound == r.bound
+    assert timed.extra["solver_details"]["structure"]["rounds"] == []
+    whole = placement.solve(inst, structure=False, time_limit=30, rel_gap=1e-4)
+    assert whole.status is Status.OPTIMAL and whole.bound == r.bound  # the backend not run
+    assert whole.extra["solver_details"]["anytime"]["bound_from"] == "forest"
+    assert "links kept: the backend was not run" in whole.message
+
+
+def test_exact_solve_of_a_linked_instance_fixes_by_the_forests_penalties() -> None:
+    # no gap allowed: the cores are priced by the forest's max-marginals, not the LP's
+    inst = generate(3_000, 5, seed=5, budget_tightness=0.8, link_density=0.2)
+    plain = placement.solve(inst, structure=False)
+    r = placement.solve(inst, structure=True)
+    assert r.status is Status.OPTIMAL and r.check is not None and r.check.ok
+    assert r.objective == pytest.approx(plain.objective, rel=1e-9)
+    details = r.extra["solver_details"]["structure"]
+    assert details["lagrangian_bound"] == details["forest_bound"]["bound"]
+    assert not any("sifting" in e for e in details["rounds"])
+    assert details["rounds"][-1]["excluded"] > 0  # the proof left columns out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 4, 5])
+def test_forest_penalties_bound_every_placement_using_the_column(seed: int) -> None:
+    from placement.milp.link_forest import forest_pricing
+    from placement.solution.checker import check
+
+    inst = generate(6, 3, seed=seed, budget_tightness=0.7, link_density=0.5)
+    form = build(inst)
+    fb = forest_bound(inst, form)
+    assert fb is not None
+    pricing = forest_pricing(form, fb)
+    assert pricing.bound(form) == fb.bound
+    F, T = inst.n_functions, inst.n_tiers
+    for a in itertools.product(range(T), repeat=F):
+        rep = check(inst, np.array(a))
+        if not rep.ok:
+            continue
+        xp = np.zeros(form.n_x)
+        xp[np.arange(F) * T + np.array(a)] = 1.0
+        x = _complete(form, xp)
+        assert x is not None
+        worst = pricing.penalty[x > 0.5].max()
+        slack = pricing.value - form.sense.sign * rep.objective - worst
+        assert slack >= -1e-9  # L - penalty bounds this placement, pair columns too

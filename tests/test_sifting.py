@@ -16,6 +16,7 @@ from placement import solvers
 from placement.io.synthetic import generate
 from placement.milp import build
 from placement.milp.core import Pricing, core_of, price
+from placement.model import Link
 from placement.solution import structured
 from placement.solution.anytime import Prepared, prepare
 from placement.solution.sifting import rounding_core, sift
@@ -30,6 +31,17 @@ def _lp_optimum(form: placement.milp.CanonicalForm) -> float:
     return float(raw.objective)
 
 
+def _cyclic(F: int, T: int, seed: int, tight: float, links: float) -> placement.Instance:
+    """A synthetic instance whose links close a cycle (three soft ``together`` links among
+    its first three functions): the bound with the links kept does not apply, so the
+    LP-based bound, sifting and the cores are what solves it."""
+    inst = generate(F, T, seed=seed, budget_tightness=tight, link_density=links)
+    ids = inst.function_ids
+    ring = tuple(Link(f"ring{i}", "together", ids[i], ids[(i + 1) % 3], penalty=1.0)
+                 for i in range(3))
+    return inst.replace(links=inst.links + ring)
+
+
 def _prepared(inst: placement.Instance) -> tuple[placement.milp.CanonicalForm, Prepared, Pricing]:
     """The form of ``inst``, its bound and start, and the pricing of the bound's multipliers."""
     form = build(inst)
@@ -39,8 +51,8 @@ def _prepared(inst: placement.Instance) -> tuple[placement.milp.CanonicalForm, P
 
 
 def _cases() -> list[placement.Instance]:
-    return [generate(300, 5, seed=4, budget_tightness=0.8, link_density=0.2),
-            generate(200, 6, seed=9, budget_tightness=0.6, link_density=0.1),
+    return [_cyclic(300, 5, 4, 0.8, 0.2),
+            _cyclic(200, 6, 9, 0.6, 0.1),
             placement.load(GAP_DIR / "c1030_2", input_format="orlib-gap")]  # minimised
 
 
@@ -83,7 +95,7 @@ def test_rounding_the_lp_gives_a_feasible_placement_within_the_bound(case: int) 
 
 
 def test_a_core_keeps_the_incumbent_and_mends_the_links_fixing_breaks() -> None:
-    inst = generate(300, 5, seed=4, budget_tightness=0.8, link_density=0.3)
+    inst = _cyclic(300, 5, 4, 0.8, 0.3)
     form, prep, pricing = _prepared(inst)
     assert prep.start is not None
     core = core_of(form, pricing, 0.0, include=prep.start)  # each row's best, and the start
@@ -101,7 +113,7 @@ def test_a_core_keeps_the_incumbent_and_mends_the_links_fixing_breaks() -> None:
 def test_the_core_path_sifts_after_an_unproven_first_round_and_finds_the_optimum(
         monkeypatch: pytest.MonkeyPatch, seed: int, links: float) -> None:
     monkeypatch.setattr(structured, "FIRST_ROWS", 3)
-    inst = generate(300, 5, seed=seed, budget_tightness=0.8, link_density=links)
+    inst = _cyclic(300, 5, seed, 0.8, links)
     plain = placement.solve(inst, structure=False)
     core = placement.solve(inst, structure=True)
     assert core.status is Status.OPTIMAL and core.check is not None and core.check.ok
@@ -121,7 +133,7 @@ def test_a_time_limited_core_path_never_hands_the_backend_the_whole_large_form(
         return real(form, pricing, np.inf if include is not None else threshold, include)
 
     monkeypatch.setattr(structured, "core_of", whole_after_the_first)
-    inst = generate(200, 5, seed=1, budget_tightness=0.9, link_density=0.3)
+    inst = _cyclic(200, 5, 1, 0.9, 0.3)
     plain = placement.solve(inst, structure=False)
     r = placement.solve(inst, structure=True, time_limit=30)
     assert r.check is not None and r.check.ok
@@ -138,7 +150,7 @@ def test_a_time_limited_core_path_never_hands_the_backend_the_whole_large_form(
 
 @pytest.mark.parametrize("seed", [4, 5, 6])
 def test_fixing_that_breaks_a_link_row_brings_its_columns_back(seed: int) -> None:
-    inst = generate(300, 5, seed=seed, budget_tightness=0.8, link_density=0.3)
+    inst = _cyclic(300, 5, seed, 0.8, 0.3)
     form, prep, pricing = _prepared(inst)
     core = core_of(form, pricing, 0.0)  # each row's best column only: links break
     assert core is not None

@@ -112,10 +112,7 @@ class Forest:
             return tiers, acc[np.arange(m), tiers]
         pos = np.full(self.n, -1, dtype=np.int64)
         pos[nodes] = np.arange(m)
-        d = self.depth[nodes]
-        order = np.argsort(-d, kind="stable")
-        top = int(d.max(initial=0))
-        cut = np.searchsorted(-d[order], np.arange(-top, 1), side="left")  # depth top..0
+        order, cut, top = _levels(self.depth[nodes])
         arg = np.zeros((m, self.K), dtype=np.int64)
         for k in range(top):  # deepest first: children send their best to their parents
             idx = order[cut[k]:cut[k + 1]]
@@ -130,6 +127,39 @@ class Forest:
             idx = order[cut[k]:cut[k + 1]]
             tiers[idx] = arg[idx, tiers[pos[self.parent[nodes[idx]]]]]
         return tiers, value
+
+    def marginals(self, theta: np.ndarray) -> np.ndarray:
+        """(n, K): the best value of each function's component with the function at each tier
+        (max-marginals; ``-inf`` where the rest cannot keep to the hard links), ``theta`` as
+        in :meth:`solve` for every function. Leaves up, then each parent's best without the
+        child's own message passed down: two whole-array steps per depth."""
+        acc = np.array(theta, dtype=float, copy=True)
+        if not self.psi.shape[0]:
+            return acc
+        order, cut, top = _levels(self.depth)
+        msg = np.zeros((self.n, self.K))
+        for k in range(top):
+            idx = order[cut[k]:cut[k + 1]]
+            msg[idx] = (acc[idx][:, :, None] + self.psi[self.edge[idx]]).max(axis=1)
+            np.add.at(acc, self.parent[idx], msg[idx])
+        out = np.zeros((self.n, self.K))  # the best of the rest of the component, per tier
+        for k in range(top - 1, -1, -1):
+            idx = order[cut[k]:cut[k + 1]]
+            p = self.parent[idx]
+            # acc[p] less this child's message (-inf there: no tier of the child fits it)
+            none = np.isneginf(msg[idx])
+            rest = np.where(none, -np.inf, acc[p] - np.where(none, 0.0, msg[idx])) + out[p]
+            out[idx] = (self.psi[self.edge[idx]] + rest[:, None, :]).max(axis=2)
+        return acc + out
+
+
+def _levels(depth: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Nodes deepest first, where each depth starts in that order (``cut[k]``: depth
+    ``top - k``), and the deepest depth."""
+    order = np.argsort(-depth, kind="stable")
+    top = int(depth.max(initial=0))
+    cut = np.searchsorted(-depth[order], np.arange(-top, 1), side="left")
+    return order, cut, top
 
 
 @dataclass(frozen=True)

@@ -27,21 +27,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from placement.milp.canonical import CanonicalForm
+from placement.milp.core import Pricing
 from placement.milp.forest import Forest, fill, one_row_search
 from placement.milp.lagrangian import kept_rows
 from placement.milp.links import link_pair_tables
 from placement.model.instance import Instance
 
-__all__ = ["ForestBound", "forest_bound"]
+__all__ = ["ForestBound", "forest_bound", "forest_pricing"]
 
 #: Row blocks the forest keeps (besides the one budget row it relaxes).
 _KEPT_BLOCKS = ("assign", "link", "link_pair")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ForestBound:
     """The bound (the form's sense, offset included), the placement columns of the filled
-    tiers (they meet the budget and every link) and what the search took."""
+    tiers (they meet the budget and every link), what the search took, and what
+    :func:`forest_pricing` needs: the forest, each tier's value and use of the budget, the
+    budget's row (None: no budget) and ``L`` maximised."""
 
     bound: float
     x: np.ndarray
@@ -50,6 +53,11 @@ class ForestBound:
     components: int
     links: int
     seconds: float
+    forest: Forest
+    c: np.ndarray
+    a: np.ndarray
+    row: int | None
+    value: float
 
     def details(self) -> dict[str, object]:
         return {"bound": self.bound, "multiplier": self.multiplier,
@@ -97,10 +105,63 @@ def forest_bound(inst: Instance, form: CanonicalForm) -> ForestBound | None:
     tiers = fill(forest, c, a, lower, upper, found)
     x = np.zeros(form.n_x)
     x[np.arange(F) * T + tiers] = 1.0
-    bound = form.round_bound(sign * (found.value + sign * form.offset))
+    value = found.value + sign * form.offset
+    bound = form.round_bound(sign * value)
     assert bound is not None
     return ForestBound(bound, x, found.lam, found.evaluations, forest.n_components,
-                       len(links), time.perf_counter() - t0)
+                       len(links), time.perf_counter() - t0, forest, c, a,
+                       int(rest[0]) if rest.shape[0] else None, value)
+
+
+def forest_pricing(form: CanonicalForm, fb: ForestBound) -> Pricing:
+    """The forest's ``L`` and every column's penalty, as :func:`placement.milp.core.price`
+    gives them for the LP-based bound, for reduced-cost fixing with the links kept.
+
+    A placement with function f at tier t is worth at most ``L - penalty[f, t]``, the
+    penalty being what forcing f onto t costs its component at the budget's price (the
+    forest's max-marginals): the budget's term only lowers a placement that meets it, and the
+    other components are worth at most their best. A soft link's pair column w[t, t'] is 1
+    only where both its functions' columns are, so it takes the larger of their penalties
+    (:func:`_aux_penalties`). ``inf`` where no placement keeping to the hard links uses the
+    column."""
+    theta = fb.c - fb.multiplier * fb.a
+    marg = fb.forest.marginals(theta)
+    best = marg.max(axis=1, keepdims=True)
+    pen_x = np.where(np.isfinite(marg), np.maximum(best - marg, 0.0), np.inf).ravel()
+    penalty = np.zeros(form.n_cols)
+    penalty[: form.n_x] = pen_x
+    if form.n_cols > form.n_x:
+        penalty[form.n_x:] = _aux_penalties(form, pen_x)
+    multipliers = np.zeros(form.n_rows)
+    if fb.row is not None:
+        multipliers[fb.row] = fb.multiplier
+    return Pricing(fb.value, penalty, kept_rows(form), float(form.sense.sign), multipliers)
+
+
+def _aux_penalties(form: CanonicalForm, pen_x: np.ndarray) -> np.ndarray:
+    """Each auxiliary column's penalty: the largest penalty of a placement column it forces
+    to 1 through a row ``sum of aux columns (positive coefficients) - x = 0`` (a soft link's
+    transport row); 0 where no such row holds it."""
+    n_x = form.n_x
+    A = form.A.tocsr()
+    Ax, Aa = A[:, :n_x].tocsr(), A[:, n_x:].tocsr()
+    one = np.diff(Ax.indptr) == 1
+    first = np.minimum(Ax.indptr[:-1], max(Ax.nnz - 1, 0))
+    xcol = Ax.indices[first] if Ax.nnz else np.zeros(A.shape[0], dtype=np.int64)
+    xneg = (Ax.data[first] < 0) if Ax.nnz else np.zeros(A.shape[0], dtype=bool)
+    has_aux = np.diff(Aa.indptr) > 0
+    lowest = np.full(A.shape[0], -np.inf)
+    if Aa.nnz:
+        lowest[has_aux] = np.minimum.reduceat(Aa.data, Aa.indptr[:-1][has_aux])
+    forcing = ((form.row_lower == 0) & (form.row_upper == 0) & one & xneg & has_aux
+               & (lowest > 0))
+    row_pen = np.where(forcing, pen_x[xcol], 0.0)
+    C = Aa.tocsc()
+    out = np.zeros(C.shape[1])
+    filled = np.diff(C.indptr) > 0
+    if C.nnz:
+        out[filled] = np.maximum.reduceat(row_pen[C.indices], C.indptr[:-1][filled])
+    return out
 
 
 def _forest(inst: Instance, links: list, F: int, T: int) -> Forest | None:

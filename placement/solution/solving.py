@@ -201,9 +201,9 @@ def solve_within(inst: Instance, form: CanonicalForm, backend: solvers.Backend,
         return backend.solve(form, options)
     deadline = t0 + options.time_limit
     budget = min(PREPARE_CAP, PREPARE_SHARE * options.time_limit)
-    prep = prepare(inst, form, max(budget, 0.0), rel_gap=options.rel_gap)
+    prep = prepare(inst, form, max(budget, 0.0))
     left = deadline - time.perf_counter() - reserve_seconds(form)
-    if (not core or prep.bound is None) and _start_meets_bound(form, prep, options):
+    if not core and _start_meets_bound(form, prep, options):
         # nothing for the backend to prove (200,000 x 5 with a tight budget: the construction
         # 1.7e-8 from the bound, and HiGHS ran 445 s past a 60 s limit to say so)
         raw = RawSolution(status=Status.FEASIBLE, solver_version=backend.version(),
@@ -212,7 +212,7 @@ def solve_within(inst: Instance, form: CanonicalForm, backend: solvers.Backend,
                                   f"was not run")
     elif left >= MIN_SOLVER_SECONDS:
         t1 = time.perf_counter()
-        if core and prep.bound is not None:
+        if core and (prep.bound is not None or prep.forest is not None):
             raw = solve_structured(inst, form, backend, replace(options, time_limit=left), t1,
                                    prep)
         else:

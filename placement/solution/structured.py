@@ -34,6 +34,7 @@ import numpy as np
 from placement.milp import CanonicalForm
 from placement.milp.core import Core, Pricing, core_of, price, thresholds
 from placement.milp.lagrangian import kept_rows
+from placement.milp.link_forest import forest_pricing
 from placement.solution.anytime import Prepared, prepare
 from placement.solution.sifting import Sifted, rounding_core, sift
 from placement.solvers.base import (
@@ -118,31 +119,29 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
     deadline = None if options.time_limit is None else t0 + options.time_limit
     t_start = time.perf_counter()
     if prep is None:
-        prep = prepare(inst, form, prepare_seconds(form), rel_gap=options.rel_gap)
-    if prep.bound is None and prep.forest is not None:
-        # the forest's placement met its bound: nothing for a core to do (prepare stops there)
+        prep = prepare(inst, form, prepare_seconds(form))
+    fb = prep.forest if prep.start is not None else None  # the forest's bound, its start
+    if fb is not None and meets(form, prep.start_objective, fb.bound, options):
         return _forest_answer(form, prep, backend, time.perf_counter() - t_start)
-    pricing = None
-    if prep.bound is not None and np.all(np.isfinite(prep.bound.multipliers)):
-        try:
-            pricing = price(form, prep.bound.multipliers)
-        except ValueError:  # no column left in some row: the backend says why
-            pricing = None
-    if pricing is None or not np.isfinite(pricing.value) or not np.all(
-            np.isfinite(pricing.penalty[pricing.penalty < np.inf])):
+    pricing = _pricing(form, prep, fb is not None)
+    if pricing is None:
         return _whole(form, backend, options, deadline, prep)
     st = _State(form, pricing)
     st.offer(prep.start, prep.start_objective)
-    forest = None if prep.forest is None else prep.forest.bound
-    L = _stronger(form, form.round_bound(st.pricing.bound(form)), forest)
+    L = form.round_bound(st.pricing.bound(form))
     second = st.pricing.second_penalty(form)
     size = max(FIRST_ROWS, form.n_functions // 10)
     rounds: list[dict[str, Any]] = []
     threshold: float = thresholds(second, [size])[0]
+    # with the links kept, the safe threshold (L - incumbent) is the smaller core, and
+    # sifting (the LP bound, weaker than the forest's) has nothing to add
+    sifted = fb is not None
+    if sifted:
+        threshold = min(threshold, st.safe_threshold())
     bound: float | None = L
     # the construction may meet L already (200,000 x 5 with a tight budget: 1.7e-8 from it)
     proven = meets(form, st.objective, L, options)
-    infeasible = timed_out = sifted = False
+    infeasible = timed_out = False
     for _ in range(0 if proven else MAX_ROUNDS + 1):
         left = None if deadline is None else deadline - time.perf_counter()
         if left is not None and left < MIN_SOLVER_SECONDS:
@@ -150,10 +149,9 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
             break
         if not sifted and st.x is not None and (rounds or st.far()):
             sifted = True
-            L = _stronger(form, _sift(st, threshold, backend, options, deadline, rounds),
-                          forest)
+            L = _sift(st, threshold, backend, options, deadline, rounds)
             second = st.pricing.second_penalty(form)
-            bound = _stronger(form, bound, L)
+            bound = L if bound is None or form.sense.better(bound, L) else bound
             if meets(form, st.objective, L, options):
                 proven = True
                 break
@@ -196,13 +194,23 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
     return out
 
 
-def _stronger(form: CanonicalForm, bound: float | None, other: float | None) -> float | None:
-    """The stronger of two bounds (the form's sense; None is no bound)."""
-    if other is None:
-        return bound
-    if bound is None or form.sense.better(bound, other):
-        return other
-    return bound
+def _pricing(form: CanonicalForm, prep: Prepared, forest: bool) -> Pricing | None:
+    """The cores' pricing: the forest's (the links kept: stronger penalties) where its
+    placement is the start, else the Lagrangian multipliers' re-derived by
+    :func:`placement.milp.core.price`; None when they price nothing usable."""
+    pricing = None
+    if forest:
+        assert prep.forest is not None
+        pricing = forest_pricing(form, prep.forest)
+    elif prep.bound is not None and np.all(np.isfinite(prep.bound.multipliers)):
+        try:
+            pricing = price(form, prep.bound.multipliers)
+        except ValueError:  # no column left in some row: the backend says why
+            pricing = None
+    if pricing is None or not np.isfinite(pricing.value) or not np.all(
+            np.isfinite(pricing.penalty[pricing.penalty < np.inf])):
+        return None
+    return pricing
 
 
 def _forest_answer(form: CanonicalForm, prep: Prepared, backend: solvers.Backend,
