@@ -11,12 +11,13 @@ instances.
 Each synthetic instance (``placement.io.synthetic``) is solved twice with HiGHS, 1 thread:
 ``structure=True`` (Lagrangian bound, reduced-cost fixing, the core to HiGHS) and the whole
 model to HiGHS alone (``plain``: the backend called directly, none of the engine's bounds or
-starts), both capped at ``--limit`` seconds so that the run ends. Every placement is checked by the independent checker (``check_ok``); the core
-path's bound is the one :func:`placement.milp.core.price` recomputes from the multipliers
-(``lagrangian_bound``), tightened by the core's proof; where the links are kept in the bound
+starts), both capped at ``--limit`` seconds so that the run ends. Every placement is checked
+by the independent checker (``check_ok``); the core path's bound is the one
+:func:`placement.milp.core.price` recomputes from the multipliers (``lagrangian_bound``),
+tightened by the core's proof; where the links are kept in the bound
 (:mod:`placement.milp.link_forest`) that bound is recomputed from its multiplier in the row's
-process (``forest_rederived``, after the peak memory is read). Each row runs in a fresh process;
-its peak memory is that process's ``ru_maxrss``.
+process (``forest_rederived``, after the peak memory is read). Each row runs in a fresh
+process; its peak memory is that process's ``ru_maxrss``.
 """
 
 from __future__ import annotations
