@@ -218,7 +218,9 @@ def _forest_answer(form: CanonicalForm, prep: Prepared, backend: solvers.Backend
     """The forest's placement, proven within the gap asked for by the forest's bound."""
     assert prep.forest is not None and prep.start is not None
     bound = prep.forest.bound
-    details: dict[str, Any] = {"lagrangian_bound": None, "lagrangian_iterations": None,
+    lb = prep.bound
+    details: dict[str, Any] = {"lagrangian_bound": None if lb is None else lb.bound,
+               "lagrangian_iterations": None if lb is None else lb.iterations,
                "forest_bound": prep.forest.details(),
                "construction_objective": prep.start_objective,
                "prepare_seconds": {k: round(v, 4) for k, v in prep.seconds.items()},
@@ -226,8 +228,10 @@ def _forest_answer(form: CanonicalForm, prep: Prepared, backend: solvers.Backend
     return RawSolution(status=Status.OPTIMAL, x=prep.start, objective=prep.start_objective,
                        bound=bound, gap=relative_gap(prep.start_objective, bound), nodes=0,
                        seconds=seconds,
-                       message="proven optimal by the Lagrangian bound with the links kept: "
-                               "the placement meets it",
+                       message=("proven optimal by the Lagrangian bound with the links "
+                                "kept: the placement meets it" if prep.forest.links else
+                                "proven optimal by the Lagrangian bound of the one budget "
+                                "(exact): the placement meets it"),
                        extra={"structure": details}, solver_version=backend.version())
 
 
