@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import placement
 from placement.analysis.frontier import frontier
@@ -279,3 +280,79 @@ def test_an_error_while_settling_a_step_is_raised(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(fs.BudgetSearch, "settle", fail)
     with pytest.raises(AnalysisError, match="settle failed"):
         frontier(placement.load(INSTANCES / "tiny-budget"), "staff")
+
+
+# -- the Pareto table of the value queries --------------------------------------------------
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 3), st.integers(0, 2**32 - 1))
+def test_pareto_table_answers_as_enumeration_does(F: int, T: int, seed: int) -> None:
+    from placement.analysis.frontier_table import ParetoTable
+
+    rng = np.random.default_rng(seed)
+    value = rng.integers(0, 6, size=(F, T)).astype(float)  # small integers: ties abound
+    use = rng.integers(0, 6, size=(F, T)).astype(float)
+    allowed = rng.random((F, T)) < 0.8
+    allowed[np.arange(F), rng.integers(0, T, size=F)] = True
+    table = ParetoTable.build(value, use, allowed)
+    assert table is not None
+    every = [np.array(a) for a in itertools.product(range(T), repeat=F)
+             if allowed[np.arange(F), list(a)].all()]
+    worth = np.array([value[np.arange(F), a].sum() for a in every])
+    used = np.array([use[np.arange(F), a].sum() for a in every])
+    for budget in np.arange(-1.0, 6.0 * F + 1.0, 0.5):
+        got = table.best(budget)
+        fits = used <= budget
+        if not fits.any():
+            assert got is None
+            continue
+        assert got is not None and allowed[np.arange(F), got].all()
+        best = worth[fits].max()
+        least = used[fits & (worth == best)].min()
+        assert value[np.arange(F), got].sum() == best  # the most valuable within the budget
+        assert use[np.arange(F), got].sum() == least  # and the least use of that value
+
+
+def test_pareto_table_steps_aside_when_it_would_grow_too_large(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from placement.analysis import frontier_table as ft
+
+    rng = np.random.default_rng(0)
+    value, use = rng.random((12, 4)), rng.random((12, 4))
+    allowed = np.ones((12, 4), dtype=bool)
+    assert ft.ParetoTable.build(value, use, allowed) is not None
+    monkeypatch.setattr(ft, "MAX_ENTRIES", 5)
+    assert ft.ParetoTable.build(value, use, allowed) is None
+    none = allowed.copy()
+    none[3] = False  # a function with no tier allowed
+    assert ft.ParetoTable.build(value, use, none) is None
+
+
+def test_frontier_from_the_table_is_the_frontier_solved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """England's staff frontier with the table (most value queries answered from it, the
+    rest solved where its answer breaks the national staff cap) and without (every value
+    query solved): the same steps, values, placements' moves."""
+    from placement.analysis import frontier_search as fs
+
+    inst = placement.load(INSTANCES / "england-2024-uniform")
+    searches: list[fs.BudgetSearch] = []
+    real_descend = fs.descend
+
+    def keep(search, *args, **kwargs):  # type: ignore[no-untyped-def]
+        searches.append(search)
+        return real_descend(search, *args, **kwargs)
+
+    import sys
+
+    monkeypatch.setattr(sys.modules["placement.analysis.frontier"], "descend", keep)
+    with_table = frontier(inst, "staff_fte", max_steps=60)
+    assert searches[-1].tabled > 0 and with_table.solves > 0  # both kinds of answer
+    monkeypatch.setattr(fs.ParetoTable, "build", classmethod(lambda cls, *a: None))
+    solved = frontier(inst, "staff_fte", max_steps=60)
+    assert searches[-1].tabled == 0 and solved.solves > with_table.solves
+    assert len(with_table.steps) == len(solved.steps) == 60
+    for s, t in zip(with_table.steps, solved.steps, strict=True):
+        assert s.budget_from == pytest.approx(t.budget_from, rel=1e-12)
+        assert s.value == pytest.approx(t.value, rel=1e-12)
+        assert len(s.moves) == len(t.moves)

@@ -47,6 +47,7 @@ import numpy as np
 
 from placement.analysis.common import budget_use, moves_between, open_session, tolerance
 from placement.analysis.frontier_result import FrontierStep
+from placement.analysis.frontier_table import ParetoTable
 from placement.errors import AnalysisError
 from placement.milp import build
 from placement.model import Instance
@@ -101,6 +102,35 @@ class BudgetSearch:
         self._values = None if inst.per_area or inst.links else np.stack(
             [placement_values(inst, np.full(inst.n_functions, t)) for t in range(inst.n_tiers)],
             axis=1)
+        self._table = None if inst.per_area or inst.links or n != nx else ParetoTable.build(
+            self.obj_value[:nx].reshape(self.coef.shape), self.coef, self._allowed())
+        self.tabled = 0  # value queries the table answered
+
+    def _allowed(self) -> np.ndarray:
+        """(F, T): the tiers each function may take (its pin alone, where it has one)."""
+        F, T = self.coef.shape
+        allowed = np.asarray(self.form.col_upper[: self.nx].reshape(F, T) >= 0.5)
+        pinned = np.asarray(self.form.col_lower[: self.nx].reshape(F, T) >= 0.5)
+        has_pin = np.asarray(pinned.any(axis=1))
+        return allowed & ~(has_pin[:, None] & ~pinned)
+
+    def best_within(self, budget: float, last: np.ndarray | None) -> np.ndarray | None:
+        """The value query: the best placement with ``use <= budget`` (None: none fits).
+        From the Pareto table (:mod:`placement.analysis.frontier_table`) when its answer
+        keeps to every other row of the model, else solved, from the best placement one move
+        from ``last`` that fits."""
+        if self._table is not None:
+            a = self._table.best(budget)
+            if a is None:
+                return None  # nothing fits the budget even without the other rows
+            act = self.form.A @ self._columns(a)
+            if np.all((act >= self.form.row_lower - 1e-9) & (act <= self.form.row_upper + 1e-9)):
+                with self._lock:
+                    self.tabled += 1
+                return a
+        raw = self.query(self.obj_value, budget, -math.inf,
+                         start=None if last is None else self.start_below(last, budget))
+        return None if raw.status is Status.INFEASIBLE else self.assignment(raw)
 
     def query(self, objective: np.ndarray, budget: float, floor: float,
               start: np.ndarray | None = None) -> RawSolution:
@@ -241,13 +271,12 @@ def _descend(search: BudgetSearch, top: float, bottom: float, max_steps: int,
     budget = top
     last: np.ndarray | None = None  # the last value query's placement
     while True:
-        raw = search.query(search.obj_value, budget, -math.inf,
-                           start=None if last is None else search.start_below(last, budget))
-        if raw.status is Status.INFEASIBLE:
+        a = search.best_within(budget, last)
+        if a is None:
             closer.close(pending)
             out.complete_below = True
             return out
-        a = last = search.assignment(raw)
+        last = a
         if pending is not None and search.use(a) >= pending.use:
             # the solver's feasibility tolerance let a placement with the breakpoint's own
             # use through: step further below the breakpoint and ask again
