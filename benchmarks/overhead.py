@@ -95,8 +95,9 @@ def _instance(path: str, repeats: int) -> dict[str, float]:
 
 def _summary(result: dict) -> str:
     lines = ["# Per-call overhead on England (issue 15 item 3)", "",
-             "`python -m benchmarks.overhead --output benchmarks/results/overhead` "
-             f"({result['repeats']} repeats, medians), machine in `machine.json`, load average "
+             "`python -m benchmarks.overhead --output benchmarks/results/overhead "
+             f"--repeats {result['repeats']}` ({result['repeats']} repeats, medians), "
+             "machine in `machine.json`, load average "
              f"{result['load_average'][0]:.2f} at the start. Written by the script from "
              "`results.json`.", "",
              "| measure | " + " | ".join(f"`{p}`" for p in INSTANCES) + " | target (uniform) |",
