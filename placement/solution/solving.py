@@ -373,8 +373,9 @@ def _assignment_from_mapping(inst: Instance, placement: Mapping[str, str]) -> np
 
 
 def _start_meets_bound(form: CanonicalForm, prep: Prepared, options: SolveOptions) -> bool:
-    """Whether the checked start is within the relative gap asked for of the Lagrangian
-    bound (:func:`placement.solution.anytime.merge` then proves it optimal)."""
+    """Whether the checked start is within the relative gap asked for of the stronger of the
+    Lagrangian bound and the forest's (:func:`placement.solution.anytime.merge` then proves
+    it optimal)."""
     bound = prep.best_bound(form)
     if prep.start_objective is None or bound is None:
         return False
