@@ -208,3 +208,23 @@ def test_forest_penalties_bound_every_placement_using_the_column(seed: int) -> N
         worst = pricing.penalty[x > 0.5].max()
         slack = pricing.value - form.sense.sign * rep.objective - worst
         assert slack >= -1e-9  # L - penalty bounds this placement, pair columns too
+
+
+@pytest.mark.parametrize("name", ["tiny-budget", "tiny-cap", "tiny-moves", "tiny-link-above",
+                                  "tiny-link-above-soft", "tiny-link-coterminous",
+                                  "tiny-link-coterminous-soft", "tiny-link-together",
+                                  "tiny-link-together-soft"])
+def test_forest_bound_on_the_bundled_tiny_instances(name: str) -> None:
+    # their coterminosity tables are the instances' own (not the generator's): the link
+    # terms must be those the model prices, or the bound could cut off the optimum
+    inst = placement.load(f"instances/{name}").with_scenario(None)
+    form = build(inst)
+    fb = forest_bound(inst, form)
+    assert fb is not None
+    best = placement.solve(inst, structure=False)
+    lp = _lp_optimum(form)
+    assert lp is not None and best.objective is not None
+    assert best.objective - 1e-9 <= fb.bound <= lp + 1e-9
+    x = _complete(form, fb.x)
+    assert x is not None and form.max_violation(x) <= 1e-9
+    assert form.objective_of(x) <= best.objective + 1e-9
