@@ -18,6 +18,7 @@ from placement.io.synthetic import generate
 from placement.milp import build
 from placement.milp.forest import MAX_DEPTH, Forest, _depths
 from placement.milp.link_forest import forest_bound
+from placement.model.sense import Sense
 from placement.solution.anytime import _complete
 from placement.solvers import Status
 from tests.test_lagrangian import _lp_optimum
@@ -116,23 +117,28 @@ def test_depths_by_pointer_jumping() -> None:
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), functions=st.integers(4, 40), tiers=st.integers(2, 5),
        tight=st.sampled_from([0.3, 0.5, 0.7, 0.9]),
-       density=st.sampled_from([0.1, 0.25, 0.5]))
+       density=st.sampled_from([0.1, 0.25, 0.5]), minimise=st.booleans())
 def test_forest_bound_bounds_the_optimum_and_beats_the_lp(seed: int, functions: int,
                                                           tiers: int, tight: float,
-                                                          density: float) -> None:
+                                                          density: float,
+                                                          minimise: bool) -> None:
     inst = generate(functions, tiers, seed=seed, budget_tightness=tight, link_density=density)
+    if minimise:  # the same values minimised: the bound is then a lower one
+        inst = inst.replace(sense=Sense.MIN)
     form = build(inst)
     fb = forest_bound(inst, form)
     assume(fb is not None)
     assert fb is not None
+    sign = form.sense.sign
     plain = placement.solve(inst, structure=False)
     assert plain.status is Status.OPTIMAL  # the forest's placement is a feasible one
-    assert fb.bound >= plain.objective - 1e-7 * max(1.0, abs(plain.objective))
+    tol = 1e-7 * max(1.0, abs(plain.objective))
+    assert sign * (fb.bound - plain.objective) >= -tol  # a bound on the optimum
     lp = _lp_optimum(form)
-    assert lp is not None and fb.bound <= lp + 1e-7 * max(1.0, abs(lp))
+    assert lp is not None and sign * (lp - fb.bound) >= -tol  # no weaker than the LP's
     x = _complete(form, fb.x)
     assert x is not None and form.max_violation(x) <= 1e-6
-    assert form.objective_of(x) <= plain.objective + 1e-7 * max(1.0, abs(plain.objective))
+    assert sign * (plain.objective - form.objective_of(x)) >= -tol
 
 
 def test_forest_bound_steps_aside_where_the_links_are_not_a_forest_alone() -> None:
