@@ -90,7 +90,7 @@ def test_one_row_search_is_what_runs_and_prices_the_side_it_must(mirror: bool) -
     if mirror:
         form = _mirrored(form, row)
     rel = lg._Relaxation(form, lg.kept_rows(form))
-    found = lg._one_row(rel)
+    found = lg._one_row(form, rel)
     assert found is not None
     value, lam, x, evaluations = found
     assert (lam[0] < 0) if mirror else (lam[0] > 0)  # the side the row is priced on
@@ -104,7 +104,7 @@ def test_one_row_search_at_zero_and_where_it_does_not_apply() -> None:
     up[_budget_row(form)] = float(form.A[_budget_row(form)].sum())  # every placement fits
     loose = dataclasses.replace(form, row_upper=up)
     rel = lg._Relaxation(loose, lg.kept_rows(loose))
-    found = lg._one_row(rel)
+    found = lg._one_row(loose, rel)
     assert found is not None and found[1][0] == 0.0  # every function's best fits: 0 is it
     lb = lg.lagrangian_bound(loose, 0.5)
     assert lb.bound == pytest.approx(_lp_optimum(loose), rel=1e-9)

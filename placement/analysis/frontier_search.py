@@ -103,16 +103,8 @@ class BudgetSearch:
             [placement_values(inst, np.full(inst.n_functions, t)) for t in range(inst.n_tiers)],
             axis=1)
         self._table = None if inst.per_area or inst.links or n != nx else ParetoTable.build(
-            self.obj_value[:nx].reshape(self.coef.shape), self.coef, self._allowed())
+            self.obj_value[:nx].reshape(self.coef.shape), self.coef, self.form.allowed_grid())
         self.tabled = 0  # value queries the table answered
-
-    def _allowed(self) -> np.ndarray:
-        """(F, T): the tiers each function may take (its pin alone, where it has one)."""
-        F, T = self.coef.shape
-        allowed = np.asarray(self.form.col_upper[: self.nx].reshape(F, T) >= 0.5)
-        pinned = np.asarray(self.form.col_lower[: self.nx].reshape(F, T) >= 0.5)
-        has_pin = np.asarray(pinned.any(axis=1))
-        return allowed & ~(has_pin[:, None] & ~pinned)
 
     def best_within(self, budget: float, last: np.ndarray | None) -> np.ndarray | None:
         """The value query: the best placement with ``use <= budget`` (None: none fits).

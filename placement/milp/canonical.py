@@ -174,6 +174,29 @@ class CanonicalForm:
             top = np.maximum(top, v)
         return best
 
+    def allowed_grid(self) -> np.ndarray:
+        """(F, U): the placement columns each function may take: those its column bounds
+        allow, and only its pinned ones where a pin fixes one."""
+        F, U = self.n_functions, self.n_units
+        allowed = np.asarray(self.col_upper[: self.n_x].reshape(F, U) >= 0.5)
+        pinned = np.asarray(self.col_lower[: self.n_x].reshape(F, U) >= 0.5)
+        has_pin = np.asarray(pinned.any(axis=1))
+        return allowed & ~(has_pin[:, None] & ~pinned)
+
+    def served(self, chosen: np.ndarray) -> np.ndarray:
+        """Which auxiliary columns the placement columns ``chosen`` (a mask or 0-1 vector over
+        them) can use: those whose every row holds a chosen placement column or none at all
+        (a soft link's pair column w[l,t,t'] when both z[f,t] and z[h,t'] are chosen; a
+        geography copy when its unit's column is). For a whole placement these are the
+        auxiliary columns it decides."""
+        if self.n_cols == self.n_x:
+            return np.zeros(0, dtype=bool)
+        Ax = self.A[:, : self.n_x].tocsr()
+        has_x = np.diff(Ax.indptr) > 0
+        covered = (abs(Ax) @ np.asarray(chosen, dtype=float)) > 0.5
+        bad_row = (has_x & ~covered).astype(float)
+        return np.asarray(abs(self.A[:, self.n_x:]).tocsc().T @ bad_row == 0)
+
     def max_violation(self, x: np.ndarray) -> float:
         """Largest absolute violation of any row or column bound (a solver sanity check)."""
         ax = self.A @ x

@@ -166,7 +166,7 @@ def lagrangian_bound(form: CanonicalForm, seconds: float, *, target: float | Non
     keep = kept_rows(form)
     rel = _Relaxation(form, keep)
     m = rel.relaxed.shape[0]
-    exact = _one_row(rel) if m == 1 else None
+    exact = _one_row(form, rel) if m == 1 else None
     if exact is not None:
         value, lam, x, it = exact
         full = np.zeros(form.n_rows)
@@ -206,21 +206,17 @@ def lagrangian_bound(form: CanonicalForm, seconds: float, *, target: float | Non
                            time.perf_counter() - t0)
 
 
-def _one_row(rel: _Relaxation) -> tuple[float, np.ndarray, np.ndarray, int] | None:
+def _one_row(form: CanonicalForm,
+             rel: _Relaxation) -> tuple[float, np.ndarray, np.ndarray, int] | None:
     """``min L`` exactly when one row is relaxed (a budget: the multiple-choice knapsack), by
     bisection on its multiplier (:func:`placement.milp.forest.one_row_search`, every
     function a component of its own): ``(L, lam, x, evaluations)``, or None where the search
     does not apply (no single-area grid, auxiliary columns, a row no choice meets)."""
-    if not rel.grid or rel.free.shape[0]:
+    if not rel.grid or rel.free.shape[0] or form.n_units != rel.grid:
         return None
     K = rel.grid
-    c = np.where(rel.allowed, rel.c[: rel.allowed.shape[0]], -np.inf).reshape(-1, K)
-    if rel.forced_at.shape[0]:
-        pinned = rel.forced_at // K
-        keep = c[pinned, rel.forced_at % K]
-        c[pinned] = -np.inf
-        c[pinned, rel.forced_at % K] = keep
-    a = rel.R.toarray().ravel()[: c.size].reshape(-1, K)
+    c = np.where(form.allowed_grid(), rel.c.reshape(-1, K), -np.inf)
+    a = rel.R.toarray().reshape(-1, K)
     found = one_row_search(Forest.singletons(c.shape[0], K), c, a, float(rel.rlo[0]),
                            float(rel.rup[0]))
     if found is None:

@@ -86,11 +86,7 @@ def forest_bound(inst: Instance, form: CanonicalForm) -> ForestBound | None:
     if rest.shape[0] > 1 or (rest.shape[0] and form.A[rest][:, form.n_x:].nnz):
         return None
     sign = float(form.sense.sign)
-    c = (sign * form.c[: form.n_x]).reshape(F, T)
-    c = np.where(form.col_upper[: form.n_x].reshape(F, T) >= 0.5, c, -np.inf)
-    forced = np.asarray(form.col_lower[: form.n_x].reshape(F, T) >= 0.5)
-    pinned = np.asarray(forced.any(axis=1))
-    c = np.where(pinned[:, None] & ~forced, -np.inf, c)
+    c = np.where(form.allowed_grid(), (sign * form.c[: form.n_x]).reshape(F, T), -np.inf)
     if rest.shape[0]:
         a = form.A[rest][:, : form.n_x].toarray().reshape(F, T)
         lower, upper = float(form.row_lower[rest[0]]), float(form.row_upper[rest[0]])

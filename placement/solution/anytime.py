@@ -198,13 +198,10 @@ def _complete(form: CanonicalForm, xp: np.ndarray) -> np.ndarray | None:
         form.row_lower[np.isfinite(form.row_lower)],
         form.row_upper[np.isfinite(form.row_upper)]])).max(initial=1.0)))
     if form.n_cols > n_x:
-        # a whole placement decides the families' auxiliary columns (a soft link's pair
-        # column is 1 just when its two functions sit at its tiers; a geography copy is its
-        # unit's column): each is 1 when every row it is in holds a chosen placement column.
-        # The LP below only where that misses a row (20,000 x 50: 3.8 s for 2.5 million
+        # a whole placement decides the families' auxiliary columns (CanonicalForm.served);
+        # the LP below only where that misses a row (20,000 x 50: 3.8 s for 2.5 million
         # pair columns, against a sparse product)
-        covered = (abs(form.A[:, :n_x]) @ xp) > 0.5
-        x[n_x:] = (abs(form.A[:, n_x:]).T @ (~covered).astype(float)) == 0
+        x[n_x:] = form.served(xp)
         if form.max_violation(x) <= tol:
             return x
         aux = form.A[:, n_x:].tocsr()

@@ -147,21 +147,6 @@ def _pays(form: CanonicalForm, aux_rows: sp.csr_matrix, multipliers: np.ndarray)
     return np.asarray(d > 1e-9)
 
 
-def _served(form: CanonicalForm, chosen: np.ndarray) -> np.ndarray:
-    """Which auxiliary columns the placement columns ``chosen`` can use: those whose every row
-    holds a chosen placement column or none at all (a soft link's pair column w[l,t,t'] when
-    both z[f,t] and z[h,t'] are chosen). All of them would be T^2 per soft link: 2.5 million
-    columns on 20,000 x 50, a MIP that overran its time by 13 s."""
-    if form.n_cols == form.n_x:
-        return np.zeros(0)
-    Ax = form.A[:, : form.n_x].tocsr()
-    has_x = np.diff(Ax.indptr) > 0
-    covered = (abs(Ax) @ chosen.astype(float)) > 0
-    bad_row = (has_x & ~covered).astype(float)
-    Aaux = abs(form.A[:, form.n_x:]).tocsc()
-    return (Aaux.T @ bad_row == 0).astype(float)
-
-
 def rounding_core(form: CanonicalForm, sifted: Sifted,
                   incumbent: np.ndarray | None = None) -> Core | None:
     """The MIP left when every assignment row the LP solution settles (one column at 1) is
@@ -182,5 +167,7 @@ def rounding_core(form: CanonicalForm, sifted: Sifted,
     include[cols] = np.where(open_row[row], sifted.member[cols], v >= 1 - _INTEGRAL)
     if incumbent is not None:
         include[: form.n_x][np.asarray(incumbent)[: form.n_x] > 0.5] = 1.0
-    include[form.n_x:] = _served(form, include[: form.n_x] > 0.5)
+    # all the pair columns would be T^2 per soft link: 2.5 million on 20,000 x 50, a MIP
+    # that overran its time by 13 s; only those the kept placement columns can use
+    include[form.n_x:] = form.served(include[: form.n_x] > 0.5)
     return core_of(form, sifted.pricing, -1.0, include=include)
