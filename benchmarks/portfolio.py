@@ -45,9 +45,17 @@ def _solve(path: Path, solver: str, time_limit: float, threads: int, seed: int) 
     t0 = time.perf_counter()
     r = placement.solve(inst, solver, time_limit=time_limit, threads=threads, seed=seed)
     seconds = time.perf_counter() - t0
+    log = (r.extra.get("solver_details") or {}).get("components") or []
+    found = [c["component"] for c in log if c.get("improved")]
     return {"status": r.status.value, "objective": r.objective, "bound": r.bound,
             "checked": bool(r.check is not None and r.check.ok), "seconds": round(seconds, 2),
-            "load1": round(load, 2)}
+            "load1": round(load, 2),
+            # the portfolio's component whose placement is the answer, its exchanges with
+            # HiGHS, and how long HiGHS waited for the side's rounds there
+            "found_by": found[-1] if found else "",
+            "exchanges": sum(1 for c in log if c["component"] == "highs"
+                             and c["status"] == "running"),
+            "highs_waited": round(sum(float(c.get("waited", 0.0)) for c in log), 2)}
 
 
 def run(data: Path, names: list[str], solvers: list[str], time_limit: float, threads: int,
@@ -110,6 +118,16 @@ def summary(rows: list[dict], machine: dict, data: Path) -> str:
     out.write(f"\nPortfolio at least as good as the best single backend on {wins} of "
               f"{len(names)} instances; under 0.1% of the best known on {close} of "
               f"{len(names)}.\n")
+    mine = [r for r in rows if r["solver"] == "portfolio"]
+    if mine and "found_by" in mine[0]:
+        out.write("\nThe portfolio's answer by the component that found it (`highs-placement`: "
+                  "HiGHS's own; `polish`: the local search on one of HiGHS's; `local-search`, "
+                  "`neighbourhoods`, `cp-sat`: the side's rounds), its exchanges with HiGHS, "
+                  "and the seconds HiGHS waited there for the side:\n\n"
+                  "| instance | found by | exchanges | HiGHS waited (s) |\n|---|---|---|---|\n")
+        for r in mine:
+            out.write(f"| {r['instance']} | {r['found_by'] or '-'} | {r['exchanges']} | "
+                      f"{r['highs_waited']:g} |\n")
     return out.getvalue()
 
 

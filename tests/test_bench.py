@@ -276,3 +276,25 @@ def test_build_throughput_builders_agree_and_are_summarised() -> None:
     assert builders == {"engine", "engine-values", "raw-numpy", "raw-numpy+scoring", "pulp"}
     (s,) = summarise(rows)
     assert s["binaries"] == 250 and s["engine_over_raw"] > 0 and s["pulp_over_engine"] > 0
+
+
+def test_portfolio_summary_compares_with_the_best_single_backend() -> None:
+    from benchmarks.portfolio import summary
+
+    def row(name: str, solver: str, objective: float, found: str = "") -> dict:
+        return {"instance": name, "solver": solver, "time_limit": 30.0, "threads": 2,
+                "status": "time_limit", "objective": objective, "bound": 90.0,
+                "checked": True, "best_known": 100.0,
+                "gap_best_known_pct": round(objective - 100.0, 4),
+                "gap_bound_pct": round(100 * (objective - 90.0) / objective, 4),
+                "found_by": found, "exchanges": 3, "highs_waited": 0.5}
+
+    rows = [row("a", "highs", 101.0), row("a", "cp-sat", 102.0),
+            row("a", "portfolio", 100.05, "polish"),
+            row("b", "highs", 100.0), row("b", "cp-sat", 103.0),
+            row("b", "portfolio", 101.0, "highs-placement")]
+    text = summary(rows, {"cpu": "test", "cores": 2}, Path("data/gap"))
+    assert "| a | 100 |" in text and text.split("| a | 100 |")[1].split("\n")[0].endswith("yes |")
+    assert text.split("| b | 100 |")[1].split("\n")[0].endswith("no |")
+    assert "on 1 of 2 instances; under 0.1% of the best known on 1 of 2" in text
+    assert "| a | polish | 3 | 0.5 |" in text and "| b | highs-placement | 3 | 0.5 |" in text

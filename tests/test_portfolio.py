@@ -1,5 +1,5 @@
-"""The portfolio backend (one HiGHS search; CP-SAT and a local search beside it in rounds,
-exchanging placements) and its local search."""
+"""The portfolio backend (one HiGHS search, its placements polished; CP-SAT, the local search and
+the large-neighbourhood search beside it in rounds, sharing placements) and its local search."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from placement.milp.lagrangian import lagrangian_bound
 from placement.milp.local_search import LocalSearch, applies
 from placement.solvers import Status, get
 from placement.solvers import portfolio as pf
+from placement.solvers import portfolio_side as sides
 from placement.solvers.base import SolveOptions
 from tests.conftest import BACKENDS, GAP_DIR
 from tests.test_orlib import BOUNDS
@@ -33,8 +34,9 @@ def tiny_slices(monkeypatch: pytest.MonkeyPatch) -> None:
     """Exchanges so frequent and rounds so short that a gap1-12 problem takes several
     exchanges (shared incumbents, local search in every round) before a proof."""
     monkeypatch.setattr(pf, "SYNC_NODES", 1)
-    monkeypatch.setattr(pf, "CPSAT_DETERMINISTIC", 0.02)
-    monkeypatch.setattr(pf, "MAX_DOUBLINGS", 12)
+    monkeypatch.setattr(sides, "CPSAT_DETERMINISTIC", 0.02)
+    monkeypatch.setattr(sides, "LNS_STEPS", 2)
+    monkeypatch.setattr(sides, "MAX_DOUBLINGS", 12)
 
 
 @pytest.mark.parametrize("name", ["c0515_1", "c0824_3", "c1040_5", "c1060_2"])
@@ -103,13 +105,19 @@ def test_an_infeasible_start_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None
 D05100_OPTIMUM = Path(__file__).parent / "data" / "portfolio" / "d05100_optimum.txt"
 
 
+def _highs_trace(r) -> list:  # type: ignore[no-untyped-def]
+    """What HiGHS held (placement value, bound, nodes) at each exchange."""
+    return [(c["objective"], c["bound"], c["nodes"]) for c in r.extra["components"]
+            if c["component"] == "highs" and c["status"] == "running"]
+
+
 @pytest.mark.parametrize(("threads", "sense"), [(1, "max"), (2, "min")])
-def test_the_sides_placement_reaches_the_highs_search(
+def test_the_sides_placement_is_the_answer_and_highs_runs_as_alone(
         tiny_slices: None, threads: int, sense: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A side round that returns the optimum hands it to the running HiGHS search at the
-    next exchange: HiGHS holds it there (its primal bound), where on its own it still holds
-    a worse placement; for a maximisation (the same problem, objective negated) too. HiGHS
-    1.12 drops it if a restart has fixed columns, so the portfolio runs HiGHS without."""
+    """A side round that returns the optimum makes it the answer, while HiGHS's own search
+    goes on exactly as it would without it (the same placements, bounds and node counts at
+    every exchange): HiGHS is handed nothing while it holds a placement of its own. For a
+    maximisation (the same problem, objective negated) too."""
     form = _form("d05100")  # HiGHS alone holds 6365 at its first two exchanges
     if sense == "max":
         form = form.with_objective(-form.c, "max", -form.offset)
@@ -125,19 +133,56 @@ def test_the_sides_placement_reaches_the_highs_search(
         from placement.solvers.base import RawSolution
         return RawSolution(status=Status.FEASIBLE, x=x_opt.copy(), objective=optimum)
 
-    def held(r) -> list:  # type: ignore[no-untyped-def]
-        return [c["objective"] for c in r.extra["components"]
-                if c["component"] == "highs" and c["status"] == "running"]
-
-    monkeypatch.setattr(pf, "MAX_ROUNDS", 2)
-    alone = held(get("portfolio").solve(form, SolveOptions(threads=threads, seed=0)))
-    assert len(alone) == 2 and alone[1] != pytest.approx(optimum)  # not there on its own
-    monkeypatch.setattr(pf.CpSatBackend, "solve", cpsat)
+    monkeypatch.setattr(pf, "MAX_ROUNDS", 3)
+    alone = get("portfolio").solve(form, SolveOptions(threads=threads, seed=0))
+    assert alone.objective != pytest.approx(optimum)  # not found without the side's help
+    monkeypatch.setattr(sides.CpSatBackend, "solve", cpsat)
     r = get("portfolio").solve(form, SolveOptions(threads=threads, seed=0))
-    helped = held(r)
-    assert helped[0] == alone[0]  # the first exchange hands it over...
-    assert helped[1] == pytest.approx(optimum)  # ...and HiGHS holds it at the next
-    assert r.objective == pytest.approx(optimum)
+    assert len(_highs_trace(r)) == 3
+    assert _highs_trace(r) == _highs_trace(alone)
+    assert all(held != pytest.approx(optimum) for held, _, _ in _highs_trace(r))
+    assert r.objective == pytest.approx(optimum) and form.max_violation(r.x) <= 1e-6
+
+
+class _Event:
+    """A stand-in for a HiGHS callback event: what HiGHS holds, and what it is handed."""
+
+    def __init__(self, held: float) -> None:
+        self.data_out = type("Out", (), {"mip_primal_bound": held})()
+        self.handed: list[np.ndarray] = []
+        self.data_in = type("In", (), {"setSolution": self.handed.append})()
+
+
+def test_highs_is_handed_a_placement_only_while_it_holds_none() -> None:
+    form = _form("c0515_1")
+    state = sides.State(sign=float(form.sense.sign))
+    exchange = pf._Exchange(form, SolveOptions(), state, side=None)  # type: ignore[arg-type]
+    empty = _Event(np.inf)
+    exchange.hand(empty)
+    assert empty.handed == []  # nothing to hand yet
+    x = construct(form, 1.0, multipliers=lagrangian_bound(form, 1.0).multipliers).x
+    assert x is not None and state.offer(x, form.objective_of(x))
+    holding = _Event(form.objective_of(x) + 100.0)  # HiGHS holds a worse placement
+    exchange.hand(holding)
+    assert holding.handed == []
+    for _ in range(2):
+        exchange.hand(empty)
+    assert len(empty.handed) == 1 and np.array_equal(empty.handed[0], x)  # once
+
+
+def test_highs_placements_are_polished(tiny_slices: None,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each placement HiGHS finds that betters the shared one is polished by the local
+    search at once: the polish starts from it, never ends worse, and its placement (when
+    better) is the shared one from then on."""
+    monkeypatch.setattr(pf, "MAX_ROUNDS", 2)
+    form = _form("d05100")
+    r = get("portfolio").solve(form, SolveOptions(threads=1, seed=0))
+    polishes = [c for c in r.extra["components"] if c["component"] == "polish"]
+    assert polishes and all(p["objective"] <= p["from"] for p in polishes)  # minimised
+    assert any(p["improved"] and p["objective"] < p["from"] for p in polishes)
+    assert r.objective <= min(p["objective"] for p in polishes)
+    assert r.x is not None and form.max_violation(r.x) <= 1e-6
 
 
 def test_time_limit_answers_with_an_incumbent_and_a_bound() -> None:
