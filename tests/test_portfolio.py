@@ -218,3 +218,66 @@ def test_local_search_finds_an_improving_swap() -> None:
     assert form.max_violation(worst) == 0.0 and form.objective_of(worst) == 20.0
     x = LocalSearch(form).improve(worst, seed=0, kicks=0)
     assert x is not None and form.objective_of(x) == 2.0
+
+
+class _ScriptedCpSat:
+    """CP-SAT's stand-in: answers every round with one placement, and records the seed
+    (``seed + round``) and hint each round was given."""
+
+    def __init__(self, x: np.ndarray, objective: float) -> None:
+        self.x, self.objective = x, objective
+        self.calls: list[tuple[int, np.ndarray | None]] = []
+
+    def solve(self, form, options, start=None, on_solver=None,  # type: ignore[no-untyped-def]
+              parameters=None):
+        from placement.solvers.base import RawSolution
+        self.calls.append((int(options.seed), None if start is None else start.copy()))
+        return RawSolution(status=Status.FEASIBLE, x=self.x.copy(), objective=self.objective)
+
+
+@pytest.mark.parametrize("better_at_exchange", [False, True])
+def test_a_round_run_ahead_is_kept_or_begun_again(better_at_exchange: bool) -> None:
+    """The side begins round 1 from its own best before the exchange that starts it. The
+    exchange keeps it when the shared best is no better than that placement; when it is
+    strictly better, round 1 is begun again from it."""
+    form = _form("c0515_1")
+    worse = construct(form, 1.0, multipliers=lagrangian_bound(form, 1.0).multipliers).x
+    best = get("highs").solve(form, SolveOptions()).x
+    assert worse is not None and best is not None
+    assert form.objective_of(best) < form.objective_of(worse)  # GAP: minimise cost
+    cpsat = _ScriptedCpSat(worse, form.objective_of(worse))
+    side = sides.Side(cpsat, form, SolveOptions(seed=10), threads=1,  # type: ignore[arg-type]
+                      t0=0.0, inline=False)
+    side.search = side.neighbourhoods = None
+    try:
+        side.start(0, None)
+        assert side.result(0) is not None
+        side.start(1, best if better_at_exchange else worse)
+        r1 = side.result(1)
+        assert r1 is not None and r1.k == 1 and r1.raw is not None
+    finally:
+        side.close()
+    assert side.kept == (0 if better_at_exchange else 1)
+    hints = [x for seed, x in cpsat.calls if seed == 11]  # round 1's CP-SAT calls
+    assert hints and all(h is not None for h in hints)
+    if better_at_exchange:  # begun again (its run ahead, if it had begun, cut short)
+        assert np.array_equal(hints[-1], best)
+    else:  # run ahead from the side's own best, once
+        assert len(hints) == 1 and np.array_equal(hints[0], worse)
+
+
+def test_local_search_stops_before_a_kick_when_asked() -> None:
+    form = _form("c1040_5")
+    x0 = construct(form, 1.0, multipliers=lagrangian_bound(form, 1.0).multipliers).x
+    assert x0 is not None
+    ls = LocalSearch(form)
+    asked: list[int] = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return True
+
+    a = ls.improve(x0, seed=3, kicks=50, stopped=stop)
+    b = ls.improve(x0, seed=3, kicks=0)  # the descent alone
+    assert a is not None and b is not None and np.array_equal(a, b)
+    assert asked == [1]

@@ -9,13 +9,15 @@ is left; then *kicks* (a few random feasible shifts from the best placement, the
 look beyond the local optimum, and a kicked placement is kept when it is at least as good.
 
 Everything is deterministic given ``seed`` and the counts (``kicks``); a wall-clock
-``deadline`` is only an outer stop. Applies to single-area forms whose columns are all
-placement columns (:func:`applies`); the swap array is skipped above :data:`MAX_SWAP_CELLS`.
+``deadline`` and a ``stopped`` callable (asked before each kick) are only outer stops. Applies
+to single-area forms whose columns are all placement columns (:func:`applies`); the swap array
+is skipped above :data:`MAX_SWAP_CELLS`.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,7 +160,8 @@ class LocalSearch:
         return choice
 
     def improve(self, x: np.ndarray, *, seed: int, kicks: int, kick_size: int = 3,
-                deadline: float | None = None) -> np.ndarray | None:
+                deadline: float | None = None,
+                stopped: Callable[[], bool] | None = None) -> np.ndarray | None:
         """A placement at least as good as ``x`` (full column vector), or None when the
         search does not apply or ``x`` is not a feasible placement it understands."""
         if not self.usable:
@@ -170,7 +173,8 @@ class LocalSearch:
         best_value = self.value(best)
         rng = np.random.default_rng(seed)
         for _ in range(kicks):
-            if deadline is not None and time.perf_counter() > deadline:
+            if (deadline is not None and time.perf_counter() > deadline) or \
+                    (stopped is not None and stopped()):
                 break
             cand = self.descend(self._kick(best, rng, kick_size), deadline)
             v = self.value(cand)

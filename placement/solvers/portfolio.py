@@ -10,10 +10,10 @@ best placement so far: CP-SAT, the local search, then the large-neighbourhood se
 before every dive, and once its node count reaches the next exchange (after ``SYNC_NODES``
 nodes, then ``GROWTH`` times further each time, for ``STRETCH_DOUBLINGS`` exchanges) it waits
 for the side's round to end, takes the side's placements and bound into the shared best, and
-starts the side's next round from that.
-The best bound either proved is the bound; at an exchange where the incumbent is within
-``rel_gap`` of it, HiGHS is interrupted and the answer is proven. With one thread the side's
-rounds run inside HiGHS's callback, in turn with it.
+starts the side's next round from that (or keeps the one the side ran ahead from its own best,
+when the shared best is no better). The best bound either proved is the bound; at an exchange
+where the incumbent is within ``rel_gap`` of it, HiGHS is interrupted and the answer is
+proven. With one thread the side's rounds run inside HiGHS's callback, in turn with it.
 
 HiGHS's own search is left as it would run alone: a placement is handed to it
 (``setSolution``) only while it holds none. Handing it better placements changed its path in
@@ -24,7 +24,8 @@ the answer is the best of it and the side.
 
 Determinism. HiGHS's search is deterministic, and so are its node counts at its callbacks; the
 polishes are seeded by their count, the side's rounds end at work limits with seeds
-``seed + round``; exchanges happen at node counts only. So for a fixed seed and thread count
+``seed + round`` and begin from placements the exchanges fix; exchanges happen at node counts
+only. So for a fixed seed and thread count
 the incumbents and bounds at every exchange are the same from run to run, and a run that ends
 by a proof returns the same placement every time. The wall-clock time limit is only an outer
 stop: the round it cuts short ends where the clock says, so a run that ends at its time limit
@@ -109,12 +110,13 @@ class PortfolioBackend:
             side.start(0, state.x)
             raw = self._run_highs(form, replace(options, threads=h_threads), state, side, t0)
             side.stop()
-            last = side.result()
         finally:
             side.close()
+        state.kept = side.kept
         take(state, "highs", raw)
-        if last is not None and not state.settled(options.rel_gap):
-            side.take(state, last)  # the round the time limit cut short
+        for last in side.leftovers():  # rounds ended after the last exchange
+            if not state.settled(options.rel_gap):
+                side.take(state, last)
         state.settled(options.rel_gap)
         return _answer(form, options, state, time.perf_counter() - t0, self.version())
 
@@ -200,7 +202,7 @@ class _Exchange:
             return
         state, k = self.state, self.state.rounds
         t1 = time.perf_counter()
-        r = self.side.result()
+        r = self.side.result(k)
         waited = time.perf_counter() - t1
         if r is not None:
             self.side.take(state, r)
@@ -225,7 +227,8 @@ class _Exchange:
 
 def _answer(form: CanonicalForm, options: SolveOptions, state: State, seconds: float,
             version: str) -> RawSolution:
-    extra: dict[str, object] = {"rounds": state.rounds, "components": state.log}
+    extra: dict[str, object] = {"rounds": state.rounds, "rounds_ahead_kept": state.kept,
+                                "components": state.log}
     if state.infeasible and state.x is None:
         return RawSolution(status=Status.INFEASIBLE, seconds=seconds, solver_version=version,
                            message="a component proved the model infeasible", extra=extra)

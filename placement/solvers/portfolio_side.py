@@ -7,9 +7,9 @@ deterministic time limit (``max_deterministic_time``, with ``interleave_search``
 workers are deterministic too); then the shift-and-swap local search of
 :mod:`placement.milp.local_search` (random kicks drawn from ``seed + k``) from the better of the
 two; then steps of the large-neighbourhood search of :mod:`placement.solvers.lns` from that.
-Every round is longer than the last (``GROWTH`` times, for ``MAX_DOUBLINGS`` rounds), and each
-ends at work limits, never at the clock, so a round's placements depend on its start and seed
-only.
+The searches' work grows ``GROWTH`` times a round for ``MAX_DOUBLINGS`` rounds, CP-SAT's for
+``CPSAT_DOUBLINGS``; every round ends at work limits, never at the clock, so a round's
+placements depend on its start and seed only.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -39,10 +40,15 @@ if TYPE_CHECKING:
     from placement.solvers.lns import Neighbourhoods
 
 __all__ = ["State", "Round", "Side", "take", "improve", "better", "CPSAT_DETERMINISTIC",
-           "KICKS", "LNS_STEPS", "GROWTH", "MAX_DOUBLINGS", "LNS_MAX_COLUMNS"]
+           "CPSAT_DOUBLINGS", "KICKS", "LNS_STEPS", "GROWTH", "MAX_DOUBLINGS", "LNS_MAX_COLUMNS",
+           "AHEAD"]
 
-#: CP-SAT's deterministic time in the first round (times GROWTH every round).
+#: CP-SAT's deterministic time in the first round (times GROWTH in the next CPSAT_DOUBLINGS).
 CPSAT_DETERMINISTIC = 0.5
+#: Rounds after which CP-SAT's time stops growing: sooner than the searches', since on the
+#: OR-Library's D and E instances CP-SAT's rounds found none of the portfolio's answers while
+#: rounds longer than HiGHS's stretches between exchanges kept HiGHS waiting (portfolio-polish).
+CPSAT_DOUBLINGS = 1
 #: Local-search kicks in the first round (times GROWTH every round), and in the polish of each
 #: placement HiGHS finds.
 KICKS = 20
@@ -54,6 +60,8 @@ GROWTH = 2
 #: OR-Library's E instances, where HiGHS runs hundreds of nodes a second, HiGHS seldom waits
 #: for a round at an exchange.
 MAX_DOUBLINGS = 3
+#: Rounds the side may run ahead of the last exchange, each from its own best placement.
+AHEAD = 4
 #: Largest form (columns) the large-neighbourhood search is run on: each step hands HiGHS the
 #: whole model, the held columns fixed.
 LNS_MAX_COLUMNS = 200_000
@@ -71,6 +79,7 @@ class State:
     infeasible: bool = False
     nodes: int = 0
     rounds: int = 0
+    kept: int = 0  # rounds the side ran ahead that their exchange kept
     log: list[dict[str, object]] = field(default_factory=list)
 
     def offer(self, x: np.ndarray | None, objective: float | None) -> bool:
@@ -115,7 +124,16 @@ class Round:
 
 class Side:
     """The side's rounds: on a thread of their own, or (``inline``, one thread) run by
-    :meth:`result` inside HiGHS's callback."""
+    :meth:`result` inside HiGHS's callback.
+
+    On its own thread the side runs ahead (up to ``AHEAD`` rounds): once round ``k`` ends it
+    begins round ``k + 1`` at once from its own best placement, before the exchange that will
+    start it. That exchange keeps it (and the rounds after it) when the shared best is not
+    strictly better than the placement it began from, so that it began where the exchange
+    would have begun it; otherwise it cancels them and begins round ``k + 1`` again from the
+    shared best. Either way each round's start is the same from run to run, and the side seldom
+    waits for HiGHS.
+    """
 
     def __init__(self, cpsat: CpSatBackend, form: CanonicalForm, options: SolveOptions,
                  threads: int, t0: float, inline: bool) -> None:
@@ -124,32 +142,80 @@ class Side:
         self.search = _search(form)
         self.neighbourhoods = _neighbourhoods(form, options)
         self._pool = None if inline else ThreadPoolExecutor(max_workers=1)
-        self._future: Future[Round] | None = None
         self._pending: tuple[int, np.ndarray | None] | None = None
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._results: dict[int, Round] = {}
+        self._begun: dict[int, float | None] = {}  # the objective each round began from
+        self._confirmed = -1  # the last round an exchange started (or kept)
+        self._epoch = 0  # bumped when a round is begun again: older chains end
         self._solver: Any = None
         self._stopped = False
+        self.kept = 0  # rounds begun ahead that their exchange kept
 
     def start(self, k: int, x: np.ndarray | None) -> None:
-        """Begin round ``k`` from the placement ``x`` (None: none yet)."""
+        """Start round ``k`` from the placement ``x`` (None: none yet), or keep the round
+        ``k`` begun ahead from a placement ``x`` does not better."""
         x = None if x is None else x.copy()
         if self._pool is None:
             self._pending = (k, x)
-        else:
-            self._future = self._pool.submit(self._round, k, x)
+            return
+        value = None if x is None else self.form.objective_of(x)
+        with self._cond:
+            self._confirmed = k
+            if k in self._begun and not _strictly_better(self.form, value, self._begun[k]):
+                self.kept += 1
+                self._cond.notify_all()
+                return
+            self._epoch += 1
+            for d in (self._results, self._begun):
+                for j in [j for j in d if j >= k]:
+                    del d[j]
+            self._begun[k] = value
+            if self._solver is not None:
+                self._solver.stop_search()
+            self._cond.notify_all()  # a chain waiting to run ahead ends
+            epoch = self._epoch
+        self._pool.submit(self._chain, k, x, epoch)
 
-    def result(self) -> Round | None:
-        """The round begun last, once it has ended (None when none is under way)."""
+    def result(self, k: int) -> Round | None:
+        """Round ``k`` once it has ended (None when the side stopped first)."""
         if self._pool is None:
             pending, self._pending = self._pending, None
             return None if pending is None or self._stopped else self._round(*pending)
-        future, self._future = self._future, None
-        return None if future is None else future.result()
+        with self._cond:
+            while k not in self._results and not self._stopped:
+                self._cond.wait()
+            return self._results.pop(k, None)
+
+    def leftovers(self) -> list[Round]:
+        """The rounds ended but not taken (after :meth:`stop`), in order."""
+        with self._cond:
+            return [self._results.pop(j) for j in sorted(self._results)]
+
+    def _chain(self, k: int, x: np.ndarray | None, epoch: int) -> None:
+        """Round ``k`` from ``x``, then each next round from the side's own best, at most
+        ``AHEAD`` rounds ahead of the last exchange, until stopped or begun again."""
+        while True:
+            r = self._round(k, x, epoch)
+            x = better(self.form, better(self.form, x, None if r.raw is None else r.raw.x),
+                       better(self.form, r.searched, r.neighbour))
+            with self._cond:
+                if epoch != self._epoch:
+                    return
+                self._results[k] = r
+                self._begun[k + 1] = None if x is None else self.form.objective_of(x)
+                self._cond.notify_all()
+                while k + 1 > self._confirmed + AHEAD and epoch == self._epoch and \
+                        not self._stopped:
+                    self._cond.wait()
+                if epoch != self._epoch or self._stopped:
+                    return
+            k += 1
 
     def take(self, state: State, r: Round) -> None:
         """Offer round ``r``'s placements and bound to ``state``, in a fixed order."""
         if r.raw is not None:
-            take(state, "cp-sat", r.raw)
+            take(state, "cp-sat", r.raw, r.k)
         for ran, name, x, seconds in ((r.ran_search, "local-search", r.searched,
                                        r.search_seconds),
                                       (r.ran_neighbour, "neighbourhoods", r.neighbour,
@@ -165,52 +231,57 @@ class Side:
 
     def stop(self) -> None:
         """End the round under way as soon as its solver notices (HiGHS has finished)."""
-        with self._lock:
+        with self._cond:
             self._stopped = True
             if self._solver is not None:
                 self._solver.stop_search()
-
-    def stopped(self) -> bool:
-        return self._stopped
+            self._cond.notify_all()
 
     def close(self) -> None:
         self.stop()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
 
-    def _register(self, solver: Any) -> None:
-        with self._lock:
+    def _ends(self, epoch: int | None) -> Callable[[], bool]:
+        return lambda: self._stopped or (epoch is not None and epoch != self._epoch)
+
+    def _register(self, solver: Any, epoch: int | None) -> None:
+        with self._cond:
             self._solver = solver
-            if self._stopped:
+            if self._ends(epoch)():
                 solver.stop_search()
 
-    def _round(self, k: int, x: np.ndarray | None) -> Round:
+    def _round(self, k: int, x: np.ndarray | None, epoch: int | None = None) -> Round:
         left = time_left(self.options, self.t0)
-        if self._stopped or (left is not None and left < MIN_SOLVER_SECONDS):
+        ends = self._ends(epoch)
+        if ends() or (left is not None and left < MIN_SOLVER_SECONDS):
             return Round(k)
         grown = GROWTH ** min(k, MAX_DOUBLINGS)
         seed = int(self.options.seed) + k
         opts = replace(self.options, threads=self.threads, seed=seed, log=False,
                        time_limit=left)
-        raw = self.cpsat.solve(self.form, opts, x, on_solver=self._register, parameters={
-            "max_deterministic_time": CPSAT_DETERMINISTIC * grown, "interleave_search": True})
-        with self._lock:
+        limit = CPSAT_DETERMINISTIC * GROWTH ** min(k, CPSAT_DOUBLINGS)
+        raw = self.cpsat.solve(self.form, opts, x,
+                               on_solver=lambda solver: self._register(solver, epoch),
+                               parameters={"max_deterministic_time": limit,
+                                           "interleave_search": True})
+        with self._cond:
             self._solver = None
         r = Round(k, raw)
         best = better(self.form, x, raw.x)
-        if self.search is not None and best is not None and not self._stopped:
+        if self.search is not None and best is not None and not ends():
             r.ran_search = True
             t1 = time.perf_counter()
             r.searched = improve(self.search, best, seed, time_left(self.options, self.t0),
-                                 KICKS * grown)
+                                 KICKS * grown, stopped=ends)
             r.search_seconds = time.perf_counter() - t1
             best = better(self.form, best, r.searched)
-        if self.neighbourhoods is not None and best is not None and not self._stopped:
+        if self.neighbourhoods is not None and best is not None and not ends():
             r.ran_neighbour = True
             t1 = time.perf_counter()
             left = time_left(self.options, self.t0)
             r.neighbour, _ = self.neighbourhoods.improve(
-                best, seed=seed, steps=LNS_STEPS * grown, stopped=self.stopped,
+                best, seed=seed, steps=LNS_STEPS * grown, stopped=ends,
                 deadline=None if left is None else time.perf_counter() + left)
             r.neighbour_seconds = time.perf_counter() - t1
         return r
@@ -225,10 +296,19 @@ def better(form: CanonicalForm, a: np.ndarray | None, b: np.ndarray | None
     return b if sign * form.objective_of(b) > sign * form.objective_of(a) + 1e-9 else a
 
 
-def take(state: State, who: str, raw: RawSolution) -> None:
-    """Offer a solver's answer (placement, bound, proofs) to ``state``, and log it."""
+def _strictly_better(form: CanonicalForm, a: float | None, b: float | None) -> bool:
+    """Whether objective ``a`` is strictly better than ``b`` (None: no placement)."""
+    if a is None or b is None:
+        return a is not None
+    return float(form.sense.sign) * (a - b) > 1e-9
+
+
+def take(state: State, who: str, raw: RawSolution, k: int | None = None) -> None:
+    """Offer a solver's answer (placement, bound, proofs) to ``state``, and log it (as of
+    round ``k``, or the exchanges so far)."""
+    k = state.rounds if k is None else k
     if raw.status is Status.ERROR and raw.x is None:
-        state.log.append({"round": state.rounds, "component": who, "status": "error",
+        state.log.append({"round": k, "component": who, "status": "error",
                           "message": raw.message})
         return
     improved = state.offer(raw.x, raw.objective)
@@ -243,7 +323,7 @@ def take(state: State, who: str, raw: RawSolution) -> None:
     else:
         state.offer_bound(raw.bound)
     state.nodes += int(raw.nodes or 0) if who == "highs" else 0
-    state.log.append({"round": state.rounds, "component": who, "status": raw.status.value,
+    state.log.append({"round": k, "component": who, "status": raw.status.value,
                       "objective": raw.objective, "bound": raw.bound, "improved": improved,
                       "seconds": round(raw.seconds, 3)})
 
@@ -263,8 +343,9 @@ def _neighbourhoods(form: CanonicalForm, options: SolveOptions) -> Neighbourhood
 
 
 def improve(search: LocalSearch, x: np.ndarray, seed: int, left: float | None,
-            kicks: int = KICKS) -> np.ndarray | None:
+            kicks: int = KICKS, stopped: Callable[[], bool] | None = None
+            ) -> np.ndarray | None:
     """The local search's placement from ``x`` (None: it found none it could check)."""
     deadline = None if left is None else time.perf_counter() + left
-    out = search.improve(x, seed=seed, kicks=kicks, deadline=deadline)
+    out = search.improve(x, seed=seed, kicks=kicks, deadline=deadline, stopped=stopped)
     return out if out is not None and search.form.max_violation(out) <= 1e-9 else None
