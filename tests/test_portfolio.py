@@ -281,3 +281,34 @@ def test_local_search_stops_before_a_kick_when_asked() -> None:
     b = ls.improve(x0, seed=3, kicks=0)  # the descent alone
     assert a is not None and b is not None and np.array_equal(a, b)
     assert asked == [1]
+
+
+def test_an_error_in_the_sides_thread_is_raised_not_waited_for() -> None:
+    class Failing:
+        def solve(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            raise RuntimeError("CP-SAT stand-in failed")
+
+    form = _form("c0515_1")
+    side = sides.Side(Failing(), form, SolveOptions(), threads=1,  # type: ignore[arg-type]
+                      t0=0.0, inline=False)
+    try:
+        side.start(0, None)
+        with pytest.raises(RuntimeError, match="stand-in failed"):
+            side.result(0)
+    finally:
+        side.close()
+    with pytest.raises(RuntimeError, match="stand-in failed"):
+        side.leftovers()
+
+
+def test_four_threads_run_the_neighbourhood_search_beside_highs(
+        tiny_slices: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With four threads HiGHS takes two, and the neighbourhood search's HiGHS runs beside
+    it in the same process: every step solves (a HiGHS error would be raised), and the
+    answer holds."""
+    monkeypatch.setattr(pf, "MAX_ROUNDS", 2)
+    form = _form("d05100")
+    r = get("portfolio").solve(form, SolveOptions(threads=4, seed=0))
+    ran = [c for c in r.extra["components"] if c["component"] == "neighbourhoods"]
+    assert ran and all(c["status"] == "feasible" for c in ran)
+    assert r.x is not None and form.max_violation(r.x) <= 1e-6

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from placement.solvers.base import MIN_SOLVER_SECONDS, SolveOptions
+from placement.errors import SolverError
+from placement.solvers.base import MIN_SOLVER_SECONDS, SolveOptions, Status
 from placement.solvers.highs import HighsBackend
 
 if TYPE_CHECKING:
@@ -48,8 +49,10 @@ class Neighbourhoods:
         self.cols = np.arange(form.n_x)
         self.lower = np.asarray(form.col_lower[: form.n_x], dtype=float)
         self.upper = np.asarray(form.col_upper[: form.n_x], dtype=float)
+        # ``options.threads``: the portfolio passes its main HiGHS search's count, so that
+        # opening either model never resizes HiGHS's one thread pool per process.
         self.session = HighsBackend().open(form, replace(
-            options, threads=1, log=False, time_limit=None, rel_gap=0.0))
+            options, log=False, time_limit=None, rel_gap=0.0))
         self.session.set_option("mip_max_nodes", NODES)
         self.sign = float(form.sense.sign)
 
@@ -75,6 +78,9 @@ class Neighbourhoods:
             self.session.set_start(x)
             self.session.set_option("time_limit", float(left) if left is not None else np.inf)
             raw = self.session.solve()
+            if raw.status is Status.ERROR:
+                raise SolverError(f"the large-neighbourhood search's HiGHS failed: "
+                                  f"{raw.message}")
             if raw.x is None or self.form.max_violation(raw.x) > 1e-6:
                 continue
             new = self.form.objective_of(raw.x)

@@ -25,11 +25,10 @@ the answer is the best of it and the side.
 Determinism. HiGHS's search is deterministic, and so are its node counts at its callbacks; the
 polishes are seeded by their count, the side's rounds end at work limits with seeds
 ``seed + round`` and begin from placements the exchanges fix; exchanges happen at node counts
-only. So for a fixed seed and thread count
-the incumbents and bounds at every exchange are the same from run to run, and a run that ends
-by a proof returns the same placement every time. The wall-clock time limit is only an outer
-stop: the round it cuts short ends where the clock says, so a run that ends at its time limit
-may differ there.
+only. So for a fixed seed and thread count the incumbents and bounds at every exchange are the
+same from run to run, and a run that ends by a proof returns the same placement every time. The
+wall-clock time limit is only an outer stop: the rounds it cuts short end where the clock says,
+so a run that ends at its time limit may differ there.
 
 Models with continuous columns (which CP-SAT cannot take) run HiGHS alone; forms outside the
 local search's scope run without it, and per-area forms without the large-neighbourhood search.
@@ -105,7 +104,7 @@ class PortfolioBackend:
         threads = options.threads or os.cpu_count() or 1
         h_threads = max(1, threads // 2)
         side = Side(self.cpsat, form, options, max(1, threads - h_threads), t0,
-                    inline=threads < 2)
+                    inline=threads < 2, highs_threads=h_threads)
         try:
             side.start(0, state.x)
             raw = self._run_highs(form, replace(options, threads=h_threads), state, side, t0)

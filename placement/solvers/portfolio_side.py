@@ -136,11 +136,13 @@ class Side:
     """
 
     def __init__(self, cpsat: CpSatBackend, form: CanonicalForm, options: SolveOptions,
-                 threads: int, t0: float, inline: bool) -> None:
+                 threads: int, t0: float, inline: bool, highs_threads: int = 1) -> None:
         self.cpsat, self.form, self.options = cpsat, form, options
         self.threads, self.t0 = threads, t0
         self.search = _search(form)
-        self.neighbourhoods = _neighbourhoods(form, options)
+        # the neighbourhood search's HiGHS asks for the main search's thread count: HiGHS
+        # keeps one pool per process, resized (reset) whenever a model asks for another
+        self.neighbourhoods = _neighbourhoods(form, replace(options, threads=highs_threads))
         self._pool = None if inline else ThreadPoolExecutor(max_workers=1)
         self._pending: tuple[int, np.ndarray | None] | None = None
         self._cond = threading.Condition()
@@ -150,6 +152,7 @@ class Side:
         self._epoch = 0  # bumped when a round is begun again: older chains end
         self._solver: Any = None
         self._stopped = False
+        self._error: BaseException | None = None  # what ended a chain, raised by result()
         self.kept = 0  # rounds begun ahead that their exchange kept
 
     def start(self, k: int, x: np.ndarray | None) -> None:
@@ -183,18 +186,31 @@ class Side:
             pending, self._pending = self._pending, None
             return None if pending is None or self._stopped else self._round(*pending)
         with self._cond:
-            while k not in self._results and not self._stopped:
+            while k not in self._results and not self._stopped and self._error is None:
                 self._cond.wait()
+            if self._error is not None:
+                raise self._error
             return self._results.pop(k, None)
 
     def leftovers(self) -> list[Round]:
         """The rounds ended but not taken (after :meth:`stop`), in order."""
         with self._cond:
+            if self._error is not None:
+                raise self._error
             return [self._results.pop(j) for j in sorted(self._results)]
 
     def _chain(self, k: int, x: np.ndarray | None, epoch: int) -> None:
         """Round ``k`` from ``x``, then each next round from the side's own best, at most
-        ``AHEAD`` rounds ahead of the last exchange, until stopped or begun again."""
+        ``AHEAD`` rounds ahead of the last exchange, until stopped or begun again; an error
+        is kept for :meth:`result` to raise (nothing reads this task's own result)."""
+        try:
+            self._run_chain(k, x, epoch)
+        except BaseException as e:  # noqa: BLE001 - handed on, not swallowed
+            with self._cond:
+                self._error = e
+                self._cond.notify_all()
+
+    def _run_chain(self, k: int, x: np.ndarray | None, epoch: int) -> None:
         while True:
             r = self._round(k, x, epoch)
             x = better(self.form, better(self.form, x, None if r.raw is None else r.raw.x),
