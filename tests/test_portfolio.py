@@ -86,7 +86,7 @@ def test_the_start_is_the_first_incumbent(tiny_slices: None,
     assert start is not None
     seen = _spy_on_highs_starts(monkeypatch)
     r = get("portfolio").solve(form, SolveOptions(threads=1, seed=0), start=start)
-    assert len(seen) == 1  # one HiGHS search, never restarted
+    assert len(seen) == 1  # one HiGHS search, never begun again
     assert seen[0] is not None and np.array_equal(seen[0], start)
     assert r.objective is not None and r.objective <= form.objective_of(start) + 1e-9
 
