@@ -31,7 +31,7 @@ from placement.io.instance_writer import write_instance
 from placement.io.synthetic import generate
 from placement.util import write_text_atomic
 
-INSTANCES = {
+INSTANCES: dict[str, dict[str, float]] = {
     "50000x5 default": {"budget_tightness": 0.5, "link_density": 0.0},
     "50000x5 tight, links": {"budget_tightness": 0.9, "link_density": 0.1},
 }
@@ -78,7 +78,8 @@ def run(limit: float, cli: bool) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         for name, kw in INSTANCES.items():
             path = Path(tmp) / name.replace(" ", "_").replace(",", "")
-            inst = generate(50_000, seed=1, **kw)
+            inst = generate(50_000, seed=1, budget_tightness=kw["budget_tightness"],
+                            link_density=kw["link_density"])
             if cli:
                 write_instance(inst, path)
             for solver in BACKENDS:
