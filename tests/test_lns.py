@@ -79,3 +79,10 @@ def test_a_stop_and_a_past_deadline_end_it_at_once() -> None:
     for kw in ({"stopped": lambda: True}, {"deadline": 0.0}):
         out, improved = nb.improve(x, seed=0, steps=5, **kw)  # type: ignore[arg-type]
         assert improved == 0 and np.array_equal(out, x)
+
+
+def test_the_readme_states_the_freed_count_the_search_uses() -> None:
+    from tests.conftest import ROOT
+
+    text = " ".join((ROOT / "README.md").read_text().split())
+    assert f"HiGHS on {lns.FREE} freed functions" in text

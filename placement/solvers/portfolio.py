@@ -19,8 +19,8 @@ HiGHS's own search is left as it would run alone: a placement is handed to it
 (``setSolution``) only while it holds none. Handing it better placements changed its path in
 ways that cost as often as they paid: on OR-Library's E instances, where HiGHS alone proves the
 optimum in 30 s, it then failed to; on some D instances it then held a better placement
-(issue 15's closing notes). Left alone, it does at least what it does alone on its threads, and
-the answer is the best of it and the side.
+(issue 15's closing notes). Left alone, it follows the path it takes alone, only slower by the
+time the polishes and the side take from it, and the answer is the best of it and the side.
 
 Determinism. HiGHS's search is deterministic, and so are its node counts at its callbacks; the
 polishes are seeded by their count, the side's rounds end at work limits with seeds
@@ -113,9 +113,14 @@ class PortfolioBackend:
             side.close()
         state.kept = side.kept
         take(state, "highs", raw)
-        for last in side.leftovers():  # rounds ended after the last exchange
-            if not state.settled(options.rel_gap):
-                side.take(state, last)
+        # Rounds no exchange took (run ahead, or cut short by the stop) end where the clock
+        # says: their placements count only where the clock ended the run, so that a run
+        # ended by a proof or an interrupt is the same every time.
+        ahead = side.leftovers()
+        if raw.status is Status.TIME_LIMIT:
+            for last in ahead:
+                if not state.settled(options.rel_gap):
+                    side.take(state, last)
         state.settled(options.rel_gap)
         return _answer(form, options, state, time.perf_counter() - t0, self.version())
 
@@ -160,10 +165,8 @@ class _Exchange:
         objective = self.form.objective_of(x)
         if not self.state.offer(x, objective):
             return
-        self.state.log.append({"round": self.state.rounds, "component": "highs-placement",
-                               "status": "feasible", "objective": objective, "bound": None,
-                               "improved": True,
-                               "nodes": int(event.data_out.mip_node_count)})
+        self.state.note(self.state.rounds, "highs-placement", "feasible", objective,
+                        improved=True, nodes=int(event.data_out.mip_node_count))
         if self.side.search is None or self.stop:
             return
         self.polished += 1
@@ -171,12 +174,10 @@ class _Exchange:
         y = improve(self.side.search, x, int(self.options.seed) + POLISH_SEED + self.polished,
                      time_left(self.options, self.side.t0))
         value = None if y is None else self.form.objective_of(y)
-        improved = y is not None and self.state.offer(y, value)  # HiGHS is not told
-        self.state.log.append({"round": self.state.rounds, "component": "polish",
-                               "status": "feasible" if y is not None else "skipped",
-                               "objective": value, "bound": None, "improved": improved,
-                               "from": objective,
-                               "seconds": round(time.perf_counter() - t1, 3)})
+        # the shared best only: HiGHS is not told (see hand)
+        self.state.note(self.state.rounds, "polish", "feasible" if y is not None else "skipped",
+                        value, improved=y is not None and self.state.offer(y, value),
+                        **{"from": objective, "seconds": round(time.perf_counter() - t1, 3)})
 
     def hand(self, event: Any) -> None:
         """Hand HiGHS the best placement so far while it holds none of its own (once per
@@ -208,12 +209,10 @@ class _Exchange:
         bound = float(event.data_out.mip_dual_bound)
         state.offer_bound(bound)
         held = float(event.data_out.mip_primal_bound)  # HiGHS's incumbent
-        held_value = held if math.isfinite(held) else None
-        state.log.append({"round": k, "component": "highs", "status": "running",
-                          "objective": held_value,
-                          "bound": bound if math.isfinite(bound) else None, "nodes": nodes,
-                          "seconds": round(float(event.data_out.running_time), 3),
-                          "waited": round(waited, 3)})
+        state.note(k, "highs", "running", held if math.isfinite(held) else None,
+                   bound if math.isfinite(bound) else None, nodes=nodes,
+                   seconds=round(float(event.data_out.running_time), 3),
+                   waited=round(waited, 3))
         self.hand(event)
         state.rounds = k + 1
         if state.settled(self.options.rel_gap) or (MAX_ROUNDS is not None

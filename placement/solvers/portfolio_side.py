@@ -99,6 +99,13 @@ class State:
     def gap(self) -> float | None:
         return relative_gap(self.objective, self.bound)
 
+    def note(self, k: int, component: str, status: str, objective: float | None = None,
+             bound: float | None = None, improved: bool = False, **more: object) -> None:
+        """Log what a component did in round ``k`` (the answer's ``components``)."""
+        self.log.append({"round": k, "component": component, "status": status,
+                         "objective": objective, "bound": bound, "improved": improved,
+                         **more})
+
     def settled(self, rel_gap: float) -> bool:
         """Proven optimal (a component's proof, or the gap closed) or proven infeasible."""
         gap = self.gap()
@@ -120,6 +127,7 @@ class Round:
     neighbour: np.ndarray | None = None
     neighbour_seconds: float = 0.0
     ran_neighbour: bool = False
+    best: np.ndarray | None = None  # the best of its start and what it found
 
 
 class Side:
@@ -213,8 +221,7 @@ class Side:
     def _run_chain(self, k: int, x: np.ndarray | None, epoch: int) -> None:
         while True:
             r = self._round(k, x, epoch)
-            x = better(self.form, better(self.form, x, None if r.raw is None else r.raw.x),
-                       better(self.form, r.searched, r.neighbour))
+            x = r.best
             with self._cond:
                 if epoch != self._epoch:
                     return
@@ -239,11 +246,9 @@ class Side:
             if not ran:
                 continue
             objective = None if x is None else self.form.objective_of(x)
-            improved = x is not None and state.offer(x, objective)
-            state.log.append({"round": r.k, "component": name,
-                              "status": "feasible" if x is not None else "skipped",
-                              "objective": objective, "bound": None, "improved": improved,
-                              "seconds": round(seconds, 3)})
+            state.note(r.k, name, "feasible" if x is not None else "skipped", objective,
+                       improved=x is not None and state.offer(x, objective),
+                       seconds=round(seconds, 3))
 
     def stop(self) -> None:
         """End the round under way as soon as its solver notices (HiGHS has finished)."""
@@ -271,7 +276,7 @@ class Side:
         left = time_left(self.options, self.t0)
         ends = self._ends(epoch)
         if ends() or (left is not None and left < MIN_SOLVER_SECONDS):
-            return Round(k)
+            return Round(k, best=x)
         grown = GROWTH ** min(k, MAX_DOUBLINGS)
         seed = int(self.options.seed) + k
         opts = replace(self.options, threads=self.threads, seed=seed, log=False,
@@ -300,6 +305,8 @@ class Side:
                 best, seed=seed, steps=LNS_STEPS * grown, stopped=ends,
                 deadline=None if left is None else time.perf_counter() + left)
             r.neighbour_seconds = time.perf_counter() - t1
+            best = r.neighbour  # never worse than where it began
+        r.best = best
         return r
 
 
@@ -324,8 +331,7 @@ def take(state: State, who: str, raw: RawSolution, k: int | None = None) -> None
     round ``k``, or the exchanges so far)."""
     k = state.rounds if k is None else k
     if raw.status is Status.ERROR and raw.x is None:
-        state.log.append({"round": k, "component": who, "status": "error",
-                          "message": raw.message})
+        state.note(k, who, "error", message=raw.message)
         return
     improved = state.offer(raw.x, raw.objective)
     exact = who == "highs" or not (raw.extra.get("rows_tightened") or
@@ -339,9 +345,8 @@ def take(state: State, who: str, raw: RawSolution, k: int | None = None) -> None
     else:
         state.offer_bound(raw.bound)
     state.nodes += int(raw.nodes or 0) if who == "highs" else 0
-    state.log.append({"round": k, "component": who, "status": raw.status.value,
-                      "objective": raw.objective, "bound": raw.bound, "improved": improved,
-                      "seconds": round(raw.seconds, 3)})
+    state.note(k, who, raw.status.value, raw.objective, raw.bound, improved,
+               seconds=round(raw.seconds, 3))
 
 
 def _search(form: CanonicalForm) -> LocalSearch | None:
