@@ -26,6 +26,7 @@ def _same(a: placement.Instance, b: placement.Instance) -> None:
     assert [t.units for t in a.tiers] == [t.units for t in b.tiers]
     assert [t.population for t in a.tiers] == [t.population for t in b.tiers]
     assert a.resources[0].budget == b.resources[0].budget
+    assert dict(a.resources[0].caps) == dict(b.resources[0].caps)
     assert [(lk.id, lk.kind, lk.function, lk.other, lk.kappa_min, lk.penalty)
             for lk in a.links] == [(lk.id, lk.kind, lk.function, lk.other, lk.kappa_min,
                                     lk.penalty) for lk in b.links]
@@ -127,6 +128,8 @@ def test_write_refuses_a_non_empty_directory_and_leaves_nothing_behind(tmp_path:
     ({"functions": 10, "tiers": 1}, "tiers"),
     ({"functions": 10, "tiers": 5, "budget_tightness": 1.5}, "tightness"),
     ({"functions": 10, "tiers": 5, "link_density": -1}, "link density"),
+    ({"functions": 10, "tiers": 5, "cap_tightness": 1.0}, "cap tightness"),
+    ({"functions": 10, "tiers": 5, "cap_tightness": -0.1}, "cap tightness"),
 ])
 def test_bad_parameters_are_clear_errors(kwargs: dict[str, float], message: str) -> None:
     with pytest.raises(PlacementError, match=message):
@@ -156,3 +159,72 @@ def test_cli_generate_rejects_bad_options(tmp_path: Path) -> None:
     p = _cli("generate", str(tmp_path / "g"), "--functions", "80", "--budget-tightness", "2")
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert not (tmp_path / "g").exists()
+
+
+# -- per-tier caps ----------------------------------------------------------------------------
+
+
+def test_caps_cap_every_tier_below_the_national_one_and_all_national_still_fits() -> None:
+    from placement.solution.checker import check
+
+    inst = generate(2000, 5, seed=1, cap_tightness=0.2)
+    assert inst.name == "synthetic-2000x5-s1-b0.5-l0-c0.2"
+    caps = dict(inst.resources[0].caps)
+    assert tuple(caps) == inst.tier_ids[1:]  # every tier below the national one is some
+    staff = inst.cost_tensor[:, :, 0]        # function's best here
+    best = inst.value_matrix.argmax(axis=1)
+    use = np.bincount(best, weights=staff[np.arange(2000), best], minlength=5)
+    assert [caps[t] for t in inst.tier_ids[1:]] == np.floor(0.8 * use[1:]).tolist()
+    many = generate(2000, 50, seed=1, cap_tightness=0.2)  # 50 tiers: some nobody's best
+    best50 = many.value_matrix.argmax(axis=1)
+    assert set(many.resources[0].caps) == {many.tier_ids[t] for t in set(best50.tolist())} - \
+        {many.tier_ids[0]}
+    assert check(inst, np.zeros(2000, dtype=np.int64)).ok  # every function national
+    assert generate(2000, 5, seed=1).resources[0].caps == {}
+
+
+def test_caps_bind_and_every_solved_placement_keeps_them() -> None:
+    capped = generate(2000, 5, seed=1, cap_tightness=0.2)
+    free = placement.solve(generate(2000, 5, seed=1))
+    r = placement.solve(capped)
+    assert r.status is Status.OPTIMAL and r.check is not None and r.check.ok
+    staff = capped.cost_tensor[:, :, 0]
+    use = np.bincount(r.assignment, weights=staff[np.arange(2000), r.assignment], minlength=5)
+    caps = np.array([capped.resources[0].caps[t] for t in capped.tier_ids[1:]])
+    assert np.all(use[1:] <= caps + 1e-9)
+    assert np.any(use[1:] == caps)  # some cap binds ...
+    assert free.objective is not None and r.objective is not None
+    assert r.objective < free.objective - 1e-6  # ... and costs value
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_capped_tiny_instances_solve_to_the_enumerated_optimum(seed: int) -> None:
+    import itertools
+
+    from placement.solution.checker import check
+
+    inst = generate(6, 3, seed=seed, budget_tightness=0.3, cap_tightness=0.3)
+    best = max(rep.objective for a in itertools.product(range(3), repeat=6)
+               if (rep := check(inst, np.array(a))).ok)
+    r = placement.solve(inst)
+    assert r.status is Status.OPTIMAL and r.check is not None and r.check.ok
+    assert r.objective == pytest.approx(best, abs=1e-9)
+
+
+def test_written_capped_instance_loads_back_with_its_caps(tmp_path: Path) -> None:
+    inst = generate(300, 5, seed=4, cap_tightness=0.25)
+    back = placement.load(write_instance(inst, tmp_path / "syn"))
+    _same(inst, back)
+    assert back.resources[0].caps and placement.solve(back).objective == \
+        placement.solve(inst).objective
+
+
+def test_cli_generate_with_caps(tmp_path: Path) -> None:
+    out = tmp_path / "g"
+    p = _cli("generate", str(out), "--functions", "80", "--seed", "2", "--cap-tightness", "0.2")
+    assert p.returncode == 0, p.stderr
+    assert "caps on 4 tiers" in p.stdout
+    _same(placement.load(out), generate(80, 5, seed=2, cap_tightness=0.2))
+    bad = _cli("generate", str(tmp_path / "h"), "--functions", "80", "--cap-tightness", "1")
+    assert bad.returncode == 2 and "cap tightness" in bad.stderr
+    assert "Traceback" not in bad.stderr and not (tmp_path / "h").exists()

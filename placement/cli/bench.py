@@ -212,6 +212,13 @@ def generate_cmd(
     link_density: Annotated[
         float, typer.Option("--link-density", min=0.0, max=10.0, help="Links per function.")
     ] = 0.0,
+    cap_tightness: Annotated[
+        float,
+        typer.Option("--cap-tightness", min=0.0,
+                     help="0: no per-tier caps .. below 1: each tier below the national one "
+                          "capped at (1 - this) of the staff it uses with every function at "
+                          "its best tier."),
+    ] = 0.0,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace the instance files of OUTDIR.")
     ] = False,
@@ -221,9 +228,10 @@ def generate_cmd(
     from placement.io.instance_writer import write_instance
     from placement.io.synthetic import SyntheticSpec, generate
 
-    spec = SyntheticSpec(functions, tiers, seed, budget_tightness, link_density)
+    spec = SyntheticSpec(functions, tiers, seed, budget_tightness, link_density, cap_tightness)
     inst = generate(spec)
     path = write_instance(inst, outdir, overwrite=overwrite)
+    caps = inst.resources[0].caps
     out.print(f"wrote {path}: {inst.n_functions} functions x {inst.n_tiers} tiers, "
-              f"{len(inst.links)} links, staff budget {inst.resources[0].budget:g}",
-              highlight=False)
+              f"{len(inst.links)} links, staff budget {inst.resources[0].budget:g}"
+              + (f", staff caps on {len(caps)} tiers" if caps else ""), highlight=False)

@@ -1,9 +1,9 @@
 """Writing an instance as a directory that :func:`placement.load` reads back unchanged.
 
 :func:`write_instance` renders an instance of the shape :mod:`placement.io.synthetic` draws
-(tiers given by their numbers, resources with budgets, a scoring model in one file, functions
-with whole-number scores, ramp overrides and fixed/variable costs, links and given
-coterminosity) as ``instance.toml``, ``model.toml``, ``functions.csv`` and, when it has them,
+(tiers given by their numbers, resources with budgets and per-tier caps, a scoring model in one
+file, functions with whole-number scores, ramp overrides and fixed/variable costs, links and
+given coterminosity) as ``instance.toml``, ``model.toml``, ``functions.csv`` and, when it has them,
 ``links.csv`` and ``coterminosity.csv``. Whole numbers are written as integers and others by
 ``repr``, so such an instance reads back bit for bit; an error never leaves a half-written
 directory.
@@ -127,6 +127,9 @@ def _render(inst: Instance) -> dict[str, str]:
                   f"unit = {_toml_str(r.unit)}"]
         if r.budget is not None:
             lines.append(f"budget = {_num(r.budget)}")
+        if r.caps:
+            caps = ", ".join(f"{_toml_str(t)} = {_num(v)}" for t, v in r.caps.items())
+            lines.append(f"caps = {{ {caps} }}")
         lines.append("")
     files: dict[str, str] = {"model.toml": "\n".join(model_lines)}
     if inst.coterminosity is not None:

@@ -24,6 +24,12 @@ How an instance is drawn (``seed`` fixes all of it):
 * budget: ``tightness`` 0 gives the staff used when every function takes its best tier (the
   budget does not bind); 1 gives the staff used with every function national, the least any
   placement can use (the tightest feasible budget).
+* caps (``cap_tightness`` above 0): every tier below the national one may use at most
+  ``1 - cap_tightness`` of the staff it uses when every function takes its best tier, rounded
+  down (docs/model.md section 2's per-tier caps). With the budget pushing functions off the
+  most local tiers, the caps bind on the tiers they would move to. The national tier is not
+  capped (every function national uses no staff elsewhere), nor a tier no function is best
+  at (its cap would be a ban).
 * links (``link_density`` links per function, between random pairs of distinct functions):
   kinds ``together``, ``at_or_above`` and ``coterminous`` (``kappa_min`` 0.75) in turn; every
   other link soft with a penalty 1..5. Coterminosity between tiers is drawn too (a multiple
@@ -83,6 +89,9 @@ class SyntheticSpec:
         0 (budget does not bind) .. 1 (only the cheapest placements fit).
     link_density
         Links per function (0.01: one link for every hundred functions).
+    cap_tightness
+        0 (no per-tier caps) .. below 1: each tier below the national one capped at ``1 -
+        cap_tightness`` of the staff it uses with every function at its best tier.
     """
 
     functions: int
@@ -90,6 +99,7 @@ class SyntheticSpec:
     seed: int = 0
     budget_tightness: float = 0.5
     link_density: float = 0.0
+    cap_tightness: float = 0.0
 
     def __post_init__(self) -> None:
         problems = []
@@ -102,6 +112,8 @@ class SyntheticSpec:
         if not 0.0 <= self.link_density <= 10.0:
             problems.append(f"link density must be in [0, 10] links per function, "
                             f"got {self.link_density}")
+        if not 0.0 <= self.cap_tightness < 1.0:
+            problems.append(f"cap tightness must be in [0, 1), got {self.cap_tightness}")
         if self.seed < 0:
             problems.append(f"seed must be 0 or more, got {self.seed}")
         if problems:
@@ -109,9 +121,11 @@ class SyntheticSpec:
 
     @property
     def name(self) -> str:
-        """A name that says what the instance is, e.g. ``synthetic-1000x5-s0-b0.5-l0``."""
+        """A name that says what the instance is, e.g. ``synthetic-1000x5-s0-b0.5-l0`` (and
+        ``-c0.2`` with caps)."""
+        caps = f"-c{self.cap_tightness:g}" if self.cap_tightness > 0 else ""
         return (f"synthetic-{self.functions}x{self.tiers}-s{self.seed}"
-                f"-b{self.budget_tightness:g}-l{self.link_density:g}")
+                f"-b{self.budget_tightness:g}-l{self.link_density:g}{caps}")
 
 
 def synthetic_model() -> ScoringModel:
@@ -138,6 +152,7 @@ def generate(
     seed: int = 0,
     budget_tightness: float = 0.5,
     link_density: float = 0.0,
+    cap_tightness: float = 0.0,
     model: ScoringModel | None = None,
 ) -> Instance:
     """A seeded synthetic placement instance (see the module docstring for how it is drawn).
@@ -155,6 +170,8 @@ def generate(
         0 (the staff budget does not bind) .. 1 (the tightest feasible budget).
     link_density
         Links per function; 0 for none.
+    cap_tightness
+        0 (no per-tier caps) .. below 1 (see the module docstring).
     model
         Scoring model to score with; default :func:`synthetic_model`.
 
@@ -175,7 +192,7 @@ def generate(
     (10, 'max')
     """
     spec = functions if isinstance(functions, SyntheticSpec) else SyntheticSpec(
-        functions, tiers, seed, budget_tightness, link_density)
+        functions, tiers, seed, budget_tightness, link_density, cap_tightness)
     model = model if model is not None else synthetic_model()
     F, T = spec.functions, spec.tiers
     C = len(model.criteria)
@@ -225,7 +242,9 @@ def generate(
         sense=Sense.MAX,
         description=(f"Synthetic placement instance: {F} functions x {T} tiers, seed "
                      f"{spec.seed}, budget tightness {spec.budget_tightness:g}, "
-                     f"{len(links)} links (placement.io.synthetic)"),
+                     f"{len(links)} links"
+                     + (f", cap tightness {spec.cap_tightness:g}" if spec.cap_tightness else "")
+                     + " (placement.io.synthetic)"),
         links=links,
         coterminosity=cot,
         format="placement/1",
@@ -237,7 +256,12 @@ def generate(
     at_national = float(staff[:, 0].sum())
     budget = float(np.floor(at_best - spec.budget_tightness * (at_best - at_national)))
     budget = max(budget, at_national)
-    res = (Resource("staff", "Staff", unit="FTE", budget=budget),)
+    caps: dict[str, float] = {}
+    if spec.cap_tightness > 0:
+        use = np.bincount(best, weights=staff[np.arange(F), best], minlength=T)
+        caps = {t.id: float(np.floor((1.0 - spec.cap_tightness) * use[i]))
+                for i, t in enumerate(tier_objs) if i > 0 and use[i] > 0}
+    res = (Resource("staff", "Staff", unit="FTE", budget=budget, caps=caps),)
     inst = base.replace(resources=res)
     inst.__dict__["value_matrix"] = base.value_matrix  # the budget does not change values
     return inst
