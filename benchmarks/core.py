@@ -1,12 +1,13 @@
 """The structure-aware path against the plain backend, side by side in one run.
 
     python -m benchmarks.core --output benchmarks/results/core [--limit 60] [--seed 1]
-        [--paths core,plain] [--matrix] [--rel-gap 0]
+        [--paths core,plain] [--matrix] [--rel-gap 0] [--caps 0]
 
 ``--matrix`` runs issue 15's whole grid (50000x5, 200000x5, 20000x50; budget tightness 0.5 and
 0.9; links 0 and 0.1) instead of the four headline instances; ``--paths core`` leaves out the
 plain run (60 s each when it cannot prove); ``--seed`` other than 1 gives the held-out
-instances.
+instances; ``--caps C`` caps every tier below the national one at ``1 - C`` of the staff it uses
+with every function at its best tier (the generator's ``cap_tightness``; issue 15's "caps on").
 
 Each synthetic instance (``placement.io.synthetic``) is solved twice with HiGHS, 1 thread:
 ``structure=True`` (Lagrangian bound, reduced-cost fixing, the core to HiGHS) and the whole
@@ -38,12 +39,13 @@ MATRIX = [(F, T, tight, links) for F, T in ((50_000, 5), (200_000, 5), (20_000, 
 
 
 def _row(spec: tuple[int, int, float, float], structure: bool, limit: float | None,
-         seed: int, rel_gap: float = 0.0) -> dict[str, object]:
+         seed: int, rel_gap: float = 0.0, caps: float = 0.0) -> dict[str, object]:
     import placement
     from placement.io.synthetic import generate
 
     F, T, tight, links = spec
-    inst = generate(F, T, seed=seed, budget_tightness=tight, link_density=links)
+    inst = generate(F, T, seed=seed, budget_tightness=tight, link_density=links,
+                    cap_tightness=caps)
     if not structure:
         return _plain(inst, limit, rel_gap)
     t = time.perf_counter()
@@ -61,7 +63,7 @@ def _row(spec: tuple[int, int, float, float], structure: bool, limit: float | No
             "core_columns": [_round_label(x) for x in rounds],
             "lagrangian_bound": details.get("lagrangian_bound"),
             "forest_bound": forest.get("bound"),
-            "forest_rederived": None if not forest else _rederive(inst, forest["multiplier"]),
+            "forest_rederived": None if not forest else _rederive(inst, forest["multipliers"]),
             "peak_mb": peak}
 
 
@@ -88,10 +90,10 @@ def _plain(inst: object, limit: float | None, rel_gap: float) -> dict[str, objec
             "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
-def _rederive(inst: object, multiplier: float) -> float:
-    """The bound with the links kept, recomputed from the budget's multiplier alone (every
-    component solved afresh at that price, the priced side of the budget added): the number
-    the search reported must be this, whatever the search did to find the multiplier."""
+def _rederive(inst: object, multipliers: list[float]) -> float:
+    """The bound with the links kept, recomputed from the priced rows' multipliers alone
+    (every component solved afresh at those prices, the priced sides of the rows added): the
+    number the search reported must be this, whatever the search did to find them."""
     import numpy as np
 
     from placement.milp import build
@@ -100,12 +102,14 @@ def _rederive(inst: object, multiplier: float) -> float:
     form = build(inst)  # type: ignore[arg-type]
     fb = forest_bound(inst, form)  # type: ignore[arg-type]
     assert fb is not None
-    _, values = fb.forest.solve(fb.c - multiplier * fb.a, np.arange(fb.forest.n))
-    side = 0.0
-    if fb.row is not None and multiplier != 0.0:
-        side = form.row_upper[fb.row] if multiplier > 0 else form.row_lower[fb.row]
+    y = np.asarray(multipliers, dtype=float)
+    theta = fb.c - (fb.R.T @ y).reshape(fb.c.shape)
+    _, values = fb.forest.solve(theta, np.arange(fb.forest.n))
+    lower, upper = form.row_lower[fb.rows], form.row_upper[fb.rows]
+    side = np.where(y > 0, upper, np.where(y < 0, lower, 0.0))
     sign = form.sense.sign
-    return float(sign * (values.sum() + multiplier * side + sign * form.offset))
+    return float(sign * (values.sum() + float(y[y != 0] @ side[y != 0])
+                         + sign * form.offset))
 
 
 def _round_label(entry: dict[str, object]) -> object:
@@ -126,6 +130,7 @@ def main() -> None:
     ap.add_argument("--paths", default="core,plain")
     ap.add_argument("--matrix", action="store_true")
     ap.add_argument("--rel-gap", type=float, default=0.0)
+    ap.add_argument("--caps", type=float, default=0.0)
     args = ap.parse_args()
     paths = [p.strip() for p in args.paths.split(",")]
     from concurrent.futures import ProcessPoolExecutor
@@ -135,7 +140,7 @@ def main() -> None:
         for structure in [p == "core" for p in paths]:
             with ProcessPoolExecutor(max_workers=1, max_tasks_per_child=1) as pool:
                 row = pool.submit(_row, spec, structure, args.limit, args.seed,
-                                  args.rel_gap).result()
+                                  args.rel_gap, args.caps).result()
             row["load_average"] = round(os.getloadavg()[0], 2)
             print(json.dumps(row), flush=True)
             rows.append(row)
@@ -144,7 +149,8 @@ def main() -> None:
     (args.output / "machine.json").write_text(json.dumps(machine_info(), indent=2) + "\n")
     flags = (f" --paths {args.paths}" if args.paths != "core,plain" else "") + (
         " --matrix" if args.matrix else "") + (
-        f" --rel-gap {args.rel_gap:g}" if args.rel_gap else "")
+        f" --rel-gap {args.rel_gap:g}" if args.rel_gap else "") + (
+        f" --caps {args.caps:g}" if args.caps else "")
     lines = ["# The structure-aware path against plain HiGHS (1 thread)", "",
              f"`python -m benchmarks.core --output {args.output} --limit "
              f"{args.limit:g} --seed {args.seed}{flags}`; every path capped at "

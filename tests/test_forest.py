@@ -147,6 +147,10 @@ def test_forest_bound_steps_aside_where_the_links_are_not_a_forest_alone() -> No
     form = build(inst)
     row = np.zeros((1, form.n_cols))
     row[0, : form.n_x] = 1.0
+    two = forest_bound(inst, form.with_rows(row, -np.inf, 20.0, "cap", ["cap"]))
+    assert two is not None and two.rows.shape[0] == 2  # a second row: priced with the first
+    assert form.n_cols > form.n_x  # soft links' pair columns
+    row[0, form.n_x] = 1.0  # a row over a pair column: not the forest's
     assert forest_bound(inst, form.with_rows(row, -np.inf, 20.0, "cap", ["cap"])) is None
     moves = placement.load("instances/tiny-moves")  # one row, a move limit: it applies
     assert forest_bound(moves, build(moves)) is not None

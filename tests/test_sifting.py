@@ -43,11 +43,16 @@ def _cyclic(F: int, T: int, seed: int, tight: float, links: float) -> placement.
 
 
 def _prepared(inst: placement.Instance) -> tuple[placement.milp.CanonicalForm, Prepared, Pricing]:
-    """The form of ``inst``, its bound and start, and the pricing of the bound's multipliers."""
+    """The form of ``inst``, its bound and start, and the pricing of the Lagrangian
+    multipliers (the subgradient search's: on the GAP form the start comes with the forest's
+    exact ones, which would leave sifting nothing to do)."""
+    from placement.milp.lagrangian import lagrangian_bound
+
     form = build(inst)
     prep = prepare(inst, form, 0.5)
-    assert prep.start is not None and prep.bound is not None
-    return form, prep, price(form, prep.bound.multipliers)
+    assert prep.start is not None
+    bound = prep.bound if prep.bound is not None else lagrangian_bound(form, 0.3)
+    return form, prep, price(form, bound.multipliers)
 
 
 def _cases() -> list[placement.Instance]:

@@ -185,13 +185,15 @@ class Construction:
 
 
 def construct(form: CanonicalForm, seconds: float, *, multipliers: np.ndarray | None = None,
-              extra: sp.spmatrix | None = None,
-              repair_seconds: float | None = None) -> Construction:
+              extra: sp.spmatrix | None = None, repair_seconds: float | None = None,
+              start: np.ndarray | None = None) -> Construction:
     """A placement of ``form`` that meets every checked row (see the module docstring).
 
     ``multipliers`` (one per row, pricing the maximisation of ``sense.sign * c``, as
     :func:`placement.milp.lagrangian.lagrangian_bound` gives them) steer the choices, and
-    ``extra`` is one more pattern per function (today's placement). Improvement stops after
+    ``extra`` is one more pattern per function (today's placement); ``start`` (a pattern
+    per function: a tier, single-area) is one more start, tried first among those as
+    violated. Improvement stops after
     ``seconds``; finding a first feasible placement may take up to ``repair_seconds`` (by
     default the same), since without one there is no answer at all."""
     t0 = time.perf_counter()
@@ -214,6 +216,9 @@ def construct(form: CanonicalForm, seconds: float, *, multipliers: np.ndarray | 
     red = reduced.reshape(F, K)
     best = np.argmax(np.where(P.valid, red, -np.inf), axis=1)
     starts = [best] + [np.where(P.valid[:, k], k, best) for k in range(K - 1, -1, -1)]
+    if start is not None:
+        given = np.asarray(start, dtype=np.int64)
+        starts.insert(0, np.where(P.valid[np.arange(F), given], given, best))
     scored = sorted(((float(P.violation(P.activity(s)).sum()), -float(_value(P, s)), i)
                      for i, s in enumerate(starts)))
     message = "no start could be repaired"

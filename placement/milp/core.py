@@ -38,7 +38,8 @@ import scipy.sparse as sp
 from placement.milp.canonical import Block, CanonicalForm
 from placement.milp.lagrangian import kept_rows
 
-__all__ = ["Pricing", "Core", "price", "core_of", "thresholds"]
+__all__ = ["Pricing", "Core", "price", "core_of", "thresholds", "cheapest_per_row",
+           "cheapest_core", "aux_penalties"]
 
 
 @dataclass(frozen=True)
@@ -240,3 +241,59 @@ def thresholds(second: np.ndarray, sizes: Sequence[int]) -> list[float]:
     if finite.shape[0] == 0:
         return [0.0]
     return sorted({float(finite[min(max(s, 1), finite.shape[0]) - 1]) for s in sizes})
+
+
+def cheapest_per_row(form: CanonicalForm, pricing: Pricing, k: int) -> np.ndarray:
+    """A mask of each kept row's ``k`` columns of least penalty (ties by column order) and
+    every column outside kept rows: a column set for the LP (sifting adds what prices in)
+    where a threshold would take too many, as exact multipliers do when many tiers tie."""
+    K = form.A[pricing.kept]
+    cols = K.indices
+    row = np.repeat(np.arange(pricing.kept.shape[0]), np.diff(K.indptr))
+    order = np.lexsort((cols, pricing.penalty[cols], row))
+    rank = np.arange(cols.shape[0]) - K.indptr[:-1][row[order]]
+    out = np.ones(form.n_cols, dtype=bool)
+    out[cols] = False
+    chosen = cols[order][rank < k]
+    out[chosen] = np.isfinite(pricing.penalty[chosen])
+    return out
+
+
+def aux_penalties(form: CanonicalForm, pen_x: np.ndarray) -> np.ndarray:
+    """Each auxiliary column's penalty: the largest penalty of a placement column it forces
+    to 1 through a row ``sum of aux columns (positive coefficients) - x = 0`` (a soft link's
+    transport row); 0 where no such row holds it."""
+    n_x = form.n_x
+    A = form.A.tocsr()
+    Ax, Aa = A[:, :n_x].tocsr(), A[:, n_x:].tocsr()
+    one = np.diff(Ax.indptr) == 1
+    first = np.minimum(Ax.indptr[:-1], max(Ax.nnz - 1, 0))
+    xcol = Ax.indices[first] if Ax.nnz else np.zeros(A.shape[0], dtype=np.int64)
+    xneg = (Ax.data[first] < 0) if Ax.nnz else np.zeros(A.shape[0], dtype=bool)
+    has_aux = np.diff(Aa.indptr) > 0
+    lowest = np.full(A.shape[0], -np.inf)
+    if Aa.nnz:
+        lowest[has_aux] = np.minimum.reduceat(Aa.data, Aa.indptr[:-1][has_aux])
+    forcing = ((form.row_lower == 0) & (form.row_upper == 0) & one & xneg & has_aux
+               & (lowest > 0))
+    row_pen = np.where(forcing, pen_x[xcol], 0.0)
+    C = Aa.tocsc()
+    out = np.zeros(C.shape[1])
+    filled = np.diff(C.indptr) > 0
+    if C.nnz:
+        out[filled] = np.maximum.reduceat(row_pen[C.indices], C.indptr[:-1][filled])
+    return out
+
+
+def cheapest_core(form: CanonicalForm, pricing: Pricing, k: int,
+                  incumbent: np.ndarray) -> np.ndarray:
+    """The columns of a core chosen column by column: each kept row's ``k`` cheapest and the
+    incumbent's, and each auxiliary column whose placement columns (those its rows force it
+    with) are all among them. For :func:`core_of` with a negative threshold."""
+    x_in = cheapest_per_row(form, pricing, k)[: form.n_x] | (incumbent[: form.n_x] > 0.5)
+    out = np.zeros(form.n_cols, dtype=bool)
+    out[: form.n_x] = x_in
+    if form.n_cols > form.n_x:
+        out[form.n_x:] = aux_penalties(form, (~x_in).astype(float)) == 0.0
+        out[form.n_x:] |= incumbent[form.n_x:] > 0.5
+    return out

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Forest", "OneRow", "one_row_search", "fill", "MAX_DEPTH"]
+__all__ = ["Forest", "OneRow", "one_row_search", "fill", "worth", "MAX_DEPTH"]
 
 #: A forest deeper than this is not solved by levels (a chain of links would take one Python
 #: step per link): the callers fall back to the LP-based bound.
@@ -263,7 +263,7 @@ def fill(forest: Forest, c: np.ndarray, a: np.ndarray, lower: float, upper: floa
     comp = forest.component
     use_now = np.bincount(comp, a[every, tiers], minlength=C)
     use_alt = np.bincount(comp, a[every, found.other], minlength=C)
-    gain = _worth(forest, c, found.other) - _worth(forest, c, tiers)
+    gain = worth(forest, c, found.other) - worth(forest, c, tiers)
     s = 1.0 if found.lam > 0 else -1.0
     step = s * (use_alt - use_now)  # what switching spends of the row's room
     room = (upper - float(use_now.sum())) if s > 0 else (float(use_now.sum()) - lower)
@@ -289,7 +289,7 @@ def fill(forest: Forest, c: np.ndarray, a: np.ndarray, lower: float, upper: floa
     return tiers
 
 
-def _worth(forest: Forest, c: np.ndarray, tiers: np.ndarray) -> np.ndarray:
+def worth(forest: Forest, c: np.ndarray, tiers: np.ndarray) -> np.ndarray:
     """Each component's value with these tiers: its functions' values and its links'."""
     every = np.arange(forest.n)
     worth = np.bincount(forest.component, c[every, tiers], minlength=forest.n_components)

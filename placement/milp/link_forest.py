@@ -15,8 +15,12 @@ of the bound: a proof, on these forms, without any branching.
 The link terms are those the form prices: per link ``psi[t_f, t_h]`` is 0 where the pair of
 tiers keeps to it (:func:`placement.milp.links.link_pair_tables`), ``-inf`` elsewhere for a
 hard link and ``-penalty * d[t_f, t_h]`` for a soft one (its pair columns' cost, maximised).
-Links to a geography, caps, move limits, shares or a second budget: the bound does not apply
-(None) and the callers use the LP-based one.
+With several such rows (per-tier caps, a move limit or a share beside the budget) the
+multipliers are found together by :func:`placement.milp.forest_rows.rows_search`; its tiers
+may break a row (ties at the multipliers), and the caller then builds a placement from them
+(:func:`placement.milp.construct.construct`). Links to a geography, or rows that hold a soft
+link's auxiliary columns besides the links' own: the bound does not apply (None) and the
+callers use the LP-based one.
 """
 
 from __future__ import annotations
@@ -25,10 +29,12 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from placement.milp.canonical import CanonicalForm
-from placement.milp.core import Pricing
+from placement.milp.core import Pricing, aux_penalties
 from placement.milp.forest import Forest, fill, one_row_search
+from placement.milp.forest_rows import fill_rows, rows_search
 from placement.milp.lagrangian import kept_rows
 from placement.milp.links import link_pair_tables
 from placement.model.instance import Instance
@@ -41,28 +47,50 @@ _KEPT_BLOCKS = ("assign", "link", "link_pair")
 
 @dataclass(frozen=True, eq=False)
 class ForestBound:
-    """The bound (the form's sense, offset included), the placement columns of the filled
-    tiers (they meet the budget and every link), what the search took, and what
-    :func:`forest_pricing` needs: the forest, each tier's value and use of the budget, the
-    budget's row (None: no budget) and ``L`` maximised."""
+    """The bound (the form's sense, offset included), the placement columns of the tiers
+    found (``meets``: they keep to every row; with one row always, filled), what the search
+    took, and what :func:`forest_pricing` needs: the forest, each tier's value, the priced
+    ``rows`` of the form, their coefficients ``R`` over the placement columns and their
+    ``multipliers`` (signed as :mod:`placement.milp.lagrangian` prices a row), and ``L``
+    maximised. ``converged``: the multipliers are the minimum's (one row: always)."""
 
     bound: float
     x: np.ndarray
-    multiplier: float
     evaluations: int
     components: int
     links: int
     seconds: float
     forest: Forest
     c: np.ndarray
-    a: np.ndarray
-    row: int | None
+    rows: np.ndarray
+    R: sp.csr_matrix
+    multipliers: np.ndarray
     value: float
+    meets: bool = True
+    converged: bool = True
+
+    @property
+    def multiplier(self) -> float:
+        """The one row's multiplier (0 with no row; the first with several)."""
+        return float(self.multipliers[0]) if self.multipliers.shape[0] else 0.0
+
+    def full_multipliers(self, form: CanonicalForm) -> np.ndarray:
+        """One multiplier per row of ``form`` (0 on the rows the forest keeps)."""
+        out = np.zeros(form.n_rows)
+        out[self.rows] = self.multipliers
+        return out
+
+    def theta(self) -> np.ndarray:
+        """Each tier's value less the priced rows' use of it, (F, T)."""
+        return self.c - (self.R.T @ self.multipliers).reshape(self.c.shape)
 
     def details(self) -> dict[str, object]:
         return {"bound": self.bound, "multiplier": self.multiplier,
-                "evaluations": self.evaluations, "components": self.components,
-                "links": self.links, "seconds": round(self.seconds, 4)}
+                "multipliers": [float(v) for v in self.multipliers],
+                "rows": int(self.rows.shape[0]), "converged": self.converged,
+                "meets_rows": self.meets, "evaluations": self.evaluations,
+                "components": self.components, "links": self.links,
+                "seconds": round(self.seconds, 4)}
 
 
 def forest_bound(inst: Instance, form: CanonicalForm) -> ForestBound | None:
@@ -83,30 +111,40 @@ def forest_bound(inst: Instance, form: CanonicalForm) -> ForestBound | None:
         if block is not None:
             inside[block.start:block.stop] = True
     rest = np.nonzero(~inside)[0]
-    if rest.shape[0] > 1 or (rest.shape[0] and form.A[rest][:, form.n_x:].nnz):
+    if rest.shape[0] and form.A[rest][:, form.n_x:].nnz:
         return None
     sign = float(form.sense.sign)
     c = np.where(form.allowed_grid(), (sign * form.c[: form.n_x]).reshape(F, T), -np.inf)
-    if rest.shape[0]:
-        a = form.A[rest][:, : form.n_x].toarray().reshape(F, T)
-        lower, upper = float(form.row_lower[rest[0]]), float(form.row_upper[rest[0]])
-    else:
-        a, lower, upper = np.zeros((F, T)), -np.inf, np.inf
+    R = sp.csr_matrix(form.A[rest][:, : form.n_x])
     forest = _forest(inst, links, F, T)
     if forest is None:
         return None
-    found = one_row_search(forest, c, a, lower, upper)
-    if found is None:
-        return None
-    tiers = fill(forest, c, a, lower, upper, found)
+    lower, upper = form.row_lower[rest], form.row_upper[rest]
+    if rest.shape[0] <= 1:
+        a = R.toarray().reshape(F, T) if rest.shape[0] else np.zeros((F, T))
+        lo, up = (float(lower[0]), float(upper[0])) if rest.shape[0] else (-np.inf, np.inf)
+        found = one_row_search(forest, c, a, lo, up)
+        if found is None:
+            return None
+        tiers, value, evaluations = fill(forest, c, a, lo, up, found), found.value, \
+            found.evaluations
+        multipliers, meets, converged = np.array([found.lam])[: rest.shape[0]], True, True
+    else:
+        rows = rows_search(forest, c, R, lower, upper)
+        if rows is None:
+            return None
+        filled = fill_rows(forest, c, R, lower, upper, rows)
+        tiers = rows.tiers if filled is None else filled
+        value, evaluations, meets = rows.value, rows.evaluations, filled is not None
+        multipliers, converged = rows.multipliers, rows.converged
     x = np.zeros(form.n_x)
     x[np.arange(F) * T + tiers] = 1.0
-    value = found.value + sign * form.offset
+    value += sign * form.offset
     bound = form.round_bound(sign * value)
     assert bound is not None
-    return ForestBound(bound, x, found.lam, found.evaluations, forest.n_components,
-                       len(links), time.perf_counter() - t0, forest, c, a,
-                       int(rest[0]) if rest.shape[0] else None, value)
+    return ForestBound(bound, x, evaluations, forest.n_components, len(links),
+                       time.perf_counter() - t0, forest, c, rest, R, multipliers, value,
+                       meets, converged)
 
 
 def forest_pricing(form: CanonicalForm, fb: ForestBound) -> Pricing:
@@ -118,46 +156,18 @@ def forest_pricing(form: CanonicalForm, fb: ForestBound) -> Pricing:
     forest's max-marginals): the budget's term only lowers a placement that meets it, and the
     other components are worth at most their best. A soft link's pair column w[t, t'] is 1
     only where both its functions' columns are, so it takes the larger of their penalties
-    (:func:`_aux_penalties`). ``inf`` where no placement keeping to the hard links uses the
-    column."""
-    theta = fb.c - fb.multiplier * fb.a
+    (:func:`placement.milp.core.aux_penalties`). ``inf`` where no placement keeping to the
+    hard links uses the column."""
+    theta = fb.theta()
     marg = fb.forest.marginals(theta)
     best = marg.max(axis=1, keepdims=True)
     pen_x = np.where(np.isfinite(marg), np.maximum(best - marg, 0.0), np.inf).ravel()
     penalty = np.zeros(form.n_cols)
     penalty[: form.n_x] = pen_x
     if form.n_cols > form.n_x:
-        penalty[form.n_x:] = _aux_penalties(form, pen_x)
-    multipliers = np.zeros(form.n_rows)
-    if fb.row is not None:
-        multipliers[fb.row] = fb.multiplier
-    return Pricing(fb.value, penalty, kept_rows(form), float(form.sense.sign), multipliers)
-
-
-def _aux_penalties(form: CanonicalForm, pen_x: np.ndarray) -> np.ndarray:
-    """Each auxiliary column's penalty: the largest penalty of a placement column it forces
-    to 1 through a row ``sum of aux columns (positive coefficients) - x = 0`` (a soft link's
-    transport row); 0 where no such row holds it."""
-    n_x = form.n_x
-    A = form.A.tocsr()
-    Ax, Aa = A[:, :n_x].tocsr(), A[:, n_x:].tocsr()
-    one = np.diff(Ax.indptr) == 1
-    first = np.minimum(Ax.indptr[:-1], max(Ax.nnz - 1, 0))
-    xcol = Ax.indices[first] if Ax.nnz else np.zeros(A.shape[0], dtype=np.int64)
-    xneg = (Ax.data[first] < 0) if Ax.nnz else np.zeros(A.shape[0], dtype=bool)
-    has_aux = np.diff(Aa.indptr) > 0
-    lowest = np.full(A.shape[0], -np.inf)
-    if Aa.nnz:
-        lowest[has_aux] = np.minimum.reduceat(Aa.data, Aa.indptr[:-1][has_aux])
-    forcing = ((form.row_lower == 0) & (form.row_upper == 0) & one & xneg & has_aux
-               & (lowest > 0))
-    row_pen = np.where(forcing, pen_x[xcol], 0.0)
-    C = Aa.tocsc()
-    out = np.zeros(C.shape[1])
-    filled = np.diff(C.indptr) > 0
-    if C.nnz:
-        out[filled] = np.maximum.reduceat(row_pen[C.indices], C.indptr[:-1][filled])
-    return out
+        penalty[form.n_x:] = aux_penalties(form, pen_x)
+    return Pricing(fb.value, penalty, kept_rows(form), float(form.sense.sign),
+                   fb.full_multipliers(form))
 
 
 def _forest(inst: Instance, links: list, F: int, T: int) -> Forest | None:

@@ -141,25 +141,42 @@ def prepare(inst: Instance, form: CanonicalForm, seconds: float) -> Prepared:
     out.forest = forest_bound(inst, form)
     if out.forest is not None:
         out.seconds["forest"] = time.perf_counter() - t0
-        x, objective, note = _checked(inst, form, out.forest.x)
-        out.start, out.start_objective, out.note = x, objective, note
-        if x is not None and out.forest.links:
-            return out  # its bound is the LP's or stronger, its placement near it
+        fb = out.forest
+        if fb.meets:
+            x, objective, note = _checked(inst, form, fb.x)
+            out.start, out.start_objective, out.note = x, objective, note
+            if x is not None and fb.links:
+                return out  # its bound is the LP's or stronger, its placement near it
+        if fb.rows.shape[0] > 1:
+            # several rows priced at their minimum's multipliers: a bound the LP's or
+            # stronger; a placement is built from the forest's tiers, which break a row
+            _construct(inst, form, out, seconds, fb.full_multipliers(form),
+                       start=form.assignment_of(fb.x))
+            return out
         # without links the bound below is the same (exact with one row) and the
         # construction's moves to any tier improve on the forest's greedy (50,000 x 5:
         # 0.03 from the bound, against 0.5)
     t0 = time.perf_counter()
     out.bound = lagrangian_bound(form, max(0.6 * seconds, 0.1 + _BOUND_PER_COLUMN * form.n_x))
     out.seconds["bound"] = time.perf_counter() - t0
+    _construct(inst, form, out, max(seconds - out.seconds["bound"], 0.0),
+               out.bound.multipliers)
+    return out
+
+
+def _construct(inst: Instance, form: CanonicalForm, out: Prepared, seconds: float,
+               multipliers: np.ndarray, start: np.ndarray | None = None) -> None:
+    """A placement built from ``multipliers`` (and ``start``), checked, kept in ``out``
+    when it is the better start."""
     t1 = time.perf_counter()
-    c = construct(form, max(seconds - (t1 - t0), improve_seconds(form)),
-                  multipliers=out.bound.multipliers, extra=current_pattern(inst),
-                  repair_seconds=repair_seconds(form))
+    c = construct(form, max(seconds, improve_seconds(form)), multipliers=multipliers,
+                  extra=current_pattern(inst), repair_seconds=repair_seconds(form),
+                  start=start)
     out.construction = c
     out.seconds["construction"] = time.perf_counter() - t1
     if c.x is None:
         out.note = out.note or f"no placement constructed: {c.message}"
-        return out
+        return
     t2 = time.perf_counter()
     x, objective, note = _checked(inst, form, c.x)
     out.seconds["completion"] = time.perf_counter() - t2
@@ -168,7 +185,6 @@ def prepare(inst: Instance, form: CanonicalForm, seconds: float) -> Prepared:
         out.start, out.start_objective = x, objective
     if out.start is None:
         out.note = note
-    return out
 
 
 def _checked(inst: Instance, form: CanonicalForm, xp: np.ndarray

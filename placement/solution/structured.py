@@ -32,11 +32,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from placement.milp import CanonicalForm
-from placement.milp.core import Core, Pricing, core_of, price, thresholds
+from placement.milp.core import (
+    Core,
+    Pricing,
+    cheapest_core,
+    cheapest_per_row,
+    core_of,
+    price,
+    thresholds,
+)
 from placement.milp.lagrangian import kept_rows
-from placement.milp.link_forest import forest_pricing
+from placement.milp.link_forest import ForestBound, forest_pricing
 from placement.solution.anytime import Prepared, prepare
 from placement.solution.sifting import Sifted, rounding_core, sift
+from placement.solution.structured_answer import core_answer, forest_answer
 from placement.solvers.base import (
     MIN_SOLVER_SECONDS,
     RawSolution,
@@ -58,11 +67,16 @@ MIN_COLUMNS = 20_000
 FIRST_ROWS = 2_000
 #: Rounds before the core is the whole form.
 MAX_ROUNDS = 4
-#: A time-limited round never hands the backend the whole of a form this large (nonzeros).
+#: A time-limited round never hands the backend a core this large (nonzeros) once it has a
+#: placement.
 WHOLE_FORM_NNZ = 500_000
 #: Sift for the LP bound before any core when the incumbent is further than this (relative)
 #: from the Lagrangian bound; otherwise only once a first core has not proved the optimum.
 SIFT_FIRST_GAP = 1e-3
+#: Sifting starts from at most this many columns per row when a threshold would take more.
+SIFT_PER_ROW = 4
+#: A first core too large for its threshold holds this many columns per row instead.
+CHOSEN_PER_ROW = 2
 
 
 def applies(form: CanonicalForm, structure: bool | None = None) -> bool:
@@ -122,7 +136,7 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
         prep = prepare(inst, form, prepare_seconds(form))
     fb = prep.forest if prep.start is not None else None  # the forest's bound, its start
     if fb is not None and meets(form, prep.start_objective, fb.bound, options):
-        return _forest_answer(form, prep, backend, time.perf_counter() - t_start)
+        return forest_answer(form, prep, backend, time.perf_counter() - t_start)
     pricing = _pricing(form, prep, fb is not None)
     if pricing is None:
         return _whole(form, backend, options, deadline, prep)
@@ -133,9 +147,7 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
     size = max(FIRST_ROWS, form.n_functions // 10)
     rounds: list[dict[str, Any]] = []
     threshold: float = thresholds(second, [size])[0]
-    # with the links kept, the safe threshold (L - incumbent) is the smaller core, and
-    # sifting (the LP bound, weaker than the forest's) has nothing to add
-    sifted = fb is not None
+    sifted, sift_first = _sifting(fb)
     if sifted:
         threshold = min(threshold, st.safe_threshold())
     bound: float | None = L
@@ -147,7 +159,7 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
         if left is not None and left < MIN_SOLVER_SECONDS:
             timed_out = True
             break
-        if not sifted and st.x is not None and (rounds or st.far()):
+        if not sifted and st.x is not None and (rounds or sift_first or st.far()):
             sifted = True
             L = _sift(st, threshold, backend, options, deadline, rounds)
             second = st.pricing.second_penalty(form)
@@ -157,10 +169,7 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
                 break
             threshold = max(st.safe_threshold(), threshold)
             continue
-        # the first core is the rows closest to changing their choice, without the
-        # incumbent's (on 200,000 x 5 those made it half as large again and 5x slower to
-        # prove); later cores hold it anyway (its columns' penalties are at most L - its value)
-        core = core_of(form, st.pricing, threshold, include=st.x if rounds else None)
+        core, threshold = _next_core(st, threshold, first=not rounds)
         if core is None:  # the columns it fixes break a row: keep more
             rounds.append({"threshold": threshold, "core": None})
             size *= 4
@@ -168,8 +177,8 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
             continue
         if _overruns(core, deadline, st):
             rounds.append({"threshold": threshold, "columns": int(core.columns.shape[0]),
-                           "skipped": "the whole form: the backend's presolve would run past "
-                                      "the time limit"})
+                           "skipped": "a core this large: the backend's presolve would run "
+                                      "past the time limit"})
             timed_out = True
             break
         raw, entry = _round(st, core, backend, options, left, threshold)
@@ -189,9 +198,21 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
     status = (Status.OPTIMAL if proven and st.x is not None else
               Status.INFEASIBLE if infeasible else
               Status.TIME_LIMIT if timed_out or st.x is None else Status.FEASIBLE)
-    out = _answer(form, st, bound, status, rounds, prep, time.perf_counter() - t_start)
+    out = core_answer(form, st.x, st.objective, st.nodes, st.pricing.bound(form), bound, status,
+                      rounds, prep, time.perf_counter() - t_start)
     out.solver_version = backend.version()
     return out
+
+
+def _sifting(fb: ForestBound | None) -> tuple[bool, bool]:
+    """(sifting left out, sifting first). With the links kept sifting's LP bound is the
+    weaker one; with one row it is the forest's. With several rows and no links it is the
+    forest's too, but exact prices tie many tiers at penalty 0 (20,000 x 50 with caps: a
+    first core of 361,722 columns): sifting's rounding comes first, from a few columns a row."""
+    if fb is None:
+        return False, False
+    left_out = fb.links > 0 or fb.rows.shape[0] <= 1
+    return left_out, not left_out
 
 
 def _pricing(form: CanonicalForm, prep: Prepared, forest: bool) -> Pricing | None:
@@ -213,35 +234,35 @@ def _pricing(form: CanonicalForm, prep: Prepared, forest: bool) -> Pricing | Non
     return pricing
 
 
-def _forest_answer(form: CanonicalForm, prep: Prepared, backend: solvers.Backend,
-                   seconds: float) -> RawSolution:
-    """The forest's placement, proven within the gap asked for by the forest's bound."""
-    assert prep.forest is not None and prep.start is not None
-    bound = prep.forest.bound
-    lb = prep.bound
-    details: dict[str, Any] = {"lagrangian_bound": None if lb is None else lb.bound,
-               "lagrangian_iterations": None if lb is None else lb.iterations,
-               "forest_bound": prep.forest.details(),
-               "construction_objective": prep.start_objective,
-               "prepare_seconds": {k: round(v, 4) for k, v in prep.seconds.items()},
-               "rounds": []}
-    return RawSolution(status=Status.OPTIMAL, x=prep.start, objective=prep.start_objective,
-                       bound=bound, gap=relative_gap(prep.start_objective, bound), nodes=0,
-                       seconds=seconds,
-                       message=("proven optimal by the Lagrangian bound with the links "
-                                "kept: the placement meets it" if prep.forest.links else
-                                "proven optimal by the Lagrangian bound of the one budget "
-                                "(exact): the placement meets it"),
-                       extra={"structure": details}, solver_version=backend.version())
-
-
 def _overruns(core: Core, deadline: float | None, st: _State) -> bool:
-    """Whether a time-limited round would hand the backend the whole of a large form with an
-    incumbent in hand: HiGHS 1.12's presolve does not look at the clock on these (50,000 x 5
-    with links: 95 s against a 28 s limit; 20,000 x 50: 38 s over), so the answer is the
-    incumbent and bound already found, at the limit's status."""
-    return (deadline is not None and core.excluded == 0 and st.x is not None
-            and st.form.A.nnz >= WHOLE_FORM_NNZ)
+    """Whether a time-limited round would hand the backend a core as large as a large form
+    with an incumbent in hand: HiGHS 1.12's presolve does not look at the clock on these
+    (50,000 x 5 with links, the whole form: 95 s against a 28 s limit; 20,000 x 50 with caps
+    and links, a core of 464,050 columns: 60 s over), so the answer is the incumbent and
+    bound already found, at the limit's status."""
+    return (deadline is not None and st.x is not None
+            and core.form.A.nnz >= WHOLE_FORM_NNZ)
+
+
+def _next_core(st: _State, threshold: float, first: bool) -> tuple[Core | None, float]:
+    """The round's core and its threshold (-1 for a core chosen column by column)."""
+    form = st.form
+    # the first core is the rows closest to changing their choice, without the incumbent's
+    # (on 200,000 x 5 those made it half as large again and 5x slower to prove); later
+    # cores hold it anyway (its columns' penalties are at most L - its value)
+    core = core_of(form, st.pricing, threshold, include=None if first else st.x)
+    if first and st.x is not None and _large(core, st.pricing):
+        # many tiers tied at the threshold (exact prices of several rows), or the link rows
+        # its fixings break brought back (20,000 x 50 with caps and links: 464,050 columns):
+        # each row's few cheapest columns and the incumbent's instead, for a better placement
+        core = core_of(form, st.pricing, -1.0,
+                       include=cheapest_core(form, st.pricing, CHOSEN_PER_ROW, st.x))
+        return core, -1.0
+    return core, threshold
+
+
+def _large(core: Core | None, pricing: Pricing) -> bool:
+    return core is not None and core.columns.shape[0] > SIFT_PER_ROW * pricing.kept.shape[0]
 
 
 def _sift(st: _State, threshold: float, backend: solvers.Backend, options: SolveOptions,
@@ -254,6 +275,8 @@ def _sift(st: _State, threshold: float, backend: solvers.Backend, options: Solve
     assert st.x is not None
     now = time.perf_counter()
     member = (st.pricing.penalty <= threshold) | (st.x > 0.5)
+    if member.sum() > SIFT_PER_ROW * st.pricing.kept.shape[0]:
+        member = cheapest_per_row(form, st.pricing, SIFT_PER_ROW) | (st.x > 0.5)
     member[form.n_x:] = st.x[form.n_x:] > 0.5  # sifting adds the auxiliary columns that pay
     stop = None if deadline is None else now + 0.8 * (deadline - now)
     entry: dict[str, Any] = {}
@@ -375,23 +398,3 @@ def meets(form: CanonicalForm, objective: float | None, outside: float | None,
         return True
     gap = relative_gap(objective, outside)
     return gap is not None and gap <= max(options.rel_gap, 1e-9)
-
-
-def _answer(form: CanonicalForm, st: _State, bound: float | None, status: Status,
-            rounds: list[dict[str, Any]], prep: Prepared, seconds: float) -> RawSolution:
-    if st.x is None and status is not Status.INFEASIBLE:
-        bound = None  # no placement: no gap to report (the Lagrangian bound is in extra)
-    details = {"lagrangian_bound": st.pricing.bound(form),
-               "lagrangian_iterations": None if prep.bound is None else prep.bound.iterations,
-               "forest_bound": None if prep.forest is None else prep.forest.details(),
-               "construction_objective": prep.start_objective,
-               "prepare_seconds": {k: round(v, 4) for k, v in prep.seconds.items()},
-               "rounds": rounds}
-    message = {Status.OPTIMAL: "proven optimal through the core: nothing outside it beats "
-                               "the placement",
-               Status.INFEASIBLE: "infeasible: the core, which fixes only what is exact, "
-                                  "has no placement"}.get(
-        status, "the best placement the core gave, with the whole form's bound")
-    return RawSolution(status=status, x=st.x, objective=st.objective, bound=bound,
-                       gap=relative_gap(st.objective, bound), nodes=st.nodes,
-                       seconds=seconds, message=message, extra={"structure": details})

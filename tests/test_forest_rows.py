@@ -1,0 +1,182 @@
+"""The Lagrangian bound with the links kept when several rows are priced (a budget with
+per-tier caps, a row with a lower side): placement.milp.forest_rows against the LP, the
+enumerated optimum and a re-derivation from its multipliers alone."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import placement
+from placement.io.synthetic import generate
+from placement.milp import build
+from placement.milp.forest import Forest
+from placement.milp.forest_rows import rows_search
+from placement.milp.link_forest import forest_bound, forest_pricing
+from placement.solution.anytime import _complete
+from placement.solution.checker import check
+from placement.solvers import Status
+from tests.test_lagrangian import _lp_optimum
+
+
+def _rederived(form: placement.milp.CanonicalForm, fb: object) -> float:
+    """L at the bound's multipliers, from nothing but the form and those multipliers."""
+    y = fb.multipliers  # type: ignore[attr-defined]
+    rows = fb.rows  # type: ignore[attr-defined]
+    F, T = form.n_functions, form.n_tiers
+    sign = float(form.sense.sign)
+    c = np.where(form.allowed_grid(), (sign * form.c[: form.n_x]).reshape(F, T), -np.inf)
+    R = form.A[rows][:, : form.n_x]
+    theta = c - (R.T @ y).reshape(F, T)
+    _, values = fb.forest.solve(theta, np.arange(F))  # type: ignore[attr-defined]
+    side = np.where(y > 0, form.row_upper[rows], np.where(y < 0, form.row_lower[rows], 0.0))
+    return sign * (float(values.sum()) + float(y[y != 0] @ side[y != 0]) + sign * form.offset)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), functions=st.integers(4, 60), tiers=st.integers(2, 5),
+       tight=st.sampled_from([0.3, 0.6, 0.9]), caps=st.sampled_from([0.1, 0.3]),
+       density=st.sampled_from([0.0, 0.2]))
+def test_caps_bound_is_the_lp_s_or_stronger_and_re_derives(seed: int, functions: int,
+                                                           tiers: int, tight: float,
+                                                           caps: float, density: float) -> None:
+    inst = generate(functions, tiers, seed=seed, budget_tightness=tight, link_density=density,
+                    cap_tightness=caps)
+    form = build(inst)
+    fb = forest_bound(inst, form)
+    assume(fb is not None or density > 0)  # random links may close a cycle: no forest
+    assume(fb is not None)
+    caps_n = len(inst.resources[0].caps)  # a cap on each tier below the national one that
+    assume(caps_n >= 1)                   # some function is best at
+    assert fb is not None and fb.rows.shape[0] == 1 + caps_n  # and the budget
+    assert fb.converged
+    plain = placement.solve(inst, structure=False)
+    assert plain.status is Status.OPTIMAL and plain.objective is not None
+    tol = 1e-7 * max(1.0, abs(plain.objective))
+    assert fb.bound >= plain.objective - tol  # a bound on the optimum
+    lp = _lp_optimum(form)
+    assert lp is not None and fb.bound <= lp + tol  # no weaker than the LP's
+    if density == 0.0:
+        assert fb.bound == pytest.approx(lp, abs=tol)  # no links: the LP bound itself
+    assert _rederived(form, fb) == pytest.approx(fb.bound, abs=1e-9 * max(1.0, abs(fb.bound)))
+    assert np.all(fb.multipliers >= 0)  # every row here has only its upper side
+    assert fb.meets  # the tiers raised along the prices, then filled back, keep every row
+    x = _complete(form, fb.x)
+    assert x is not None and form.max_violation(x) <= 1e-6
+    assert check(inst, form.assignment_of(x)).ok
+
+
+def test_a_row_priced_on_its_lower_side() -> None:
+    # at least so much staff at the most local tier: the search must price the row's lower
+    # side (a negative multiplier) and still meet the LP's bound
+    inst = generate(40, 4, seed=1, budget_tightness=0.6, cap_tightness=0.2)
+    form = build(inst)
+    staff = inst.cost_tensor[:, :, 0]
+    row = np.zeros((1, form.n_cols))
+    row[0, np.arange(40) * 4 + 3] = staff[:, 3]
+    need = 0.5 * inst.resources[0].caps["t03"]  # half what the most local tier may hold
+    form = form.with_rows(row, need, np.inf, "local", ["local"])
+    fb = forest_bound(inst, form)
+    assert fb is not None and fb.converged
+    assert fb.rows.shape[0] == 2 + len(inst.resources[0].caps)  # budget, caps, this row
+    assert fb.multipliers[-1] < 0  # the lower side binds
+    lp = _lp_optimum(form)
+    assert lp is not None and fb.bound == pytest.approx(lp, abs=1e-7 * abs(lp))
+    assert _rederived(form, fb) == pytest.approx(fb.bound, abs=1e-9 * abs(fb.bound))
+
+
+def test_multipliers_stay_zero_when_the_best_tiers_meet_every_row() -> None:
+    n, K = 5, 3
+    c = np.arange(n * K, dtype=float).reshape(n, K)
+    R = sp.csr_matrix(np.ones((2, n * K)))
+    found = rows_search(Forest.singletons(n, K), c, R, np.full(2, -np.inf), np.full(2, 10.0))
+    assert found is not None and found.converged and found.meets
+    assert found.evaluations == 1 and np.all(found.multipliers == 0)
+    assert found.value == float(c.max(axis=1).sum())
+    blocked = np.where(np.arange(K) == 0, -np.inf, c)
+    blocked[0] = -np.inf  # a function with no tier at all: nothing to bound
+    assert rows_search(Forest.singletons(n, K), blocked, R, np.full(2, -np.inf),
+                       np.full(2, 10.0)) is None
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_caps_penalties_bound_every_placement_using_the_column(seed: int) -> None:
+    inst = generate(6, 3, seed=seed, budget_tightness=0.5, link_density=0.3,
+                    cap_tightness=0.3)
+    form = build(inst)
+    fb = forest_bound(inst, form)
+    assert fb is not None and fb.rows.shape[0] == 1 + len(inst.resources[0].caps) >= 2
+    pricing = forest_pricing(form, fb)
+    assert pricing.bound(form) == fb.bound
+    F, T = inst.n_functions, inst.n_tiers
+    seen = 0
+    for a in itertools.product(range(T), repeat=F):
+        rep = check(inst, np.array(a))
+        if not rep.ok:
+            continue
+        seen += 1
+        xp = np.zeros(form.n_x)
+        xp[np.arange(F) * T + np.array(a)] = 1.0
+        x = _complete(form, xp)
+        assert x is not None
+        worst = pricing.penalty[x > 0.5].max()
+        assert pricing.value - form.sense.sign * rep.objective - worst >= -1e-9
+    assert seen > 0
+
+
+def test_capped_linked_instance_is_proven_within_the_gap_through_the_forest() -> None:
+    # caps make the proof to the last 1e-9 a multi-row knapsack's (HiGHS does not close
+    # it in a minute on either path): asked for 1e-5, the forest's bound and tiers filled
+    # to meet every row give it without the LP
+    inst = generate(3_000, 5, seed=2, budget_tightness=0.6, link_density=0.1,
+                    cap_tightness=0.2)
+    r = placement.solve(inst, structure=True, rel_gap=1e-5)
+    assert r.status is Status.OPTIMAL and r.check is not None and r.check.ok
+    assert r.gap is not None and r.gap <= 1e-5
+    details = r.extra["solver_details"]["structure"]
+    fb = details["forest_bound"]
+    assert fb["rows"] == 5 and fb["links"] == 300 and fb["converged"] and fb["meets_rows"]
+    assert fb["bound"] == pytest.approx(31798.4957, abs=1e-3)
+    assert r.bound is not None and r.bound <= fb["bound"]  # the core may tighten it
+    assert not any("sifting" in e for e in details["rounds"])
+    plain = placement.solve(inst, structure=False, time_limit=20, rel_gap=1e-5)
+    assert plain.objective is not None and plain.objective <= r.bound + 1e-9
+
+
+def test_cheapest_per_row_keeps_k_columns_a_row_and_every_column_outside_them() -> None:
+    from placement.milp.core import cheapest_core, cheapest_per_row
+
+    inst = generate(30, 4, seed=2, link_density=0.3, cap_tightness=0.2)
+    form = build(inst)
+    fb = forest_bound(inst, form)
+    assert fb is not None
+    pricing = forest_pricing(form, fb)
+    mask = cheapest_per_row(form, pricing, 2)
+    x = mask[: form.n_x].reshape(30, 4)
+    assert np.all(x.sum(axis=1) == 2) and mask[form.n_x:].all()
+    pen = pricing.penalty[: form.n_x].reshape(30, 4)
+    assert np.all(np.where(x, pen, -np.inf).max(axis=1)
+                  <= np.where(~x, pen, np.inf).min(axis=1))  # the two least
+    start = fb.x.copy()
+    chosen = cheapest_core(form, pricing, 1, _complete(form, start))
+    assert np.all(chosen[: form.n_x][start > 0.5])  # the incumbent's columns stay
+    assert chosen[form.n_x:].sum() < form.n_cols - form.n_x  # not every pair column
+
+
+def test_a_time_limited_round_never_hands_the_backend_a_core_this_large() -> None:
+    from types import SimpleNamespace
+
+    from placement.solution import structured
+
+    big = SimpleNamespace(form=SimpleNamespace(A=sp.csr_matrix(
+        (np.ones(structured.WHOLE_FORM_NNZ), (np.zeros(structured.WHOLE_FORM_NNZ, int),
+                                              np.arange(structured.WHOLE_FORM_NNZ))))))
+    st = SimpleNamespace(x=np.zeros(1))
+    assert structured._overruns(big, 1.0, st)  # type: ignore[arg-type]
+    assert not structured._overruns(big, None, st)  # type: ignore[arg-type]  # no limit
+    assert not structured._overruns(big, 1.0, SimpleNamespace(x=None))  # type: ignore[arg-type]
