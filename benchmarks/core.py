@@ -16,9 +16,9 @@ starts), both capped at ``--limit`` seconds so that the run ends. Every placemen
 by the independent checker (``check_ok``); the core path's bound is the one
 :func:`placement.milp.core.price` recomputes from the multipliers (``lagrangian_bound``),
 tightened by the core's proof; where the links are kept in the bound
-(:mod:`placement.milp.link_forest`) that bound is recomputed from its multiplier in the row's
-process (``forest_rederived``, after the peak memory is read). Each row runs in a fresh
-process; its peak memory is that process's ``ru_maxrss``.
+(:mod:`placement.milp.link_forest`) that bound is recomputed from its multipliers in the
+row's process (``forest_rederived``, after the peak memory is read). Each row runs in a
+fresh process; its peak memory is that process's ``ru_maxrss``.
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def main() -> None:
              f"{args.limit:g} --seed {args.seed}{flags}`; every path capped at "
              f"{args.limit:g} s; `load` is the machine's 1-minute load average after the row.",
              "", "`forest bound` is the bound with the links kept as the solve reported it, and "
-             "`re-derived` the same bound recomputed in the row's process from its multiplier "
+             "`re-derived` the same bound recomputed in the row's process from its multipliers "
              "alone (`_rederive`).", "",
              "| instance | path | status | objective | bound | gap | seconds | checked | "
              "core columns per round (LP xN: sifting, N passes) | forest bound | re-derived | "
