@@ -23,6 +23,7 @@ links are met exactly, not relaxed), and the choices at the minimum meet every l
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -53,6 +54,12 @@ class Forest:
     psi: np.ndarray
     component: np.ndarray
     n_components: int
+
+    @cached_property
+    def psi_by_parent(self) -> np.ndarray:
+        """``psi`` indexed [parent's tier, child's tier] (a child's best is a reduction over
+        the last, contiguous axis: about twice as fast on 50 tiers)."""
+        return np.ascontiguousarray(np.transpose(self.psi, (0, 2, 1)))
 
     @classmethod
     def singletons(cls, n: int, K: int) -> Forest:
@@ -113,12 +120,15 @@ class Forest:
         pos = np.full(self.n, -1, dtype=np.int64)
         pos[nodes] = np.arange(m)
         order, cut, top = _levels(self.depth[nodes])
-        arg = np.zeros((m, self.K), dtype=np.int64)
+        arg = np.empty((m, self.K), dtype=np.int64)  # read only where written: children
         for k in range(top):  # deepest first: children send their best to their parents
             idx = order[cut[k]:cut[k + 1]]
-            M = acc[idx][:, :, None] + self.psi[self.edge[nodes[idx]]]
-            arg[idx] = np.argmax(M, axis=1)
-            np.add.at(acc, pos[self.parent[nodes[idx]]], M.max(axis=1))
+            # [parent's tier, child's tier]: the child's tiers the contiguous axis
+            M = acc[idx][:, None, :] + self.psi_by_parent[self.edge[nodes[idx]]]
+            best = np.argmax(M, axis=2)
+            arg[idx] = best
+            np.add.at(acc, pos[self.parent[nodes[idx]]],
+                      np.take_along_axis(M, best[:, :, None], axis=2)[:, :, 0])
         tiers = np.zeros(m, dtype=np.int64)
         root = order[cut[top]:]
         tiers[root] = np.argmax(acc[root], axis=1)
