@@ -180,3 +180,23 @@ def test_a_time_limited_round_never_hands_the_backend_a_core_this_large() -> Non
     assert structured._overruns(big, 1.0, st)  # type: ignore[arg-type]
     assert not structured._overruns(big, None, st)  # type: ignore[arg-type]  # no limit
     assert not structured._overruns(big, 1.0, SimpleNamespace(x=None))  # type: ignore[arg-type]
+
+
+def test_a_passed_deadline_ends_the_search_at_once_and_one_row_is_still_priced() -> None:
+    import time
+
+    inst = generate(200, 5, seed=4, budget_tightness=0.6, cap_tightness=0.2)
+    form = build(inst)
+    past = time.perf_counter() - 1.0
+    assert forest_bound(inst, form, past) is None  # no time: the subgradient bound instead
+    fb = forest_bound(inst, form)
+    assert fb is not None and fb.converged
+    F, T = 200, 5
+    c = np.where(form.allowed_grid(), form.c[: form.n_x].reshape(F, T), -np.inf)
+    R = form.A[fb.rows][:, : form.n_x]
+    cut = rows_search(Forest.singletons(F, T), c, R, form.row_lower[fb.rows],
+                      form.row_upper[fb.rows], deadline=past)
+    assert cut is not None and cut.evaluations == 1 and not cut.converged
+    assert cut.value >= fb.value - 1e-9  # any prices bound it; the search's are the least
+    budget_only = generate(200, 5, seed=4, budget_tightness=0.6)
+    assert forest_bound(budget_only, build(budget_only), past) is not None  # one row: exact

@@ -209,6 +209,8 @@ def rows_search(forest: Forest, c: np.ndarray, R: sp.csr_matrix, lower: np.ndarr
     best = (L, y, tiers, g)
     if m == 0 or (np.all(g >= -sides.tol) and np.all(y * g <= sides.tol * np.maximum(y, 1))):
         return _found(sides, best, True)  # feasible and complementary: exact
+    if deadline is not None and time.perf_counter() > deadline:
+        return _found(sides, best, False)
     scale = _scale(sides, y, g)
     cuts = _Cuts(sides, scale, V)
     cuts.add(V, use, y)

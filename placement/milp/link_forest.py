@@ -93,8 +93,11 @@ class ForestBound:
                 "seconds": round(self.seconds, 4)}
 
 
-def forest_bound(inst: Instance, form: CanonicalForm) -> ForestBound | None:
-    """The bound and placement of the module docstring, or None where they do not apply."""
+def forest_bound(inst: Instance, form: CanonicalForm,
+                 deadline: float | None = None) -> ForestBound | None:
+    """The bound and placement of the module docstring, or None where they do not apply.
+    ``deadline`` (``time.perf_counter()``) ends the search over several rows' multipliers
+    early, with the best bound found by then (None when it has passed before the search)."""
     t0 = time.perf_counter()
     F, T = form.n_functions, form.n_tiers
     if form.per_area or form.n_units != T or F == 0:
@@ -113,6 +116,8 @@ def forest_bound(inst: Instance, form: CanonicalForm) -> ForestBound | None:
     rest = np.nonzero(~inside)[0]
     if rest.shape[0] and form.A[rest][:, form.n_x:].nnz:
         return None
+    if rest.shape[0] > 1 and deadline is not None and time.perf_counter() > deadline:
+        return None  # no time for the search: the caller's subgradient bound instead
     sign = float(form.sense.sign)
     c = np.where(form.allowed_grid(), (sign * form.c[: form.n_x]).reshape(F, T), -np.inf)
     R = sp.csr_matrix(form.A[rest][:, : form.n_x])
@@ -130,7 +135,7 @@ def forest_bound(inst: Instance, form: CanonicalForm) -> ForestBound | None:
             found.evaluations
         multipliers, meets, converged = np.array([found.lam])[: rest.shape[0]], True, True
     else:
-        rows = rows_search(forest, c, R, lower, upper)
+        rows = rows_search(forest, c, R, lower, upper, deadline=deadline)
         if rows is None:
             return None
         filled = fill_rows(forest, c, R, lower, upper, rows)

@@ -201,7 +201,9 @@ def solve_within(inst: Instance, form: CanonicalForm, backend: solvers.Backend,
         return backend.solve(form, options)
     deadline = t0 + options.time_limit
     budget = min(PREPARE_CAP, PREPARE_SHARE * options.time_limit)
-    prep = prepare(inst, form, max(budget, 0.0))
+    # the search over several rows' prices (caps beside a budget) gets up to a quarter of
+    # the limit: a subgradient bound and a construction may follow it
+    prep = prepare(inst, form, max(budget, 0.0), search_until=t0 + 0.25 * options.time_limit)
     left = deadline - time.perf_counter() - reserve_seconds(form)
     if not core and _start_meets_bound(form, prep, options):
         # nothing for the backend to prove (200,000 x 5 with a tight budget: the construction
