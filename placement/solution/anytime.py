@@ -151,7 +151,7 @@ def prepare(inst: Instance, form: CanonicalForm, seconds: float,
                 return out  # its bound is the LP's or stronger, its placement near it
         if fb.rows.shape[0] > 1 and fb.converged:
             # several rows priced at their minimum's multipliers: a bound the LP's or
-            # stronger; a placement is built from the forest's tiers, which break a row
+            # stronger; a placement is built from the forest's tiers (they may break a row)
             _construct(inst, form, out, seconds, fb.full_multipliers(form),
                        start=form.assignment_of(fb.x))
             return out
