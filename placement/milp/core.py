@@ -58,17 +58,20 @@ class Pricing:
         """``L`` in the form's own sense (a proven bound on its optimum)."""
         return float(self.sign * self.value)
 
+    def ranked(self, form: CanonicalForm) -> tuple[sp.csr_matrix, np.ndarray]:
+        """The kept rows (``form.A[kept]``) and their columns ordered row by row, least
+        penalty first (ties by column): row ``i``'s are ``[K.indptr[i]:K.indptr[i + 1]]``."""
+        K = form.A[self.kept]
+        row = np.repeat(np.arange(self.kept.shape[0]), np.diff(K.indptr))
+        return K, K.indices[np.lexsort((K.indices, self.penalty[K.indices], row))]
+
     def second_penalty(self, form: CanonicalForm) -> np.ndarray:
         """Per kept row, the smallest penalty of a column other than its best (``inf`` for a
         row with one allowed column): how close the row is to changing its choice."""
-        K = form.A[self.kept]
-        p = self.penalty[K.indices]
-        row = np.repeat(np.arange(self.kept.shape[0]), np.diff(K.indptr))
-        order = np.lexsort((p, row))
-        n = np.diff(K.indptr)
+        K, cols = self.ranked(form)
         out = np.full(self.kept.shape[0], np.inf)
-        two = n >= 2
-        out[two] = p[order][K.indptr[:-1][two] + 1]
+        two = np.diff(K.indptr) >= 2
+        out[two] = self.penalty[cols[K.indptr[:-1][two] + 1]]
         return out
 
 
@@ -247,14 +250,12 @@ def cheapest_per_row(form: CanonicalForm, pricing: Pricing, k: int) -> np.ndarra
     """A mask of each kept row's ``k`` columns of least penalty (ties by column order) and
     every column outside kept rows: a column set for the LP (sifting adds what prices in)
     where a threshold would take too many, as exact multipliers do when many tiers tie."""
-    K = form.A[pricing.kept]
-    cols = K.indices
+    K, cols = pricing.ranked(form)
     row = np.repeat(np.arange(pricing.kept.shape[0]), np.diff(K.indptr))
-    order = np.lexsort((cols, pricing.penalty[cols], row))
-    rank = np.arange(cols.shape[0]) - K.indptr[:-1][row[order]]
+    rank = np.arange(cols.shape[0]) - K.indptr[:-1][row]
     out = np.ones(form.n_cols, dtype=bool)
-    out[cols] = False
-    chosen = cols[order][rank < k]
+    out[K.indices] = False
+    chosen = cols[rank < k]
     out[chosen] = np.isfinite(pricing.penalty[chosen])
     return out
 

@@ -27,7 +27,7 @@ whatever the search did. The box is measured in units of each row's scale: the e
 multiplier of the broken rows added into one (:func:`placement.milp.forest.one_row_search`),
 but at least a share of a typical spread of values per unit of the row.
 
-:func:`fill_rows` turns the tiers at those multipliers, which may break a row where
+:func:`_fill` turns the tiers at those multipliers, which may break a row where
 components tie, into tiers that meet every row and link: the multipliers raised along their
 ray until the tiers meet every row, then the components that differ switched back, best
 value per unit of the priced rows first, while every row holds.
@@ -47,7 +47,7 @@ import scipy.sparse as sp
 
 from placement.milp.forest import Forest, worth
 
-__all__ = ["RowsFound", "rows_search", "fill_rows", "MAX_EVALUATIONS"]
+__all__ = ["RowsFound", "rows_search", "MAX_EVALUATIONS"]
 
 #: Forest solves the search may spend at most.
 MAX_EVALUATIONS = 400
@@ -70,13 +70,16 @@ class RowsFound:
     """What :func:`rows_search` found: ``L`` (maximised, without the form's offset), one
     multiplier per row (signed as :mod:`placement.milp.lagrangian` prices a row: positive on
     its upper side, negative on its lower), the tiers there, whether they meet every row,
-    the forest solves taken and whether the cuts proved the minimum (else the solves ran
-    out)."""
+    ``filled``: tiers that meet every row and link near the bound (those tiers when they
+    do, else :func:`_fill`'s; None when no multiple of the multipliers meets the rows, or
+    when the clock ran out first), the forest solves taken and whether the cuts proved the
+    minimum (else the solves ran out)."""
 
     value: float
     multipliers: np.ndarray
     tiers: np.ndarray
     meets: bool
+    filled: np.ndarray | None
     evaluations: int
     converged: bool
 
@@ -208,9 +211,9 @@ def rows_search(forest: Forest, c: np.ndarray, R: sp.csr_matrix, lower: np.ndarr
     g = sides.b - use.sum(axis=0)
     best = (L, y, tiers, g)
     if m == 0 or (np.all(g >= -sides.tol) and np.all(y * g <= sides.tol * np.maximum(y, 1))):
-        return _found(sides, best, True)  # feasible and complementary: exact
+        return _found(sides, best, True, deadline)  # feasible, complementary: exact
     if deadline is not None and time.perf_counter() > deadline:
-        return _found(sides, best, False)
+        return _found(sides, best, False, deadline)
     scale = _scale(sides, y, g)
     cuts = _Cuts(sides, scale, V)
     cuts.add(V, use, y)
@@ -244,14 +247,19 @@ def rows_search(forest: Forest, c: np.ndarray, R: sp.csr_matrix, lower: np.ndarr
                 width *= 2.0
         else:  # the cuts were too optimistic this far out: look nearer
             width = max(0.5 * moved, _MIN_WIDTH)
-    return _found(sides, best, converged)
+    return _found(sides, best, converged, deadline)
 
 
 def _found(sides: _Sides, best: tuple[float, np.ndarray, np.ndarray, np.ndarray],
-           converged: bool) -> RowsFound:
+           converged: bool, deadline: float | None) -> RowsFound:
+    """What the search found; the tiers filled unless the clock has run out (the caller
+    builds a placement then)."""
     L, y, tiers, g = best
-    return RowsFound(L, sides.multipliers(y), tiers, bool(np.all(g >= -sides.tol)),
-                     sides.evaluations, converged)
+    meets = bool(np.all(g >= -sides.tol))
+    late = deadline is not None and time.perf_counter() > deadline
+    filled = tiers if meets else None if late else _fill(sides, y, tiers)
+    return RowsFound(L, sides.multipliers(y), tiers, meets, filled, sides.evaluations,
+                     converged)
 
 
 def _scale(sides: _Sides, y: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -287,18 +295,14 @@ _RAY = (1.0 + 1e-9, 1.001, 1.01, 1.1, 1.5, 2.0, 4.0, 16.0, 256.0)
 _FILL_ROUNDS = 64
 
 
-def fill_rows(forest: Forest, c: np.ndarray, R: sp.csr_matrix, lower: np.ndarray,
-              upper: np.ndarray, found: RowsFound) -> np.ndarray | None:
-    """Tiers that meet every row and every link, near ``found``'s bound: those at the
-    multipliers raised along their ray until they meet every row, then, best value per unit
-    of the priced rows first, the components whose tiers differ at ``found`` take those
-    instead while every row stays within its bounds (:func:`placement.milp.forest.fill`
-    for several rows). None when no multiple of the multipliers meets the rows."""
-    if found.meets:
-        return found.tiers
-    sides = _Sides(forest, c, sp.csr_matrix(R), np.asarray(lower, dtype=float),
-                   np.asarray(upper, dtype=float))
-    y = np.maximum(found.multipliers[sides.row] * sides.sign, 0.0)
+def _fill(sides: _Sides, y: np.ndarray, low: np.ndarray) -> np.ndarray | None:
+    """Tiers that meet every row and every link, near the bound at the one-sided multipliers
+    ``y``, where the tiers there (``low``) break a row: those at the multipliers raised along
+    their ray until they meet every row, then, best value per unit of the priced rows first,
+    the components whose tiers differ in ``low`` take those instead while every row stays
+    within its bounds (:func:`placement.milp.forest.fill` for several rows). None when no
+    multiple of the multipliers meets the rows."""
+    forest, c = sides.forest, sides.c
     high = None
     for s in _RAY:
         got = sides.at(y * s)
@@ -310,7 +314,6 @@ def fill_rows(forest: Forest, c: np.ndarray, R: sp.csr_matrix, lower: np.ndarray
             break
     if high is None:
         return None
-    low = found.tiers
     comp = forest.component
     comps = np.unique(comp[high != low])
     if comps.shape[0] == 0:

@@ -34,7 +34,7 @@ import scipy.sparse as sp
 from placement.milp.canonical import CanonicalForm
 from placement.milp.core import Pricing, aux_penalties
 from placement.milp.forest import Forest, fill, one_row_search
-from placement.milp.forest_rows import fill_rows, rows_search
+from placement.milp.forest_rows import rows_search
 from placement.milp.lagrangian import kept_rows
 from placement.milp.links import link_pair_tables
 from placement.model.instance import Instance
@@ -138,9 +138,8 @@ def forest_bound(inst: Instance, form: CanonicalForm,
         rows = rows_search(forest, c, R, lower, upper, deadline=deadline)
         if rows is None:
             return None
-        filled = fill_rows(forest, c, R, lower, upper, rows)
-        tiers = rows.tiers if filled is None else filled
-        value, evaluations, meets = rows.value, rows.evaluations, filled is not None
+        tiers = rows.tiers if rows.filled is None else rows.filled
+        value, evaluations, meets = rows.value, rows.evaluations, rows.filled is not None
         multipliers, converged = rows.multipliers, rows.converged
     x = np.zeros(form.n_x)
     x[np.arange(F) * T + tiers] = 1.0

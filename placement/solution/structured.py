@@ -147,7 +147,8 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
     size = max(FIRST_ROWS, form.n_functions // 10)
     rounds: list[dict[str, Any]] = []
     threshold: float = thresholds(second, [size])[0]
-    sifted, sift_first = _sifting(fb)
+    sifted = _sifting(fb)
+    sift_first = fb is not None and not sifted
     if sifted:
         threshold = min(threshold, st.safe_threshold())
     bound: float | None = L
@@ -204,15 +205,12 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
     return out
 
 
-def _sifting(fb: ForestBound | None) -> tuple[bool, bool]:
-    """(sifting left out, sifting first). With the links kept sifting's LP bound is the
-    weaker one; with one row it is the forest's. With several rows and no links it is the
-    forest's too, but exact prices tie many tiers at penalty 0 (20,000 x 50 with caps: a
-    first core of 361,722 columns): sifting's rounding comes first, from a few columns a row."""
-    if fb is None:
-        return False, False
-    left_out = fb.links > 0 or fb.rows.shape[0] <= 1
-    return left_out, not left_out
+def _sifting(fb: ForestBound | None) -> bool:
+    """Whether sifting is left out. With the links kept its LP bound is the weaker one; with
+    one row it is the forest's. With several rows and no links it is the forest's too, but
+    exact prices tie many tiers at penalty 0 (20,000 x 50 with caps: a first core of 361,722
+    columns): sifting's rounding then comes first, from a few columns a row."""
+    return fb is not None and (fb.links > 0 or fb.rows.shape[0] <= 1)
 
 
 def _pricing(form: CanonicalForm, prep: Prepared, forest: bool) -> Pricing | None:
