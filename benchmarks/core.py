@@ -92,24 +92,21 @@ def _plain(inst: object, limit: float | None, rel_gap: float) -> dict[str, objec
 
 def _rederive(inst: object, multipliers: list[float]) -> float:
     """The bound with the links kept, recomputed from the priced rows' multipliers alone
-    (every component solved afresh at those prices, the priced sides of the rows added): the
-    number the search reported must be this, whatever the search did to find them."""
+    (every component solved afresh at those prices, the priced sides of the rows added:
+    :func:`benchmarks.rederive.forest_value`): the number the search reported must be this,
+    whatever the search did to find them."""
     import numpy as np
 
+    from benchmarks.rederive import forest_value
     from placement.milp import build
     from placement.milp.link_forest import forest_bound
 
     form = build(inst)  # type: ignore[arg-type]
-    fb = forest_bound(inst, form)  # type: ignore[arg-type]
+    fb = forest_bound(inst, form)  # type: ignore[arg-type]  # for the priced rows' indices
     assert fb is not None
-    y = np.asarray(multipliers, dtype=float)
-    theta = fb.c - (fb.R.T @ y).reshape(fb.c.shape)
-    _, values = fb.forest.solve(theta, np.arange(fb.forest.n))
-    lower, upper = form.row_lower[fb.rows], form.row_upper[fb.rows]
-    side = np.where(y > 0, upper, np.where(y < 0, lower, 0.0))
-    sign = form.sense.sign
-    return float(sign * (values.sum() + float(y[y != 0] @ side[y != 0])
-                         + sign * form.offset))
+    y = np.zeros(form.n_rows)
+    y[fb.rows] = np.asarray(multipliers, dtype=float)
+    return forest_value(inst, form, y)
 
 
 def _round_label(entry: dict[str, object]) -> object:

@@ -19,8 +19,17 @@ Suites (``placement bench SUITE``):
 ``england``
     The bundled ``instances/england-2024`` (per area) and ``instances/england-2024-uniform``,
     each with every scenario that optimises.
+``scale``
+    Issue 15's instances at the size of England's small areas: the synthetic grid (50,000 x 5,
+    200,000 x 5 and 20,000 x 50; budget tightness 0.5 and 0.9; links 0 and 0.1; caps on, at
+    :data:`SCALE_CAPS`; instance seed 1, ``--instance-seed`` for held-out ones), England per
+    area at upper-tier and at LSOA resolution, and the OR-Library D and E files of 100-200 jobs.
 ``smoke``
     Two gap1 problems and two small synthetic instances: seconds, for tests and a first look.
+
+A backend label ``engine:NAME`` (:mod:`benchmarks.labels`) runs the engine, ``placement.solve``
+with backend NAME (the structure-aware path where it applies, and under a time limit the
+engine's own start and bound); a bare ``NAME`` runs that backend alone on the whole model.
 
 New suites register themselves with :func:`register`.
 """
@@ -30,7 +39,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -109,10 +118,12 @@ class Case:
 
 @dataclass(frozen=True)
 class SuiteOptions:
-    """What the command line passes to a suite's case list."""
+    """What the command line passes to a suite's case list (``instance_seed``: the seed of
+    the generated instances, None for each suite's own)."""
 
     root: Path = ROOT
     sizes: tuple[tuple[int, int], ...] | None = None
+    instance_seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -225,11 +236,12 @@ SYNTHETIC_VARIANTS: tuple[tuple[int, int, float, float], ...] = (
 
 
 def synthetic_case(functions: int, tiers: int, seed: int = 0, budget_tightness: float = 0.5,
-                   link_density: float = 0.0, family: str | None = None) -> Case:
+                   link_density: float = 0.0, family: str | None = None,
+                   cap_tightness: float = 0.0) -> Case:
     """A case of the synthetic generator (the seed is part of its name)."""
     from placement.io.synthetic import SyntheticSpec
 
-    spec = SyntheticSpec(functions, tiers, seed, budget_tightness, link_density)
+    spec = SyntheticSpec(functions, tiers, seed, budget_tightness, link_density, cap_tightness)
     if family is None:
         family = f"synthetic-{tiers}-tiers"
         if link_density > 0:
@@ -242,10 +254,11 @@ def synthetic_case(functions: int, tiers: int, seed: int = 0, budget_tightness: 
 
 @register("synthetic", "seeded synthetic placement instances, 250 to 10^6 binaries")
 def synthetic(opts: SuiteOptions) -> list[Case]:
+    seed = opts.instance_seed or 0
     if opts.sizes is not None:
-        return [synthetic_case(f, t) for f, t in opts.sizes]
-    cases = [synthetic_case(f, t) for f, t in SYNTHETIC_SIZES]
-    cases += [synthetic_case(f, t, 0, b, d) for f, t, b, d in SYNTHETIC_VARIANTS]
+        return [synthetic_case(f, t, seed) for f, t in opts.sizes]
+    cases = [synthetic_case(f, t, seed) for f, t in SYNTHETIC_SIZES]
+    cases += [synthetic_case(f, t, seed, b, d) for f, t, b, d in SYNTHETIC_VARIANTS]
     return cases
 
 
@@ -257,30 +270,64 @@ ENGLAND = (Path("instances") / "england-2024", Path("instances") / "england-2024
 @register("england", "the bundled England 2024 instances (per area and uniform) and their "
                      "scenarios")
 def england(opts: SuiteOptions) -> list[Case]:
-    """Each England instance and every scenario that optimises. For the per-area instance
+    """Each England instance and every scenario that optimises (:func:`england_cases`)."""
+    return england_cases(opts, ENGLAND)
+
+
+def england_cases(opts: SuiteOptions, paths: Iterable[Path], scenarios: bool = True,
+                  suite: str = "england", family: str | None = None) -> list[Case]:
+    """Each England instance of ``paths`` and (with ``scenarios``) every scenario that
+    optimises, in family ``family`` (default: the instance's name). For the per-area instance
     ``tiers`` is the number of units, so that ``functions * tiers`` is still the number of
     assignment binaries (before pins and availability remove some)."""
     import placement
     from placement.model import apply_scenario
 
     cases = []
-    for rel in ENGLAND:
+    for rel in paths:
         path = opts.root / rel
         if not (path / "instance.toml").is_file():
             continue  # not in this checkout: the suite runs what there is (the runner says so)
         inst = placement.load(path)
-        for sid in [None, *inst.scenarios]:
+        for sid in [None, *inst.scenarios] if scenarios else [None]:
             if sid is not None:
                 sc = inst.scenarios[sid]
                 if sc.placement is not None and not sc.optimises:
                     continue  # a fixed placement to evaluate: nothing to solve
             scoped = apply_scenario(inst, sid)  # also drops the optional tiers it leaves off
             width = scoped.units.n_units if scoped.per_area else scoped.n_tiers
-            cases.append(Case("england", inst.name if sid is None else f"{inst.name}:{sid}",
-                              inst.name, {"kind": "instance-dir", "path": str(rel),
-                                          "scenario": sid},
+            cases.append(Case(suite, inst.name if sid is None else f"{inst.name}:{sid}",
+                              family or inst.name, {"kind": "instance-dir", "path": str(rel),
+                                                    "scenario": sid},
                               scoped.n_functions, width, scoped.sense))
     return cases
+
+
+# -- scale ------------------------------------------------------------------------------------
+
+#: Issue 15's synthetic grid: (functions, tiers, budget tightness, link density).
+SCALE_GRID: tuple[tuple[int, int, float, float], ...] = tuple(
+    (f, t, tight, links) for f, t in ((50_000, 5), (200_000, 5), (20_000, 50))
+    for tight in (0.5, 0.9) for links in (0.0, 0.1))
+#: "Caps on": each tier below the national one capped at 80% of the staff it uses with every
+#: function at its best tier (:class:`placement.io.synthetic.SyntheticSpec`).
+SCALE_CAPS = 0.2
+#: England per area at upper-tier (the bundled instance) and at LSOA resolution.
+SCALE_ENGLAND = (Path("instances") / "england-2024", Path("instances") / "england-2024-lsoa")
+#: The OR-Library D and E files of 100-200 jobs (data/gap/README.md).
+SCALE_GAP = ("d10100", "d10200", "d20100", "d20200", "e10100", "e10200", "e20100", "e20200")
+
+
+@register("scale", "issue 15: the synthetic grid with caps (up to 10^6 binaries), England per "
+                   "area at upper-tier and LSOA resolution, OR-Library D and E")
+def scale(opts: SuiteOptions) -> list[Case]:
+    seed = 1 if opts.instance_seed is None else opts.instance_seed
+    cases = [synthetic_case(f, t, seed, tight, links, f"scale-{f}x{t}", SCALE_CAPS)
+             for f, t, tight, links in SCALE_GRID]
+    cases += england_cases(opts, SCALE_ENGLAND, scenarios=False, suite="scale",
+                           family="england-per-area")
+    cases += [c for c in orlib_gap(opts) if c.name in SCALE_GAP]
+    return [replace(c, suite="scale") for c in cases]
 
 
 # -- smoke ------------------------------------------------------------------------------------

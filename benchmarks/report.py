@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from benchmarks.scale_report import scale_targets
+
 __all__ = ["Aggregate", "aggregate", "family_ranking", "summary_markdown", "shifted_geomean"]
 
 SHIFT = 1.0
@@ -157,6 +159,7 @@ def summary_markdown(rows: list[dict[str, Any]], settings: dict[str, Any] | None
     lines += _winners(aggs)
     lines += _per_backend(aggs)
     lines += _targets(aggs)
+    lines += scale_targets(aggs, rows, settings)
     lines += _every_instance(aggs)
     return "\n".join(lines)
 
@@ -179,8 +182,11 @@ def _preamble(rows: list[dict[str, Any]], aggs: list[Aggregate],
     lines: list[str] = ["# Benchmark summary", ""]
     if settings:
         lines.append(f"Suite `{settings.get('suite')}`; time limit {settings.get('time_limit')} s, "
-                     f"threads {settings.get('threads')}, seed {settings.get('seed')} for every "
-                     "backend; every run in a fresh process.")
+                     f"threads {settings.get('threads')}, seed {settings.get('seed')}, relative "
+                     f"gap {settings.get('rel_gap') or 0:g} for every backend; every run in a "
+                     "fresh process; `engine:NAME` is `placement.solve` with backend NAME (its "
+                     "solve seconds the whole call: build, bound, core, checker, baselines), a "
+                     "bare NAME the backend alone on the whole model.")
     if machine:
         lines.append(f"Machine: {machine.get('cpu')}, {machine.get('cores')} cores, "
                      f"{machine.get('memory_gb')} GB, {machine.get('os')}, Python "

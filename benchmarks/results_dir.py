@@ -43,7 +43,7 @@ COLUMNS: tuple[str, ...] = (
     "bound", "gap", "nodes", "known_lower", "known_upper", "matches_known", "bounds_ok",
     "check_ok", "load_seconds", "build_seconds", "backend_build_seconds", "solve_seconds",
     "backend_seconds", "wall_seconds", "peak_rss_mb", "solver_version", "error", "finished_at",
-    "worker",
+    "worker", "root_bound", "bound_rederived", "message",
 )
 
 
@@ -57,10 +57,11 @@ class RunSettings:
     threads: int | None = 1
     repeats: int = 1
     seed: int = 0
+    rel_gap: float = 0.0  # the relative gap every backend is asked to prove
 
     def comparable(self) -> dict[str, Any]:
         return {"suite": self.suite, "time_limit": self.time_limit, "threads": self.threads,
-                "seed": self.seed}
+                "seed": self.seed, "rel_gap": self.rel_gap}
 
 
 # -- the directory and run.json ---------------------------------------------------------------
@@ -85,11 +86,11 @@ def check_settings(output: Path, settings: RunSettings) -> None:
     cfg = output / "run.json"
     want = settings.comparable()
     if cfg.is_file():
-        have = json.loads(cfg.read_text(encoding="utf-8"))
-        if have.get("settings") != want:
-            diff = ", ".join(f"{k} {have.get('settings', {}).get(k)!r} (now {v!r})"
-                             for k, v in want.items()
-                             if have.get("settings", {}).get(k) != v)
+        # a run recorded before the gap was a setting asked for the solvers' default, 0
+        have = {"rel_gap": 0.0, **json.loads(cfg.read_text(encoding="utf-8")).get("settings", {})}
+        if have != want:
+            diff = ", ".join(f"{k} {have.get(k)!r} (now {want.get(k)!r})"
+                             for k in dict.fromkeys([*want, *have]) if have.get(k) != want.get(k))
             raise BenchError(f"--output {output} holds results of another run ({diff}); use "
                              f"the same settings to resume, or another directory")
     else:
@@ -120,7 +121,7 @@ _INT = {"functions", "tiers", "binaries", "columns", "rows", "nonzeros", "repeat
         "threads", "nodes"}
 _FLOAT = {"time_limit", "objective", "bound", "gap", "known_lower", "known_upper",
           "load_seconds", "build_seconds", "backend_build_seconds", "solve_seconds",
-          "backend_seconds", "wall_seconds", "peak_rss_mb"}
+          "backend_seconds", "wall_seconds", "peak_rss_mb", "root_bound", "bound_rederived"}
 _BOOL = {"matches_known", "bounds_ok", "check_ok"}
 
 

@@ -32,7 +32,9 @@ from typing import Any
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from benchmarks.dispatch import timed_run
+from benchmarks.labels import backend_names, canonical_labels
 from benchmarks.machine import machine_info
+from benchmarks.rederive import agrees
 from benchmarks.registry import (
     ROOT,
     BenchError,
@@ -119,10 +121,27 @@ def verify_known(case: Case, status: str, objective: float | None,
 # -- one run in a worker ----------------------------------------------------------------------
 
 
+def rederived_ok(case: Case, objective: float | None, reported: float | None,
+                 rederived: float | None) -> bool | None:
+    """Whether the engine's bound, re-derived from its multipliers (``rederived``), is the
+    one it reported and no placement beats it; None when nothing was re-derived."""
+    if rederived is None or reported is None:
+        return None
+    if not agrees(reported, rederived):
+        return False
+    sign = 1.0 if case.sense == "max" else -1.0
+    return objective is None or sign * (objective - rederived) <= _TOL * max(1.0, abs(rederived))
+
+
 def _row(case: Case, backend: str, repeat: int, settings: RunSettings, res: dict[str, Any],
          wall: float, peak_mb: float, worker: str = "") -> dict[str, Any]:
     matches, bounds_ok = verify_known(case, res.get("status", "error"), res.get("objective"),
                                       res.get("bound"))
+    if rederived_ok(case, res.get("objective"), res.get("root_bound"),
+                    res.get("bound_rederived")) is False:
+        bounds_ok = False
+    # the engine's own reading, taken before its bound is re-derived in the same process
+    peak_mb = res.get("peak_rss_mb") or peak_mb
     row: dict[str, Any] = {
         "suite": case.suite, "instance": case.name, "family": case.family,
         "functions": case.functions, "tiers": case.tiers, "binaries": case.binaries,
@@ -136,7 +155,8 @@ def _row(case: Case, backend: str, repeat: int, settings: RunSettings, res: dict
     }
     for k in ("columns", "rows", "nonzeros", "status", "objective", "bound", "gap", "nodes",
               "check_ok", "load_seconds", "build_seconds", "backend_build_seconds",
-              "solve_seconds", "backend_seconds", "solver_version", "error"):
+              "solve_seconds", "backend_seconds", "solver_version", "error", "root_bound",
+              "bound_rederived", "message"):
         row[k] = res.get(k)
     return row
 
@@ -147,10 +167,12 @@ def _row(case: Case, backend: str, repeat: int, settings: RunSettings, res: dict
 def plan(settings: RunSettings, *, root: Path = ROOT,
          sizes: tuple[tuple[int, int], ...] | None = None,
          families: Sequence[str] | None = None,
-         instances: Sequence[str] | None = None) -> list[Case]:
-    """The cases a run will cover (after filters)."""
+         instances: Sequence[str] | None = None,
+         instance_seed: int | None = None) -> list[Case]:
+    """The cases a run will cover (after filters); ``instance_seed`` generates the
+    synthetic instances with another seed (held out)."""
     suite = get_suite(settings.suite)
-    cases = suite.cases(SuiteOptions(root=root, sizes=sizes))
+    cases = suite.cases(SuiteOptions(root=root, sizes=sizes, instance_seed=instance_seed))
     return filter_cases(cases, families, instances)
 
 
@@ -166,6 +188,7 @@ def run(
     log: Callable[[str], None] | None = None,
     report_files: bool = True,
     executor: Executor | None = None,
+    instance_seed: int | None = None,
 ) -> RunReport:
     """Run every case of the suite with every backend and repeat; write the results files.
 
@@ -182,9 +205,9 @@ def run(
     SolverUnavailableError
         A backend that is unknown or not installed (the message names the installed ones).
     """
-    for s in settings.solvers:
-        registry.get(s)  # unknown or missing: fail before any work
-    cases = plan(settings, root=root, sizes=sizes, families=families, instances=instances)
+    canonical_labels(settings.solvers)  # an unknown or missing backend: fail before any work
+    cases = plan(settings, root=root, sizes=sizes, families=families, instances=instances,
+                 instance_seed=instance_seed)
     output = check_output_dir(output)
     check_settings(output, settings)
     csv_path = output / "results.csv"
@@ -199,7 +222,8 @@ def run(
     todo = [(c, b, k) for c, b, k in todo if (c.name, b, k) not in done]
 
     reqs = [{"case": c.to_dict(), "backend": b, "time_limit": settings.time_limit,
-             "threads": settings.threads, "seed": settings.seed, "root": str(root)}
+             "threads": settings.threads, "seed": settings.seed, "rel_gap": settings.rel_gap,
+             "root": str(root)}
             for c, b, _ in todo]
     done_runs = (executor or SerialExecutor()).run(timed_run, str(root), reqs)
 
@@ -223,7 +247,7 @@ def run(
     rep.rows = rows
     rep.failures = _failures(rows)
     if report_files:
-        write_reports(output, rows, settings, machine_info(settings.solvers))
+        write_reports(output, rows, settings, machine_info(backend_names(settings.solvers)))
     return rep
 
 
@@ -257,6 +281,9 @@ def _failures(rows: list[dict[str, Any]]) -> list[str]:
     return [f"{r['instance']} / {r['backend']} / repeat {r['repeat']}: "
             + ("the independent checker rejected the result"
                if r.get("check_ok") is False else
+               f"the engine's bound {r['root_bound']!r} re-derived from its multipliers is "
+               f"{r['bound_rederived']!r}" if r.get("bound_rederived") is not None
+               and not agrees(r["root_bound"], r["bound_rederived"]) else
                "the result contradicts a proven bound")
             for r in rows if r.get("check_ok") is False or r.get("bounds_ok") is False]
 

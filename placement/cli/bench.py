@@ -73,10 +73,13 @@ def _sizes(text: str | None) -> tuple[tuple[int, int], ...] | None:
 @app.command("bench")
 @handle_errors
 def bench_cmd(
-    suite: Annotated[str, typer.Argument(help="Suite: orlib-gap, synthetic, england, smoke.")],
+    suite: Annotated[
+        str, typer.Argument(help="Suite: orlib-gap, synthetic, england, scale, smoke.")],
     solvers: Annotated[
         str | None,
-        typer.Option("--solvers", help="Comma-separated backends (default: every installed)."),
+        typer.Option("--solvers", help="Comma-separated backends (default: every installed); "
+                     "engine:NAME runs placement.solve with backend NAME (e.g. "
+                     "highs,engine:highs)."),
     ] = None,
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=0.001, help="Seconds per solve, every backend.")
@@ -84,6 +87,15 @@ def bench_cmd(
     repeats: Annotated[int, typer.Option("--repeats", min=1, help="Runs of each pair.")] = 1,
     threads: Annotated[int, typer.Option("--threads", min=1, max=256, help="Solver threads.")] = 1,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Solver random seed.")] = 0,
+    rel_gap: Annotated[
+        float, typer.Option("--rel-gap", min=0.0, max=1.0,
+                            help="Relative gap every backend is asked to prove (0: optimal).")
+    ] = 0.0,
+    instance_seed: Annotated[
+        int | None, typer.Option("--instance-seed", min=0,
+                                 help="Seed of the generated instances (held-out runs; default: "
+                                      "each suite's own).")
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o",
@@ -133,17 +145,16 @@ def bench_cmd(
     from placement import solvers as reg
 
     runner = benchmarks_package("runner")
-    names = _split(solvers) or reg.installed()
-    for s in names:
-        reg.get(s)  # unknown or not installed: exit 2 naming the installed ones
-    names = [reg.get(s).name for s in names]
-    settings = runner.RunSettings(suite=suite, solvers=tuple(dict.fromkeys(names)),
-                                  time_limit=time_limit, threads=threads, repeats=repeats,
-                                  seed=seed)
+    labels = benchmarks_package("labels")
+    # unknown or not installed: exit 2 naming the installed ones
+    names = labels.canonical_labels(_split(solvers) or reg.installed())
+    settings = runner.RunSettings(suite=suite, solvers=names, time_limit=time_limit,
+                                  threads=threads, repeats=repeats, seed=seed, rel_gap=rel_gap)
     size_t = _sizes(sizes)
     fam, pats = _split(families), _split(instances)
     if list_only:
-        cases = runner.plan(settings, sizes=size_t, families=fam, instances=pats)
+        cases = runner.plan(settings, sizes=size_t, families=fam, instances=pats,
+                            instance_seed=instance_seed)
         for c in cases:
             known = "" if c.known_optimum is None else f"  known optimum {c.known_optimum:g}"
             out.print(f"{c.name}  [{c.family}]  {c.functions}x{c.tiers}{known}",
@@ -162,7 +173,8 @@ def bench_cmd(
     try:
         rep = runner.run(settings, output, sizes=size_t, families=fam, instances=pats,
                          progress=progress and not quiet and sys.stderr.isatty(),
-                         log=lambda m: err.print(m, highlight=False), executor=ex)
+                         log=lambda m: err.print(m, highlight=False), executor=ex,
+                         instance_seed=instance_seed)
     finally:
         close = getattr(ex, "close", None)
         if callable(close):

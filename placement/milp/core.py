@@ -53,6 +53,7 @@ class Pricing:
     kept: np.ndarray  # kept row indices
     sign: float
     multipliers: np.ndarray  # as priced: 0 on kept rows, each on a side its row has
+    kind: str = "lagrangian"  # "forest": L with the links kept (link_forest.forest_pricing)
 
     def bound(self, form: CanonicalForm) -> float:
         """``L`` in the form's own sense (a proven bound on its optimum)."""

@@ -39,7 +39,7 @@ from placement.milp.lagrangian import kept_rows
 from placement.milp.links import link_pair_tables
 from placement.model.instance import Instance
 
-__all__ = ["ForestBound", "forest_bound", "forest_pricing"]
+__all__ = ["ForestBound", "forest_bound", "forest_pricing", "forest_of"]
 
 #: Row blocks the forest keeps (besides the one budget row it relaxes).
 _KEPT_BLOCKS = ("assign", "link", "link_pair")
@@ -171,7 +171,17 @@ def forest_pricing(form: CanonicalForm, fb: ForestBound) -> Pricing:
     if form.n_cols > form.n_x:
         penalty[form.n_x:] = aux_penalties(form, pen_x)
     return Pricing(fb.value, penalty, kept_rows(form), float(form.sense.sign),
-                   fb.full_multipliers(form))
+                   fb.full_multipliers(form), kind="forest")
+
+
+def forest_of(inst: Instance, form: CanonicalForm) -> Forest | None:
+    """The forest of ``inst``'s links between functions over ``form``'s grid (singletons
+    without links; None where a link is not a forest's or leads to a geography): what the
+    bound solves, for anyone re-deriving it from its multipliers."""
+    links = [lk for lk in inst.links if lk.other is not None]
+    if len(links) != len(inst.links):
+        return None
+    return _forest(inst, links, form.n_functions, form.n_tiers)
 
 
 def _forest(inst: Instance, links: list, F: int, T: int) -> Forest | None:

@@ -199,7 +199,7 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
     status = (Status.OPTIMAL if proven and st.x is not None else
               Status.INFEASIBLE if infeasible else
               Status.TIME_LIMIT if timed_out or st.x is None else Status.FEASIBLE)
-    out = core_answer(form, st.x, st.objective, st.nodes, st.pricing.bound(form), bound, status,
+    out = core_answer(form, st.x, st.objective, st.nodes, st.pricing, bound, status,
                       rounds, prep, time.perf_counter() - t_start)
     out.solver_version = backend.version()
     return out

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from placement.milp import CanonicalForm
+from placement.milp.core import Pricing
 from placement.milp.link_forest import ForestBound
 from placement.solution.anytime import Prepared
 from placement.solvers.base import RawSolution, Status, relative_gap
@@ -20,9 +21,11 @@ __all__ = ["forest_answer", "forest_message", "core_answer"]
 
 
 def _details(prep: Prepared, lagrangian_bound: float | None,
-             rounds: list[dict[str, Any]]) -> dict[str, Any]:
-    """``extra["structure"]``: the bounds, the start, the preparation's times, the rounds."""
-    return {"lagrangian_bound": lagrangian_bound,
+             rounds: list[dict[str, Any]], pricing: dict[str, Any] | None) -> dict[str, Any]:
+    """``extra["structure"]``: the bounds, the start, the preparation's times, the rounds, and
+    the prices of the bound the answer rests on (``pricing``: its kind, value, and the rows'
+    nonzero multipliers, so that anyone can re-derive it)."""
+    return {"lagrangian_bound": lagrangian_bound, "pricing": pricing,
             "lagrangian_iterations": None if prep.bound is None else prep.bound.iterations,
             "forest_bound": None if prep.forest is None else prep.forest.details(),
             "construction_objective": prep.start_objective,
@@ -35,7 +38,9 @@ def forest_answer(form: CanonicalForm, prep: Prepared, backend: solvers.Backend,
     """The forest's placement, proven within the gap asked for by the forest's bound."""
     assert prep.forest is not None and prep.start is not None
     bound = prep.forest.bound
-    details = _details(prep, None if prep.bound is None else prep.bound.bound, [])
+    details = _details(prep, None if prep.bound is None else prep.bound.bound, [],
+                       _prices("forest", form.sense.sign * prep.forest.value,
+                               prep.forest.full_multipliers(form)))
     return RawSolution(status=Status.OPTIMAL, x=prep.start, objective=prep.start_objective,
                        bound=bound, gap=relative_gap(prep.start_objective, bound), nodes=0,
                        seconds=seconds, message=forest_message(prep.forest),
@@ -54,10 +59,19 @@ def forest_message(fb: ForestBound) -> str:
            "meets it"
 
 
+def _prices(kind: str, bound: float, multipliers: np.ndarray) -> dict[str, Any]:
+    """A bound's kind and value with its nonzero multipliers (row indices of the form)."""
+    rows = np.flatnonzero(multipliers)
+    return {"kind": kind, "bound": float(bound), "rows": rows.tolist(),
+            "multipliers": multipliers[rows].tolist()}
+
+
 def core_answer(form: CanonicalForm, x: np.ndarray | None, objective: float | None,
-                nodes: int, lagrangian_bound: float, bound: float | None, status: Status,
+                nodes: int, pricing: Pricing, bound: float | None, status: Status,
                 rounds: list[dict[str, Any]], prep: Prepared, seconds: float) -> RawSolution:
-    """The cores' incumbent ``x`` with the whole form's ``bound`` at ``status``."""
+    """The cores' incumbent ``x`` with the whole form's ``bound`` at ``status``; ``pricing``
+    priced the cores (its bound is the one the fixing rests on)."""
+    lagrangian_bound = pricing.bound(form)
     if x is None and status is not Status.INFEASIBLE:
         bound = None  # no placement: no gap to report (the Lagrangian bound is in extra)
     message = {Status.OPTIMAL: "proven optimal through the core: nothing outside it beats "
@@ -67,5 +81,6 @@ def core_answer(form: CanonicalForm, x: np.ndarray | None, objective: float | No
         status, "the best placement the core gave, with the whole form's bound")
     return RawSolution(status=status, x=x, objective=objective, bound=bound,
                        gap=relative_gap(objective, bound), nodes=nodes, seconds=seconds,
-                       message=message, extra={"structure": _details(prep, lagrangian_bound,
-                                                                      rounds)})
+                       message=message, extra={"structure": _details(
+                           prep, lagrangian_bound, rounds,
+                           _prices(pricing.kind, lagrangian_bound, pricing.multipliers))})
