@@ -97,4 +97,6 @@ def run_child(req: dict[str, Any], root: Path) -> tuple[dict[str, Any], float, f
                    f"{hard_limit(req.get('time_limit')):.0f} s" if killed
                    else f"worker exited with code {proc.returncode}")
             result = {"status": "error", "error": f"{why}: {' | '.join(tail)}"[:500]}
+    # the 1-minute load average of the machine the run was on, as it ended (a shared machine)
+    result["load1"] = round(os.getloadavg()[0], 2)
     return result, wall, peak_mb

@@ -43,7 +43,7 @@ COLUMNS: tuple[str, ...] = (
     "bound", "gap", "nodes", "known_lower", "known_upper", "matches_known", "bounds_ok",
     "check_ok", "load_seconds", "build_seconds", "backend_build_seconds", "solve_seconds",
     "backend_seconds", "wall_seconds", "peak_rss_mb", "solver_version", "error", "finished_at",
-    "worker", "root_bound", "bound_rederived", "message",
+    "worker", "root_bound", "bound_rederived", "message", "load1",
 )
 
 
@@ -121,7 +121,8 @@ _INT = {"functions", "tiers", "binaries", "columns", "rows", "nonzeros", "repeat
         "threads", "nodes"}
 _FLOAT = {"time_limit", "objective", "bound", "gap", "known_lower", "known_upper",
           "load_seconds", "build_seconds", "backend_build_seconds", "solve_seconds",
-          "backend_seconds", "wall_seconds", "peak_rss_mb", "root_bound", "bound_rederived"}
+          "backend_seconds", "wall_seconds", "peak_rss_mb", "root_bound", "bound_rederived",
+          "load1"}
 _BOOL = {"matches_known", "bounds_ok", "check_ok"}
 
 

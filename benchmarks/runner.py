@@ -156,7 +156,7 @@ def _row(case: Case, backend: str, repeat: int, settings: RunSettings, res: dict
     for k in ("columns", "rows", "nonzeros", "status", "objective", "bound", "gap", "nodes",
               "check_ok", "load_seconds", "build_seconds", "backend_build_seconds",
               "solve_seconds", "backend_seconds", "solver_version", "error", "root_bound",
-              "bound_rederived", "message"):
+              "bound_rederived", "message", "load1"):
         row[k] = res.get(k)
     return row
 

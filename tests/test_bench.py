@@ -125,6 +125,7 @@ def test_one_row_per_instance_backend_and_repeat_with_the_columns(
         assert r["status"] == "optimal" and r["check_ok"] == "true"
         assert float(r["build_seconds"]) >= 0 and float(r["solve_seconds"]) >= 0
         assert float(r["peak_rss_mb"]) > 10  # a whole Python process with numpy
+        assert float(r["load1"]) >= 0  # the machine's load as the run ended
         assert r["threads"] == "1" and r["time_limit"] == "30.0" and r["seed"] == "0"
     gap = [r for r in rows if r["instance"] == "c0515_1"]
     assert all(r["matches_known"] == "true" and float(r["objective"]) == 261 for r in gap)
