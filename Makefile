@@ -5,13 +5,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test report lint typecheck bench-quick bench clean help bytecode
+.PHONY: demo test report lint typecheck bench-quick bench bench-scale clean help bytecode
 
 help:
 	@echo "make demo   - set up and run the bundled instance"
 	@echo "make test   - set up and run the test suite"
 	@echo "make report - the England report (HTML, Markdown, JSON) into build/report/"
-	@echo "make lint / typecheck / bytecode / bench-quick / bench / clean"
+	@echo "make lint / typecheck / bytecode / bench-quick / bench / bench-scale / clean"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "placement needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -59,11 +59,15 @@ typecheck: $(STAMP)
 
 # Benchmarks (README "Benchmarks"). bench-quick: a few minutes, into build/bench-quick/.
 # bench: the full run (about 1.5 hours on 2 cores), into benchmarks/results/$(BENCH_RUN)/.
-# Both resume: a rerun skips the runs already in each results.csv.
+# bench-scale: issue 15's instances, the engine beside HiGHS alone (about 1.5 hours), into
+# $(SCALE_OUT)-s$(SCALE_SEED)/ and $(SCALE_OUT)-gap/; SCALE_SEED=2 for held-out instances.
+# All resume: a rerun skips the runs already in each results.csv.
 BENCH_RUN   ?= $(shell date +%Y-%m-%d)
 BENCH_OUT   ?= benchmarks/results/$(BENCH_RUN)
 QUICK_OUT   ?= build/bench-quick
 BENCH_LIMIT ?= 60
+SCALE_SEED  ?= 1
+SCALE_OUT   ?= benchmarks/results/$(BENCH_RUN)-scale
 
 bench-quick: $(STAMP)
 	$(BIN)/placement bench orlib-gap --families gap1,gap4,gap8,gap12 --instances '*_1,*_2' \
@@ -81,6 +85,14 @@ bench: $(STAMP)
 		--output $(BENCH_OUT)/synthetic
 	-$(BIN)/placement bench england --time-limit $(BENCH_LIMIT) --threads 1 \
 		--output $(BENCH_OUT)/england
+
+bench-scale: $(STAMP)
+	-$(BIN)/placement bench scale --solvers highs,engine:highs --time-limit 60 --threads 1 \
+		--rel-gap 1e-4 --instance-seed $(SCALE_SEED) \
+		--families scale-50000x5,scale-200000x5,scale-20000x50,england-per-area \
+		--output $(SCALE_OUT)-s$(SCALE_SEED)
+	-$(BIN)/placement bench scale --solvers highs,cp-sat,portfolio,engine:highs \
+		--time-limit 30 --threads 2 --families D,E --output $(SCALE_OUT)-gap
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -61,9 +61,11 @@ def test_caps_bound_is_the_lp_s_or_stronger_and_re_derives(seed: int, functions:
     assert fb.bound >= plain.objective - tol  # a bound on the optimum
     lp = _lp_optimum(form)
     assert lp is not None and fb.bound <= lp + tol  # no weaker than the LP's
+    unrounded = form.sense.sign * fb.value  # the bound before an integral objective rounds it
+    assert fb.bound == form.round_bound(unrounded)
     if density == 0.0:
-        assert fb.bound == pytest.approx(lp, abs=tol)  # no links: the LP bound itself
-    assert _rederived(form, fb) == pytest.approx(fb.bound, abs=1e-9 * max(1.0, abs(fb.bound)))
+        assert unrounded == pytest.approx(lp, abs=tol)  # no links: the LP bound itself
+    assert _rederived(form, fb) == pytest.approx(unrounded, abs=1e-9 * max(1.0, abs(unrounded)))
     assert np.all(fb.multipliers >= 0)  # every row here has only its upper side
     if fb.meets:  # tiers raised along the prices until they keep every row, filled back
         x = _complete(form, fb.x)  # (when no multiple of the prices does, the caller builds
@@ -200,3 +202,47 @@ def test_a_passed_deadline_ends_the_search_at_once_and_one_row_is_still_priced()
     assert cut.value >= fb.value - 1e-9  # any prices bound it; the search's are the least
     budget_only = generate(200, 5, seed=4, budget_tightness=0.6)
     assert forest_bound(budget_only, build(budget_only), past) is not None  # one row: exact
+
+
+def test_filled_tiers_use_the_room_a_priced_row_has_where_tiers_tie() -> None:
+    # two functions worth 1 at tier 0 and 2 at tier 1, room for one at tier 1: at the exact
+    # price of that room (1) both tiers tie; the solve breaks the tie to tier 0 for both
+    # (value 2, the row's room unused), the other end of the tie fills the room (value 3 = L)
+    c = np.array([[1.0, 2.0], [1.0, 2.0]])
+    R = sp.csr_matrix(np.array([[0.0, 1.0, 0.0, 1.0]]))
+    found = rows_search(Forest.singletons(2, 2), c, R, np.array([-np.inf]), np.array([1.0]))
+    assert found is not None and found.filled is not None
+    assert found.value == pytest.approx(3.0)
+    tiers = found.filled
+    assert sorted(tiers.tolist()) == [0, 1]  # one in the room, one not: worth 3, the bound
+    assert float(c[np.arange(2), tiers].sum()) == pytest.approx(found.value)
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 20), K=st.integers(2, 5),
+       rows=st.integers(1, 4), room=st.floats(0.2, 0.9))
+def test_improving_filled_tiers_keeps_every_row_and_never_loses_value(
+        seed: int, n: int, K: int, rows: int, room: float) -> None:
+    from placement.milp.forest_rows import _improve, _Sides
+
+    rng = np.random.default_rng(seed)
+    c = np.round(rng.uniform(0, 4, (n, K)), 1)  # rounded: ties are common
+    A = np.round(rng.uniform(0, 2, (rows, n * K)), 1)
+    b = room * A.reshape(rows, n, K).max(axis=2).sum(axis=1)
+    forest = Forest.singletons(n, K)
+    sides = _Sides(forest, c, sp.csr_matrix(A), np.full(rows, -np.inf), b)
+    found = rows_search(forest, c, sp.csr_matrix(A), np.full(rows, -np.inf), b)
+    assume(found is not None and found.filled is not None)
+    y = np.maximum(found.multipliers, 0.0)
+    start = np.argmin(A.reshape(rows, n, K).sum(axis=0), axis=1)  # the lightest tier each
+    assume(np.all(A @ _onehot(start, K) <= b + 1e-9))
+    better = _improve(sides, y, start)
+    assert np.all(A @ _onehot(better, K) <= b + 1e-9)
+    assert c[np.arange(n), better].sum() >= c[np.arange(n), start].sum() - 1e-12
+    assert np.all(A @ _onehot(found.filled, K) <= b + 1e-9)  # what the search returns holds
+
+
+def _onehot(tiers: np.ndarray, K: int) -> np.ndarray:
+    x = np.zeros(tiers.shape[0] * K)
+    x[np.arange(tiers.shape[0]) * K + tiers] = 1.0
+    return x

@@ -24,7 +24,7 @@ from tests.conftest import INSTANCES, ROOT
 
 #: Columns that measure the run where it happened rather than what the solve decided.
 MEASURED = {"load_seconds", "build_seconds", "backend_build_seconds", "solve_seconds",
-            "backend_seconds", "wall_seconds", "peak_rss_mb", "finished_at", "worker"}
+            "backend_seconds", "wall_seconds", "peak_rss_mb", "finished_at", "worker", "load1"}
 SETTINGS = runner.RunSettings(suite="smoke", solvers=("highs",), time_limit=30.0, threads=1,
                               repeats=1, seed=0)
 PICK = ["c0515_1", "synthetic-50x5*"]

@@ -17,7 +17,7 @@ from placement.io.synthetic import generate
 from placement.milp import build
 from placement.milp.core import Pricing, core_of, price
 from placement.model import Link
-from placement.solution import structured
+from placement.solution import core_choice, structured
 from placement.solution.anytime import Prepared, prepare
 from placement.solution.sifting import rounding_core, sift
 from placement.solvers import SolveOptions, Status
@@ -132,12 +132,12 @@ def test_a_time_limited_core_path_never_hands_the_backend_the_whole_large_form(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(structured, "FIRST_ROWS", 3)
     monkeypatch.setattr(structured, "WHOLE_FORM_NNZ", 0)  # every form counts as large
-    real = structured.core_of
+    real = core_choice.core_of
 
     def whole_after_the_first(form, pricing, threshold, include=None):  # type: ignore[no-untyped-def]
         return real(form, pricing, np.inf if include is not None else threshold, include)
 
-    monkeypatch.setattr(structured, "core_of", whole_after_the_first)
+    monkeypatch.setattr(core_choice, "core_of", whole_after_the_first)
     inst = _cyclic(200, 5, 1, 0.9, 0.3)
     plain = placement.solve(inst, structure=False)
     r = placement.solve(inst, structure=True, time_limit=30)

@@ -258,6 +258,8 @@ def _found(sides: _Sides, best: tuple[float, np.ndarray, np.ndarray, np.ndarray]
     meets = bool(np.all(g >= -sides.tol))
     late = deadline is not None and time.perf_counter() > deadline
     filled = tiers if meets else None if late else _fill(sides, y, tiers)
+    if filled is not None and not late and np.any(y > 0):  # unpriced rows: no room to use
+        filled = _improve(sides, y, filled)
     return RowsFound(L, sides.multipliers(y), tiers, meets, filled, sides.evaluations,
                      converged)
 
@@ -293,6 +295,8 @@ def _scale(sides: _Sides, y: np.ndarray, g: np.ndarray) -> np.ndarray:
 _RAY = (1.0 + 1e-9, 1.001, 1.01, 1.1, 1.5, 2.0, 4.0, 16.0, 256.0)
 #: Rounds of the greedy fill at most (each drops the move that would first break a row).
 _FILL_ROUNDS = 64
+#: :func:`_improve` takes the components' choices at prices this share below the multipliers.
+_TIE = 1e-6
 
 
 def _fill(sides: _Sides, y: np.ndarray, low: np.ndarray) -> np.ndarray | None:
@@ -302,7 +306,6 @@ def _fill(sides: _Sides, y: np.ndarray, low: np.ndarray) -> np.ndarray | None:
     the components whose tiers differ in ``low`` take those instead while every row stays
     within its bounds (:func:`placement.milp.forest.fill` for several rows). None when no
     multiple of the multipliers meets the rows."""
-    forest, c = sides.forest, sides.c
     high = None
     for s in _RAY:
         got = sides.at(y * s)
@@ -314,10 +317,33 @@ def _fill(sides: _Sides, y: np.ndarray, low: np.ndarray) -> np.ndarray | None:
             break
     if high is None:
         return None
+    return _switch(sides, y, high, low, room)[0]
+
+
+def _improve(sides: _Sides, y: np.ndarray, tiers: np.ndarray) -> np.ndarray:
+    """``tiers`` (meeting every row) with components moved to their choice at prices a
+    little below ``y`` while every row holds, value per unit of the priced rows first: where
+    components tie at ``y`` (exact prices of several rows tie thousands), the solve breaks the
+    tie one way, this takes the other end, which uses the priced rows' room (a priced row with
+    room left loses its multiplier times the room)."""
+    got = sides.at(y * (1.0 - _TIE))
+    if got is None:
+        return tiers
+    room = sides.b - np.asarray(sides.GT[sides.every * sides.c.shape[1] + tiers].sum(axis=0)
+                                ).ravel()
+    return _switch(sides, y, tiers, got[3], room)[0]
+
+
+def _switch(sides: _Sides, y: np.ndarray, high: np.ndarray, low: np.ndarray,
+            room: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``high`` (meeting every row, ``room`` left in each side) with the components whose
+    tiers differ in ``low`` and are worth more there switched to them, best value per unit
+    of the priced rows first, while every side keeps its room; and the room left."""
+    forest, c = sides.forest, sides.c
     comp = forest.component
     comps = np.unique(comp[high != low])
     if comps.shape[0] == 0:
-        return high
+        return high, room
     gain = (worth(forest, c, low) - worth(forest, c, high))[comps]
     members = np.nonzero(np.isin(comp, comps))[0]
     K = c.shape[1]
@@ -341,4 +367,4 @@ def _fill(sides: _Sides, y: np.ndarray, low: np.ndarray) -> np.ndarray | None:
     tiers = high.copy()
     moved = members[take[where]]
     tiers[moved] = low[moved]
-    return tiers
+    return tiers, room

@@ -40,6 +40,7 @@ one-size with pins kept (``one_size_free``)
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -172,7 +173,7 @@ def one_size_baselines(
     """
     F, T = inst.n_functions, inst.n_tiers
     one_size = {tid: _one_size(inst, t) for t, tid in enumerate(inst.tier_ids)}
-    free = {tid: _one_size_free(inst, t) for t, tid in enumerate(inst.tier_ids)}
+    free = {tid: _one_size_free(inst, t, one_size[tid]) for t, tid in enumerate(inst.tier_ids)}
     best_feasible = _best(inst, one_size, True)
     best_any = _best(inst, one_size, False)
     best_free = _best(inst, free, True)
@@ -257,10 +258,13 @@ def _why_none(one_size: dict[str, dict[str, Any]]) -> str:
             "baselines with pins kept")
 
 
-def _one_size_free(inst: Instance, t: int) -> dict[str, Any]:
-    """Every function free to move at tier t, the others kept (named, with why)."""
+def _one_size_free(inst: Instance, t: int, strict: dict[str, Any]) -> dict[str, Any]:
+    """Every function free to move at tier t, the others kept (named, with why); ``strict``
+    is the evaluation of every function at t, used again when no function is kept (without
+    pins or allowed tiers, every tier: half the baselines' checks)."""
     a, kept = free_one_size(inst, t)
-    row = _evaluate(inst, a)
+    same = strict.get("value") is not None and bool((a == t).all())
+    row = copy.deepcopy(strict) if same else _evaluate(inst, a)
     at = (a == t).reshape(inst.n_functions, -1)
     where = inst.units.unit_of[:, t] >= 0 if inst.per_area else np.ones(1, dtype=bool)
     row["at_tier"] = int(((at | ~where[None, :]).all(axis=1) & at.any(axis=1)).sum())

@@ -9,8 +9,10 @@ form has that shape (:func:`applies`), :func:`solve_structured` solves it in rou
    column: forcing column ``j`` costs at least its penalty.
 3. Each round hands the backend a *core* (:func:`placement.milp.core.core_of`): the columns
    whose penalty is at most a threshold, the incumbent as its start. The first threshold keeps
-   the rows closest to changing their choice; every later one is ``L - incumbent``, the
-   provably safe one, so nothing that could beat the incumbent is ever left out.
+   the rows closest to changing their choice; every later one is ``L - incumbent`` less the
+   gap asked for, the provably safe one, so nothing that could beat the incumbent by more
+   than that gap is ever left out (:mod:`placement.solution.core_choice` says which core a
+   round takes when a threshold's would be large).
 4. The whole form's bound is the better of the core's bound and ``outside`` (the best a
    placement using an excluded column can be worth), never weaker than ``L``. A core proven
    optimal whose ``outside`` does not beat its optimum is the whole form's optimum.
@@ -26,7 +28,7 @@ after), with what each round did in ``extra["structure"]``.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,15 +37,19 @@ from placement.milp import CanonicalForm
 from placement.milp.core import (
     Core,
     Pricing,
-    cheapest_core,
     cheapest_per_row,
-    core_of,
     price,
     thresholds,
 )
 from placement.milp.lagrangian import kept_rows
 from placement.milp.link_forest import ForestBound, forest_pricing
 from placement.solution.anytime import Prepared, prepare
+from placement.solution.core_choice import (
+    SIFT_PER_ROW,
+    State,
+    next_core,
+    wider,
+)
 from placement.solution.sifting import Sifted, rounding_core, sift
 from placement.solution.structured_answer import core_answer, forest_answer
 from placement.solvers.base import (
@@ -70,13 +76,6 @@ MAX_ROUNDS = 4
 #: A time-limited round never hands the backend a core this large (nonzeros) once it has a
 #: placement.
 WHOLE_FORM_NNZ = 500_000
-#: Sift for the LP bound before any core when the incumbent is further than this (relative)
-#: from the Lagrangian bound; otherwise only once a first core has not proved the optimum.
-SIFT_FIRST_GAP = 1e-3
-#: Sifting starts from at most this many columns per row when a threshold would take more.
-SIFT_PER_ROW = 4
-#: A first core too large for its threshold holds this many columns per row instead.
-CHOSEN_PER_ROW = 2
 
 
 def applies(form: CanonicalForm, structure: bool | None = None) -> bool:
@@ -91,38 +90,6 @@ def applies(form: CanonicalForm, structure: bool | None = None) -> bool:
 def prepare_seconds(form: CanonicalForm) -> float:
     """The time the bound and the construction get without a time limit."""
     return 0.25 + 1e-6 * form.n_x
-
-
-@dataclass
-class _State:
-    form: CanonicalForm
-    pricing: Pricing
-    x: np.ndarray | None = None
-    objective: float | None = None
-    nodes: int = 0
-
-    def offer(self, x: np.ndarray | None, objective: float | None) -> bool:
-        if x is None or objective is None:
-            return False
-        if self.objective is not None and not self.form.sense.better(objective,
-                                                                       self.objective):
-            return False
-        self.x, self.objective = x, objective
-        return True
-
-    def far(self) -> bool:
-        """Whether the incumbent is more than :data:`SIFT_FIRST_GAP` from ``L``: the
-        multipliers or the construction are too weak for a first core to be worth solving."""
-        assert self.objective is not None
-        gap = self.pricing.value - self.pricing.sign * self.objective
-        return gap > SIFT_FIRST_GAP * max(1.0, abs(self.objective))
-
-    def safe_threshold(self) -> float:
-        """``L - incumbent`` (maximised): no column with a larger penalty is in a placement
-        better than the incumbent."""
-        assert self.objective is not None
-        gap = self.pricing.value - self.pricing.sign * self.objective
-        return max(gap, 0.0) * (1 + 1e-9) + 1e-9
 
 
 def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backend,
@@ -140,7 +107,7 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
     pricing = _pricing(form, prep, fb is not None)
     if pricing is None:
         return _whole(form, backend, options, deadline, prep)
-    st = _State(form, pricing)
+    st = State(form, pricing, rel_gap=options.rel_gap)
     st.offer(prep.start, prep.start_objective)
     L = form.round_bound(st.pricing.bound(form))
     second = st.pricing.second_penalty(form)
@@ -170,11 +137,12 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
                 break
             threshold = max(st.safe_threshold(), threshold)
             continue
-        core, threshold = _next_core(st, threshold, first=not rounds)
+        core, threshold = next_core(st, threshold, first=not rounds,
+                                     chosen=all(r.get("threshold") != -1.0 for r in rounds))
         if core is None:  # the columns it fixes break a row: keep more
             rounds.append({"threshold": threshold, "core": None})
             size *= 4
-            threshold = _wider(st, threshold, second, size, improved=False)
+            threshold = wider(st, threshold, second, size, improved=False)
             continue
         if _overruns(core, deadline, st):
             rounds.append({"threshold": threshold, "columns": int(core.columns.shape[0]),
@@ -194,8 +162,10 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
         if raw.status is Status.TIME_LIMIT or core.excluded == 0:
             timed_out = raw.status is Status.TIME_LIMIT
             break
+        if raw.status is Status.INFEASIBLE and not entry["started"] and st.x is not None:
+            continue  # a first core without the incumbent's columns: again, with them
         size *= 4
-        threshold = _wider(st, threshold, second, size, entry["improved"])
+        threshold = wider(st, threshold, second, size, entry["improved"])
     status = (Status.OPTIMAL if proven and st.x is not None else
               Status.INFEASIBLE if infeasible else
               Status.TIME_LIMIT if timed_out or st.x is None else Status.FEASIBLE)
@@ -232,7 +202,7 @@ def _pricing(form: CanonicalForm, prep: Prepared, forest: bool) -> Pricing | Non
     return pricing
 
 
-def _overruns(core: Core, deadline: float | None, st: _State) -> bool:
+def _overruns(core: Core, deadline: float | None, st: State) -> bool:
     """Whether a time-limited round would hand the backend a core as large as a large form
     with an incumbent in hand: HiGHS 1.12's presolve does not look at the clock on these
     (50,000 x 5 with links, the whole form: 95 s against a 28 s limit; 20,000 x 50 with caps
@@ -242,28 +212,7 @@ def _overruns(core: Core, deadline: float | None, st: _State) -> bool:
             and core.form.A.nnz >= WHOLE_FORM_NNZ)
 
 
-def _next_core(st: _State, threshold: float, first: bool) -> tuple[Core | None, float]:
-    """The round's core and its threshold (-1 for a core chosen column by column)."""
-    form = st.form
-    # the first core is the rows closest to changing their choice, without the incumbent's
-    # (on 200,000 x 5 those made it half as large again and 5x slower to prove); later
-    # cores hold it anyway (its columns' penalties are at most L - its value)
-    core = core_of(form, st.pricing, threshold, include=None if first else st.x)
-    if first and st.x is not None and _large(core, st.pricing):
-        # many tiers tied at the threshold (exact prices of several rows), or the link rows
-        # its fixings break brought back (20,000 x 50 with caps and links: 464,050 columns):
-        # each row's few cheapest columns and the incumbent's instead, for a better placement
-        core = core_of(form, st.pricing, -1.0,
-                       include=cheapest_core(form, st.pricing, CHOSEN_PER_ROW, st.x))
-        return core, -1.0
-    return core, threshold
-
-
-def _large(core: Core | None, pricing: Pricing) -> bool:
-    return core is not None and core.columns.shape[0] > SIFT_PER_ROW * pricing.kept.shape[0]
-
-
-def _sift(st: _State, threshold: float, backend: solvers.Backend, options: SolveOptions,
+def _sift(st: State, threshold: float, backend: solvers.Backend, options: SolveOptions,
           deadline: float | None, rounds: list[dict[str, Any]]) -> float:
     """The LP bound by sifting from the last core's columns and the incumbent's, and the
     placement rounded from the LP (:mod:`placement.solution.sifting`); returns the bound.
@@ -298,7 +247,7 @@ def _sift(st: _State, threshold: float, backend: solvers.Backend, options: Solve
     return L
 
 
-def _rounding(st: _State, sifted: Sifted, backend: solvers.Backend, options: SolveOptions,
+def _rounding(st: State, sifted: Sifted, backend: solvers.Backend, options: SolveOptions,
               deadline: float | None, entry: dict[str, Any]) -> None:
     """The placement rounded from the LP's solution, offered; with the incumbent's columns
     too when the LP's alone have none. What each did is in ``entry`` (the last one's)."""
@@ -327,22 +276,7 @@ def _whole(form: CanonicalForm, backend: solvers.Backend, options: SolveOptions,
     return raw
 
 
-def _wider(st: _State, threshold: float, second: np.ndarray, size: int,
-           improved: bool) -> float:
-    """The next round's threshold: the safe one (``L - incumbent``) once a core has given
-    the incumbent, else one keeping ``size`` rows (and the safe one when that is smaller);
-    the whole form when every row is in already."""
-    if st.objective is not None and (improved or size >= second.shape[0]):
-        return max(st.safe_threshold(), threshold)
-    if size >= second.shape[0]:
-        return np.inf  # no placement yet: the whole form, less the fixings that are exact
-    grown = max(thresholds(second, [size])[0], threshold)
-    if st.objective is not None:
-        grown = min(grown, max(st.safe_threshold(), threshold))
-    return grown
-
-
-def _round(st: _State, core: Core, backend: solvers.Backend, options: SolveOptions,
+def _round(st: State, core: Core, backend: solvers.Backend, options: SolveOptions,
            left: float | None, threshold: float) -> tuple[RawSolution, dict[str, Any]]:
     """One core solve; its placement, lifted and checked against every row, is offered."""
     start = None if st.x is None else core.restrict(st.x)
