@@ -215,3 +215,20 @@ def test_a_start_that_meets_the_bound_needs_no_backend() -> None:
     exact = placement.solve(inst, structure=False, time_limit=30)
     assert "the backend was not run" not in exact.message
     assert exact.objective == pytest.approx(best.objective, rel=1e-9)
+
+
+def test_a_two_thread_solve_after_the_one_thread_price_search_works_in_a_fresh_process() -> None:
+    """The search over several rows' prices runs HiGHS on one thread before the backend; HiGHS
+    sizes its thread pool once per process, so a two-thread backend solve after it failed
+    ("Not Set", status error) unless the pool was resized (placement/util/highs_pool.py)."""
+    import subprocess
+    import sys
+
+    code = ("import placement\nfrom placement.io.synthetic import generate\n"
+            "inst = generate(200, 5, seed=1, cap_tightness=0.2)\n"
+            "r = placement.solve(inst, 'highs', threads=2, time_limit=10)\n"
+            "print(r.status.value, r.check is not None and r.check.ok)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["optimal", "True"]

@@ -46,6 +46,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from placement.milp.forest import Forest, worth
+from placement.util.highs_pool import size_thread_pool
 
 __all__ = ["RowsFound", "rows_search", "MAX_EVALUATIONS"]
 
@@ -141,6 +142,7 @@ class _Cuts:
     def __init__(self, sides: _Sides, scale: np.ndarray, V0: np.ndarray) -> None:
         import highspy
 
+        size_thread_pool(1)  # before any model: the pool is sized once per process
         self.h = highspy.Highs()
         self.h.setOptionValue("output_flag", False)
         self.h.setOptionValue("threads", 1)

@@ -99,9 +99,9 @@ def large(core: Core | None, pricing: Pricing) -> bool:
 
 def wider(st: State, threshold: float, second: np.ndarray, size: int,
            improved: bool) -> float:
-    """The next round's threshold: the safe one (``L - incumbent``) once a core has given
-    the incumbent, else one keeping ``size`` rows (and the safe one when that is smaller);
-    the whole form when every row is in already."""
+    """The next round's threshold: the safe one (``L - incumbent`` less the gap asked for)
+    once a core has given the incumbent, else one keeping ``size`` rows (and the safe one
+    when that is smaller); the whole form when every row is in already."""
     if st.objective is not None and (improved or size >= second.shape[0]):
         return max(st.safe_threshold(), threshold)
     if size >= second.shape[0]:
@@ -110,5 +110,3 @@ def wider(st: State, threshold: float, second: np.ndarray, size: int,
     if st.objective is not None:
         grown = min(grown, max(st.safe_threshold(), threshold))
     return grown
-
-

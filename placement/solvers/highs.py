@@ -23,6 +23,7 @@ from placement.solvers.base import (
 )
 from placement.solvers.native import native_stdout_silenced
 from placement.util import interrupt
+from placement.util.highs_pool import size_thread_pool
 
 if TYPE_CHECKING:
     from placement.milp import CanonicalForm
@@ -74,20 +75,9 @@ def _yield_to_ctrl_c(h: Any) -> None:
     h.cbMipInterrupt += let_main_thread_run
 
 
-_pool_threads: list[int] = []  # the thread count HiGHS's process-wide pool was last sized for
-
-
-def _size_thread_pool(threads: int) -> None:
-    """HiGHS keeps one thread pool per process, sized by the first solve; a solve asking for
-    another count fails ("threads" cannot change) unless the pool is reset first."""
-    if _pool_threads and _pool_threads[0] != threads:
-        _highspy().Highs.resetGlobalScheduler(True)
-    _pool_threads[:] = [threads]
-
-
 def _load(form: CanonicalForm, options: SolveOptions) -> Any:
     hp = _highspy()
-    _size_thread_pool(int(options.threads or 0))
+    size_thread_pool(int(options.threads or 0))
     h = hp.Highs()
     h.setOptionValue("output_flag", bool(options.log))
     h.setOptionValue("log_to_console", bool(options.log))

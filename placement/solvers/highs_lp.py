@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from placement.solvers.highs import _clip_inf, _highspy, _size_thread_pool, _yield_to_ctrl_c
+from placement.solvers.highs import _clip_inf, _highspy, _yield_to_ctrl_c
 from placement.solvers.native import native_stdout_silenced
 from placement.util import interrupt
+from placement.util.highs_pool import size_thread_pool
 
 if TYPE_CHECKING:
     from placement.milp import CanonicalForm
@@ -53,7 +54,7 @@ class RestrictedLP:
         self._cols: list[np.ndarray] = []
         self._new = 0  # columns added since the last solve
         self._basis = False  # whether the last solve left an optimal basis
-        _size_thread_pool(int(threads or 0))
+        size_thread_pool(int(threads or 0))
         h = hp.Highs()
         h.setOptionValue("output_flag", False)
         if threads is not None:
