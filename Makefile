@@ -59,7 +59,7 @@ typecheck: $(STAMP)
 
 # Benchmarks (README "Benchmarks"). bench-quick: a few minutes, into build/bench-quick/.
 # bench: the full run (about 1.5 hours on 2 cores), into benchmarks/results/$(BENCH_RUN)/.
-# bench-scale: issue 15's instances, the engine beside HiGHS alone (about 1.5 hours), into
+# bench-scale: issue 15's instances, the engine beside HiGHS alone (about an hour), into
 # $(SCALE_OUT)-s$(SCALE_SEED)/ and $(SCALE_OUT)-gap/; SCALE_SEED=2 for held-out instances.
 # All resume: a rerun skips the runs already in each results.csv.
 BENCH_RUN   ?= $(shell date +%Y-%m-%d)

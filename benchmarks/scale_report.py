@@ -85,7 +85,7 @@ def scale_targets(aggs: list[Any], rows: list[dict[str, Any]],
     big = fam["scale-200000x5"] + fam["scale-20000x50"]
     lsoa = [a for a in fam["england-per-area"] if a.instance.endswith("-lsoa")]
     de = fam["D"] + fam["E"]
-    if not (big or fam["scale-50000x5"] or lsoa):
+    if not (big or fam["scale-50000x5"] or lsoa or de):
         return []
     gap = float((settings or {}).get("rel_gap") or 0.0)
     out = ["## Issue 15 targets", "",

@@ -232,4 +232,7 @@ def test_targets_count_each_backend_and_compare_the_portfolio_with_the_best_sing
     assert "engine:highs: **0 of 1**" in lsoa  # a gap of 2e-4 is not within 0.01%
     assert "| d1 | 0.500% | 1.000% | 0.050% |" in text  # cp-sat, highs, portfolio
     assert "below the best single backend's: **1 of 2**; under 0.1%: **1 of 2**" in text
-    assert scale_targets(aggregate(rows[6:]), rows[6:], None) == []  # no scale rows
+    gap_only = "\n".join(scale_targets(aggregate(rows[6:]), rows[6:], None))
+    assert "| d1 |" in gap_only and "LSOA" not in gap_only  # a run of D and E alone
+    other = [_r("c0515_1", "gap1", "highs", "optimal", 0.1)]
+    assert scale_targets(aggregate(other), other, None) == []  # no scale rows
