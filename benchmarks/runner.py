@@ -124,9 +124,12 @@ def verify_known(case: Case, status: str, objective: float | None,
 def rederived_ok(case: Case, objective: float | None, reported: float | None,
                  rederived: float | None) -> bool | None:
     """Whether the engine's bound, re-derived from its multipliers (``rederived``), is the
-    one it reported and no placement beats it; None when nothing was re-derived."""
-    if rederived is None or reported is None:
+    one it reported and no placement beats it; False when a bound was reported but could not
+    be re-derived, None when the engine reported none."""
+    if reported is None:
         return None
+    if rederived is None:
+        return False
     if not agrees(reported, rederived):
         return False
     sign = 1.0 if case.sense == "max" else -1.0
@@ -282,8 +285,9 @@ def _failures(rows: list[dict[str, Any]]) -> list[str]:
             + ("the independent checker rejected the result"
                if r.get("check_ok") is False else
                f"the engine's bound {r['root_bound']!r} re-derived from its multipliers is "
-               f"{r['bound_rederived']!r}" if r.get("bound_rederived") is not None
-               and not agrees(r["root_bound"], r["bound_rederived"]) else
+               f"{r['bound_rederived']!r}" if r.get("root_bound") is not None and (
+                   r.get("bound_rederived") is None
+                   or not agrees(r["root_bound"], r["bound_rederived"])) else
                "the result contradicts a proven bound")
             for r in rows if r.get("check_ok") is False or r.get("bounds_ok") is False]
 

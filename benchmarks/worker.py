@@ -108,7 +108,10 @@ def _engine(inst: Any, name: str, req: dict[str, Any], out: dict[str, Any]) -> d
     pricing = structure.get("pricing")
     if pricing:
         out["root_bound"] = finite_or_none(pricing["bound"])
-        out["bound_rederived"] = finite_or_none(rederive(inst, pricing))
+        try:  # a bound that cannot be re-derived fails the run; the row keeps the answer
+            out["bound_rederived"] = finite_or_none(rederive(inst, pricing))
+        except (ValueError, KeyError, IndexError) as e:
+            out["error"] = f"the engine's bound could not be re-derived: {e}"[:500]
     return out
 
 

@@ -145,7 +145,8 @@ def test_the_benchmarks_lagrangian_is_the_engines_at_any_prices(name: str, seed:
     (10.0, 12.0, 12.0, True),
     (10.0, 12.0, 12.5, False),  # not the number its multipliers give
     (13.0, 12.0, 12.0, False),  # a placement worth more than a proven bound
-    (10.0, None, None, None),
+    (10.0, 12.0, None, False),  # a bound reported that could not be re-derived
+    (10.0, None, None, None),  # no bound of the engine's (the backend alone)
 ])
 def test_rederived_ok_says_when_the_engines_bound_stands(
         objective: float, reported: float | None, rederived: float | None,
