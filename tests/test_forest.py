@@ -17,6 +17,7 @@ import placement
 from placement.io.synthetic import generate
 from placement.milp import build
 from placement.milp.forest import MAX_DEPTH, Forest, _depths
+from placement.milp.forest_messages import GENERAL, _patterns, message, shapes
 from placement.milp.link_forest import forest_bound
 from placement.model.sense import Sense
 from placement.solution.anytime import _complete
@@ -45,6 +46,10 @@ def _forests(draw: st.DrawFn) -> tuple[int, int, np.ndarray, np.ndarray, np.ndar
     L = len(f)
     psi = np.round(rng.normal(size=(L, K, K)), 1)
     psi[rng.random((L, K, K)) < 0.25] = -np.inf
+    if K >= 2:  # some tables shaped as together's and at_or_above's: the O(K) messages
+        for i in np.nonzero(rng.random(L) < 0.5)[0]:
+            zero = _patterns(K)[int(rng.integers(1, 4))]
+            psi[i] = np.where(zero, 0.0, rng.choice([-1.0, -0.5, -np.inf]))
     theta = np.round(rng.normal(size=(n, K)) * 3, 1)
     theta[rng.random((n, K)) < 0.15] = -np.inf
     return n, K, np.array(f, dtype=np.int64), np.array(h, dtype=np.int64), psi, theta
@@ -95,6 +100,30 @@ def test_forest_max_sum_is_the_enumerated_best(case: tuple) -> None:
     if np.isfinite(best):
         assert worth_kept(sub) == pytest.approx(worth_kept(tiers[keep]))
         assert sub_roots.sum() == pytest.approx(worth_kept(sub))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(2, 6), st.integers(1, 5), st.sampled_from([1, 2, 3]),
+       st.integers(0, 2**32 - 1))
+def test_shaped_messages_are_the_tables_own(K: int, g: int, kind: int, seed: int) -> None:
+    """A together or at_or_above table's message in O(K): the same maxima as over the whole
+    table, bit for bit, and the same tier as numpy's argmax where they are finite (ties
+    included: the values are whole numbers, so they tie often)."""
+    rng = np.random.default_rng(seed)
+    off = rng.choice([-1.0, -2.0, -np.inf], size=g)
+    psi = np.where(_patterns(K)[kind][None], 0.0, off[:, None, None])
+    code, found = shapes(psi)
+    assert code.tolist() == [kind] * g and np.array_equal(found, off)
+    A = rng.integers(-3, 3, size=(g, K)).astype(float)
+    A[rng.random((g, K)) < 0.2] = -np.inf
+    table = A[:, None, :] + psi
+    value, arg = message(A, kind, off)
+    assert np.array_equal(value, table.max(axis=2))
+    finite = np.isfinite(value)
+    assert np.array_equal(arg[finite], table.argmax(axis=2)[finite])
+    # any other table is left to the whole-table step
+    assert shapes(np.round(rng.normal(size=(3, K, K)), 1))[0].tolist() == [GENERAL] * 3
+    assert shapes(np.zeros((1, K, K)))[0].tolist() == [GENERAL]  # no penalty: no pattern
 
 
 def test_forest_refuses_cycles_self_links_and_depth() -> None:
