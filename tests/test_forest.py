@@ -121,8 +121,13 @@ def test_shaped_messages_are_the_tables_own(K: int, g: int, kind: int, seed: int
     assert np.array_equal(value, table.max(axis=2))
     finite = np.isfinite(value)
     assert np.array_equal(arg[finite], table.argmax(axis=2)[finite])
-    # any other table is left to the whole-table step
-    assert shapes(np.round(rng.normal(size=(3, K, K)), 1))[0].tolist() == [GENERAL] * 3
+    # any other table is left to the whole-table step: no zero at all, two values off the
+    # pattern, no penalty
+    assert shapes(-rng.uniform(1.0, 2.0, size=(3, K, K)))[0].tolist() == [GENERAL] * 3
+    other = psi[:1].copy()
+    p, c = np.nonzero(~_patterns(K)[kind])
+    other[0, p[0], c[0]] = -0.5
+    assert shapes(other)[0].tolist() == [GENERAL] or len(p) == 1
     assert shapes(np.zeros((1, K, K)))[0].tolist() == [GENERAL]  # no penalty: no pattern
 
 
