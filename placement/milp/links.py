@@ -166,10 +166,14 @@ def _hard_links(ctx: BuildContext, links: list[Link], f: np.ndarray, h: np.ndarr
     first = np.sort(first)  # keep the rows in (link, group, tier) order
     ll, gg, tt, uf, uh = ll[first], gg[first], tt[first], uf[first], uh[first]
     n = ll.shape[0]
-    r2, t2 = np.nonzero(uh >= 0)
-    rows = np.concatenate([np.arange(n), r2])
-    cols = np.concatenate([x_columns(U, f[ll], uf), x_columns(U, h[ll[r2]], uh[r2, t2])])
-    vals = np.concatenate([np.ones(n), -np.ones(r2.shape[0])])
+    # row by row (f's column, then h's at each accepted tier): the builder's CSR fast path
+    cols = np.column_stack([x_columns(U, f[ll], uf), x_columns(U, h[ll][:, None], uh)])
+    has = np.column_stack([np.ones(n, dtype=bool), uh >= 0])
+    rows = np.repeat(np.arange(n), has.sum(axis=1))
+    cols = cols[has]
+    vals = np.where(has, -1.0, 0.0)
+    vals[:, 0] = 1.0
+    vals = vals[has]
     ids = [lk.id for lk in links]
     layout = ctx.layout
     areas = list(layout.area_ids[groups.first_area]) if layout.per_area else None
@@ -202,20 +206,25 @@ def _soft_links(ctx: BuildContext, links: list[Link], f: np.ndarray, h: np.ndarr
         "link_pair", cost.ravel(), 0.0, up.ravel(), True,
         _pair_col_labels(ids, tids, G, areas),
         "w[l,g,t,t'] = 1 when soft link l has its first function at t and the other at t'")
-    grid = np.meshgrid(np.arange(S), np.arange(G), np.arange(T), np.arange(T), indexing="ij")
-    ll, gg, tt, vv = (g4.ravel() for g4 in grid)
-    wcol = ystart + ((ll * G + gg) * T + tt) * T + vv
-    block = (ll * G + gg) * 2 * T  # first row of (l, g)
-    lz, gz, tz = (a.ravel() for a in np.meshgrid(np.arange(S), np.arange(G), np.arange(T),
-                                                 indexing="ij"))
-    uz = units[gz, tz]
-    has = uz >= 0
-    zrow = (lz * G + gz) * 2 * T
-    rows = np.concatenate([block + tt, block + T + vv, zrow[has] + tz[has],
-                           zrow[has] + T + tz[has]])
-    cols = np.concatenate([wcol, wcol, x_columns(U, f[lz[has]], uz[has]),
-                           x_columns(U, h[lz[has]], uz[has])])
-    vals = np.concatenate([np.ones(2 * wcol.shape[0]), -np.ones(2 * int(has.sum()))])
+    # the rows of (l, g): first@t (x[f] at t's unit, w[l,g,t,:]) then other@v (x[h] at v's
+    # unit, w[l,g,:,v]); emitted row by row, placement column first, for the builder's CSR
+    # fast path (the pairs' columns come after every placement column)
+    w = (ystart + np.arange(S * G * T * T, dtype=np.int64)).reshape(S * G, T, T)
+    uz = np.broadcast_to(units[None], (S, G, T)).reshape(S * G, T)
+    fz = np.repeat(f, G)[:, None]
+    hz = np.repeat(h, G)[:, None]
+    cols = np.empty((S * G, 2 * T, T + 1), dtype=np.int64)
+    cols[:, :T, 0] = x_columns(U, fz, uz)
+    cols[:, T:, 0] = x_columns(U, hz, uz)
+    cols[:, :T, 1:] = w
+    cols[:, T:, 1:] = np.transpose(w, (0, 2, 1))
+    vals = np.ones((S * G, 2 * T, T + 1))
+    vals[:, :, 0] = -1.0
+    has = np.ones((S * G, 2 * T, T + 1), dtype=bool)
+    has[:, :, 0] = np.tile(uz >= 0, (1, 2))
+    width = has.sum(axis=2).ravel()
+    rows = np.repeat(np.arange(S * G * 2 * T), width)
+    cols, vals = (cols.ravel(), vals.ravel()) if has.all() else (cols[has], vals[has])
     ctx.builder.add_rows(
         "link_pair", rows, cols, vals, 0.0, 0.0, 2 * S * G * T,
         _pair_row_labels(ids, tids, G, areas),
