@@ -246,3 +246,32 @@ def _onehot(tiers: np.ndarray, K: int) -> np.ndarray:
     x = np.zeros(tiers.shape[0] * K)
     x[np.arange(tiers.shape[0]) * K + tiers] = 1.0
     return x
+
+
+def test_a_search_cut_short_still_fills_and_a_time_limited_solve_builds_on_its_prices(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cut short (here eight solves before its end), the search's tiers are still filled to
+    meet every row; a time-limited solve then builds its placement from the forest's
+    multipliers and runs no subgradient (the forest's bound is kept), an untimed one runs
+    the subgradient."""
+    import time
+
+    from placement.milp import forest_rows
+    from placement.solution.anytime import prepare
+    from placement.solution.checker import check
+
+    inst = generate(300, 6, seed=7, budget_tightness=0.8, link_density=0.1, cap_tightness=0.2)
+    form = build(inst)
+    exact = forest_bound(inst, form)
+    assert exact is not None and exact.converged and exact.evaluations > 20
+    monkeypatch.setattr(forest_rows, "MAX_EVALUATIONS", exact.evaluations - 8)
+    cut = forest_bound(inst, form)
+    assert cut is not None and not cut.converged and cut.meets
+    assert cut.bound >= exact.bound - 1e-9  # a bound all the same, the weaker
+    assert check(inst, form.assignment_of(cut.x)).ok
+    timed = prepare(inst, form, 1.0, search_until=time.perf_counter() + 60.0)
+    assert timed.forest is not None and not timed.forest.converged
+    assert timed.bound is None and timed.start is not None  # no subgradient
+    assert timed.best_bound(form) == cut.bound
+    untimed = prepare(inst, form, 1.0)
+    assert untimed.bound is not None  # not converged and no clock: the subgradient's too

@@ -213,9 +213,9 @@ def rows_search(forest: Forest, c: np.ndarray, R: sp.csr_matrix, lower: np.ndarr
     g = sides.b - use.sum(axis=0)
     best = (L, y, tiers, g)
     if m == 0 or (np.all(g >= -sides.tol) and np.all(y * g <= sides.tol * np.maximum(y, 1))):
-        return _found(sides, best, True, deadline)  # feasible, complementary: exact
+        return _found(sides, best, True)  # feasible, complementary: exact
     if deadline is not None and time.perf_counter() > deadline:
-        return _found(sides, best, False, deadline)
+        return _found(sides, best, False)
     scale = _scale(sides, y, g)
     cuts = _Cuts(sides, scale, V)
     cuts.add(V, use, y)
@@ -249,18 +249,17 @@ def rows_search(forest: Forest, c: np.ndarray, R: sp.csr_matrix, lower: np.ndarr
                 width *= 2.0
         else:  # the cuts were too optimistic this far out: look nearer
             width = max(0.5 * moved, _MIN_WIDTH)
-    return _found(sides, best, converged, deadline)
+    return _found(sides, best, converged)
 
 
 def _found(sides: _Sides, best: tuple[float, np.ndarray, np.ndarray, np.ndarray],
-           converged: bool, deadline: float | None) -> RowsFound:
-    """What the search found; the tiers filled unless the clock has run out (the caller
-    builds a placement then)."""
+           converged: bool) -> RowsFound:
+    """What the search found, the tiers filled (a few more solves along the multipliers'
+    ray, also when the clock has run out: a time-limited solve's placement then)."""
     L, y, tiers, g = best
     meets = bool(np.all(g >= -sides.tol))
-    late = deadline is not None and time.perf_counter() > deadline
-    filled = tiers if meets else None if late else _fill(sides, y, tiers)
-    if filled is not None and not late and np.any(y > 0):  # unpriced rows: no room to use
+    filled = tiers if meets else _fill(sides, y, tiers)
+    if filled is not None and np.any(y > 0):  # unpriced rows: no room to use
         filled = _improve(sides, y, filled)
     return RowsFound(L, sides.multipliers(y), tiers, meets, filled, sides.evaluations,
                      converged)
@@ -308,6 +307,8 @@ def _fill(sides: _Sides, y: np.ndarray, low: np.ndarray) -> np.ndarray | None:
     the components whose tiers differ in ``low`` take those instead while every row stays
     within its bounds (:func:`placement.milp.forest.fill` for several rows). None when no
     multiple of the multipliers meets the rows."""
+    if not np.any(y > 0):
+        return None  # no multiple of no prices changes the tiers
     high = None
     for s in _RAY:
         got = sides.at(y * s)

@@ -43,6 +43,11 @@ __all__ = ["solve", "evaluate", "solve_form", "solve_within", "result_from_raw"]
 #: bound and the construction before the backend starts.
 PREPARE_SHARE = 0.2
 PREPARE_CAP = 2.0
+#: With a time limit: the share of it after which the search over several rows' prices
+#: (caps beside a budget) stops with the best found; a placement and the cores follow it.
+#: 20,000 x 50 with caps and links needs about 3 s of search: at a quarter, limits of 4-8 s
+#: ended 0.7-1.4% from the bound, at a half 0.003-0.7%.
+SEARCH_SHARE = 0.5
 
 
 def result_from_raw(
@@ -201,9 +206,8 @@ def solve_within(inst: Instance, form: CanonicalForm, backend: solvers.Backend,
         return backend.solve(form, options)
     deadline = t0 + options.time_limit
     budget = min(PREPARE_CAP, PREPARE_SHARE * options.time_limit)
-    # the search over several rows' prices (caps beside a budget) gets up to a quarter of
-    # the limit: a subgradient bound and a construction may follow it
-    prep = prepare(inst, form, max(budget, 0.0), search_until=t0 + 0.25 * options.time_limit)
+    prep = prepare(inst, form, max(budget, 0.0),
+                   search_until=t0 + SEARCH_SHARE * options.time_limit)
     left = deadline - time.perf_counter() - reserve_seconds(form)
     if not core and _start_meets_bound(form, prep, options):
         # nothing for the backend to prove (200,000 x 5 with a tight budget: the construction
