@@ -7,6 +7,7 @@ No timing assertions: performance goals live in benchmarks/, not in tests.
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -237,3 +238,35 @@ def test_targets_count_each_backend_and_compare_the_portfolio_with_the_best_sing
     assert "| d1 |" in gap_only and "LSOA" not in gap_only  # a run of D and E alone
     other = [_r("c0515_1", "gap1", "highs", "optimal", 0.1)]
     assert scale_targets(aggregate(other), other, None) == []  # no scale rows
+
+
+# -- the figures the README quotes from the committed runs ------------------------------------
+
+
+def test_the_readmes_scale_figures_are_the_committed_runs() -> None:
+    """README.md and benchmarks/results/README.md quote the committed scale runs: the range
+    of the engine's solve seconds over both seeds' synthetic rows, its peak memory, its LSOA
+    time, the rows HiGHS alone proves; every engine row there is proven and re-derived."""
+    out = ROOT / "benchmarks" / "results"
+    rows = [r for d in ("scale-s1", "scale-s2")
+            for r in runner.read_results(out / d / "results.csv")]
+    engine = [r for r in rows if r["backend"] == "engine:highs"]
+    synthetic = [r for r in engine if r["instance"].startswith("synthetic")]
+    assert len(synthetic) == 24
+    assert all(r["status"] == "optimal" and r["check_ok"] and r["gap"] <= 1e-4
+               for r in engine)
+    assert all(r["bound_rederived"] == pytest.approx(r["root_bound"], rel=1e-9)
+               for r in synthetic)
+    seconds = [r["solve_seconds"] for r in synthetic]
+    lsoa = next(r for r in engine if r["instance"] == "england-2024-lsoa")
+    plain = [r for r in rows if r["backend"] == "highs" and r["status"] == "optimal"
+             and r["instance"].startswith("synthetic")]
+    top = max(r["peak_rss_mb"] for r in synthetic)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quoted = " ".join(readme.split())
+    assert f"in {min(seconds):.1f}-{max(seconds):.1f} s on one thread" in quoted
+    assert f"at most {math.ceil(top)} MB" in quoted
+    assert f"LSOA resolution in {lsoa['solve_seconds']:.1f} s" in quoted
+    assert len(plain) == 4 and all("50000x5" in r["instance"] for r in plain)
+    low, high = (min(r["solve_seconds"] for r in plain), max(r["solve_seconds"] for r in plain))
+    assert f"the four 50,000 x 5 rows ({low:.0f}-{high:.0f} s)" in quoted
