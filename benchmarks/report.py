@@ -216,7 +216,7 @@ def _failures(aggs: list[Aggregate]) -> list[str]:
     lines = ["## Failures", ""]
     for a in failures:
         why = "checker rejected the result" if a.check_failed else \
-            "contradicts a proven bound"
+            "contradicts a proven bound, or a checked placement of the run beats its bound"
         lines.append(f"- {a.instance} / {a.backend}: {why}")
     lines.append("")
     return lines

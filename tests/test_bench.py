@@ -168,6 +168,45 @@ def test_a_torn_last_line_is_dropped_and_rerun(tiny_run: tuple[Path, runner.RunR
     assert len(runner.read_results(out / "results.csv")) == 4
 
 
+def test_a_bound_another_rows_checked_placement_beats_fails_the_run(
+        tiny_run: tuple[Path, runner.RunReport], tmp_path: Path) -> None:
+    """Every row's bound is held to every checked placement of the run: a CBC bound (gap1 is
+    minimised) above HiGHS's checked objective marks that row and fails the run."""
+    src, _ = tiny_run
+    out = tmp_path / "beaten"
+    out.mkdir()
+    (out / "run.json").write_text((src / "run.json").read_text())
+    lines = (src / "results.csv").read_text().splitlines(keepends=True)
+    keep = [ln for ln in lines if "c0515_1" in ln or ln.startswith("suite,")]
+    (out / "results.csv").write_text("".join(keep))
+    rows = runner.read_results(out / "results.csv")
+    senses = {"c0515_1": "min"}
+    assert runner.beaten_bounds(rows, senses) == {}  # the committed run: nothing beaten
+    wrong = next(r for r in rows if r["backend"] == "cbc" and r["repeat"] == 1)
+    wrong["bound"] = 262.0  # the optimum is 261: a lower bound of 262 is beaten by it
+    runner.compact(out / "results.csv", rows)
+    settings = runner.RunSettings("smoke", ("highs", "cbc"), time_limit=30, threads=1,
+                                  repeats=2)
+    rep = runner.run(settings, out, instances=["c0515_1"], progress=False, report_files=False)
+    assert rep.ran == 0
+    assert rep.failures == ["c0515_1 / cbc / repeat 1: its bound 262.0 is beaten by highs's "
+                            "checked placement worth 261.0"]
+    marked = [(r["backend"], r["repeat"]) for r in runner.read_results(out / "results.csv")
+              if r["bounds_ok"] is False]
+    assert marked == [("cbc", 1)]
+    # a maximised instance: a bound below a checked placement; unchecked placements and
+    # instances the run does not cover count for nothing
+    other = [{"instance": "m", "backend": "a", "repeat": 0, "objective": 10.0, "bound": 12.0,
+              "check_ok": True},
+             {"instance": "m", "backend": "b", "repeat": 0, "objective": 11.0, "bound": 10.5,
+              "check_ok": True},
+             {"instance": "m", "backend": "c", "repeat": 0, "objective": 99.0, "bound": 99.0,
+              "check_ok": False},
+             {"instance": "x", "backend": "a", "repeat": 0, "objective": 5.0, "bound": 1.0,
+              "check_ok": True}]
+    assert list(runner.beaten_bounds(other, {"m": "max"})) == [("m", "b", 0)]
+
+
 def test_other_settings_in_the_same_directory_are_refused(
         tiny_run: tuple[Path, runner.RunReport]) -> None:
     out, _ = tiny_run

@@ -135,7 +135,8 @@ def bench_cmd(
     and seed; results go to results.csv (one row per run, appended as runs finish), results.json,
     summary.md, machine.json, profile.png and time_vs_size.png in the output directory. A rerun
     with the same output directory skips the runs already there. Exit code 4 when a result
-    failed the independent checker or contradicted a proven bound.
+    failed the independent checker or contradicted a proven bound (a known one, or another
+    run's checked placement beating its bound).
 
     With --workers N or --scheduler the runs are spread over local processes or a Dask
     cluster (each still a fresh, timed process where it lands; the worker column says where):
