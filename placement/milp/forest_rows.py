@@ -72,9 +72,9 @@ class RowsFound:
     multiplier per row (signed as :mod:`placement.milp.lagrangian` prices a row: positive on
     its upper side, negative on its lower), the tiers there, whether they meet every row,
     ``filled``: tiers that meet every row and link near the bound (those tiers when they
-    do, else :func:`_fill`'s; None when no multiple of the multipliers meets the rows, or
-    when the clock ran out first), the forest solves taken and whether the cuts proved the
-    minimum (else the solves ran out)."""
+    do, else :func:`_fill`'s; None when no multiple of the multipliers meets the rows), the
+    forest solves taken and whether the cuts proved the minimum (else the solves or the
+    clock ran out)."""
 
     value: float
     multipliers: np.ndarray
