@@ -6,6 +6,7 @@ No timing assertions: performance goals live in benchmarks/, not in tests.
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import subprocess
@@ -270,3 +271,45 @@ def test_the_readmes_scale_figures_are_the_committed_runs() -> None:
     assert len(plain) == 4 and all("50000x5" in r["instance"] for r in plain)
     low, high = (min(r["solve_seconds"] for r in plain), max(r["solve_seconds"] for r in plain))
     assert f"the four 50,000 x 5 rows ({low:.0f}-{high:.0f} s)" in quoted
+
+
+def test_time_limits_summary_pairs_old_and_new_and_says_when_the_checker_failed() -> None:
+    from benchmarks.time_limits import summary
+
+    def row(code: str, limit: float, gap: float | None, checked: bool = True) -> dict:
+        return {"code": code, "limit": limit, "name": "synthetic-x", "status": "time_limit",
+                "objective": 1.0, "bound": 1.1, "gap": gap, "checked": checked, "wall": 2.5}
+
+    rows = [row("old", 2.0, 0.0134), row("new", 2.0, 0.0017), row("old", 4.0, None),
+            row("new", 4.0, 0.0)]
+    text = summary(rows, "abc1234", {"cpu": "X", "cores": 2})
+    assert "| synthetic-x | 2 | 2.50 | time_limit | 1.340% | 2.50 | time_limit | 0.170% |" in text
+    assert "| synthetic-x | 4 | 2.50 | time_limit | - | 2.50 | time_limit | 0.000% |" in text
+    assert "Every placement passed the independent checker" in text
+    rows[1]["checked"] = False
+    assert "**Some placement failed the independent checker**" in summary(rows, "abc1234", {})
+
+
+def test_the_time_limits_figures_are_the_committed_run() -> None:
+    """benchmarks/results/README.md quotes benchmarks/results/time-limits: the ranges of the
+    gaps and wall times of the two 10^6-column instances' rows, old and new."""
+    out = ROOT / "benchmarks" / "results"
+    with (out / "time-limits" / "results.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and all(r["checked"] == "True" for r in rows)
+    big = [r for r in rows if "50000x5" not in r["name"]]
+
+    def span(code: str, limits: set[float], key: str, scale: float, digits: int) -> str:
+        vals = [scale * float(r[key]) for r in big
+                if r["code"] == code and float(r["limit"]) in limits]
+        return f"{min(vals):.{digits}f}-{max(vals):.{digits}f}"
+
+    text = " ".join((out / "README.md").read_text(encoding="utf-8").split())
+    assert f"end {span('new', {4.0, 6.0, 8.0}, 'gap', 100, 3)[:5]}" in text
+    assert f"{span('new', {4.0, 6.0, 8.0}, 'gap', 100, 2).split('-')[1]}% from their bounds"\
+        in text
+    assert f"(were {span('old', {4.0, 6.0, 8.0}, 'gap', 100, 2)}%)" in text
+    assert f"({span('new', {2.0}, 'wall', 1, 1)} s, was {span('old', {2.0}, 'wall', 1, 1)})"\
+        in text
+    assert f"no closer ({span('new', {2.0}, 'gap', 100, 1)}%, was "\
+        f"{span('old', {2.0}, 'gap', 100, 1)}%" in text
