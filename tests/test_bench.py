@@ -150,14 +150,18 @@ def test_a_rerun_skips_finished_runs(tiny_run: tuple[Path, runner.RunReport]) ->
     assert len(runner.read_results(out / "results.csv")) == 8
 
 
-def test_a_torn_last_line_is_dropped_and_rerun(tiny_run: tuple[Path, runner.RunReport],
-                                               tmp_path: Path) -> None:
-    src, _ = tiny_run
-    out = tmp_path / "torn"
+def _gap1_copy(src: Path, out: Path) -> tuple[Path, list[str]]:
+    """A new run directory with the tiny run's settings, and the tiny run's results.csv
+    lines for c0515_1 (header first), for the caller to write."""
     out.mkdir()
     (out / "run.json").write_text((src / "run.json").read_text())
     lines = (src / "results.csv").read_text().splitlines(keepends=True)
-    keep = [ln for ln in lines if "c0515_1" in ln or ln.startswith("suite,")]
+    return out, [ln for ln in lines if "c0515_1" in ln or ln.startswith("suite,")]
+
+
+def test_a_torn_last_line_is_dropped_and_rerun(tiny_run: tuple[Path, runner.RunReport],
+                                               tmp_path: Path) -> None:
+    out, keep = _gap1_copy(tiny_run[0], tmp_path / "torn")
     last = keep[-1]
     (out / "results.csv").write_text("".join(keep[:-1]) + last[: len(last) // 2])
     assert len(runner.read_results(out / "results.csv")) == len(keep) - 2
@@ -172,12 +176,7 @@ def test_a_bound_another_rows_checked_placement_beats_fails_the_run(
         tiny_run: tuple[Path, runner.RunReport], tmp_path: Path) -> None:
     """Every row's bound is held to every checked placement of the run: a CBC bound (gap1 is
     minimised) above HiGHS's checked objective marks that row and fails the run."""
-    src, _ = tiny_run
-    out = tmp_path / "beaten"
-    out.mkdir()
-    (out / "run.json").write_text((src / "run.json").read_text())
-    lines = (src / "results.csv").read_text().splitlines(keepends=True)
-    keep = [ln for ln in lines if "c0515_1" in ln or ln.startswith("suite,")]
+    out, keep = _gap1_copy(tiny_run[0], tmp_path / "beaten")
     (out / "results.csv").write_text("".join(keep))
     rows = runner.read_results(out / "results.csv")
     senses = {"c0515_1": "min"}
