@@ -275,3 +275,7 @@ def test_a_search_cut_short_still_fills_and_a_time_limited_solve_builds_on_its_p
     assert timed.best_bound(form) == cut.bound
     untimed = prepare(inst, form, 1.0)
     assert untimed.bound is not None  # not converged and no clock: the subgradient's too
+    monkeypatch.setattr(forest_rows, "MAX_EVALUATIONS", 1)  # cut before it left 0
+    still = prepare(inst, form, 1.0, search_until=time.perf_counter() + 60.0)
+    assert still.forest is not None and not np.any(still.forest.multipliers)
+    assert still.bound is not None  # the subgradient's bound, which moved

@@ -150,12 +150,15 @@ def prepare(inst: Instance, form: CanonicalForm, seconds: float,
             out.start, out.start_objective, out.note = x, objective, note
             if x is not None and fb.links and fb.converged:
                 return out  # its bound is the LP's or stronger, its placement near it
-        if fb.rows.shape[0] > 1 and (fb.converged or search_until is not None):
+        moved = search_until is not None and bool(np.any(fb.multipliers != 0))
+        if fb.rows.shape[0] > 1 and (fb.converged or moved):
             # several rows priced at their minimum's multipliers: a bound the LP's or
             # stronger; a placement is built from the forest's tiers (they may break a row).
-            # A search the clock cut short: its multipliers too, without the subgradient
-            # (20,000 x 50 with caps and links, the search cut at 1 s of 2.8: its bound
-            # 0.12% above its final one; the subgradient's after 2.1 s, 0.4% above)
+            # A search the clock cut short after it left the zero prices: its multipliers
+            # too, without the subgradient (20,000 x 50 with caps and links, the search cut
+            # at 1 s of 2.8: its bound 0.12% above its final one; the subgradient's after
+            # 2.1 s, 0.4% above). Cut before it moved (200,000 x 5 at a 2 s limit: still
+            # scaling its prices), its bound is the unpriced one: the subgradient's instead
             _construct(inst, form, out, seconds, fb.full_multipliers(form),
                        start=form.assignment_of(fb.x))
             return out
