@@ -77,6 +77,36 @@ class Forest:
                    np.arange(n, dtype=np.int64), n)
 
     @classmethod
+    def spanning(cls, n: int, K: int, f: np.ndarray, h: np.ndarray,
+                 psi: np.ndarray) -> tuple[Forest | None, np.ndarray]:
+        """The forest of the links a breadth-first search over them keeps (every link when
+        they form a forest), and which links it leaves out (one closing each cycle, with
+        every other link between the same two functions): :meth:`from_links` over the kept
+        links. Leaving links out relaxes them, so the forest's bound is still a bound."""
+        from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+        f, h = np.asarray(f, dtype=np.int64), np.asarray(h, dtype=np.int64)
+        left_out = np.zeros(f.shape[0], dtype=bool)
+        if np.any(f == h):
+            return None, left_out
+        lo, hi = np.minimum(f, h), np.maximum(f, h)
+        graph = sp.coo_matrix((np.ones(f.shape[0]), (lo, hi)), shape=(n, n)).tocsr()
+        n_comp, comp = connected_components(graph, directed=False)
+        if np.unique(lo * n + hi).shape[0] != n - n_comp:  # cycles: keep a search's tree
+            _, roots = np.unique(comp, return_index=True)
+            rows = np.concatenate([lo, np.full(n_comp, n)])
+            cols = np.concatenate([hi, roots])
+            joined = sp.coo_matrix((np.ones(rows.shape[0]), (rows, cols)),
+                                   shape=(n + 1, n + 1))
+            _, pred = breadth_first_order(joined.tocsr(), n, directed=False,
+                                          return_predecessors=True)
+            child = np.nonzero((pred[:n] >= 0) & (pred[:n] < n))[0]
+            tree = np.minimum(child, pred[child]) * n + np.maximum(child, pred[child])
+            left_out = ~np.isin(lo * n + hi, tree)
+        keep = ~left_out
+        return cls.from_links(n, K, f[keep], h[keep], psi[keep]), left_out
+
+    @classmethod
     def from_links(cls, n: int, K: int, f: np.ndarray, h: np.ndarray,
                    psi: np.ndarray) -> Forest | None:
         """The forest of links ``f[l] -- h[l]`` with ``psi[l]`` indexed [f's tier, h's tier]

@@ -148,10 +148,12 @@ def prepare(inst: Instance, form: CanonicalForm, seconds: float,
         if fb.meets:
             x, objective, note = _checked(inst, form, fb.x)
             out.start, out.start_objective, out.note = x, objective, note
-            if x is not None and fb.links and fb.converged:
+            if x is not None and fb.links and fb.converged and fb.near_lp:
                 return out  # its bound is the LP's or stronger, its placement near it
         moved = search_until is not None and bool(np.any(fb.multipliers != 0))
-        if fb.rows.shape[0] > 1 and (fb.converged or moved):
+        # many links left out of the forest (cycles) may leave its bound below the LP's:
+        # the Lagrangian bound below too, and the stronger kept
+        if fb.rows.shape[0] > 1 and (fb.converged or moved) and fb.near_lp:
             # several rows priced at their minimum's multipliers: a bound the LP's or
             # stronger; a placement is built from the forest's tiers (they may break a row).
             # A search the clock cut short after it left the zero prices: its multipliers

@@ -176,11 +176,12 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
 
 
 def _sifting(fb: ForestBound | None) -> bool:
-    """Whether sifting is left out. With the links kept its LP bound is the weaker one; with
-    one row it is the forest's. With several rows and no links it is the forest's too, but
-    exact prices tie many tiers at penalty 0 (20,000 x 50 with caps: a first core of 361,722
-    columns): sifting's rounding then comes first, from a few columns a row."""
-    return fb is not None and (fb.links > 0 or fb.rows.shape[0] <= 1)
+    """Whether sifting is left out. With the links kept its LP bound is the weaker one
+    (also with a few left out of the forest: :attr:`ForestBound.near_lp`); with one row it
+    is the forest's. With several rows and no links it is the forest's too, but exact prices
+    tie many tiers at penalty 0 (20,000 x 50 with caps: a first core of 361,722 columns):
+    sifting's rounding then comes first, from a few columns a row."""
+    return fb is not None and fb.near_lp and (fb.links > 0 or fb.rows.shape[0] <= 1)
 
 
 def _pricing(form: CanonicalForm, prep: Prepared, forest: bool) -> Pricing | None:
