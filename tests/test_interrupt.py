@@ -18,6 +18,7 @@ import pytest
 
 from placement.io.instance_writer import write_instance
 from placement.io.synthetic import generate
+from placement.milp.forest import MAX_DEPTH
 from placement.model import Link
 from placement.util.interrupt import _children
 from tests.conftest import BACKENDS, ROOT
@@ -25,15 +26,16 @@ from tests.conftest import BACKENDS, ROOT
 
 @pytest.fixture(scope="module")
 def slow_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # 20,000 x 5 with a tight budget and links that close a cycle: no backend proves it
-    # within a minute (links forming a forest would be proven in seconds, through the bound
-    # that keeps them: placement.milp.link_forest)
+    # 20,000 x 5 with a tight budget and a chain of links deeper than the forest's levels
+    # (MAX_DEPTH): no backend proves it within a minute (links forming a forest, or closing
+    # a few cycles, would be proven in seconds, through the bound that keeps them:
+    # placement.milp.link_forest)
     out = tmp_path_factory.mktemp("interrupt") / "slow"
     inst = generate(20_000, 5, seed=0, budget_tightness=0.9, link_density=0.1)
     ids = inst.function_ids
-    ring = tuple(Link(f"ring{i}", "together", ids[i], ids[(i + 1) % 3], penalty=1.0)
-                 for i in range(3))
-    write_instance(inst.replace(links=inst.links + ring), out)
+    chain = tuple(Link(f"chain{i}", "together", ids[i], ids[i + 1], penalty=1.0)
+                  for i in range(MAX_DEPTH + 1))
+    write_instance(inst.replace(links=inst.links + chain), out)
     return out
 
 

@@ -32,14 +32,15 @@ def _lp_optimum(form: placement.milp.CanonicalForm) -> float:
 
 
 def _cyclic(F: int, T: int, seed: int, tight: float, links: float) -> placement.Instance:
-    """A synthetic instance whose links close a cycle (three soft ``together`` links among
-    its first three functions): the bound with the links kept does not apply, so the
-    LP-based bound, sifting and the cores are what solves it."""
+    """A synthetic instance whose links close many cycles (fifteen rings of three soft
+    ``together`` links): the bound with the links kept leaves out more than a tenth of them
+    (one a ring), so the LP-based bound is computed too, and sifting and the cores are what
+    solve it."""
     inst = generate(F, T, seed=seed, budget_tightness=tight, link_density=links)
     ids = inst.function_ids
-    ring = tuple(Link(f"ring{i}", "together", ids[i], ids[(i + 1) % 3], penalty=1.0)
-                 for i in range(3))
-    return inst.replace(links=inst.links + ring)
+    rings = tuple(Link(f"ring{k}.{i}", "together", ids[3 * k + i], ids[3 * k + (i + 1) % 3],
+                       penalty=1.0) for k in range(15) for i in range(3))
+    return inst.replace(links=inst.links + rings)
 
 
 def _prepared(inst: placement.Instance) -> tuple[placement.milp.CanonicalForm, Prepared, Pricing]:
@@ -117,8 +118,12 @@ def test_a_core_keeps_the_incumbent_and_mends_the_links_fixing_breaks() -> None:
 @pytest.mark.parametrize(("seed", "links"), [(4, 0.2), (6, 0.3)])
 def test_the_core_path_sifts_after_an_unproven_first_round_and_finds_the_optimum(
         monkeypatch: pytest.MonkeyPatch, seed: int, links: float) -> None:
+    from placement.milp.link_forest import forest_bound
+
     monkeypatch.setattr(structured, "FIRST_ROWS", 3)
     inst = _cyclic(300, 5, seed, 0.8, links)
+    fb = forest_bound(inst, build(inst))
+    assert fb is not None and not fb.near_lp  # the premise: over a tenth left out
     plain = placement.solve(inst, structure=False)
     core = placement.solve(inst, structure=True)
     assert core.status is Status.OPTIMAL and core.check is not None and core.check.ok
