@@ -1,11 +1,11 @@
 """Time-limited solves on issue 15's largest synthetic instances, before and after a change.
 
 For each instance of :data:`INSTANCES` (the ``scale`` suite's, per-tier caps on, instance
-seed 1) and each time limit, runs ``placement.solve(inst, "highs", time_limit=L, threads=1)``
-in a fresh process with the code at ``--old`` (checked out into a temporary git worktree) and
-with this checkout, interleaved (old, new), and records the call's wall time (building the
-model included; generating the instance not), the status, the objective, the bound and the
-gap, and the checker's verdict::
+seed 1; ``--instances`` names others) and each time limit (``--limits``), runs
+``placement.solve(inst, "highs", time_limit=L, threads=1)`` in a fresh process with the code
+at ``--old`` (checked out into a temporary git worktree) and with this checkout, interleaved
+(old, new), and records the call's wall time (building the model included; generating the
+instance not), the status, the objective, the bound and the gap, and the checker's verdict::
 
     python -m benchmarks.time_limits --output benchmarks/results/time-limits --old 31f60e1
 
@@ -65,11 +65,13 @@ def _pct(gap: float | None) -> str:
     return "-" if gap is None else f"{100 * gap:.3f}%"
 
 
-def summary(rows: list[dict[str, Any]], old: str, machine: dict[str, Any]) -> str:
+def summary(rows: list[dict[str, Any]], old: str, machine: dict[str, Any],
+            options: str = "") -> str:
     out = io.StringIO()
     out.write(
         f"# Time-limited solves on issue 15's largest instances: {old} and after\n\n"
-        f"`python -m benchmarks.time_limits --output DIR --old {old}`: `placement.solve(inst, "
+        f"`python -m benchmarks.time_limits --output DIR --old {old}{options}`: "
+        "`placement.solve(inst, "
         "\"highs\", time_limit=L, threads=1)` on the `scale` suite's instances (per-tier caps "
         f"0.2, instance seed 1), each run in a fresh process, old and new interleaved. Machine: "
         f"{machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, shared with other work "
@@ -96,15 +98,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--output", type=Path, required=True)
     ap.add_argument("--old", required=True, help="the commit to compare with")
+    ap.add_argument("--instances", default=None,
+                    help="FUNCTIONSxTIERSxTIGHTNESSxLINKS,... (default: issue 15's four)")
+    ap.add_argument("--limits", default=None, help="seconds,... (default: 2,4,6,8)")
     args = ap.parse_args()
+    instances = INSTANCES if args.instances is None else tuple(
+        (int(F), int(T), float(b), float(ln))
+        for F, T, b, ln in (spec.split("x") for spec in args.instances.split(",")))
+    limits = LIMITS if args.limits is None else tuple(float(v) for v in args.limits.split(","))
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "old"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old),
                         args.old], check=True, capture_output=True)
         try:
-            for spec in INSTANCES:
-                for limit in LIMITS:
+            for spec in instances:
+                for limit in limits:
                     for code_name, code in (("old", old), ("new", ROOT)):
                         row = {"code": code_name, "limit": limit, **_run(code, spec, limit)}
                         rows.append(row)
@@ -120,7 +129,9 @@ def main() -> None:
     write_text_atomic(args.output / "results.csv", buf.getvalue())
     machine = machine_info()
     write_text_atomic(args.output / "machine.json", json.dumps(machine, indent=2) + "\n")
-    text = summary(rows, args.old, machine)
+    options = "".join(f" --{k} {v}" for k, v in (("instances", args.instances),
+                                                  ("limits", args.limits)) if v)
+    text = summary(rows, args.old, machine, options)
     write_text_atomic(args.output / "summary.md", text)
     print(text)
     if not all(r["checked"] for r in rows):
