@@ -312,3 +312,18 @@ def test_the_time_limits_figures_are_the_committed_run() -> None:
     assert (f"at 2 s about as before, {span('new', {2.0}, 'gap', 100, 1)}% in "
             f"{span('new', {2.0}, 'wall', 1, 1)} s (was {span('old', {2.0}, 'gap', 100, 1)}% "
             f"in {span('old', {2.0}, 'wall', 1, 1)} s") in text
+
+
+def test_the_links_cycles_figures_are_the_committed_run() -> None:
+    out = ROOT / "benchmarks" / "results"
+    with (out / "links-cycles" / "results.csv").open() as fh:
+        rows = {(r["name"], r["code"]): r for r in csv.DictReader(fh)}
+    assert all(r["checked"] == "True" for r in rows.values())
+    text = " ".join((out / "README.md").read_text(encoding="utf-8").split())
+    half, full = "synthetic-20000x50-s1-b0.9-l0.5-c0.2", "synthetic-20000x50-s1-b0.9-l1-c0.2"
+
+    def pct(name: str, code: str, digits: int) -> str:
+        return f"{100 * float(rows[(name, code)]['gap']):.{digits}f}%"
+
+    assert f"{pct(half, 'old', 2)} -> {pct(half, 'new', 3)} and {pct(full, 'old', 2)} -> " \
+        f"{pct(full, 'new', 2)} from the bound" in text
