@@ -45,8 +45,9 @@ PREPARE_SHARE = 0.2
 PREPARE_CAP = 2.0
 #: With a time limit: the share of it after which the search over several rows' prices
 #: (caps beside a budget) stops with the best found; a placement and the cores follow it.
-#: 20,000 x 50 with caps and links needs about 3 s of search: at a quarter, limits of 4-8 s
-#: ended 0.7-1.4% from the bound, at a half 0.003-0.7%.
+#: 20,000 x 50 with caps and links needs about 3 s of search: at a quarter, it and 200,000
+#: x 5 at limits of 4-8 s ended 0.57-1.43% from the bound, at a half (and a search cut short
+#: built on) 0.000-0.64% (benchmarks/results/time-limits).
 SEARCH_SHARE = 0.5
 
 
