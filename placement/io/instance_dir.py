@@ -296,7 +296,9 @@ def _complete(
         coterminosity = read_coterminosity(
             list(spec.tiers), spec.membership, spec.coterminosity, ld.base, ld.label,
             ld.problems, ld.warnings, {t.id: t.units for t in tiers})
-        if functions is not None and functions.serves is not None and functions.serves.any():
+        shared = spec.functions.startswith("bundled:")  # a per-area instance's groups
+        if functions is not None and functions.serves is not None and functions.serves.any() \
+                and not shared:
             ld.warnings.append(f"{display_path(instance_file(ld.base, spec.functions))}: "
                                "column 'serves' is ignored without [areas] (one area: "
                                "every function serves everyone)")

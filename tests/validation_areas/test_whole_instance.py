@@ -64,6 +64,10 @@ def test_serves_without_areas_is_a_warning_not_an_error(uniform: Path) -> None:
     assert any("serves" in w and "ignored without [areas]" in w for w in inst.warnings)
     p = validate(uniform)
     assert p.returncode == 0 and "warning:" in p.stderr and "serves" in p.stderr
+    # the bundled uniform variant shares the per-area instance's file (bundled:): no warning
+    bundled = placement.load(ROOT / "instances" / "england-2024-uniform")
+    assert bundled.functions.serves is not None and bundled.functions.serves.any()
+    assert not any("serves" in w for w in bundled.warnings)
 
 
 # ---- every problem in one run ------------------------------------------------------------
