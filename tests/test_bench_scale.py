@@ -327,3 +327,28 @@ def test_the_links_cycles_figures_are_the_committed_run() -> None:
 
     assert f"{pct(half, 'old', 2)} -> {pct(half, 'new', 3)} and {pct(full, 'old', 2)} -> " \
         f"{pct(full, 'new', 2)} from the bound" in text
+
+
+def test_the_results_readmes_scale_row_is_the_committed_runs() -> None:
+    """benchmarks/results/README.md's scale row: the engine's seed-1 ranges (50,000 x 5; the
+    larger rows), its peak memory and LSOA time, and seed 2's 20,000 x 50 with links."""
+    out = ROOT / "benchmarks" / "results"
+
+    def engine(d: str) -> list[dict]:
+        return [r for r in runner.read_results(out / d / "results.csv")
+                if r["backend"] == "engine:highs"]
+
+    s1, s2 = engine("scale-s1"), engine("scale-s2")
+    small = [r["solve_seconds"] for r in s1 if "50000x5" in r["instance"]
+             and "200000" not in r["instance"]]
+    large = [r["solve_seconds"] for r in s1 if "200000x5" in r["instance"]
+             or "20000x50" in r["instance"]]
+    top = max(r["peak_rss_mb"] for r in s1 if r["instance"].startswith("synthetic"))
+    lsoa = next(r for r in s1 if r["instance"] == "england-2024-lsoa")["solve_seconds"]
+    linked = sorted(r["solve_seconds"] for r in s2 if "20000x50" in r["instance"]
+                    and "-l0.1-" in r["instance"])
+    text = " ".join((out / "README.md").read_text(encoding="utf-8").split())
+    assert (f"50,000 x 5 in {min(small):.1f}-{max(small):.1f} s; 200,000 x 5 and 20,000 x 50 "
+            f"in {min(large):.1f}-{max(large):.1f} s, at most {math.ceil(top)} MB) and "
+            f"England at LSOA resolution in {lsoa:.1f} s") in text
+    assert f"20,000 x 50 with links in {linked[0]:.1f} and {linked[1]:.1f} s" in text

@@ -89,20 +89,23 @@ class Forest:
         left_out = np.zeros(f.shape[0], dtype=bool)
         if np.any(f == h):
             return None, left_out
+        forest = cls.from_links(n, K, f, h, psi)
+        if forest is not None:  # a forest already (the usual case): nothing left out
+            return forest, left_out
         lo, hi = np.minimum(f, h), np.maximum(f, h)
         graph = sp.coo_matrix((np.ones(f.shape[0]), (lo, hi)), shape=(n, n)).tocsr()
         n_comp, comp = connected_components(graph, directed=False)
-        if np.unique(lo * n + hi).shape[0] != n - n_comp:  # cycles: keep a search's tree
-            _, roots = np.unique(comp, return_index=True)
-            rows = np.concatenate([lo, np.full(n_comp, n)])
-            cols = np.concatenate([hi, roots])
-            joined = sp.coo_matrix((np.ones(rows.shape[0]), (rows, cols)),
-                                   shape=(n + 1, n + 1))
-            _, pred = breadth_first_order(joined.tocsr(), n, directed=False,
-                                          return_predecessors=True)
-            child = np.nonzero((pred[:n] >= 0) & (pred[:n] < n))[0]
-            tree = np.minimum(child, pred[child]) * n + np.maximum(child, pred[child])
-            left_out = ~np.isin(lo * n + hi, tree)
+        if np.unique(lo * n + hi).shape[0] == n - n_comp:
+            return None, left_out  # no cycle: the forest is too deep for the levels
+        _, roots = np.unique(comp, return_index=True)  # cycles: keep a search's tree
+        rows = np.concatenate([lo, np.full(n_comp, n)])
+        cols = np.concatenate([hi, roots])
+        joined = sp.coo_matrix((np.ones(rows.shape[0]), (rows, cols)), shape=(n + 1, n + 1))
+        _, pred = breadth_first_order(joined.tocsr(), n, directed=False,
+                                      return_predecessors=True)
+        child = np.nonzero((pred[:n] >= 0) & (pred[:n] < n))[0]
+        tree = np.minimum(child, pred[child]) * n + np.maximum(child, pred[child])
+        left_out = ~np.isin(lo * n + hi, tree)
         keep = ~left_out
         return cls.from_links(n, K, f[keep], h[keep], psi[keep]), left_out
 
