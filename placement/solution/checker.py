@@ -16,12 +16,7 @@ import numpy as np
 
 from placement.model import NO_TIER, Instance
 from placement.solution.area_check import area_objective, check_areas
-from placement.solution.link_check import (
-    broken_link_message,
-    link_broken,
-    link_penalties,
-    link_tiers,
-)
+from placement.solution.link_check import broken_hard_links, link_penalties
 from placement.solution.verdict import (
     TOLERANCE,
     CheckReport,
@@ -183,11 +178,8 @@ def _check_links(inst: Instance, a: np.ndarray, rep: CheckReport,
         return
     if ((a < 0) | (a >= inst.n_tiers)).any():
         return
-    for lk, tf, tg, k in link_tiers(inst, a):
-        if not lk.hard or not link_broken(lk, tf, tg, k):
-            continue
-        rep.violations.append(Violation("link", lk.id, 1.0, 0.0,
-                                        broken_link_message(inst, lk, tf, tg, k)))
+    for lk, message in broken_hard_links(inst, a):
+        rep.violations.append(Violation("link", lk.id, 1.0, 0.0, message))
     rep.checked.append("links")
 
 
