@@ -186,7 +186,7 @@ class Construction:
 
 def construct(form: CanonicalForm, seconds: float, *, multipliers: np.ndarray | None = None,
               extra: sp.spmatrix | None = None, repair_seconds: float | None = None,
-              start: np.ndarray | None = None) -> Construction:
+              start: np.ndarray | None = None, least_improve: float = 0.0) -> Construction:
     """A placement of ``form`` that meets every checked row (see the module docstring).
 
     ``multipliers`` (one per row, pricing the maximisation of ``sense.sign * c``, as
@@ -194,8 +194,9 @@ def construct(form: CanonicalForm, seconds: float, *, multipliers: np.ndarray | 
     ``extra`` is one more pattern per function (today's placement); ``start`` (a pattern
     per function: a tier, single-area) is one more start, tried first among those as
     violated. Improvement stops after
-    ``seconds``; finding a first feasible placement may take up to ``repair_seconds`` (by
-    default the same), since without one there is no answer at all."""
+    ``seconds``, or ``least_improve`` after the first feasible placement if that is later;
+    finding a first feasible placement may take up to ``repair_seconds`` (by default the
+    same), since without one there is no answer at all."""
     t0 = time.perf_counter()
     deadline = t0 + seconds
     repair_deadline = t0 + max(seconds, repair_seconds or 0.0)
@@ -230,7 +231,7 @@ def construct(form: CanonicalForm, seconds: float, *, multipliers: np.ndarray | 
         choice = _repair(P, starts[i].copy(), repair_deadline, weigh)
         if choice is None:
             continue
-        choice = _improve(P, choice, red, deadline)
+        choice = _improve(P, choice, red, max(deadline, time.perf_counter() + least_improve))
         x = np.asarray(P.Q[:, np.arange(F) * K + choice].sum(axis=1)).ravel()
         return Construction(x, choice, "feasible", time.perf_counter() - t0)
     return Construction(None, None, message, time.perf_counter() - t0)

@@ -44,15 +44,19 @@ from placement.solution.checker import check
 from placement.solvers.base import RawSolution, SolveOptions, Status, relative_gap
 
 __all__ = ["Prepared", "prepare", "merge", "reserve_seconds", "repair_seconds",
-           "current_pattern"]
+           "backend_seconds", "current_pattern"]
 
 #: Seconds of post-solve work (checker, baselines) reserved per placement column (they take
-#: about 0.5 s on the 10^6 columns of 20,000 x 50 with caps and links).
-_RESERVE_PER_COLUMN = 1e-6
+#: 0.27-0.35 s on the 10^6 columns of 20,000 x 50 and 200,000 x 5 with caps and links).
+_RESERVE_PER_COLUMN = 0.4e-6
+#: Seconds per placement column the backend needs at least to be worth starting.
+_BACKEND_PER_COLUMN = 0.5e-6
 #: Seconds per placement column the Lagrangian bound may take at least (a few dozen steps).
 _BOUND_PER_COLUMN = 2e-6
 #: Seconds per placement column the construction may spend improving its placement at least.
 _IMPROVE_PER_COLUMN = 1e-6
+#: Seconds per placement column the construction may improve even past the deadline.
+_LEAST_IMPROVE_PER_COLUMN = 1e-7
 #: Seconds per placement column the construction may spend finding a feasible placement.
 _REPAIR_PER_COLUMN = 4e-6
 
@@ -103,11 +107,25 @@ def reserve_seconds(form: CanonicalForm) -> float:
     return 0.05 + _RESERVE_PER_COLUMN * form.n_x
 
 
+def backend_seconds(form: CanonicalForm) -> float:
+    """The least time left for which the backend is started after :func:`prepare`: handing
+    it the form (or finding the core) takes about this long before it searches (20,000 x 50
+    with caps and links: the structured path given 0.07 s took 0.55 s)."""
+    return _BACKEND_PER_COLUMN * form.n_x
+
+
 def improve_seconds(form: CanonicalForm) -> float:
     """The time the construction may spend improving its placement at least, however little
     is left after the bound: on 200,000 x 5 with links a construction with none was 6% from
     the bound and one with 0.5 s 0.24% (it needed 0.1 s)."""
     return 0.1 + _IMPROVE_PER_COLUMN * form.n_x
+
+
+def least_improve_seconds(form: CanonicalForm) -> float:
+    """The time the construction may spend improving its placement even past ``finish_by``:
+    its first moves gain the most (20,000 x 50 with caps and links at a 2 s limit: none,
+    6.0% from the bound; 0.15 s, 1.8%)."""
+    return 0.05 + _LEAST_IMPROVE_PER_COLUMN * form.n_x
 
 
 def repair_seconds(form: CanonicalForm) -> float:
@@ -133,12 +151,19 @@ def current_pattern(inst: Instance) -> sp.csr_matrix:
 
 
 def prepare(inst: Instance, form: CanonicalForm, seconds: float,
-            search_until: float | None = None) -> Prepared:
+            search_until: float | None = None, finish_by: float | None = None) -> Prepared:
     """The Lagrangian bound and a checked start, in about ``seconds``. Where the links can be
     kept in the bound (:mod:`placement.milp.link_forest`), that bound and its placement
     instead: the bound is at least as strong as the LP's, the placement about one
     component's step from it. ``search_until`` (``time.perf_counter()``) ends the search
-    over several rows' multipliers there (a time-limited solve), with the best found."""
+    over several rows' multipliers there (a time-limited solve), with the best found.
+
+    ``finish_by`` (``time.perf_counter()``; a time-limited solve's deadline less what the
+    checker and baselines need) caps the floors the bound and the construction are otherwise
+    given on large forms (a few dozen steps, a first improvement): past it the bound stops
+    after its first step and the construction after its first feasible placement, and a
+    checked placement from the forest is kept without one. Finding a first feasible placement
+    is never cut short: without one there is no answer at all."""
     out = Prepared()
     t0 = time.perf_counter()
     out.forest = forest_bound(inst, form, search_until)
@@ -161,8 +186,9 @@ def prepare(inst: Instance, form: CanonicalForm, seconds: float,
             # at 1 s of 2.8: its bound 0.12% above its final one; the subgradient's after
             # 2.1 s, 0.4% above). Cut before it moved (200,000 x 5 at a 2 s limit: still
             # scaling its prices), its bound is the unpriced one: the subgradient's instead
-            _construct(inst, form, out, seconds, fb.full_multipliers(form),
-                       start=form.assignment_of(fb.x))
+            if out.start is None or _left(finish_by) > 0.0:
+                _construct(inst, form, out, seconds, fb.full_multipliers(form),
+                           start=form.assignment_of(fb.x), finish_by=finish_by)
             return out
         # without links the bound below is the same (exact with one row) and the
         # construction's moves to any tier improve on the forest's greedy (50,000 x 5:
@@ -170,21 +196,31 @@ def prepare(inst: Instance, form: CanonicalForm, seconds: float,
         # clock may have a weaker bound than the subgradient's (20,000 x 50 with caps and
         # links at a 2 s limit: 2.5% above it): the stronger of the two is kept
     t0 = time.perf_counter()
-    out.bound = lagrangian_bound(form, max(0.6 * seconds, 0.1 + _BOUND_PER_COLUMN * form.n_x))
+    # half of what is left before finish_by at most: the construction needs the rest
+    wish = max(0.6 * seconds, 0.1 + _BOUND_PER_COLUMN * form.n_x)
+    out.bound = lagrangian_bound(form, min(wish, 0.5 * _left(finish_by)))
     out.seconds["bound"] = time.perf_counter() - t0
     _construct(inst, form, out, max(seconds - out.seconds["bound"], 0.0),
-               out.bound.multipliers)
+               out.bound.multipliers, finish_by=finish_by)
     return out
 
 
+def _left(finish_by: float | None) -> float:
+    """Seconds left before ``finish_by`` (none: without end)."""
+    return float("inf") if finish_by is None else max(finish_by - time.perf_counter(), 0.0)
+
+
 def _construct(inst: Instance, form: CanonicalForm, out: Prepared, seconds: float,
-               multipliers: np.ndarray, start: np.ndarray | None = None) -> None:
+               multipliers: np.ndarray, start: np.ndarray | None = None,
+               finish_by: float | None = None) -> None:
     """A placement built from ``multipliers`` (and ``start``), checked, kept in ``out``
-    when it is the better start."""
+    when it is the better start; improved for ``seconds`` (at least improve_seconds, at most
+    what is left before ``finish_by``)."""
     t1 = time.perf_counter()
-    c = construct(form, max(seconds, improve_seconds(form)), multipliers=multipliers,
-                  extra=current_pattern(inst), repair_seconds=repair_seconds(form),
-                  start=start)
+    c = construct(form, min(max(seconds, improve_seconds(form)), _left(finish_by)),
+                  multipliers=multipliers, extra=current_pattern(inst),
+                  repair_seconds=repair_seconds(form), start=start,
+                  least_improve=least_improve_seconds(form))
     out.construction = c
     out.seconds["construction"] = time.perf_counter() - t1
     if c.x is None:
