@@ -5,6 +5,8 @@ too large to prove."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -232,3 +234,51 @@ def test_a_two_thread_solve_after_the_one_thread_price_search_works_in_a_fresh_p
                           timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["optimal", "True"]
+
+
+def test_prepare_past_its_deadline_still_answers_at_once() -> None:
+    """``finish_by`` already passed: the bound stops after its first step (it would otherwise
+    take its floor of a few dozen), and the start is still a checked placement."""
+    inst = generate(4000, 5, seed=3, budget_tightness=0.9, cap_tightness=0.2)
+    form = build(inst)
+    now = time.perf_counter()
+    prep = prepare(inst, form, 5.0, search_until=now, finish_by=now)
+    assert prep.start is not None and prep.start_objective is not None
+    r = placement.solve(inst, "highs", time_limit=3)  # a bound and a placement to hold to
+    assert r.bound is not None
+    assert prep.start_objective <= r.bound + 1e-6 * abs(r.bound)
+    best = prep.best_bound(form)
+    assert best is not None and best >= r.objective - 1e-6 * abs(r.objective)
+    if prep.bound is not None:
+        assert prep.bound.iterations <= 2
+
+
+def test_construction_improves_for_least_improve_past_its_seconds() -> None:
+    inst = generate(4000, 5, seed=4, budget_tightness=0.9, cap_tightness=0.2)
+    form = build(inst)
+    lb = lagrangian_bound(form, 0.5)
+    none = construct(form, 0.0, multipliers=lb.multipliers, repair_seconds=5.0)
+    some = construct(form, 0.0, multipliers=lb.multipliers, repair_seconds=5.0,
+                     least_improve=5.0)
+    assert none.x is not None and some.x is not None
+    value = form.c[: form.n_x]
+    assert float(value @ some.x) > float(value @ none.x)
+
+
+def test_docs_quote_the_time_limit_floors() -> None:
+    """docs/results.md ("Time limits") quotes the reserve, the backend's least time and the
+    bound's, construction's and least improvement's floors as the code has them."""
+    import re
+
+    from placement.solution import anytime as at
+    from tests.conftest import ROOT
+
+    text = re.sub(r"\s+", " ", (ROOT / "docs" / "results.md").read_text())
+    us = lambda v: f"{v * 1e6:g} µs per"  # noqa: E731
+    assert f"(0.05 s plus {us(at._POST_PER_COLUMN)} placement column)" in text
+    assert f"overrun past its limit (0.05 s plus {us(at._RESERVE_PER_COLUMN)} placement" in text
+    assert f"at least {us(at._BACKEND_PER_COLUMN)} placement column" in text
+    assert f"(0.1 s plus {us(at._BOUND_PER_COLUMN).replace(' per', '')} per placement" in text
+    assert f"(0.1 s plus {us(at._IMPROVE_PER_COLUMN)} column)" in text
+    assert f"0.05 s plus {us(at._LEAST_IMPROVE_PER_COLUMN)} column at most" in text
+    assert f"(about 0.25 s plus {us(at._REPAIR_PER_COLUMN)} placement column at most)" in text

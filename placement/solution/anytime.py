@@ -43,12 +43,16 @@ from placement.model import NO_TIER, Instance
 from placement.solution.checker import check
 from placement.solvers.base import RawSolution, SolveOptions, Status, relative_gap
 
-__all__ = ["Prepared", "prepare", "merge", "reserve_seconds", "repair_seconds",
-           "backend_seconds", "current_pattern"]
+__all__ = ["Prepared", "prepare", "merge", "reserve_seconds", "post_seconds",
+           "repair_seconds", "backend_seconds", "current_pattern"]
 
-#: Seconds of post-solve work (checker, baselines) reserved per placement column (they take
-#: 0.27-0.35 s on the 10^6 columns of 20,000 x 50 and 200,000 x 5 with caps and links).
-_RESERVE_PER_COLUMN = 0.4e-6
+#: Seconds of post-solve work (checker, baselines) per placement column (0.27-0.35 s on the
+#: 10^6 columns of 20,000 x 50 and 200,000 x 5 with caps and links).
+_POST_PER_COLUMN = 0.4e-6
+#: Seconds per placement column kept back from the backend: the post-solve work and what the
+#: backend runs past its own limit (the core's HiGHS on 20,000 x 50, given 1.0-1.2 s: 0.4-1.9 s
+#: more on a shared machine).
+_RESERVE_PER_COLUMN = 1e-6
 #: Seconds per placement column the backend needs at least to be worth starting.
 _BACKEND_PER_COLUMN = 0.5e-6
 #: Seconds per placement column the Lagrangian bound may take at least (a few dozen steps).
@@ -103,8 +107,15 @@ class Prepared:
 
 
 def reserve_seconds(form: CanonicalForm) -> float:
-    """Time kept back from the backend for the checker and the baselines."""
+    """Time kept back from the backend for the checker and the baselines, and for the
+    backend's own overrun."""
     return 0.05 + _RESERVE_PER_COLUMN * form.n_x
+
+
+def post_seconds(form: CanonicalForm) -> float:
+    """Time the checker and the baselines take after the solve: :func:`prepare` stops that
+    long before the deadline."""
+    return 0.05 + _POST_PER_COLUMN * form.n_x
 
 
 def backend_seconds(form: CanonicalForm) -> float:

@@ -21,6 +21,7 @@ from placement.solution.anytime import (
     Prepared,
     backend_seconds,
     merge,
+    post_seconds,
     prepare,
     reserve_seconds,
 )
@@ -215,7 +216,7 @@ def solve_within(inst: Instance, form: CanonicalForm, backend: solvers.Backend,
     budget = min(PREPARE_CAP, PREPARE_SHARE * options.time_limit)
     prep = prepare(inst, form, max(budget, 0.0),
                    search_until=t0 + SEARCH_SHARE * options.time_limit,
-                   finish_by=deadline - reserve_seconds(form))
+                   finish_by=deadline - post_seconds(form))
     left = deadline - time.perf_counter() - reserve_seconds(form)
     if not core and _start_meets_bound(form, prep, options):
         # nothing for the backend to prove (200,000 x 5 with a tight budget: the construction
