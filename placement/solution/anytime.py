@@ -172,8 +172,9 @@ def prepare(inst: Instance, form: CanonicalForm, seconds: float,
     ``finish_by`` (``time.perf_counter()``; a time-limited solve's deadline less what the
     checker and baselines need) caps the floors the bound and the construction are otherwise
     given on large forms (a few dozen steps, a first improvement): past it the bound stops
-    after its first step and the construction after its first feasible placement, and a
-    checked placement from the forest is kept without one. Finding a first feasible placement
+    after its first step, the construction improves its first feasible placement only
+    briefly (:func:`least_improve_seconds`), and a checked placement from the forest is kept
+    without a construction. Finding a first feasible placement
     is never cut short: without one there is no answer at all."""
     out = Prepared()
     t0 = time.perf_counter()

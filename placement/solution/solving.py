@@ -16,15 +16,8 @@ from placement.model import NO_TIER, Instance, Scenario
 from placement.model.area_merge import merge_alike_areas
 from placement.model.area_rules import fixed_area_placement
 from placement.model.scenario import fixed_assignment
-from placement.solution import area_result
-from placement.solution.anytime import (
-    Prepared,
-    backend_seconds,
-    merge,
-    post_seconds,
-    prepare,
-    reserve_seconds,
-)
+from placement.solution import anytime, area_result
+from placement.solution.anytime import Prepared, merge, prepare, reserve_seconds
 from placement.solution.baselines import one_size_baselines, single_tier_warning
 from placement.solution.checker import check
 from placement.solution.diagnosis import diagnose
@@ -216,7 +209,7 @@ def solve_within(inst: Instance, form: CanonicalForm, backend: solvers.Backend,
     budget = min(PREPARE_CAP, PREPARE_SHARE * options.time_limit)
     prep = prepare(inst, form, max(budget, 0.0),
                    search_until=t0 + SEARCH_SHARE * options.time_limit,
-                   finish_by=deadline - post_seconds(form))
+                   finish_by=deadline - anytime.post_seconds(form))
     left = deadline - time.perf_counter() - reserve_seconds(form)
     if not core and _start_meets_bound(form, prep, options):
         # nothing for the backend to prove (200,000 x 5 with a tight budget: the construction
@@ -225,7 +218,7 @@ def solve_within(inst: Instance, form: CanonicalForm, backend: solvers.Backend,
                           message=f"the constructed placement meets the "
                                   f"{_BOUND_NAMES[prep.bound_source(form)]}: the backend "
                                   f"was not run")
-    elif left >= max(MIN_SOLVER_SECONDS, backend_seconds(form)):
+    elif left >= max(MIN_SOLVER_SECONDS, anytime.backend_seconds(form)):
         t1 = time.perf_counter()
         if core and (prep.bound is not None or prep.forest is not None):
             raw = solve_structured(inst, form, backend, replace(options, time_limit=left), t1,
