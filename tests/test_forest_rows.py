@@ -184,24 +184,42 @@ def test_a_time_limited_round_never_hands_the_backend_a_core_this_large() -> Non
     assert not structured._overruns(big, 1.0, SimpleNamespace(x=None))  # type: ignore[arg-type]
 
 
-def test_a_passed_deadline_ends_the_search_at_once_and_one_row_is_still_priced() -> None:
+def test_a_passed_deadline_ends_the_search_at_the_joint_price_of_the_broken_rows() -> None:
+    """Past its deadline before it starts, the search still prices the rows the zero prices
+    break together at their exact joint multiplier (one row's bisection) and stops there: a
+    bound below the unpriced one, above the search's own; its tiers filled to meet every
+    row."""
     import time
+
+    from placement.milp.forest import one_row_search
 
     inst = generate(200, 5, seed=4, budget_tightness=0.6, cap_tightness=0.2)
     form = build(inst)
     past = time.perf_counter() - 1.0
-    assert forest_bound(inst, form, past) is None  # no time: the subgradient bound instead
     fb = forest_bound(inst, form)
     assert fb is not None and fb.converged
     F, T = 200, 5
     c = np.where(form.allowed_grid(), form.c[: form.n_x].reshape(F, T), -np.inf)
-    R = form.A[fb.rows][:, : form.n_x]
-    cut = rows_search(Forest.singletons(F, T), c, R, form.row_lower[fb.rows],
-                      form.row_upper[fb.rows], deadline=past)
-    assert cut is not None and cut.evaluations == 1 and not cut.converged
-    assert cut.value >= fb.value - 1e-9  # any prices bound it; the search's are the least
-    budget_only = generate(200, 5, seed=4, budget_tightness=0.6)
-    assert forest_bound(budget_only, build(budget_only), past) is not None  # one row: exact
+    R = sp.csr_matrix(form.A[fb.rows][:, : form.n_x])
+    lo, up = form.row_lower[fb.rows], form.row_upper[fb.rows]
+    forest = Forest.singletons(F, T)
+    cut = rows_search(forest, c, R, lo, up, deadline=past)
+    assert cut is not None and not cut.converged
+    free = c.max(axis=1)
+    tiers0 = np.argmax(c, axis=1)
+    use0 = R @ _onehot(tiers0, T)
+    broken = (use0 > up + 1e-9) | (use0 < lo - 1e-9)
+    assert broken.any() and np.all(np.isinf(lo[broken]))  # upper sides here: budget, caps
+    a = np.asarray(R[np.nonzero(broken)[0]].sum(axis=0)).reshape(F, T)
+    joint = one_row_search(forest, c, a, -np.inf, float(up[broken].sum()))
+    assert joint is not None
+    assert cut.value == pytest.approx(joint.value, rel=1e-9)  # the broken rows' joint price
+    assert fb.value - 1e-9 <= cut.value < float(free.sum()) - 1e-6  # below the unpriced
+    assert cut.filled is not None
+    assert np.all(R @ _onehot(cut.filled, T) <= up + 1e-9)
+    timed = forest_bound(inst, form, past)
+    assert timed is not None and timed.meets and not timed.converged
+    assert timed.bound >= fb.bound - 1e-9 and check(inst, form.assignment_of(timed.x)).ok
 
 
 def test_filled_tiers_use_the_room_a_priced_row_has_where_tiers_tie() -> None:

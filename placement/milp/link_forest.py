@@ -115,7 +115,8 @@ def forest_bound(inst: Instance, form: CanonicalForm,
                  deadline: float | None = None) -> ForestBound | None:
     """The bound and placement of the module docstring, or None where they do not apply.
     ``deadline`` (``time.perf_counter()``) ends the search over several rows' multipliers
-    early, with the best bound found by then (None when it has passed before the search)."""
+    early, with the best bound found by then (at least the rows broken unpriced priced
+    together at their exact joint multiplier, even when it has passed before the search)."""
     t0 = time.perf_counter()
     F, T = form.n_functions, form.n_tiers
     if form.per_area or form.n_units != T or F == 0:
@@ -134,8 +135,6 @@ def forest_bound(inst: Instance, form: CanonicalForm,
     rest = np.nonzero(~inside)[0]
     if rest.shape[0] and form.A[rest][:, form.n_x:].nnz:
         return None
-    if rest.shape[0] > 1 and deadline is not None and time.perf_counter() > deadline:
-        return None  # no time for the search: the caller's subgradient bound instead
     sign = float(form.sense.sign)
     c = np.where(form.allowed_grid(), (sign * form.c[: form.n_x]).reshape(F, T), -np.inf)
     R = sp.csr_matrix(form.A[rest][:, : form.n_x])

@@ -196,8 +196,10 @@ def prepare(inst: Instance, form: CanonicalForm, seconds: float,
             # A search the clock cut short after it left the zero prices: its multipliers
             # too, without the subgradient (20,000 x 50 with caps and links, the search cut
             # at 1 s of 2.8: its bound 0.12% above its final one; the subgradient's after
-            # 2.1 s, 0.4% above). Cut before it moved (200,000 x 5 at a 2 s limit: still
-            # scaling its prices), its bound is the unpriced one: the subgradient's instead
+            # 2.1 s, 0.4% above). Cut short before it started or while it sized its
+            # prices, its broken rows are priced at their joint price; where none was found
+            # (it never left the zero prices), its bound is the unpriced one: the
+            # subgradient's instead
             if out.start is None or _left(finish_by) > 0.0:
                 _construct(inst, form, out, seconds, fb.full_multipliers(form),
                            start=form.assignment_of(fb.x), finish_by=finish_by)
