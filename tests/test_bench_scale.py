@@ -380,14 +380,14 @@ def test_the_time_limits_deadline_figures_are_the_committed_run() -> None:
             f"{span('old', short, 'gap', 100)}%, in twice the time)") in text
     small = [r for r in rows if "50000x5" in r["name"]]
     assert len(small) == 10 and all(float(r["gap"]) <= 1e-5 for r in small)
-    # the project README: "keeps to limits of 4-8 s and ends within half a second of a 2 s
-    # limit, its answer then a few percent from its bound"
+    # the project README: "keeps to limits of 4-8 s and ends in 1.8-2.6 s at limits of 1-2
+    # s, its answer then a few percent from its bound"
     new = [r for r in big if r["code"] == "new"]
     assert all(float(r["wall"]) <= float(r["limit"]) for r in new if float(r["limit"]) >= 4)
-    at2 = [r for r in new if float(r["limit"]) == 2.0]
-    assert all(float(r["wall"]) <= 2.5 for r in at2)
-    assert 0.01 <= max(float(r["gap"]) for r in at2) < 0.1
+    short_walls = [float(r["wall"]) for r in new if float(r["limit"]) in short]
+    assert 0.01 <= max(float(r["gap"]) for r in new if float(r["limit"]) in short) < 0.1
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    assert ("keeps to limits of 4-8 s and ends within half a second of a 2 s limit, its "
-            "answer then a few percent from its bound") in readme
+    assert (f"keeps to limits of 4-8 s and ends in {min(short_walls):.1f}-"
+            f"{max(short_walls):.1f} s at limits of 1-2 s, its answer then a few percent "
+            "from its bound") in readme
     assert "50,000 x 5 as before, within 1e-5 of its bound at every limit" in text
