@@ -80,3 +80,37 @@ def test_children_lists_descendants() -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_once_an_interrupt_has_begun_no_temporary_path_is_made_or_moved_into_place(
+        tmp_path: Path) -> None:
+    """The race behind a directory CBC's run left after Ctrl-C: the command, still running in
+    its thread, made a new temporary directory after the interrupt had removed the pending
+    ones. After :func:`close_pending` it cannot, nor finish a result file."""
+    import tempfile
+
+    from placement.util import files
+
+    target = tmp_path / "result.json"
+    before = set(Path(tempfile.gettempdir()).glob("placement-test-*"))
+    try:
+        with files.atomic_path(target) as tmp:
+            tmp.write_text("{}")
+            files.close_pending()
+        raise AssertionError("the result was moved into place")  # pragma: no cover
+    except KeyboardInterrupt:
+        pass
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with files.temporary_directory("placement-test-"):
+                pass  # pragma: no cover
+        with pytest.raises(KeyboardInterrupt):
+            files.write_text_atomic(tmp_path / "other.txt", "x")
+    finally:
+        files._CLOSED.clear()  # this test's process goes on
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+    assert set(Path(tempfile.gettempdir()).glob("placement-test-*")) == before
+    with files.temporary_directory("placement-test-") as d:  # open again
+        assert Path(d).is_dir()
+    files.write_text_atomic(target, "{}")
+    assert target.read_text() == "{}"

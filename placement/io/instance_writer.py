@@ -19,7 +19,7 @@ import numpy as np
 
 from placement.errors import PlacementError
 from placement.model import Instance
-from placement.util.files import PENDING
+from placement.util.files import PENDING, pending
 
 __all__ = ["write_instance"]
 
@@ -74,10 +74,10 @@ def write_instance(inst: Instance, outdir: str | Path, *, overwrite: bool = Fals
     parent = out.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+        # recorded as it is made: removed if the command is interrupted
+        tmp = pending(lambda: Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent)))
     except OSError as e:
         raise PlacementError(f"cannot write to {parent}: {e.strerror or e}") from None
-    PENDING.add(tmp)  # removed if the command is interrupted
     try:
         files = _render(inst)
         for name, text in files.items():

@@ -2,7 +2,11 @@
 directory, then an atomic rename.
 
 Every temporary path in use is recorded in :data:`PENDING`, so that an interrupted command
-(:mod:`placement.util.interrupt`) can remove them before it exits.
+(:mod:`placement.util.interrupt`) can remove them before it exits. Once it has begun to
+(:func:`close_pending`), no temporary path is made and no result is moved into place: the
+thread that tries gets ``KeyboardInterrupt`` (a solve still running could otherwise start
+CBC in a new temporary directory, or finish its result file, in the moment before the process
+ends).
 """
 
 from __future__ import annotations
@@ -10,15 +14,44 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["PENDING", "atomic_path", "remove_pending", "temporary_directory",
-           "write_bytes_atomic", "write_text_atomic"]
+__all__ = ["PENDING", "atomic_path", "close_pending", "pending", "remove_pending",
+           "temporary_directory", "write_bytes_atomic", "write_text_atomic"]
 
 #: Temporary files and directories being written now (removed on an interrupt).
 PENDING: set[Path] = set()
+_LOCK = threading.Lock()
+_CLOSED = threading.Event()
+
+
+def pending(make: Callable[[], Path]) -> Path:
+    """The temporary path ``make`` creates, recorded in :data:`PENDING` in the same step
+    (``KeyboardInterrupt`` once :func:`close_pending` has run: the process is ending)."""
+    with _LOCK:
+        if _CLOSED.is_set():
+            raise KeyboardInterrupt
+        path = make()
+        PENDING.add(path)
+        return path
+
+
+def close_pending() -> None:
+    """No temporary path is made, and no result moved into place, from now on (an interrupt
+    is ending the process)."""
+    with _LOCK:
+        _CLOSED.set()
+
+
+def _replace(src: Path, dst: Path) -> None:
+    """``os.replace``, refused once :func:`close_pending` has run."""
+    with _LOCK:
+        if _CLOSED.is_set():
+            raise KeyboardInterrupt
+        os.replace(src, dst)
 
 
 def _umask() -> int:
@@ -41,14 +74,17 @@ def atomic_path(path: str | Path, suffix: str = "") -> Iterator[Path]:
     give it (``mkstemp`` makes 0600)."""
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=parent)
-    os.close(fd)
-    tmp = Path(name)
-    PENDING.add(tmp)
+
+    def make() -> Path:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=parent)
+        os.close(fd)
+        return Path(name)
+
+    tmp = pending(make)
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -59,8 +95,7 @@ def atomic_path(path: str | Path, suffix: str = "") -> Iterator[Path]:
 @contextmanager
 def temporary_directory(prefix: str) -> Iterator[str]:
     """A private temporary directory, removed afterwards (and on an interrupt)."""
-    tmp = Path(tempfile.mkdtemp(prefix=prefix))
-    PENDING.add(tmp)
+    tmp = pending(lambda: Path(tempfile.mkdtemp(prefix=prefix)))
     try:
         yield str(tmp)
     finally:

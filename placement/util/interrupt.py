@@ -5,9 +5,9 @@ A solver library (HiGHS, CP-SAT, SCIP) runs in C++ and returns to Python only wh
 so Python's own ``KeyboardInterrupt`` would wait for the time limit. Here the command runs in a
 worker thread while the main thread waits in short, interruptible joins. On SIGINT the main
 thread stops every child process (CBC, benchmark workers), removes every temporary file still
-being written (:data:`placement.util.files.PENDING`: no partial file is left), says so on
-standard error and ends the process with exit code 130 at once, without waiting for the
-solver.
+being written (:data:`placement.util.files.PENDING`: no partial file is left, and none is begun
+from then on), says so on standard error and ends the process with exit code 130 at once,
+without waiting for the solver.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from placement.util.files import remove_pending
+from placement.util.files import close_pending, remove_pending
 
 __all__ = ["EXIT_INTERRUPTED", "active", "run_interruptibly", "stop_children", "descendants"]
 
@@ -74,6 +74,7 @@ def stop_children(grace: float = 0.3) -> None:
 
 
 def _interrupted() -> None:
+    close_pending()  # the command, still running, makes no new temporary path from here
     stop_children()
     remove_pending()
     with contextlib.suppress(OSError, ValueError):
