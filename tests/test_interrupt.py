@@ -101,9 +101,8 @@ def test_once_an_interrupt_has_begun_no_temporary_path_is_made_or_moved_into_pla
     except KeyboardInterrupt:
         pass
     try:
-        with pytest.raises(KeyboardInterrupt):
-            with files.temporary_directory("placement-test-"):
-                pass  # pragma: no cover
+        with pytest.raises(KeyboardInterrupt), files.temporary_directory("placement-test-"):
+            pass  # pragma: no cover
         with pytest.raises(KeyboardInterrupt):
             files.write_text_atomic(tmp_path / "other.txt", "x")
     finally:
