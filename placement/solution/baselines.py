@@ -47,7 +47,7 @@ import numpy as np
 
 from placement.model import NO_TIER, Instance, Sense
 from placement.solution import area_result
-from placement.solution.checker import CheckReport, check, placement_values
+from placement.solution.checker import OBJECTIVE_TERMS, CheckReport, check, placement_values
 from placement.solution.one_size_free import free_one_size
 
 __all__ = ["one_size_baselines", "price_of_uniformity", "uniformity_loss",
@@ -122,6 +122,8 @@ def _evaluate(inst: Instance, a: np.ndarray) -> dict[str, Any]:
     rep = check(inst, a)
     if a.ndim == 2:
         values = float((inst.value_matrix * area_result.units_used(inst, a)).sum())
+    elif rep.objective is not None:  # the checker's, less its penalty terms: values once
+        values = rep.objective - sum(term(inst, a) for term in OBJECTIVE_TERMS)
     else:
         values = float(placement_values(inst, a).sum())
     return {

@@ -42,21 +42,24 @@ def placement_values(inst: Instance, assignment: np.ndarray) -> np.ndarray:
     if model is None:
         raise ValueError(f"instance {inst.name!r} has neither a scoring model nor values")
     fn = inst.functions
-    pop = np.array([tier.population for tier in inst.tiers], dtype=float)[t]
+    every = rows.shape[0] == F  # no fancy indexing of the (F, J) tables then
+    log_pop = np.log10(np.array([tier.population for tier in inst.tiers], dtype=float))[t]
     total = np.zeros(rows.shape[0])
     for j, crit in enumerate(model.criteria):
-        lo = np.where(np.isnan(fn.lo[rows, j]), crit.lo, fn.lo[rows, j])
-        hi = np.where(np.isnan(fn.hi[rows, j]), crit.hi, fn.hi[rows, j])
+        lo_j = fn.lo[:, j] if every else fn.lo[rows, j]
+        hi_j = fn.hi[:, j] if every else fn.hi[rows, j]
+        log_lo = np.log10(np.where(np.isnan(lo_j), crit.lo, lo_j))
+        log_hi = np.log10(np.where(np.isnan(hi_j), crit.hi, hi_j))
         # position on the log ramp, in base-10 logs (the scorer uses natural ones); a
         # difference of logs, never a ratio, which overflows for lo = 1e-300, hi = 1e10
-        r = (np.log10(pop) - np.log10(lo)) / (np.log10(hi) - np.log10(lo))
+        r = (log_pop - log_lo) / (log_hi - log_lo)
         r = np.minimum(np.maximum(r, 0.0), 1.0)
         perf = 1.0 - r if crit.direction == "down" else r
         explicit = np.array(
             [tier.performance.get(crit.id, np.nan) for tier in inst.tiers], dtype=float
         )[t]
         perf = np.where(np.isnan(explicit), perf, explicit)
-        total += crit.weight * fn.scores[rows, j] * perf
+        total += crit.weight * (fn.scores[:, j] if every else fn.scores[rows, j]) * perf
     out[rows] = total
     return out
 

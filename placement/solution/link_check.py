@@ -8,7 +8,8 @@ Recomputed from the instance's links, tiers and coterminosity only, like the res
 
 The links are read once per instance into arrays (:class:`_Table`, kept while the instance
 lives); a placement is then checked with whole-array numpy, without a loop over its links
-(20,000 links: 50 ms a check before, about 1 ms now).
+(200,000 x 5 with 20,000 links: 50 ms a check one link at a time; now 70 ms once to read
+them, then 2-3 ms a check).
 """
 
 from __future__ import annotations
