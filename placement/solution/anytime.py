@@ -229,12 +229,13 @@ def _construct(inst: Instance, form: CanonicalForm, out: Prepared, seconds: floa
                finish_by: float | None = None) -> None:
     """A placement built from ``multipliers`` (and ``start``), checked, kept in ``out``
     when it is the better start; improved for ``seconds`` (at least improve_seconds, at most
-    what is left before ``finish_by``)."""
+    what is left before ``finish_by``, but with a ``finish_by`` for least_improve_seconds
+    after its first feasible placement whatever is left)."""
     t1 = time.perf_counter()
     c = construct(form, min(max(seconds, improve_seconds(form)), _left(finish_by)),
                   multipliers=multipliers, extra=current_pattern(inst),
                   repair_seconds=repair_seconds(form), start=start,
-                  least_improve=least_improve_seconds(form))
+                  least_improve=0.0 if finish_by is None else least_improve_seconds(form))
     out.construction = c
     out.seconds["construction"] = time.perf_counter() - t1
     if c.x is None:

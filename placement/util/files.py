@@ -2,9 +2,9 @@
 directory, then an atomic rename.
 
 Every temporary path in use is recorded in :data:`PENDING`, so that an interrupted command
-(:mod:`placement.util.interrupt`) can remove them before it exits. Once it has begun to
-(:func:`close_pending`), no temporary path is made and no result is moved into place: the
-thread that tries gets ``KeyboardInterrupt`` (a solve still running could otherwise start
+(:mod:`placement.util.interrupt`) can remove them before it exits. Once the interrupt has
+begun (:func:`close_pending`), no temporary path is made and no result is moved into place:
+the thread that tries gets ``KeyboardInterrupt`` (a solve still running could otherwise start
 CBC in a new temporary directory, or finish its result file, in the moment before the process
 ends).
 """
