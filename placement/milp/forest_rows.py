@@ -226,7 +226,7 @@ def rows_search(forest: Forest, c: np.ndarray, R: sp.csr_matrix, lower: np.ndarr
         if got is not None and got[0] < best[0]:
             L, V, use, tiers = got
             best = (L, np.maximum(y, joint), tiers, sides.b - use.sum(axis=0))
-        return _found(sides, best, False)
+        return _found(sides, best, False, late=True)
     width = 1.0
     converged = False
     while sides.evaluations < MAX_EVALUATIONS:
@@ -261,13 +261,15 @@ def rows_search(forest: Forest, c: np.ndarray, R: sp.csr_matrix, lower: np.ndarr
 
 
 def _found(sides: _Sides, best: tuple[float, np.ndarray, np.ndarray, np.ndarray],
-           converged: bool) -> RowsFound:
+           converged: bool, late: bool = False) -> RowsFound:
     """What the search found, the tiers filled (a few more solves along the multipliers'
-    ray, also when the clock has run out: a time-limited solve's placement then)."""
+    ray, also when the clock has run out: a time-limited solve's placement then); ``late``
+    (past the deadline before the search began) skips using the rows' room left by ties
+    (at the joint price on 10^6 columns it found nothing in 0.2-0.4 s)."""
     L, y, tiers, g = best
     meets = bool(np.all(g >= -sides.tol))
     filled = tiers if meets else _fill(sides, y, tiers)
-    if filled is not None and np.any(y > 0):  # unpriced rows: no room to use
+    if filled is not None and np.any(y > 0) and not late:  # unpriced rows: no room to use
         filled = _improve(sides, y, filled)
     return RowsFound(L, sides.multipliers(y), tiers, meets, filled, sides.evaluations,
                      converged)
