@@ -266,8 +266,8 @@ def test_construction_improves_for_least_improve_past_its_seconds() -> None:
 
 
 def test_docs_quote_the_time_limit_floors() -> None:
-    """docs/results.md ("Time limits") quotes the reserve, the backend's least time and the
-    bound's, construction's and least improvement's floors as the code has them."""
+    """docs/results.md ("Time limits") quotes the reserves and the bound's, construction's
+    and least improvement's floors as the code has them."""
     import re
 
     from placement.solution import anytime as at
@@ -277,7 +277,6 @@ def test_docs_quote_the_time_limit_floors() -> None:
     us = lambda v: f"{v * 1e6:g} µs per"  # noqa: E731
     assert f"(0.05 s plus {us(at._POST_PER_COLUMN)} placement column)" in text
     assert f"overrun past its limit (0.05 s plus {us(at._RESERVE_PER_COLUMN)} placement" in text
-    assert f"at least {us(at._BACKEND_PER_COLUMN)} placement column" in text
     assert f"(0.1 s plus {us(at._BOUND_PER_COLUMN).replace(' per', '')} per placement" in text
     assert f"(0.1 s plus {us(at._IMPROVE_PER_COLUMN)} column)" in text
     assert f"0.05 s plus {us(at._LEAST_IMPROVE_PER_COLUMN)} column at most" in text

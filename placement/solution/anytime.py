@@ -44,7 +44,7 @@ from placement.solution.checker import check
 from placement.solvers.base import RawSolution, SolveOptions, Status, relative_gap
 
 __all__ = ["Prepared", "prepare", "merge", "reserve_seconds", "post_seconds",
-           "repair_seconds", "backend_seconds", "current_pattern"]
+           "repair_seconds", "current_pattern"]
 
 #: Seconds of post-solve work (checker, baselines) per placement column (0.27-0.35 s on the
 #: 10^6 columns of 20,000 x 50 and 200,000 x 5 with caps and links).
@@ -53,8 +53,6 @@ _POST_PER_COLUMN = 0.4e-6
 #: backend runs past its own limit (the core's HiGHS on 20,000 x 50, given 1.0-1.2 s: 0.4-1.9 s
 #: more on a shared machine).
 _RESERVE_PER_COLUMN = 1e-6
-#: Seconds per placement column the backend needs at least to be worth starting.
-_BACKEND_PER_COLUMN = 0.5e-6
 #: Seconds per placement column the Lagrangian bound may take at least (a few dozen steps).
 _BOUND_PER_COLUMN = 2e-6
 #: Seconds per placement column the construction may spend improving its placement at least.
@@ -116,13 +114,6 @@ def post_seconds(form: CanonicalForm) -> float:
     """Time the checker and the baselines take after the solve: :func:`prepare` stops that
     long before the deadline."""
     return 0.05 + _POST_PER_COLUMN * form.n_x
-
-
-def backend_seconds(form: CanonicalForm) -> float:
-    """The least time left for which the backend is started after :func:`prepare`: handing
-    it the form (or finding the core) takes about this long before it searches (20,000 x 50
-    with caps and links: the structured path given 0.07 s took 0.55 s)."""
-    return _BACKEND_PER_COLUMN * form.n_x
 
 
 def improve_seconds(form: CanonicalForm) -> float:

@@ -218,7 +218,7 @@ def solve_within(inst: Instance, form: CanonicalForm, backend: solvers.Backend,
                           message=f"the constructed placement meets the "
                                   f"{_BOUND_NAMES[prep.bound_source(form)]}: the backend "
                                   f"was not run")
-    elif left >= max(MIN_SOLVER_SECONDS, anytime.backend_seconds(form)):
+    elif left >= MIN_SOLVER_SECONDS:
         t1 = time.perf_counter()
         if core and (prep.bound is not None or prep.forest is not None):
             raw = solve_structured(inst, form, backend, replace(options, time_limit=left), t1,
