@@ -17,6 +17,7 @@ from placement.milp import build
 from placement.milp.construct import construct
 from placement.milp.lagrangian import lagrangian_bound
 from placement.solution.anytime import current_pattern, prepare
+from placement.solution.checker import check
 from placement.solvers import Status
 from placement.solvers.base import SolveOptions
 from placement.solvers.cbc import CbcBackend
@@ -236,21 +237,34 @@ def test_a_two_thread_solve_after_the_one_thread_price_search_works_in_a_fresh_p
     assert done.stdout.split() == ["optimal", "True"]
 
 
-def test_prepare_past_its_deadline_still_answers_at_once() -> None:
-    """``finish_by`` already passed: the bound stops after its first step (it would otherwise
-    take its floor of a few dozen), and the start is still a checked placement."""
+def test_prepare_past_its_deadline_still_answers_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``finish_by`` already passed. With the forest's bound: its search stops at the joint
+    price and its checked placement is kept without a construction. Without it (here
+    switched off): the Lagrangian bound stops after its first step (it would otherwise take
+    its floor of a few dozen) and the construction still finds a checked placement. Both
+    bounds hold against HiGHS's placement, and both starts against HiGHS's bound."""
+    from placement.solution import anytime
+
     inst = generate(4000, 5, seed=3, budget_tightness=0.9, cap_tightness=0.2)
     form = build(inst)
-    now = time.perf_counter()
-    prep = prepare(inst, form, 5.0, search_until=now, finish_by=now)
-    assert prep.start is not None and prep.start_objective is not None
     r = placement.solve(inst, "highs", time_limit=3)  # a bound and a placement to hold to
-    assert r.bound is not None
-    assert prep.start_objective <= r.bound + 1e-6 * abs(r.bound)
-    best = prep.best_bound(form)
-    assert best is not None and best >= r.objective - 1e-6 * abs(r.objective)
-    if prep.bound is not None:
-        assert prep.bound.iterations <= 2
+    assert r.bound is not None and r.objective is not None
+    now = time.perf_counter()
+    forest = prepare(inst, form, 5.0, search_until=now, finish_by=now)
+    assert forest.forest is not None and not forest.forest.converged
+    assert forest.bound is None and forest.construction is None
+    monkeypatch.setattr(anytime, "forest_bound", lambda *args: None)
+    now = time.perf_counter()
+    lagrangian = prepare(inst, form, 5.0, search_until=now, finish_by=now)
+    assert lagrangian.bound is not None and lagrangian.bound.iterations == 1
+    assert lagrangian.construction is not None and lagrangian.construction.x is not None
+    for prep in (forest, lagrangian):
+        assert prep.start is not None and prep.start_objective is not None
+        assert check(inst, form.assignment_of(prep.start)).ok
+        assert prep.start_objective <= r.bound + 1e-6 * abs(r.bound)
+        best = prep.best_bound(form)
+        assert best is not None and best >= r.objective - 1e-6 * abs(r.objective)
 
 
 def test_construction_improves_for_least_improve_past_its_seconds() -> None:

@@ -50,8 +50,9 @@ __all__ = ["Prepared", "prepare", "merge", "reserve_seconds", "post_seconds",
 #: 10^6 columns of 20,000 x 50 and 200,000 x 5 with caps and links).
 _POST_PER_COLUMN = 0.4e-6
 #: Seconds per placement column kept back from the backend: the post-solve work and what the
-#: backend runs past its own limit (the core's HiGHS on 20,000 x 50, given 1.0-1.2 s: 0.4-1.9 s
-#: more on a shared machine).
+#: backend runs past its own limit (on 10^6 columns the core's HiGHS can run most of a second
+#: past it; with 0.4 us here, 6-8 s limits were overrun: benchmarks/results/README.md,
+#: time-limits-deadline, and issue 15's closing notes).
 _RESERVE_PER_COLUMN = 1e-6
 #: Seconds per placement column the Lagrangian bound may take at least (a few dozen steps).
 _BOUND_PER_COLUMN = 2e-6
@@ -125,8 +126,8 @@ def improve_seconds(form: CanonicalForm) -> float:
 
 def least_improve_seconds(form: CanonicalForm) -> float:
     """The time the construction may spend improving its placement even past ``finish_by``:
-    its first moves gain the most (20,000 x 50 with caps and links at a 2 s limit: none,
-    6.0% from the bound; 0.15 s, 1.8%)."""
+    its first moves gain the most (in a scratch run on 20,000 x 50 with caps and links at a
+    2 s limit: with none, 6.0% from the bound; with 0.15 s, 1.8%)."""
     return 0.05 + _LEAST_IMPROVE_PER_COLUMN * form.n_x
 
 
@@ -165,8 +166,8 @@ def prepare(inst: Instance, form: CanonicalForm, seconds: float,
     given on large forms (a few dozen steps, a first improvement): past it the bound stops
     after its first step, the construction improves its first feasible placement only
     briefly (:func:`least_improve_seconds`), and a checked placement from the forest is kept
-    without a construction. Finding a first feasible placement
-    is never cut short: without one there is no answer at all."""
+    without a construction. Finding a first feasible placement is never cut short: without
+    one there is no answer at all."""
     out = Prepared()
     t0 = time.perf_counter()
     out.forest = forest_bound(inst, form, search_until)
@@ -220,8 +221,8 @@ def _construct(inst: Instance, form: CanonicalForm, out: Prepared, seconds: floa
                finish_by: float | None = None) -> None:
     """A placement built from ``multipliers`` (and ``start``), checked, kept in ``out``
     when it is the better start; improved for ``seconds`` (at least improve_seconds, at most
-    what is left before ``finish_by``, but with a ``finish_by`` for least_improve_seconds
-    after its first feasible placement whatever is left)."""
+    what is left before ``finish_by``; with a ``finish_by``, the first feasible placement is
+    improved for least_improve_seconds even when nothing is left)."""
     t1 = time.perf_counter()
     c = construct(form, min(max(seconds, improve_seconds(form)), _left(finish_by)),
                   multipliers=multipliers, extra=current_pattern(inst),
