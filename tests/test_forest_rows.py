@@ -5,6 +5,7 @@ enumerated optimum and a re-derivation from its multipliers alone."""
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
@@ -293,7 +294,56 @@ def test_a_search_cut_short_still_fills_and_a_time_limited_solve_builds_on_its_p
     assert timed.best_bound(form) == cut.bound
     untimed = prepare(inst, form, 1.0)
     assert untimed.bound is not None  # not converged and no clock: the subgradient's too
-    monkeypatch.setattr(forest_rows, "MAX_EVALUATIONS", 1)  # cut before it left 0
+    monkeypatch.setattr(forest_rows, "MAX_EVALUATIONS", 1)  # no step of its own: it ends
+    joint = prepare(inst, form, 1.0, search_until=time.perf_counter() + 60.0)
+    assert joint.forest is not None and np.any(joint.forest.multipliers)  # at the joint price
+    assert joint.bound is None and joint.start is not None  # built on, no subgradient
+    real = forest_rows._scale
+    monkeypatch.setattr(forest_rows, "_scale", lambda *a: (real(*a)[0], None))  # none found
     still = prepare(inst, form, 1.0, search_until=time.perf_counter() + 60.0)
     assert still.forest is not None and not np.any(still.forest.multipliers)
     assert still.bound is not None  # the subgradient's bound, which moved
+
+
+def test_a_search_cut_short_ends_at_the_least_l_it_saw_or_at_the_joint_price(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cut after k steps of its own, the search's bound is the least L evaluated so far or
+    the broken rows' joint price's, whichever is lower: never above the joint price's, never
+    rising with k (the steps are the same whatever the cap), never below the minimum."""
+    import time
+
+    from placement.milp import forest_rows
+
+    inst = generate(200, 5, seed=4, budget_tightness=0.6, cap_tightness=0.2)
+    form = build(inst)
+    fb = forest_bound(inst, form)
+    assert fb is not None and fb.converged
+    F, T = 200, 5
+    c = np.where(form.allowed_grid(), form.c[: form.n_x].reshape(F, T), -np.inf)
+    R = sp.csr_matrix(form.A[fb.rows][:, : form.n_x])
+    lo, up = form.row_lower[fb.rows], form.row_upper[fb.rows]
+    forest = Forest.singletons(F, T)
+    at_joint = rows_search(forest, c, R, lo, up, deadline=time.perf_counter() - 1.0)
+    assert at_joint is not None
+    real, seen = forest_rows._scale, {}
+
+    def spy(sides: Any, y: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, Any]:
+        out = real(sides, y, g)
+        seen["base"] = sides.evaluations  # the solves before the search's own steps
+        return out
+
+    monkeypatch.setattr(forest_rows, "_scale", spy)
+    monkeypatch.setattr(forest_rows, "MAX_EVALUATIONS", 1)  # no step: at the joint price
+    none = rows_search(forest, c, R, lo, up)
+    assert none is not None and not none.converged
+    assert none.value == pytest.approx(at_joint.value, rel=1e-12)
+    values = [none.value]
+    for k in (1, 2, 4, 8):
+        monkeypatch.setattr(forest_rows, "MAX_EVALUATIONS", seen["base"] + k)
+        cut = rows_search(forest, c, R, lo, up)
+        assert cut is not None and cut.filled is not None
+        assert fb.value - 1e-9 <= cut.value <= at_joint.value + 1e-9
+        if cut.converged:
+            assert cut.value == pytest.approx(fb.value, rel=1e-12)
+        values.append(cut.value)
+    assert values == sorted(values, reverse=True) and values[-1] < at_joint.value - 1e-9

@@ -21,11 +21,12 @@ group adds its own cut (its value and its use of every row), a far better model 
 cut for their sum: on 20,000 x 50 with caps, 140-200 solves where one cut a solve had not
 converged in 400. Cuts unused for :data:`_AGE` solves are dropped. The search ends
 when the cuts predict no fall worth having and their minimum lies inside the box (the best
-``y`` is then the minimum of the convex ``L``), or after :data:`MAX_EVALUATIONS` solves.
+``y`` is then the minimum of the convex ``L``), or after :data:`MAX_EVALUATIONS` solves, or
+at a deadline (then with the least ``L`` it evaluated, or the broken rows' joint price's).
 Every ``L`` it reports is the value of an actual solve at an actual ``y``, so it is a bound
 whatever the search did. The box is measured in units of each row's scale: the exact
-multiplier of the broken rows added into one (:func:`placement.milp.forest.one_row_search`),
-but at least a share of a typical spread of values per unit of the row.
+multiplier of the broken rows added into one (:func:`placement.milp.forest.one_row_search`,
+their *joint price*), but at least a share of a typical spread of values per unit of the row.
 
 :func:`_fill` turns the tiers at those multipliers, which may break a row where
 components tie, into tiers that meet every row and link: the multipliers raised along their
@@ -214,21 +215,15 @@ def rows_search(forest: Forest, c: np.ndarray, R: sp.csr_matrix, lower: np.ndarr
     best = (L, y, tiers, g)
     if m == 0 or (np.all(g >= -sides.tol) and np.all(y * g <= sides.tol * np.maximum(y, 1))):
         return _found(sides, best, True)  # feasible, complementary: exact
-    # sized even past the deadline: the joint price of the broken rows is the bound worth
-    # having (20,000 x 50 with caps and links at a 1 s limit: 3% above the optimum unpriced)
-    scale, joint = _scale(sides, y, g)
+    scale, joint = _scale(sides, y, g)  # even past the deadline: the joint price's bound
     cuts = _Cuts(sides, scale, V)
     cuts.add(V, use, y)
     if deadline is not None and time.perf_counter() > deadline and joint is not None:
-        # cut short before or while scaling (10^6 columns at a 1-2 s limit): the broken
-        # rows priced together at their exact joint multiplier, a bound below the unpriced
-        got = sides.at(np.maximum(y, joint))
-        if got is not None and got[0] < best[0]:
-            L, V, use, tiers = got
-            best = (L, np.maximum(y, joint), tiers, sides.b - use.sum(axis=0))
-        return _found(sides, best, False, late=True)
+        # cut short before or while scaling (10^6 columns at a 1-2 s limit)
+        return _found(sides, _lower(sides, best, np.maximum(y, joint)), False, late=True)
     width = 1.0
     converged = False
+    lowest = best  # the least L evaluated, null steps too: the bound if cut short
     while sides.evaluations < MAX_EVALUATIONS:
         if deadline is not None and time.perf_counter() > deadline:
             break
@@ -249,6 +244,8 @@ def rows_search(forest: Forest, c: np.ndarray, R: sp.csr_matrix, lower: np.ndarr
             break
         L_new, V, use, t_new = got
         cuts.add(V, use, y_new)
+        if L_new < lowest[0]:
+            lowest = (L_new, y_new, t_new, sides.b - use.sum(axis=0))
         ratio = (L_hat - L_new) / fall
         moved = float(np.max(np.abs(y_new - y_hat) / scale, initial=0.0))
         if ratio >= _SERIOUS:
@@ -257,11 +254,22 @@ def rows_search(forest: Forest, c: np.ndarray, R: sp.csr_matrix, lower: np.ndarr
                 width *= 2.0
         else:  # the cuts were too optimistic this far out: look nearer
             width = max(0.5 * moved, _MIN_WIDTH)
+    if not converged:  # cut short: the least L seen, or the joint price's where lower
+        best = lowest if joint is None else _lower(sides, lowest, np.maximum(y, joint))
     return _found(sides, best, converged)
 
 
-def _found(sides: _Sides, best: tuple[float, np.ndarray, np.ndarray, np.ndarray],
-           converged: bool, late: bool = False) -> RowsFound:
+_Point = tuple[float, np.ndarray, np.ndarray, np.ndarray]  # L, y, tiers, room in each side
+
+
+def _lower(sides: _Sides, best: _Point, y: np.ndarray) -> _Point:
+    """``best``, or the multipliers ``y`` evaluated where their L is lower."""
+    got = sides.at(y)
+    return best if got is None or not got[0] < best[0] else (
+        got[0], y, got[3], sides.b - got[2].sum(axis=0))
+
+
+def _found(sides: _Sides, best: _Point, converged: bool, late: bool = False) -> RowsFound:
     """What the search found, the tiers filled (a few more solves along the multipliers'
     ray, also when the clock has run out: a time-limited solve's placement then); ``late``
     (past the deadline before the search began) skips using the rows' room left by ties
@@ -282,7 +290,7 @@ def _scale(sides: _Sides, y: np.ndarray, g: np.ndarray
     the components give up as much of every row together as they must), but no less than
     :data:`_SPREAD_SHARE` of a typical spread of a function's values per unit of the row
     (where values tie, as the OR-Library's whole-number costs do, the first can be next to
-    nothing), nor than the starting multiplier. Also the joint multiplier on the broken rows (0 on
+    nothing), nor than the starting multiplier. Also the joint price on the broken rows (0 on
     the others) where there is one: pricing them all at it is that one row's exact bound."""
     from placement.milp.forest import one_row_search
 
