@@ -376,7 +376,7 @@ def test_the_time_limits_deadline_figures_are_the_committed_run() -> None:
             f"{span('old', late, 'gap', 100)}%); in {span('new', {2.0}, 'wall')} s at 2 s (was "
             f"{span('old', {2.0}, 'wall')} s) and in {span('new', {1.0}, 'wall')} s at 1 s (was "
             f"{span('old', {1.0}, 'wall')} s") in text
-    assert (f"{span('new', short, 'gap', 100)}% from the bound (was "
+    assert (f"at 1-2 s the answers are {span('new', short, 'gap', 100)}% from the bound (were "
             f"{span('old', short, 'gap', 100)}%, in {span('old', short, 'wall')} s)") in text
     small = [r for r in rows if "50000x5" in r["name"]]
     assert len(small) == 10 and all(float(r["gap"]) <= 1e-5 for r in small)
