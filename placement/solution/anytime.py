@@ -51,8 +51,8 @@ __all__ = ["Prepared", "prepare", "merge", "reserve_seconds", "post_seconds",
 _POST_PER_COLUMN = 0.4e-6
 #: Seconds per placement column kept back from the backend: the post-solve work and what the
 #: backend runs past its own limit (on 10^6 columns the core's HiGHS can run most of a second
-#: past it; with 0.4 us here, 6-8 s limits were overrun: benchmarks/results/README.md,
-#: time-limits-deadline, and issue 15's closing notes).
+#: past it: with 0.4 us here, at commit f69e005, 6-8 s limits were overrun by 0.1-0.7 s; see
+#: issue 15's closing notes).
 _RESERVE_PER_COLUMN = 1e-6
 #: Seconds per placement column the Lagrangian bound may take at least (a few dozen steps).
 _BOUND_PER_COLUMN = 2e-6
