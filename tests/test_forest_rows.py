@@ -194,16 +194,9 @@ def test_a_passed_deadline_ends_the_search_at_the_joint_price_of_the_broken_rows
 
     from placement.milp.forest import one_row_search
 
-    inst = generate(200, 5, seed=4, budget_tightness=0.6, cap_tightness=0.2)
-    form = build(inst)
     past = time.perf_counter() - 1.0
-    fb = forest_bound(inst, form)
-    assert fb is not None and fb.converged
-    F, T = 200, 5
-    c = np.where(form.allowed_grid(), form.c[: form.n_x].reshape(F, T), -np.inf)
-    R = sp.csr_matrix(form.A[fb.rows][:, : form.n_x])
-    lo, up = form.row_lower[fb.rows], form.row_upper[fb.rows]
-    forest = Forest.singletons(F, T)
+    inst, form, fb, forest, c, R, lo, up = _budget_and_caps()
+    F, T = c.shape
     cut = rows_search(forest, c, R, lo, up, deadline=past)
     assert cut is not None and not cut.converged
     free = c.max(axis=1)
@@ -314,15 +307,7 @@ def test_a_search_cut_short_ends_at_the_least_l_it_saw_or_at_the_joint_price(
 
     from placement.milp import forest_rows
 
-    inst = generate(200, 5, seed=4, budget_tightness=0.6, cap_tightness=0.2)
-    form = build(inst)
-    fb = forest_bound(inst, form)
-    assert fb is not None and fb.converged
-    F, T = 200, 5
-    c = np.where(form.allowed_grid(), form.c[: form.n_x].reshape(F, T), -np.inf)
-    R = sp.csr_matrix(form.A[fb.rows][:, : form.n_x])
-    lo, up = form.row_lower[fb.rows], form.row_upper[fb.rows]
-    forest = Forest.singletons(F, T)
+    inst, form, fb, forest, c, R, lo, up = _budget_and_caps()
     at_joint = rows_search(forest, c, R, lo, up, deadline=time.perf_counter() - 1.0)
     assert at_joint is not None
     real, seen = forest_rows._scale, {}
@@ -347,3 +332,18 @@ def test_a_search_cut_short_ends_at_the_least_l_it_saw_or_at_the_joint_price(
             assert cut.value == pytest.approx(fb.value, rel=1e-12)
         values.append(cut.value)
     assert values == sorted(values, reverse=True) and values[-1] < at_joint.value - 1e-9
+
+
+def _budget_and_caps() -> tuple[Any, Any, Any, Forest, np.ndarray, sp.csr_matrix, np.ndarray,
+                                np.ndarray]:
+    """200 x 5 with a budget and per-tier caps: the instance, its form, its converged forest
+    bound, and the search's inputs (forest, values, rows, their sides)."""
+    inst = generate(200, 5, seed=4, budget_tightness=0.6, cap_tightness=0.2)
+    form = build(inst)
+    fb = forest_bound(inst, form)
+    assert fb is not None and fb.converged
+    F, T = 200, 5
+    c = np.where(form.allowed_grid(), form.c[: form.n_x].reshape(F, T), -np.inf)
+    R = sp.csr_matrix(form.A[fb.rows][:, : form.n_x])
+    return (inst, form, fb, Forest.singletons(F, T), c, R, form.row_lower[fb.rows],
+            form.row_upper[fb.rows])
