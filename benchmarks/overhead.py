@@ -1,7 +1,7 @@
 """Per-call overhead on both England instances: load, solve split by stage, the CLI's CPU time,
 and the CPU the CLI's imports cost before any work.
 
-Run: python -m benchmarks.overhead --output benchmarks/results/overhead
+Run: python -m benchmarks.overhead --output benchmarks/results/overhead [--old COMMIT]
 
 Stages are timed by wrapping the names placement.solution.solving calls (build, the
 backend's solve, uniform_structure, check, one_size_baselines) for the duration of the
@@ -9,6 +9,9 @@ run; the CLI's CPU time is resource.getrusage(RUSAGE_CHILDREN) around one child 
 so is each import floor (``python -c "import X"``). Repeats are interleaved and medians
 reported, since the machine is shared. summary.md is written from the numbers (issue 15's
 targets beside them), never typed.
+
+``--old COMMIT`` also measures the CLI's CPU with that commit's code (a temporary git worktree,
+its bytecode compiled first, as this checkout's is), interleaved with this checkout's runs.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -31,7 +35,8 @@ IMPORT_FLOORS = {
     "python": "pass",
     "+ numpy": "import numpy",
     "+ typer, rich, pydantic, highspy": "import numpy, typer, rich.console, pydantic, highspy",
-    "+ scipy.sparse": "import numpy, typer, rich.console, pydantic, highspy, scipy.sparse",
+    "(+ scipy.sparse: not imported by a single-area solve without links)":
+        "import numpy, typer, rich.console, pydantic, highspy, scipy.sparse",
     "(+ pandas: no longer imported by a solve)":
         "import numpy, typer, rich.console, pydantic, highspy, scipy.sparse, pandas",
 }
@@ -70,33 +75,45 @@ def _solve_split(inst, repeats: int) -> dict[str, float]:
     return out
 
 
+def _cpu_once(args: list[str], code: Path | None = None) -> float:
+    """CPU seconds (user + system) of one child process, run with ``code`` first on its path."""
+    env = None if code is None else {**os.environ, "PYTHONPATH": str(code)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
+                   env=env, cwd=code)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
 def _child_cpu(args: list[str], repeats: int) -> float:
-    """Median CPU seconds (user + system) of a child process."""
-    cpu = []
-    for _ in range(repeats):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-    return statistics.median(cpu)
+    """Median CPU seconds of a child process."""
+    return statistics.median(_cpu_once(args) for _ in range(repeats))
 
 
-def _instance(path: str, repeats: int) -> dict[str, float]:
+def _instance(path: str, repeats: int, old: Path | None) -> dict[str, float]:
     import placement
     loads = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         inst = placement.load(path)
         loads.append(time.perf_counter() - t0)
-    cli = [sys.executable, "-m", "placement.cli", "solve", path, "-f", "json"]
+    cli = [sys.executable, "-m", "placement.cli", "solve", str(Path(path).resolve()), "-f",
+           "json"]
+    runs: dict[str, list[float]] = {"cli_cpu_s": [], "old_cli_cpu_s": []}
+    for _ in range(max(3, repeats // 2)):  # interleaved: old, new, old, new
+        if old is not None:
+            runs["old_cli_cpu_s"].append(_cpu_once(cli, old))
+        runs["cli_cpu_s"].append(_cpu_once(cli))
     return {"load_ms": 1000 * statistics.median(loads), **_solve_split(inst, repeats),
-            "cli_cpu_s": _child_cpu(cli, max(3, repeats // 2))}
+            **{k: statistics.median(v) for k, v in runs.items() if v}}
 
 
 def _summary(result: dict) -> str:
+    old = result.get("old")
     lines = ["# Per-call overhead on England (issue 15 item 3)", "",
              "`python -m benchmarks.overhead --output benchmarks/results/overhead "
-             f"--repeats {result['repeats']}` ({result['repeats']} repeats, medians), "
+             f"--repeats {result['repeats']}" + (f" --old {old}" if old else "") +
+             f"` ({result['repeats']} repeats, medians), "
              "machine in `machine.json`, load average "
              f"{result['load_average'][0]:.2f} at the start. Written by the script from "
              "`results.json`.", "",
@@ -109,6 +126,8 @@ def _summary(result: dict) -> str:
             ("of which one-size baselines", "one_size_baselines_ms", "ms"),
             ("rest (backend, result)", "rest_ms", "ms"),
             ("`placement solve PATH -f json`, CPU of the process", "cli_cpu_s", "s")]
+    if old:
+        rows.append((f"the same at {old} (interleaved)", "old_cli_cpu_s", "s"))
     for label, key, unit in rows:
         cells = []
         for p in INSTANCES:
@@ -127,12 +146,29 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", type=Path, required=True)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--old", help="also measure the CLI's CPU at this commit")
     args = parser.parse_args(argv)
     from benchmarks.machine import machine_info
-    result = {"repeats": args.repeats, "load_average": os.getloadavg(),
-              "instances": {p: _instance(p, args.repeats) for p in INSTANCES},
-              "import_floor_s": {k: _child_cpu([sys.executable, "-c", code], 3)
-                                 for k, code in IMPORT_FLOORS.items()}}
+    from benchmarks.registry import ROOT
+    with tempfile.TemporaryDirectory() as tmp:
+        old = None if args.old is None else Path(tmp) / "old"
+        if old is not None:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old),
+                            args.old], check=True, capture_output=True)
+        try:
+            for code in (ROOT, old):  # bytecode written ahead, as `make` writes it
+                if code is not None:
+                    subprocess.run([sys.executable, "-m", "compileall", "-q",
+                                    str(code / "placement")], check=True)
+            result = {"repeats": args.repeats, "old": args.old,
+                      "load_average": os.getloadavg(),
+                      "instances": {p: _instance(p, args.repeats, old) for p in INSTANCES},
+                      "import_floor_s": {k: _child_cpu([sys.executable, "-c", code], 3)
+                                         for k, code in IMPORT_FLOORS.items()}}
+        finally:
+            if old is not None:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                                str(old)], check=False, capture_output=True)
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "results.json").write_text(json.dumps(result, indent=2) + "\n")
     (args.output / "machine.json").write_text(json.dumps(machine_info(["highs"]), indent=2) + "\n")

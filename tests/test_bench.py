@@ -337,3 +337,22 @@ def test_portfolio_summary_compares_with_the_best_single_backend() -> None:
     assert text.split("| b | 100 |")[1].split("\n")[0].endswith("no |")
     assert "on 1 of 2 instances; under 0.1% of the best known on 1 of 2" in text
     assert "| a | polish | 3 | 0.5 |" in text and "| b | highs-placement | 3 | 0.5 |" in text
+
+
+def test_the_overhead_figures_are_the_committed_run() -> None:
+    """benchmarks/results/README.md quotes benchmarks/results/overhead: England uniform's load,
+    solve and CLI CPU, this code's and the older commit's measured beside it, and the summary is
+    the script's own rendering of the committed numbers."""
+    from benchmarks import overhead
+
+    out = ROOT / "benchmarks" / "results" / "overhead"
+    result = json.loads((out / "results.json").read_text())
+    uniform = result["instances"]["instances/england-2024-uniform"]
+    text = " ".join((ROOT / "benchmarks" / "results" / "README.md").read_text().split())
+    assert (f"load {uniform['load_ms']:.1f} ms, solve {uniform['total_ms']:.1f} ms, `placement "
+            f"solve -f json` {uniform['cli_cpu_s']:.2f} s of CPU ({uniform['old_cli_cpu_s']:.2f} "
+            f"s at {result['old']},") in text
+    assert f"--old {result['old']}`" in text
+    for key, target in overhead.TARGETS.items():  # "meets all three"
+        assert uniform[key] < target, key
+    assert (out / "summary.md").read_text() == overhead._summary(result)

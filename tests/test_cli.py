@@ -33,11 +33,15 @@ def test_help_imports_no_solver_and_no_numeric_stack() -> None:
     assert "HEAVY=\n" in p.stdout, p.stdout[-300:]
 
 
-@pytest.mark.parametrize("instance", ["england-2024-uniform", "tiny-link-together",
-                                      "england-2024", "tiny-areas"])
-def test_solve_json_never_imports_pandas(instance: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("instance", "needs_scipy"), [
+    ("england-2024-uniform", False), ("tiny-budget", False), ("tiny-link-together", True),
+    ("england-2024", True), ("tiny-areas", True)])
+def test_solve_json_never_imports_pandas(instance: str, needs_scipy: bool,
+                                         tmp_path: Path) -> None:
     """Loading, solving, checking and writing JSON run without pandas, in one area and per
-    area: importing it alone cost more CPU than the rest of the command."""
+    area: importing it alone cost more CPU than the rest of the command. A single-area model
+    without links runs without scipy too (its matrix goes to HiGHS as plain CSR arrays: see
+    placement/util/lazy.py); links and per-area models use it."""
     code = (
         "import sys\n"
         "from placement.cli import app\n"
@@ -45,9 +49,11 @@ def test_solve_json_never_imports_pandas(instance: str, tmp_path: Path) -> None:
         f"'-o', {str(tmp_path / 'r.json')!r}])\nexcept SystemExit as e:\n"
         "    print('EXIT=' + str(e.code))\n"
         "print('PANDAS=' + str('pandas' in sys.modules))\n"
+        "print('SCIPY=' + str('scipy' in sys.modules))\n"
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert "EXIT=0" in p.stdout and "PANDAS=False" in p.stdout, p.stdout[-300:] + p.stderr
+    assert f"SCIPY={needs_scipy}" in p.stdout, p.stdout[-300:]
     assert json.loads((tmp_path / "r.json").read_text())["checks"]["ok"]
 
 

@@ -176,11 +176,11 @@ def test_a_time_limited_round_never_hands_the_backend_a_core_this_large() -> Non
 
     from placement.solution import structured
 
-    big = SimpleNamespace(form=SimpleNamespace(A=sp.csr_matrix(
-        (np.ones(structured.WHOLE_FORM_NNZ), (np.zeros(structured.WHOLE_FORM_NNZ, int),
-                                              np.arange(structured.WHOLE_FORM_NNZ))))))
+    big = SimpleNamespace(form=SimpleNamespace(nnz=structured.WHOLE_FORM_NNZ))
+    small = SimpleNamespace(form=SimpleNamespace(nnz=structured.WHOLE_FORM_NNZ - 1))
     st = SimpleNamespace(x=np.zeros(1))
     assert structured._overruns(big, 1.0, st)  # type: ignore[arg-type]
+    assert not structured._overruns(small, 1.0, st)  # type: ignore[arg-type]
     assert not structured._overruns(big, None, st)  # type: ignore[arg-type]  # no limit
     assert not structured._overruns(big, 1.0, SimpleNamespace(x=None))  # type: ignore[arg-type]
 

@@ -7,7 +7,9 @@ A canonical form is::
               col_lower <=     x <= col_upper
               x[j] integer where integrality[j]
 
-with ``A`` a ``scipy.sparse.csr_matrix``. Forms are built by
+with ``A`` a ``scipy.sparse.csr_matrix``, built on first use: a form the builder assembles holds
+its matrix as plain CSR arrays (:class:`CsrArrays`), which a backend reads through
+:meth:`CanonicalForm.csr` without importing scipy. Forms are built by
 :class:`~placement.milp.builder.FormBuilder` and edited by copying: :meth:`CanonicalForm.with_rows`,
 :meth:`~CanonicalForm.with_columns`, :meth:`~CanonicalForm.with_objective` and
 :meth:`~CanonicalForm.with_col_bounds` return a new form sharing what they do not change.
@@ -23,16 +25,23 @@ the tiers and the columns are x[f, t] (column ``f * n_tiers + t``).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from placement.model.sense import Sense
 from placement.model.units import UnitLayout
+from placement.util.lazy import lazy_module
 
-__all__ = ["Block", "CanonicalForm", "Labeler", "list_labels", "constant_labels"]
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = lazy_module("scipy.sparse")
+
+__all__ = ["Block", "CanonicalForm", "CsrArrays", "Labeler", "list_labels", "constant_labels"]
 
 Labeler = Callable[[np.ndarray], list[str]]
 
@@ -62,13 +71,71 @@ def _find_block(blocks: Sequence[Block], i: int) -> Block:
     raise IndexError(i)
 
 
+@dataclass(frozen=True, eq=False)
+class CsrArrays:
+    """A matrix in canonical CSR form (sorted columns, no duplicates within a row) as its three
+    arrays: what :class:`~placement.milp.builder.FormBuilder` assembles, before scipy is needed."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    shape: tuple[int, int]
+
+    @property
+    def nnz(self) -> int:
+        return int(self.indptr[-1])
+
+    def to_scipy(self) -> sp.csr_matrix:
+        A = sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+        A.has_canonical_format = True  # the builder checked it (``canonical_rows``)
+        return A
+
+
+def canonical_rows(indptr: np.ndarray, indices: np.ndarray) -> bool:
+    """True when the column indices strictly increase within every row (sorted, no duplicates):
+    the check scipy's ``has_canonical_format`` makes in C, in whole-array numpy."""
+    nnz = int(indices.shape[0])
+    if nnz < 2:
+        return True
+    rises = np.diff(indices) > 0
+    starts = indptr[1:-1]
+    starts = starts[(starts > 0) & (starts < nnz)]
+    rises[starts - 1] = True  # a row's first entry need not exceed the last row's last
+    return bool(rises.all())
+
+
+class _Matrix:
+    """``CanonicalForm.A``: a scipy CSR matrix, made from :class:`CsrArrays` on first read.
+
+    A dataclass field with this descriptor as its class attribute; reading it on the class
+    raises ``AttributeError``, so the field has no default (the dataclass convention)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> sp.csr_matrix:
+        if obj is None:
+            raise AttributeError("A")
+        value = obj.__dict__[self.slot]
+        if isinstance(value, CsrArrays):
+            value = value.to_scipy()
+            obj.__dict__[self.slot] = value
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass(eq=False)
 class CanonicalForm:
     """One MILP in arrays, ready for any backend. See the module docstring."""
 
     sense: Sense
     c: np.ndarray
-    A: sp.csr_matrix
+    if TYPE_CHECKING:
+        A: sp.csr_matrix
+    else:
+        A: Any = _Matrix()
     row_lower: np.ndarray
     row_upper: np.ndarray
     col_lower: np.ndarray
@@ -89,6 +156,26 @@ class CanonicalForm:
     @property
     def n_cols(self) -> int:
         return int(self.c.shape[0])
+
+    @property
+    def nnz(self) -> int:
+        """Nonzeros of ``A`` (without building it from its arrays)."""
+        return int(self.__dict__["_A"].nnz)
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``A``'s CSR arrays (indptr, indices, data), without importing scipy when the form
+        holds them as :class:`CsrArrays`."""
+        m = self.__dict__["_A"]
+        return m.indptr, m.indices, m.data
+
+    def _copy(self, **changes: Any) -> CanonicalForm:
+        """``dataclasses.replace`` for fields other than ``A``, keeping ``A`` as it is held
+        (``replace`` would read it, and so build the scipy matrix)."""
+        new = copy.copy(self)
+        for name, value in changes.items():
+            setattr(new, name, value)
+        new.__post_init__()
+        return new
 
     @property
     def n_rows(self) -> int:
@@ -217,14 +304,14 @@ class CanonicalForm:
         ``sense`` defaults to the form's own. The offset belongs to the objective it comes
         with, so a new objective starts from ``offset`` (0 unless given), not from the old one.
         """
-        return replace(self, c=np.asarray(c, dtype=float),
-                       sense=self.sense if sense is None else Sense(sense),
-                       offset=float(offset))
+        return self._copy(c=np.asarray(c, dtype=float),
+                          sense=self.sense if sense is None else Sense(sense),
+                          offset=float(offset))
 
     def with_col_bounds(self, lower: np.ndarray, upper: np.ndarray) -> CanonicalForm:
         """A copy with other column bounds (pins, forced tiers, fixings)."""
-        return replace(self, col_lower=np.asarray(lower, float),
-                       col_upper=np.asarray(upper, float))
+        return self._copy(col_lower=np.asarray(lower, float),
+                          col_upper=np.asarray(upper, float))
 
     def with_rows(
         self,

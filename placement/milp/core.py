@@ -31,12 +31,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from placement.milp.canonical import Block, CanonicalForm
 from placement.milp.lagrangian import kept_rows
+from placement.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = lazy_module("scipy.sparse")
 
 __all__ = ["Pricing", "Core", "price", "core_of", "thresholds", "cheapest_per_row",
            "cheapest_core", "aux_penalties"]

@@ -34,17 +34,22 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from placement.milp.canonical import CanonicalForm
 from placement.milp.core import Pricing, aux_penalties
 from placement.milp.forest import Forest, fill, one_row_search
-from placement.milp.forest_rows import rows_search
 from placement.milp.lagrangian import kept_rows
 from placement.milp.links import link_pair_tables
 from placement.model.instance import Instance
+from placement.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = lazy_module("scipy.sparse")
 
 __all__ = ["ForestBound", "forest_bound", "forest_pricing", "forest_of"]
 
@@ -152,6 +157,8 @@ def forest_bound(inst: Instance, form: CanonicalForm,
             found.evaluations
         multipliers, meets, converged = np.array([found.lam])[: rest.shape[0]], True, True
     else:
+        from placement.milp.forest_rows import rows_search  # scipy at import: see util.lazy
+
         rows = rows_search(forest, c, R, lower, upper, deadline=deadline)
         if rows is None:
             return None

@@ -15,12 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from placement.model.geography import Areas, Geography
 from placement.model.tiers import Tier
+from placement.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = lazy_module("scipy.sparse")
 
 __all__ = ["UnitLayout", "unit_layout", "single_area_layout", "heterogeneity",
            "SINGLE_AREA"]

@@ -29,10 +29,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from placement import solvers
 from placement.milp import CanonicalForm
@@ -42,6 +41,12 @@ from placement.milp.link_forest import ForestBound, forest_bound
 from placement.model import NO_TIER, Instance
 from placement.solution.checker import check
 from placement.solvers.base import RawSolution, SolveOptions, Status, relative_gap
+from placement.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = lazy_module("scipy.sparse")
 
 __all__ = ["Prepared", "prepare", "merge", "reserve_seconds", "post_seconds",
            "repair_seconds", "current_pattern"]

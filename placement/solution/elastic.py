@@ -15,15 +15,20 @@ words is :mod:`placement.solution.diagnosis`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
-import scipy.sparse as sp
 
 from placement import solvers
 from placement.milp import CanonicalForm, RelaxableRows
 from placement.model import NO_TIER, Instance
 from placement.solvers.base import SolveOptions
+from placement.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = lazy_module("scipy.sparse")
 
 __all__ = ["ELASTIC_SOLVER", "QUANTITIES", "Slack", "elastic_form", "lexicographic",
            "slack_values"]

@@ -26,13 +26,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from placement.milp import CanonicalForm
 from placement.milp.core import Core, Pricing, core_of, price
 from placement.solvers.highs_lp import RestrictedLP
+from placement.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = lazy_module("scipy.sparse")
 
 __all__ = ["Sifted", "sift", "rounding_core"]
 

@@ -210,7 +210,7 @@ def _overruns(core: Core, deadline: float | None, st: State) -> bool:
     and links, a core of 464,050 columns: 60 s over), so the answer is the incumbent and
     bound already found, at the limit's status."""
     return (deadline is not None and st.x is not None
-            and core.form.A.nnz >= WHOLE_FORM_NNZ)
+            and core.form.nnz >= WHOLE_FORM_NNZ)
 
 
 def _sift(st: State, threshold: float, backend: solvers.Backend, options: SolveOptions,

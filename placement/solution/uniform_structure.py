@@ -11,16 +11,21 @@ structure that uses it would leave some areas unserved).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from placement.milp import CanonicalForm
 from placement.model import Instance
 from placement.solution import area_result
 from placement.solution.checker import check
 from placement.solvers.base import Backend, SolveOptions, Status
+from placement.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = lazy_module("scipy.sparse")
 
 __all__ = ["uniform_structure", "same_structure_rows"]
 

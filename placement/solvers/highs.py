@@ -90,19 +90,19 @@ def _load(form: CanonicalForm, options: SolveOptions) -> Any:
         h.setOptionValue("mip_abs_gap", 0.0)
     if options.time_limit is not None:
         h.setOptionValue("time_limit", float(options.time_limit))
-        if form.A.nnz >= PRESOLVE_OFF_NNZ:
+        if form.nnz >= PRESOLVE_OFF_NNZ:
             h.setOptionValue("presolve", "off")
-        elif form.A.nnz >= UNTIMED_RULES_NNZ:
+        elif form.nnz >= UNTIMED_RULES_NNZ:
             h.setOptionValue("presolve_rule_off", UNTIMED_RULES)
     if interrupt.active():
         _yield_to_ctrl_c(h)
-    A = form.A
+    indptr, indices, data = form.csr()  # without building scipy's matrix
     sense = hp.ObjSense.kMaximize if form.sense is Sense.MAX else hp.ObjSense.kMinimize
     integrality = np.asarray(form.integrality, dtype=bool).astype(np.int32)  # 1 = integer
     status = h.passModel(
         int(form.n_cols),
         int(form.n_rows),
-        int(A.nnz),
+        int(form.nnz),
         2,  # MatrixFormat.kRowwise: CSR as built
         int(sense.value) if hasattr(sense, "value") else int(sense),
         float(form.offset),
@@ -111,9 +111,9 @@ def _load(form: CanonicalForm, options: SolveOptions) -> Any:
         _clip_inf(form.col_upper),
         _clip_inf(form.row_lower),
         _clip_inf(form.row_upper),
-        np.ascontiguousarray(A.indptr, dtype=np.int32),
-        np.ascontiguousarray(A.indices, dtype=np.int32),
-        np.ascontiguousarray(A.data, dtype=np.float64),
+        np.ascontiguousarray(indptr, dtype=np.int32),
+        np.ascontiguousarray(indices, dtype=np.int32),
+        np.ascontiguousarray(data, dtype=np.float64),
         integrality,
     )
     if status == hp.HighsStatus.kError:
