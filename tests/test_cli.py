@@ -34,14 +34,15 @@ def test_help_imports_no_solver_and_no_numeric_stack() -> None:
 
 
 @pytest.mark.parametrize(("instance", "needs_scipy"), [
-    ("england-2024-uniform", False), ("tiny-budget", False), ("tiny-link-together", True),
-    ("england-2024", True), ("tiny-areas", True)])
+    ("england-2024-uniform", False), ("tiny-budget", False), ("tiny-link-together", False),
+    ("tiny-link-geography", True), ("england-2024", True), ("tiny-areas", True)])
 def test_solve_json_never_imports_pandas(instance: str, needs_scipy: bool,
                                          tmp_path: Path) -> None:
     """Loading, solving, checking and writing JSON run without pandas, in one area and per
-    area: importing it alone cost more CPU than the rest of the command. A single-area model
-    without links runs without scipy too (its matrix goes to HiGHS as plain CSR arrays: see
-    placement/util/lazy.py); links and per-area models use it."""
+    area: importing it alone cost more CPU than the rest of the command. A small single-area
+    model runs without scipy too, links between functions included (its matrix goes to HiGHS
+    as plain CSR arrays: see placement/util/lazy.py); per-area models and links to a
+    geography use it."""
     code = (
         "import sys\n"
         "from placement.cli import app\n"

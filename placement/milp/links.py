@@ -166,14 +166,17 @@ def _hard_links(ctx: BuildContext, links: list[Link], f: np.ndarray, h: np.ndarr
     first = np.sort(first)  # keep the rows in (link, group, tier) order
     ll, gg, tt, uf, uh = ll[first], gg[first], tt[first], uf[first], uh[first]
     n = ll.shape[0]
-    # row by row (f's column, then h's at each accepted tier): the builder's CSR fast path
+    # row by row, each row's columns ascending (f's column, then h's at each accepted tier;
+    # h's first where h < f, since all of a function's columns lie below the next one's): the
+    # builder's CSR fast path, without scipy sorting the whole matrix
     cols = np.column_stack([x_columns(U, f[ll], uf), x_columns(U, h[ll][:, None], uh)])
     has = np.column_stack([np.ones(n, dtype=bool), uh >= 0])
-    rows = np.repeat(np.arange(n), has.sum(axis=1))
-    cols = cols[has]
     vals = np.where(has, -1.0, 0.0)
     vals[:, 0] = 1.0
-    vals = vals[has]
+    behind = (f[ll] > h[ll])[:, None]
+    cols, has, vals = (np.where(behind, np.roll(a, -1, axis=1), a) for a in (cols, has, vals))
+    rows = np.repeat(np.arange(n), has.sum(axis=1))
+    cols, vals = cols[has], vals[has]
     ids = [lk.id for lk in links]
     layout = ctx.layout
     areas = list(layout.area_ids[groups.first_area]) if layout.per_area else None
