@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from placement.model import Instance
 from placement.model.geography import Areas, Geography, TierUnits
 from placement.solution import check
 from placement.solvers import Status
+from placement.util.jsonout import Coded, json_safe, records_json
 from tests.conftest import BACKENDS, INSTANCES
 from tests.strategies import scored_instances, valued_instances
 
@@ -196,3 +198,24 @@ def test_price_of_uniform_structure(solver: str) -> None:
     assert r.baselines["price_of_uniform_structure"] == pytest.approx(  # type: ignore[index]
         3.4 / 21.4, abs=1e-6)
     assert r.to_dict()["baselines"]["price_of_uniform_structure"] is not None
+
+
+@pytest.mark.parametrize("instance", ["tiny-areas", "england-2024"])
+def test_the_json_text_is_the_result_dict(instance: str) -> None:
+    """``to_json`` writes the per-area lists from codes (by_area) and in C (by_unit); the
+    text reads back as exactly what ``to_dict`` holds, record for record."""
+    r = placement.solve(placement.load(INSTANCES / instance))
+    text = json.loads(r.to_json())
+    d = json.loads(json.dumps(json_safe(r.to_dict())))
+    assert text["areas"] == d["areas"] and text["placements"] == d["placements"]
+    assert len(text["areas"]["by_area"]) == r.instance.n_functions * r.instance.units.n_areas
+    assert list(text["areas"]["by_area"][0]) == ["function", "area", "tier", "unit"]
+
+
+def test_records_json_codes_and_plain_columns_agree() -> None:
+    codes = np.array([2, 0, 2, 1])
+    values = ["x", 'q"uote', "%s", ""]
+    plain = np.array([values[c] for c in codes], dtype=object)
+    coded = records_json({"k%": Coded(codes, values), "n": plain})
+    assert json.loads(coded.text) == [{"k%": values[c], "n": values[c]} for c in codes]
+    assert records_json({"a": Coded(np.zeros(0, dtype=int), ["x"])}).text == "[]"

@@ -158,17 +158,32 @@ def _uncovered(fp: FixedPlacement, geo: Geography, bad: Bad, problems: list[Prob
     key) that set it last, naming the areas without one."""
     A = len(geo.areas)
     table = fp.placement if isinstance(fp.placement, dict) else {}
-    tiers: dict[str, np.ndarray] = {f: _effective(geo, t, A) for f, t in table.items()}
-    setter: dict[str, np.ndarray] = {f: np.full(A, -1) for f in table}
+    shared: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per tier text: tiers, holes
+
+    def effective(text: str) -> tuple[np.ndarray, np.ndarray]:
+        if text not in shared:  # read only: a function its rows change takes a copy
+            ts = _effective(geo, text, A)
+            shared[text] = ts, _holes(geo, ts)
+        return shared[text]
+
+    tiers: dict[str, np.ndarray] = {f: effective(t)[0] for f, t in table.items()}
+    changed: set[str] = set()
+    setter: dict[str, np.ndarray] = {}
     for k, rule in enumerate(fp.by_area):  # one row of the per-area rows each
+        f = rule.function
         mask = geo.scope_areas(rule.scope, rule.code)
-        tiers.setdefault(rule.function, np.full(A, "", dtype=object))[mask] = _effective(
-            geo, rule.tier, A)[mask]
-        setter.setdefault(rule.function, np.full(A, -1))[mask] = k
+        if f not in changed:
+            tiers[f] = (tiers[f].copy() if f in tiers else np.full(A, "", dtype=object))
+            changed.add(f)
+        tiers[f][mask] = effective(rule.tier)[0][mask]
+        setter.setdefault(f, np.full(A, -1))[mask] = k
     for f, ts in tiers.items():
-        holes = np.array([t != "" and geo.tiers[t].unit[a] < 0 for a, t in enumerate(ts)])
-        for k in np.unique(setter[f][holes]).tolist():
-            here = holes & (setter[f] == k)
+        holes = _holes(geo, ts) if f in changed else effective(table[f])[1]
+        if not holes.any():
+            continue
+        at = setter.get(f, np.full(A, -1))
+        for k in np.unique(at[holes]).tolist():
+            here = holes & (at == k)
             if k >= 0:
                 rule = fp.by_area[k]
                 file, line = split_where(rule.where)
@@ -184,3 +199,12 @@ def _uncovered(fp: FixedPlacement, geo: Geography, bad: Bad, problems: list[Prob
                 bad(f"placement.{f}", table[f], why)
             else:
                 problems.append(Problem(file, line, "tier", table[f], why, f"function '{f}'"))
+
+
+def _holes(geo: Geography, ts: np.ndarray) -> np.ndarray:
+    """The areas whose tier in ``ts`` (one tier id per area, "" for none) has no unit there."""
+    holes = np.zeros(ts.shape[0], dtype=bool)
+    for t in set(ts.tolist()) - {""}:  # a few tiers; whole arrays over the areas
+        at = ts == t
+        holes[at] = geo.tiers[t].unit[at] < 0
+    return holes

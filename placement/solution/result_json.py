@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from placement.model import NO_TIER
 from placement.solution import area_result
 from placement.util import finite_or_none
-from placement.util.jsonout import records_json
+from placement.util.jsonout import Coded, compact_json, records_json
 
 if TYPE_CHECKING:
     from placement.model import Instance
@@ -139,22 +140,35 @@ def _judgements(inst: Instance) -> dict[str, Any]:
 
 def _areas_dict(result: Result, raw: bool) -> dict[str, Any]:
     """Per area: the areas and units, every function's unit and tier in every area, and every
-    unit's functions and use."""
+    unit's functions and use. With ``raw`` (JSON text), the two long lists are encoded at once:
+    ``by_area`` from codes into the functions, areas, tiers and units, ``by_unit`` compactly."""
     inst = result.instance
     layout = inst.units
     a = result.assignment
     assert a is not None
-    ba = area_result.by_area_columns(inst, a)
-    ba = {c: ba[c].astype(object) for c in ("function", "area", "tier", "unit")}
     bu = {c: v.tolist() for c, v in area_result.by_unit_columns(inst, a).items()}
+    by_unit = [dict(zip(bu, row, strict=True)) for row in zip(*bu.values(), strict=True)]
+    if raw:
+        F, A = a.shape
+        flat = a.ravel()
+        by_area: Any = records_json({
+            "function": Coded(np.repeat(np.arange(F), A), inst.functions.ids.tolist()),
+            "area": Coded(np.tile(np.arange(A), F), layout.area_ids.tolist()),
+            "tier": Coded(np.where(flat == NO_TIER, len(inst.tier_ids), flat),
+                          [*inst.tier_ids, ""]),
+            "unit": Coded(layout.unit_of[np.tile(np.arange(A), F), flat],
+                          layout.unit_code.tolist())})
+    else:
+        ba = area_result.by_area_columns(inst, a)
+        by_area = [dict(zip(("function", "area", "tier", "unit"), row, strict=True))
+                   for row in zip(*(ba[c].tolist() for c in ("function", "area", "tier",
+                                                             "unit")), strict=True)]
     return {
         "n_areas": layout.n_areas,
         "n_units": layout.n_units,
         "population": float(layout.area_population.sum()),
-        "by_area": (records_json(ba) if raw else
-                    [dict(zip(ba, row, strict=True))
-                     for row in zip(*(v.tolist() for v in ba.values()), strict=True)]),
-        "by_unit": [dict(zip(bu, row, strict=True)) for row in zip(*bu.values(), strict=True)],
+        "by_area": by_area,
+        "by_unit": compact_json(by_unit) if raw else by_unit,
     }
 
 
