@@ -1,4 +1,4 @@
-"""Per-call overhead on both England instances: load, solve split by stage, the CLI's CPU time,
+"""Per-call overhead on the England instances: load, solve split by stage, the CLI's CPU time,
 and the CPU the CLI's imports cost before any work.
 
 Run: python -m benchmarks.overhead --output benchmarks/results/overhead [--old COMMIT]
@@ -28,7 +28,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-INSTANCES = ("instances/england-2024-uniform", "instances/england-2024")
+INSTANCES = ("instances/england-2024-uniform", "instances/england-2024",
+             "instances/england-2024-lsoa")
 STAGES = ("build", "uniform_structure", "check", "one_size_baselines")
 #: What the CLI cannot avoid importing, cumulatively: each row adds to the one above.
 IMPORT_FLOORS = {
@@ -75,19 +76,22 @@ def _solve_split(inst, repeats: int) -> dict[str, float]:
     return out
 
 
-def _cpu_once(args: list[str], code: Path | None = None) -> float:
-    """CPU seconds (user + system) of one child process, run with ``code`` first on its path."""
+def _cpu_once(args: list[str], code: Path | None = None) -> tuple[float, float]:
+    """CPU seconds (user + system) and wall seconds of one child process, run with ``code``
+    first on its path."""
     env = None if code is None else {**os.environ, "PYTHONPATH": str(code)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
     subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
                    env=env, cwd=code)
+    wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, wall
 
 
 def _child_cpu(args: list[str], repeats: int) -> float:
     """Median CPU seconds of a child process."""
-    return statistics.median(_cpu_once(args) for _ in range(repeats))
+    return statistics.median(_cpu_once(args)[0] for _ in range(repeats))
 
 
 def _instance(path: str, repeats: int, old: Path | None) -> dict[str, float]:
@@ -99,11 +103,15 @@ def _instance(path: str, repeats: int, old: Path | None) -> dict[str, float]:
         loads.append(time.perf_counter() - t0)
     cli = [sys.executable, "-m", "placement.cli", "solve", str(Path(path).resolve()), "-f",
            "json"]
-    runs: dict[str, list[float]] = {"cli_cpu_s": [], "old_cli_cpu_s": []}
+    runs: dict[str, list[float]] = {k: [] for k in ("cli_cpu_s", "cli_wall_s", "old_cli_cpu_s",
+                                                    "old_cli_wall_s")}
     for _ in range(max(3, repeats // 2)):  # interleaved: old, new, old, new
-        if old is not None:
-            runs["old_cli_cpu_s"].append(_cpu_once(cli, old))
-        runs["cli_cpu_s"].append(_cpu_once(cli))
+        for prefix, code in (("old_", old), ("", None)):
+            if prefix and code is None:
+                continue
+            cpu, wall = _cpu_once(cli, code)
+            runs[f"{prefix}cli_cpu_s"].append(cpu)
+            runs[f"{prefix}cli_wall_s"].append(wall)
     return {"load_ms": 1000 * statistics.median(loads), **_solve_split(inst, repeats),
             **{k: statistics.median(v) for k, v in runs.items() if v}}
 
@@ -125,9 +133,11 @@ def _summary(result: dict) -> str:
             ("of which `check`", "check_ms", "ms"),
             ("of which one-size baselines", "one_size_baselines_ms", "ms"),
             ("rest (backend, result)", "rest_ms", "ms"),
-            ("`placement solve PATH -f json`, CPU of the process", "cli_cpu_s", "s")]
+            ("`placement solve PATH -f json`, CPU of the process", "cli_cpu_s", "s"),
+            ("the same, wall", "cli_wall_s", "s")]
     if old:
-        rows.append((f"the same at {old} (interleaved)", "old_cli_cpu_s", "s"))
+        rows += [(f"CPU at {old} (interleaved)", "old_cli_cpu_s", "s"),
+                 (f"wall at {old} (interleaved)", "old_cli_wall_s", "s")]
     for label, key, unit in rows:
         cells = []
         for p in INSTANCES:

@@ -353,6 +353,9 @@ def test_the_overhead_figures_are_the_committed_run() -> None:
             f"solve -f json` {uniform['cli_cpu_s']:.2f} s of CPU ({uniform['old_cli_cpu_s']:.2f} "
             f"s at {result['old']},") in text
     assert f"--old {result['old']}`" in text
+    lsoa = result["instances"]["instances/england-2024-lsoa"]
+    assert (f"At LSOA resolution the command takes {lsoa['cli_wall_s']:.1f} s "
+            f"({lsoa['old_cli_wall_s']:.1f} s at {result['old']})") in text
     for key, target in overhead.TARGETS.items():  # "meets all three"
         assert uniform[key] < target, key
     assert (out / "summary.md").read_text() == overhead._summary(result)
