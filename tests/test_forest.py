@@ -316,16 +316,70 @@ def test_a_spanning_forest_keeps_a_tree_of_every_component_and_leaves_out_the_re
 
 def test_a_linked_instance_with_cycles_is_bounded_through_its_spanning_forest() -> None:
     """Links closing cycles (20 functions, 24 links): the forest leaves one link of each
-    cycle out (5 here), its bound still bounds the optimum, and the structure-aware solve
-    proves the optimum with it."""
+    cycle out (4 links here: the weakest pairs, a pair's links together), its bound still
+    bounds the optimum, and the structure-aware solve proves the optimum with it."""
     inst = generate(20, 3, seed=11, budget_tightness=0.6, link_density=1.2)
     form = build(inst)
     fb = forest_bound(inst, form)
-    assert fb is not None and fb.links == 24 and fb.left_out == 5
-    assert fb.details()["links_left_out"] == 5 and not fb.near_lp  # over a tenth left out
+    assert fb is not None and fb.links == 24 and fb.left_out == 4
+    assert fb.details()["links_left_out"] == 4 and not fb.near_lp  # over a tenth left out
     plain = placement.solve(inst, structure=False)
     assert plain.status is Status.OPTIMAL
     assert fb.bound >= plain.objective - 1e-7 * abs(plain.objective)
     r = placement.solve(inst, structure=True)
     assert r.status is Status.OPTIMAL and r.check.ok
     assert r.objective == pytest.approx(plain.objective, rel=1e-9)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(3, 7), st.integers(0, 2**32 - 1))
+def test_the_spanning_forest_keeps_the_strongest_links(n: int, seed: int) -> None:
+    """Of every spanning forest of the links, the one kept has the most hard links, and then
+    the largest sum of the soft links' largest terms (the weakest are relaxed): checked
+    against every subset of the distinct pairs with the components' edge count."""
+    from scipy.sparse.csgraph import connected_components
+
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(n, 2 * n + 2))
+    f, h = rng.integers(0, n, size=m), rng.integers(0, n, size=m)
+    f, h = f[f != h], h[f != h]
+    key = np.minimum(f, h) * n + np.maximum(f, h)
+    pairs, first = np.unique(key, return_index=True)
+    f, h, key = f[first], h[first], key[first]  # one link a pair: strengths are the links'
+    hard = rng.random(f.shape[0]) < 0.3
+    term = rng.choice([0.5, 1.0, 2.0, 3.0, 7.0], size=f.shape[0])
+    psi = np.zeros((f.shape[0], 2, 2))
+    psi[:, 0, 1] = np.where(hard, -np.inf, -term)
+    forest, out = Forest.spanning(n, 2, f, h, psi)
+    assert forest is not None
+
+    def n_comp(sel: np.ndarray) -> int:
+        g = sp.coo_matrix((np.ones(int(sel.sum())), (f[sel], h[sel])), shape=(n, n))
+        return int(connected_components(g, directed=False)[0])
+
+    edges = n - n_comp(np.ones(f.shape[0], dtype=bool))
+
+    def score(sel: np.ndarray) -> tuple[int, float]:
+        return int(hard[sel].sum()), float(term[sel & ~hard].sum())
+
+    best = max(score(np.isin(np.arange(f.shape[0]), c))
+               for c in itertools.combinations(range(f.shape[0]), edges)
+               if n_comp(np.isin(np.arange(f.shape[0]), c)) == n - edges)
+    assert score(~out) == best
+
+
+def test_a_strongest_tree_too_deep_gives_way_to_a_shallow_one() -> None:
+    """A chain of 300 strongly linked functions, each also weakly linked to the first: the
+    strongest tree is the chain, deeper than MAX_DEPTH, so the search's shallow tree is kept
+    and the chain's links are the ones relaxed."""
+    n = 300
+    chain = np.arange(n - 1)
+    f = np.concatenate([chain, np.zeros(n - 2, dtype=np.int64)])
+    h = np.concatenate([chain + 1, np.arange(2, n)])
+    psi = np.zeros((f.shape[0], 2, 2))
+    psi[:, 0, 1] = np.where(np.arange(f.shape[0]) < n - 1, -10.0, -0.1)
+    assert n - 1 > MAX_DEPTH and Forest.from_links(n, 2, f, h, psi) is None
+    forest, out = Forest.spanning(n, 2, f, h, psi)
+    assert forest is not None and forest.n_components == 1
+    assert out.sum() == f.shape[0] - (n - 1)
+    assert forest.depth.max() <= 2 < MAX_DEPTH

@@ -86,11 +86,14 @@ class Forest:
     @classmethod
     def spanning(cls, n: int, K: int, f: np.ndarray, h: np.ndarray,
                  psi: np.ndarray) -> tuple[Forest | None, np.ndarray]:
-        """The forest of the links a breadth-first search over them keeps (every link when
-        they form a forest), and which links it leaves out (one closing each cycle, with
-        every other link between the same two functions): :meth:`from_links` over the kept
-        links. Leaving links out relaxes them, so the forest's bound is still a bound."""
-        from scipy.sparse.csgraph import breadth_first_order, connected_components
+        """The forest of the links a spanning forest keeps (every link when they form a
+        forest), and which links it leaves out (one closing each cycle, with every other link
+        between the same two functions): :meth:`from_links` over the kept links. Leaving
+        links out relaxes them, so the forest's bound is still a bound; the tree kept is the
+        strongest (a maximum spanning forest: hard links first, then soft ones by their
+        largest term, so the weakest are relaxed), or a breadth-first search's, shallower,
+        where that one is deeper than :data:`MAX_DEPTH`."""
+        from scipy.sparse import csgraph
 
         f, h = np.asarray(f, dtype=np.int64), np.asarray(h, dtype=np.int64)
         left_out = np.zeros(f.shape[0], dtype=bool)
@@ -101,20 +104,28 @@ class Forest:
             return forest, left_out
         lo, hi = np.minimum(f, h), np.maximum(f, h)
         graph = sp.coo_matrix((np.ones(f.shape[0]), (lo, hi)), shape=(n, n)).tocsr()
-        n_comp, comp = connected_components(graph, directed=False)
+        n_comp, comp = csgraph.connected_components(graph, directed=False)
         if np.unique(lo * n + hi).shape[0] == n - n_comp:
             return None, left_out  # no cycle: the forest is too deep for the levels
-        _, roots = np.unique(comp, return_index=True)  # cycles: keep a search's tree
-        rows = np.concatenate([lo, np.full(n_comp, n)])
-        cols = np.concatenate([hi, roots])
+        pair, inv = np.unique(lo * n + hi, return_inverse=True)
+        term = np.abs(np.where(np.isfinite(psi), psi, np.inf)).max(axis=(1, 2))
+        weight = 1.0 + 1.0 / (1.0 + np.bincount(inv, term))  # in (1, 2]: hard links 1
+        W = sp.csr_matrix((weight, (pair // n, pair % n)), shape=(n, n))
+        tree = csgraph.minimum_spanning_tree(W).tocoo()  # the least weight: the strongest
+        kept = np.isin(lo * n + hi, np.minimum(tree.row, tree.col).astype(np.int64) * n
+                       + np.maximum(tree.row, tree.col))
+        forest = cls.from_links(n, K, f[kept], h[kept], psi[kept])
+        if forest is not None:
+            return forest, ~kept
+        _, roots = np.unique(comp, return_index=True)  # too deep: a search's tree
+        rows, cols = np.concatenate([lo, np.full(n_comp, n)]), np.concatenate([hi, roots])
         joined = sp.coo_matrix((np.ones(rows.shape[0]), (rows, cols)), shape=(n + 1, n + 1))
-        _, pred = breadth_first_order(joined.tocsr(), n, directed=False,
-                                      return_predecessors=True)
+        _, pred = csgraph.breadth_first_order(joined.tocsr(), n, directed=False,
+                                              return_predecessors=True)
         child = np.nonzero((pred[:n] >= 0) & (pred[:n] < n))[0]
-        tree = np.minimum(child, pred[child]) * n + np.maximum(child, pred[child])
-        left_out = ~np.isin(lo * n + hi, tree)
-        keep = ~left_out
-        return cls.from_links(n, K, f[keep], h[keep], psi[keep]), left_out
+        kept = np.isin(lo * n + hi, np.minimum(child, pred[child]) * n
+                       + np.maximum(child, pred[child]))
+        return cls.from_links(n, K, f[kept], h[kept], psi[kept]), ~kept
 
     @classmethod
     def from_links(cls, n: int, K: int, f: np.ndarray, h: np.ndarray,
