@@ -431,3 +431,21 @@ def test_the_time_limits_lazy_figures_are_the_committed_run() -> None:
     assert (f"ends within {past:.2f} s of limits of 4-8 s and in {min(walls):.1f}-"
             f"{max(walls):.1f} s at limits of 1-2 s, its answer then a few percent from its "
             "bound") in readme
+
+
+def test_the_links_strongest_figures_are_the_committed_run() -> None:
+    """benchmarks/results/README.md quotes benchmarks/results/links-strongest: the bound, and
+    each limit's gaps and walls, old and new."""
+    rows = {(r["code"], float(r["limit"])): r for r in _time_limit_rows("links-strongest")}
+    assert len(rows) == 6
+    text = " ".join((ROOT / "benchmarks" / "results" / "README.md").read_text().split())
+    old, new = rows["old", 120.0], rows["new", 120.0]
+    assert (f"the bound {float(old['bound']):,.0f} -> {float(new['bound']):,.0f}; from the "
+            "bound, ") in text
+    assert float(new["bound"]) < float(old["bound"])  # maximised: the tighter bound
+    for limit in (30.0, 60.0, 120.0):
+        o, n = rows["old", limit], rows["new", limit]
+        assert (f"{100 * float(o['gap']):.2f}% -> {100 * float(n['gap']):.2f}% at {limit:g} s "
+                f"(walls {float(o['wall']):.1f} -> {float(n['wall']):.1f} s)") in text
+        better = float(n["gap"]) < float(o["gap"])
+        assert better == (limit < 120)  # "better at 30 and 60 s, worse at 120 s"
