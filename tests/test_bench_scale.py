@@ -358,16 +358,12 @@ def test_the_time_limits_deadline_figures_are_the_committed_run() -> None:
     """benchmarks/results/README.md quotes benchmarks/results/time-limits-deadline: the two
     10^6-column instances' wall times and gaps, old and new, at 4-8 s, 2 s and 1 s."""
     out = ROOT / "benchmarks" / "results"
-    with (out / "time-limits-deadline" / "results.csv").open() as fh:
-        rows = list(csv.DictReader(fh))
-    assert rows and all(r["checked"] == "True" for r in rows)
+    rows = _time_limit_rows("time-limits-deadline")
     big = [r for r in rows if "50000x5" not in r["name"]]
     assert len(big) == 30
 
     def span(code: str, limits: set[float], key: str, scale: float = 1.0) -> str:
-        vals = [scale * float(r[key]) for r in big
-                if r["code"] == code and float(r["limit"]) in limits]
-        return f"{min(vals):.2f}-{max(vals):.2f}"
+        return _span(big, code, limits, key, scale)
 
     text = " ".join((out / "README.md").read_text(encoding="utf-8").split())
     late, short = {4.0, 6.0, 8.0}, {1.0, 2.0}
@@ -386,6 +382,14 @@ def test_the_time_limits_deadline_figures_are_the_committed_run() -> None:
     assert "50,000 x 5 as before, within 1e-5 of its bound at every limit" in text
 
 
+def _span(rows: list[dict[str, str]], code: str, limits: set[float], key: str,
+          scale: float = 1.0) -> str:
+    """"lo-hi" of ``key`` (times ``scale``) over ``code``'s rows at ``limits``."""
+    vals = [scale * float(r[key]) for r in rows
+            if r["code"] == code and float(r["limit"]) in limits]
+    return f"{min(vals):.2f}-{max(vals):.2f}"
+
+
 def _time_limit_rows(run: str) -> list[dict[str, str]]:
     with (ROOT / "benchmarks" / "results" / run / "results.csv").open() as fh:
         rows = list(csv.DictReader(fh))
@@ -401,9 +405,7 @@ def test_the_time_limits_lazy_figures_are_the_committed_run() -> None:
     assert len(big) == 30
 
     def span(code: str, limits: set[float], key: str, scale: float = 1.0) -> str:
-        vals = [scale * float(r[key]) for r in big
-                if r["code"] == code and float(r["limit"]) in limits]
-        return f"{min(vals):.2f}-{max(vals):.2f}"
+        return _span(big, code, limits, key, scale)
 
     text = " ".join((ROOT / "benchmarks" / "results" / "README.md").read_text().split())
     late = {4.0, 6.0, 8.0}
