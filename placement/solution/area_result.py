@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["units_used", "by_area", "by_unit", "tier_shares", "function_summary",
-           "resource_use", "distance", "by_area_columns", "by_unit_columns",
+           "resource_use", "distance", "by_area_codes", "by_area_columns", "by_unit_columns",
            "tier_share_matrix", "summary_columns"]
 
 
@@ -50,19 +50,34 @@ def by_area(inst: Instance, tiers: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(cols, index=index)
 
 
+def by_area_codes(inst: Instance, tiers: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """:func:`by_area`'s index, tier and unit as (codes, table): row ``i``'s value is
+    ``table[codes[i]]``, so each distinct value can be handled once (a result at LSOA
+    resolution has two million rows and some 34,000 distinct units)."""
+    layout = inst.units
+    F, A = tiers.shape
+    flat = tiers.ravel()
+    area = np.tile(np.arange(A), F)
+    return {"function": (np.repeat(np.arange(F), A), np.asarray(inst.functions.ids)),
+            "area": (area, np.asarray(layout.area_ids)),
+            "tier": (np.where(flat == NO_TIER, len(inst.tier_ids), flat),
+                     np.array([*inst.tier_ids, ""], dtype=object)),
+            "unit": (layout.unit_of[area, flat], np.asarray(layout.unit_code))}
+
+
 def by_area_columns(inst: Instance, tiers: np.ndarray) -> dict[str, np.ndarray]:
     """The columns of :func:`by_area`, its index (``function``, ``area``) first."""
     layout = inst.units
     F, A = tiers.shape
-    flat = tiers.ravel()
-    u = layout.unit_of[np.tile(np.arange(A), F), flat]
+    codes = by_area_codes(inst, tiers)
+    cols = {k: table[c] for k, (c, table) in codes.items()}
     cur = inst.current_by_area.ravel()
-    return {"function": np.repeat(inst.functions.ids, A), "area": np.tile(layout.area_ids, F),
+    return {"function": cols["function"], "area": cols["area"],
             "area_name": np.tile(layout.area_names, F),
             "population": np.tile(layout.area_population, F),
-            "tier": _tier_text(inst, flat), "unit": layout.unit_code[u],
-            "unit_name": layout.unit_name[u], "current": _tier_text(inst, cur),
-            "moved": (cur != NO_TIER) & (cur != flat)}
+            "tier": cols["tier"], "unit": cols["unit"],
+            "unit_name": layout.unit_name[codes["unit"][0]], "current": _tier_text(inst, cur),
+            "moved": (cur != NO_TIER) & (cur != tiers.ravel())}
 
 
 def resource_use(inst: Instance, tiers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

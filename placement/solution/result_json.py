@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from placement.model import NO_TIER
 from placement.solution import area_result
 from placement.util import finite_or_none
 from placement.util.jsonout import Coded, compact_json, records_json
@@ -148,21 +147,11 @@ def _areas_dict(result: Result, raw: bool) -> dict[str, Any]:
     assert a is not None
     bu = {c: v.tolist() for c, v in area_result.by_unit_columns(inst, a).items()}
     by_unit = [dict(zip(bu, row, strict=True)) for row in zip(*bu.values(), strict=True)]
-    if raw:
-        F, A = a.shape
-        flat = a.ravel()
-        by_area: Any = records_json({
-            "function": Coded(np.repeat(np.arange(F), A), inst.functions.ids.tolist()),
-            "area": Coded(np.tile(np.arange(A), F), layout.area_ids.tolist()),
-            "tier": Coded(np.where(flat == NO_TIER, len(inst.tier_ids), flat),
-                          [*inst.tier_ids, ""]),
-            "unit": Coded(layout.unit_of[np.tile(np.arange(A), F), flat],
-                          layout.unit_code.tolist())})
-    else:
-        ba = area_result.by_area_columns(inst, a)
-        by_area = [dict(zip(("function", "area", "tier", "unit"), row, strict=True))
-                   for row in zip(*(ba[c].tolist() for c in ("function", "area", "tier",
-                                                             "unit")), strict=True)]
+    codes = area_result.by_area_codes(inst, a)
+    by_area: Any = (records_json({k: Coded(c, table.tolist()) for k, (c, table) in
+                                  codes.items()}) if raw else
+                    [dict(zip(codes, row, strict=True)) for row in
+                     zip(*(table[c].tolist() for c, table in codes.values()), strict=True)])
     return {
         "n_areas": layout.n_areas,
         "n_units": layout.n_units,
