@@ -161,21 +161,26 @@ def _hard_links(ctx: BuildContext, links: list[Link], f: np.ndarray, h: np.ndarr
     ll, gg, tt, uf = ll[keep], gg[keep], tt[keep], uf[keep]
     okr = ok[ll, gg, tt, :]  # (n, T): which of h's tiers the row accepts
     uh = np.where(okr, groups.units[gg], -1)  # (n, T) h's unit at each accepted tier
-    key = np.column_stack([ll, tt, uf, uh])
-    _, first = np.unique(key, axis=0, return_index=True)
-    first = np.sort(first)  # keep the rows in (link, group, tier) order
-    ll, gg, tt, uf, uh = ll[first], gg[first], tt[first], uf[first], uh[first]
+    if G > 1:  # one group: (link, tier) tells the rows apart, so none can repeat
+        key = np.column_stack([ll, tt, uf, uh])
+        _, first = np.unique(key, axis=0, return_index=True)
+        first = np.sort(first)  # keep the rows in (link, group, tier) order
+        ll, gg, tt, uf, uh = ll[first], gg[first], tt[first], uf[first], uh[first]
     n = ll.shape[0]
     # row by row, each row's columns ascending (f's column, then h's at each accepted tier;
     # h's first where h < f, since all of a function's columns lie below the next one's): the
     # builder's CSR fast path, without scipy sorting the whole matrix
-    cols = np.column_stack([x_columns(U, f[ll], uf), x_columns(U, h[ll][:, None], uh)])
-    has = np.column_stack([np.ones(n, dtype=bool), uh >= 0])
-    vals = np.where(has, -1.0, 0.0)
-    vals[:, 0] = 1.0
-    behind = (f[ll] > h[ll])[:, None]
-    cols, has, vals = (np.where(behind, np.roll(a, -1, axis=1), a) for a in (cols, has, vals))
-    rows = np.repeat(np.arange(n), has.sum(axis=1))
+    behind = f[ll] > h[ll]
+    at = np.where(behind, T, 0)  # where f's column goes in its row
+    cols = np.empty((n, T + 1), dtype=np.int64)
+    has = np.empty((n, T + 1), dtype=bool)
+    vals = np.full((n, T + 1), -1.0)
+    hc = x_columns(U, h[ll][:, None], uh)
+    cols[~behind, 1:], cols[behind, :T] = hc[~behind], hc[behind]
+    has[~behind, 1:], has[behind, :T] = uh[~behind] >= 0, uh[behind] >= 0
+    r = np.arange(n)
+    cols[r, at], has[r, at], vals[r, at] = x_columns(U, f[ll], uf), True, 1.0
+    rows = np.repeat(r, has.sum(axis=1))
     cols, vals = cols[has], vals[has]
     ids = [lk.id for lk in links]
     layout = ctx.layout
