@@ -125,3 +125,24 @@ def test_construction_from_the_one_row_multiplier_is_within_one_function_of_the_
     F, K = form.n_functions, form.n_tiers
     step = np.ptp(form.c[: form.n_x].reshape(F, K), axis=1).max()
     assert lb.bound - step <= value <= lb.bound + 1e-9
+
+
+@pytest.mark.parametrize("links", [0.0, 0.5])
+def test_the_relaxed_rows_read_in_place_are_scipys_rows_scaled(links: float) -> None:
+    """The relaxed rows run on to the last row (the assign block comes first): they are read
+    from the form's arrays in place; the same matrix and scales as scipy's row indexing and
+    scaling product, to the last bit, also where a row's largest coefficient is negative.
+    Rows that do not run on to the last take scipy's path."""
+    inst = generate(300, 6, seed=2, budget_tightness=0.8, link_density=links, cap_tightness=0.3)
+    plain = build(inst)
+    rows = np.setdiff1d(np.arange(plain.n_rows), lg.kept_rows(plain))
+    assert rows[-1] == plain.n_rows - 1 and rows.shape[0] > 1
+    flip = np.where(np.arange(plain.n_rows) % 2 == 1, -2.0, 1.0)  # rows led by a negative
+    flipped = dataclasses.replace(plain, A=sp.csr_matrix(sp.diags(flip) @ plain.A))
+    for form, pick in ((plain, rows), (flipped, rows), (plain, rows[:-1])):
+        R, scale = lg._scaled_rows(form, pick)
+        sub = form.A[pick]
+        want = np.maximum(abs(sub).max(axis=1).toarray().ravel(), 1e-12)
+        assert np.array_equal(scale, want)
+        diff = R - sp.diags(1.0 / want) @ sub
+        assert R.shape == sub.shape and diff.count_nonzero() == 0

@@ -72,6 +72,32 @@ def kept_rows(form: CanonicalForm) -> np.ndarray:
     return rows if ok else np.zeros(0, dtype=np.int64)
 
 
+def _scaled_rows(form: CanonicalForm, rows: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    """``form``'s ``rows`` (ascending), each divided by its largest absolute coefficient, and
+    those divisors (1e-12 at least). Where the rows run on to the last (the assign block
+    first, as every form has it), their arrays are read in place and only the coefficients
+    are copied: on 20,000 x 50 with 20,000 links (63 million coefficients) this took 5.8 s
+    through scipy's row indexing, scaling product and transpose."""
+    n = rows.shape[0]
+    if n and rows[0] + n == form.n_rows and rows[-1] == form.n_rows - 1:
+        indptr, indices, data = form.csr()
+        first = int(indptr[rows[0]])
+        ptr = indptr[rows[0]:] - indptr[rows[0]]
+        vals = data[first:]
+        width = np.diff(ptr)
+        big = np.zeros(n)
+        filled = np.nonzero(width)[0]
+        if filled.shape[0]:
+            big[filled] = np.maximum.reduceat(np.abs(vals), ptr[filled])
+        scale = np.maximum(big, 1e-12)
+        R = sp.csr_matrix((vals * np.repeat(1.0 / scale, width), indices[first:], ptr),
+                          shape=(n, form.n_cols))
+        return R, scale
+    R = form.A[rows]
+    scale = np.maximum(abs(R).max(axis=1).toarray().ravel(), 1e-12) if n else np.ones(0)
+    return sp.csr_matrix(sp.diags(1.0 / scale) @ R), scale
+
+
 class _Relaxation:
     """The arrays one evaluation of L needs, prepared once."""
 
@@ -81,14 +107,10 @@ class _Relaxation:
         self.lo, self.up = form.col_lower, form.col_upper
         relaxed = np.setdiff1d(np.arange(form.n_rows), keep)
         self.relaxed = relaxed
-        R = form.A[relaxed]
-        scale = np.maximum(abs(R).max(axis=1).toarray().ravel(), 1e-12) if R.shape[0] else \
-            np.ones(0)
-        self.scale = scale
-        self.R = sp.csr_matrix(sp.diags(1.0 / scale) @ R)
-        self.RT = self.R.T.tocsr()
-        self.rlo = form.row_lower[relaxed] / scale
-        self.rup = form.row_upper[relaxed] / scale
+        self.R, self.scale = _scaled_rows(form, relaxed)
+        self.RT = self.R.T  # CSC, no copy: a CSC product is as fast as a CSR one
+        self.rlo = form.row_lower[relaxed] / self.scale
+        self.rup = form.row_upper[relaxed] / self.scale
         K = form.A[keep]
         self.kept_indices = K.indices
         self.kept_starts = K.indptr[:-1]
