@@ -244,3 +244,28 @@ def test_a_construction_that_meets_the_bound_is_proven_without_a_core() -> None:
     tight = placement.solve(inst, structure=True)  # no gap allowed: a core proves it
     assert tight.extra["solver_details"]["structure"]["rounds"]
     assert tight.objective == pytest.approx(plain.objective, rel=1e-9)
+
+
+def test_sifting_keeps_each_pass_pricing_inside_its_deadline(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pass prices every column after its LP (3 s on 20,000 x 50 with 20,000 links): the
+    next pass starts only when that much is left before the deadline, so sifting ends by it."""
+    import time
+
+    from placement.solution import sifting
+
+    inst = _cyclic(300, 5, 4, 0.8, 0.2)
+    form, prep, pricing = _prepared(inst)
+    slow = 0.4
+    real = sifting.price
+
+    def slow_price(*args, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(slow)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sifting, "price", slow_price)
+    member = (pricing.penalty <= 0.0) | (prep.start > 0.5)
+    t0 = time.perf_counter()
+    out = sift(form, pricing, member, t0 + 1.5 * slow)
+    assert out.stopped == "time" and len(out.trace) == 1  # a second pass would end past it
+    assert time.perf_counter() - t0 < 1.5 * slow + 0.3

@@ -61,6 +61,13 @@ _POST_PER_COLUMN = 0.4e-6
 _RESERVE_PER_COLUMN = 1e-6
 #: Seconds per placement column the Lagrangian bound may take at least (a few dozen steps).
 _BOUND_PER_COLUMN = 2e-6
+#: Seconds per nonzero of the form one step of the Lagrangian bound takes (a sparse product
+#: each way: 0.45-0.85 s on the 63 million of 20,000 x 50 with 20,000 links); setting it up
+#: takes about three steps more.
+_STEP_PER_NONZERO = 1e-8
+#: Steps the Lagrangian bound needs to be of use beside a forest's bound: on that instance
+#: one step (all a 60 s limit left it, after 7.5 s) was 4.7% above the forest's.
+_USEFUL_STEPS = 20
 #: Seconds per placement column the construction may spend improving its placement at least.
 _IMPROVE_PER_COLUMN = 1e-6
 #: Seconds per placement column the construction may improve even past the deadline.
@@ -163,7 +170,9 @@ def prepare(inst: Instance, form: CanonicalForm, seconds: float,
     """The Lagrangian bound and a checked start, in about ``seconds``. Where the links can be
     kept in the bound (:mod:`placement.milp.link_forest`), that bound and its placement
     instead: the bound is at least as strong as the LP's, the placement about one
-    component's step from it. ``search_until`` (``time.perf_counter()``) ends the search
+    component's step from it; where many links are left out of the forest (cycles), the
+    Lagrangian bound too when its time lets it take enough steps to be of use
+    (:func:`_bound_pays`). ``search_until`` (``time.perf_counter()``) ends the search
     over several rows' multipliers there (a time-limited solve), with the best found.
 
     ``finish_by`` (``time.perf_counter()``; a time-limited solve's deadline less what the
@@ -186,8 +195,10 @@ def prepare(inst: Instance, form: CanonicalForm, seconds: float,
                 return out  # its bound is the LP's or stronger, its placement near it
         moved = search_until is not None and bool(np.any(fb.multipliers != 0))
         # many links left out of the forest (cycles) may leave its bound below the LP's:
-        # the Lagrangian bound below too, and the stronger kept
-        if fb.rows.shape[0] > 1 and (fb.converged or moved) and fb.near_lp:
+        # the Lagrangian bound below too, and the stronger kept, where it has the time to
+        # take enough steps to be of use
+        if fb.rows.shape[0] > 1 and (fb.converged or moved) and (
+                fb.near_lp or not _bound_pays(form, _bound_budget(form, seconds, finish_by))):
             # several rows priced at their minimum's multipliers: a bound the LP's or
             # stronger; a placement is built from the forest's tiers (they may break a row).
             # A search the clock cut short after it left the zero prices: its multipliers
@@ -207,13 +218,25 @@ def prepare(inst: Instance, form: CanonicalForm, seconds: float,
         # clock may have a weaker bound than the subgradient's (20,000 x 50 with caps and
         # links at a 2 s limit: 2.5% above it): the stronger of the two is kept
     t0 = time.perf_counter()
-    # half of what is left before finish_by at most: the construction needs the rest
-    wish = max(0.6 * seconds, 0.1 + _BOUND_PER_COLUMN * form.n_x)
-    out.bound = lagrangian_bound(form, min(wish, 0.5 * _left(finish_by)))
+    out.bound = lagrangian_bound(form, _bound_budget(form, seconds, finish_by))
     out.seconds["bound"] = time.perf_counter() - t0
     _construct(inst, form, out, max(seconds - out.seconds["bound"], 0.0),
                out.bound.multipliers, finish_by=finish_by)
     return out
+
+
+def _bound_budget(form: CanonicalForm, seconds: float, finish_by: float | None) -> float:
+    """The Lagrangian bound's time: its share of ``seconds``, at least a few dozen steps'
+    worth, at most half of what is left before ``finish_by`` (the construction needs the
+    rest)."""
+    wish = max(0.6 * seconds, 0.1 + _BOUND_PER_COLUMN * form.n_x)
+    return min(wish, 0.5 * _left(finish_by))
+
+
+def _bound_pays(form: CanonicalForm, budget: float) -> bool:
+    """Whether ``budget`` seconds let the Lagrangian bound set itself up and take
+    :data:`_USEFUL_STEPS` steps on ``form``."""
+    return budget >= (_USEFUL_STEPS + 3) * _STEP_PER_NONZERO * form.nnz
 
 
 def _left(finish_by: float | None) -> float:
