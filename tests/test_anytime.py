@@ -295,6 +295,8 @@ def test_docs_quote_the_time_limit_floors() -> None:
     assert f"(0.1 s plus {us(at._IMPROVE_PER_COLUMN)} column)" in text
     assert f"0.05 s plus {us(at._LEAST_IMPROVE_PER_COLUMN)} column at most" in text
     assert f"(about 0.25 s plus {us(at._REPAIR_PER_COLUMN)} placement column at most)" in text
+    steps = {20: "a score"}[at._USEFUL_STEPS]
+    assert f"{steps} of steps, at {us(at._STEP_PER_NONZERO)} nonzero each" in text
 
 
 def test_the_lagrangian_bound_beside_a_forest_is_left_out_when_it_has_no_time_for_steps(

@@ -11,6 +11,7 @@ smaller. Later thresholds are the safe one, ``L - incumbent`` less the gap asked
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,8 +19,8 @@ import numpy as np
 from placement.milp import CanonicalForm
 from placement.milp.core import Core, Pricing, cheapest_core, core_of, thresholds
 
-__all__ = ["State", "next_core", "large", "wider", "SIFT_PER_ROW", "CHOSEN_PER_ROW",
-           "SIFT_FIRST_GAP"]
+__all__ = ["State", "next_core", "large", "wider", "core_seconds", "SIFT_PER_ROW",
+           "CHOSEN_PER_ROW", "SIFT_FIRST_GAP", "CORE_PER_NONZERO"]
 
 #: Sift for the LP bound before any core when the incumbent is further than this (relative)
 #: from the Lagrangian bound; otherwise only once a first core has not proved the optimum.
@@ -28,6 +29,15 @@ SIFT_FIRST_GAP = 1e-3
 SIFT_PER_ROW = 4
 #: A first core too large for its threshold holds this many columns per row instead.
 CHOSEN_PER_ROW = 2
+#: Seconds per nonzero of the form one core takes to choose (its fixings, redone while they
+#: break a row): up to 4.5 s on the 63 million of 20,000 x 50 with 20,000 links, most
+#: columns kept; 0.07-0.45 s on the 8.8 million of 20,000 x 50 with 2,000 links.
+CORE_PER_NONZERO = 7e-8
+
+
+def core_seconds(form: CanonicalForm) -> float:
+    """About the time one core of ``form`` takes to choose, at most."""
+    return CORE_PER_NONZERO * form.nnz
 
 
 @dataclass
@@ -66,16 +76,18 @@ class State:
         return max(gap, 0.0) * (1 + 1e-9) + 1e-9
 
 
-def next_core(st: State, threshold: float, first: bool,
-               chosen: bool) -> tuple[Core | None, float]:
+def next_core(st: State, threshold: float, first: bool, chosen: bool,
+              deadline: float | None = None) -> tuple[Core | None, float]:
     """The round's core and its threshold (-1 for a core chosen column by column, tried once
-    at most: ``chosen`` says it has not been)."""
+    at most: ``chosen`` says it has not been). Past ``deadline`` (``time.perf_counter()``)
+    less :func:`core_seconds`, a large core is returned as it is rather than chosen again
+    (on 20,000 x 50 with 20,000 links the two more took 5.8 s past a 60 s limit)."""
     form = st.form
     # the first core is the rows closest to changing their choice, without the incumbent's
     # (on 200,000 x 5 those made it half as large again and 5x slower to prove); later
     # cores hold it anyway (its columns' penalties are at most L - its value)
     core = core_of(form, st.pricing, threshold, include=None if first else st.x)
-    if st.x is None or not chosen or not large(core, st.pricing):
+    if st.x is None or not chosen or not large(core, st.pricing) or _late(form, deadline):
         return core, threshold
     if first:
         # the link rows its fixings break brought back (20,000 x 50 with caps and links:
@@ -83,7 +95,7 @@ def next_core(st: State, threshold: float, first: bool,
         # 0.6 s to 4e-5 of the bound there; ties are equal only to rounding, 1e-10 there)
         tied = min(max(threshold, 1e-9 * max(1.0, abs(st.pricing.value))), st.safe_threshold())
         core = core_of(form, st.pricing, tied, include=st.x)
-        if not large(core, st.pricing):
+        if not large(core, st.pricing) or _late(form, deadline):
             return core, tied
     # many tiers tied at the threshold (exact prices of several rows), or a later core this
     # large (5,000 x 20 with caps and links: 53,707 columns, 13 s): each row's few cheapest
@@ -91,6 +103,10 @@ def next_core(st: State, threshold: float, first: bool,
     core = core_of(form, st.pricing, -1.0,
                    include=cheapest_core(form, st.pricing, CHOSEN_PER_ROW, st.x))
     return core, -1.0
+
+
+def _late(form: CanonicalForm, deadline: float | None) -> bool:
+    return deadline is not None and deadline - time.perf_counter() < core_seconds(form)
 
 
 def large(core: Core | None, pricing: Pricing) -> bool:

@@ -47,6 +47,7 @@ from placement.solution.anytime import Prepared, prepare
 from placement.solution.core_choice import (
     SIFT_PER_ROW,
     State,
+    core_seconds,
     next_core,
     wider,
 )
@@ -137,8 +138,12 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
                 break
             threshold = max(st.safe_threshold(), threshold)
             continue
+        if left is not None and left < MIN_SOLVER_SECONDS + core_seconds(form):
+            timed_out = True  # choosing a core alone would run past the limit
+            break
         core, threshold = next_core(st, threshold, first=not rounds,
-                                     chosen=all(r.get("threshold") != -1.0 for r in rounds))
+                                     chosen=all(r.get("threshold") != -1.0 for r in rounds),
+                                     deadline=deadline)
         if core is None:  # the columns it fixes break a row: keep more
             rounds.append({"threshold": threshold, "core": None})
             size *= 4
@@ -217,8 +222,10 @@ def _sift(st: State, threshold: float, backend: solvers.Backend, options: SolveO
           deadline: float | None, rounds: list[dict[str, Any]]) -> float:
     """The LP bound by sifting from the last core's columns and the incumbent's, and the
     placement rounded from the LP (:mod:`placement.solution.sifting`); returns the bound.
-    Sifting gets four fifths of the time left; it rounds once the LP settles and stops when
-    its bound meets the incumbent. Each rounding gets half of the time left."""
+    Sifting gets four fifths of the time left (less, where choosing a core takes more than
+    the rest); it rounds once the LP settles and stops when its bound meets the incumbent.
+    Each rounding gets half of the time left, and none begins with less left than choosing
+    its core takes."""
     form = st.form
     assert st.x is not None
     now = time.perf_counter()
@@ -226,7 +233,9 @@ def _sift(st: State, threshold: float, backend: solvers.Backend, options: SolveO
     if member.sum() > SIFT_PER_ROW * st.pricing.kept.shape[0]:
         member = cheapest_per_row(form, st.pricing, SIFT_PER_ROW) | (st.x > 0.5)
     member[form.n_x:] = st.x[form.n_x:] > 0.5  # sifting adds the auxiliary columns that pay
-    stop = None if deadline is None else now + 0.8 * (deadline - now)
+    # a fifth of the time left is kept for rounding, at least what choosing its core takes
+    stop = None if deadline is None else deadline - max(0.2 * (deadline - now),
+                                                        core_seconds(form))
     entry: dict[str, Any] = {}
     rounded: list[float | None] = []
 
@@ -255,6 +264,8 @@ def _rounding(st: State, sifted: Sifted, backend: solvers.Backend, options: Solv
     entry.pop("rounding", None)
     entry.pop("rounding_with_incumbent", None)
     for key, incumbent in (("rounding", None), ("rounding_with_incumbent", st.x)):
+        if deadline is not None and deadline - time.perf_counter() < core_seconds(st.form):
+            break  # its core alone would take the time left (20,000 x 50, 20,000 links: 3.6 s)
         core = rounding_core(st.form, sifted, incumbent)
         left = None if deadline is None else 0.5 * (deadline - time.perf_counter())
         if core is None or (left is not None and left < MIN_SOLVER_SECONDS):
