@@ -138,7 +138,7 @@ def test_the_time_limits_lazy_figures_are_the_committed_run() -> None:
     small = [r for r in rows if "50000x5" in r["name"] and r["code"] == "new"]
     assert len(small) == 5 and max(float(r["gap"]) for r in small) < 6e-5
     # the project README, over the new code of both runs
-    new = [r for run in ("time-limits-deadline", "time-limits-lazy")
+    new = [r for run in ("time-limits-deadline", "time-limits-lazy", "time-limits-cores")
            for r in _time_limit_rows(run) if r["code"] == "new" and "50000x5" not in r["name"]]
     past = max(float(r["wall"]) - float(r["limit"]) for r in new if float(r["limit"]) >= 4)
     short = [r for r in new if float(r["limit"]) <= 2]
@@ -166,3 +166,38 @@ def test_the_links_strongest_figures_are_the_committed_run() -> None:
                 f"(walls {float(o['wall']):.1f} -> {float(n['wall']):.1f} s)") in text
         better = float(n["gap"]) < float(o["gap"])
         assert better == (limit < 120)  # "better at 30 and 60 s, worse at 120 s"
+
+
+def test_the_links_deadline_and_time_limits_cores_figures_are_the_committed_runs() -> None:
+    """benchmarks/results/README.md quotes benchmarks/results/links-deadline (each limit's
+    walls and gaps) and time-limits-cores (the 10^6-column rows' walls and gaps, old and
+    new); the project README the largest overrun of links-deadline's new rows."""
+    text = " ".join((ROOT / "benchmarks" / "results" / "README.md").read_text().split())
+    rows = {(r["code"], float(r["limit"])): r for r in _time_limit_rows("links-deadline")}
+    assert len(rows) == 6
+    walls = ", ".join(f"{float(rows['old', lim]['wall']):.2f} -> "
+                      f"{float(rows['new', lim]['wall']):.2f} s at {lim:g} s"
+                      for lim in (30.0, 60.0, 120.0))
+    assert f"walls {walls};" in text
+    gap = {k: f"{100 * float(r['gap']):.2f}%" for k, r in rows.items()}
+    assert (f"from the bound {gap['old', 30.0]} -> {gap['new', 30.0]} at 30 s and as before "
+            f"at 60 and 120 s ({gap['new', 60.0]}, {gap['new', 120.0]})") in text
+    assert all(gap["old", lim] == gap["new", lim] for lim in (60.0, 120.0))
+    past = max(float(r["wall"]) - float(r["limit"]) for (code, _), r in rows.items()
+               if code == "new")
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"within {past + 0.05:.1f} s of limits of 30-120 s" in readme
+
+    big = [r for r in _time_limit_rows("time-limits-cores") if "50000x5" not in r["name"]]
+    assert len(big) == 24
+
+    def span(code: str, limits: set[float], key: str, scale: float = 1.0) -> str:
+        return _span(big, code, limits, key, scale)
+
+    late = {4.0, 8.0}
+    assert (f"ends in {span('new', late, 'wall')} s at 4-8 s ({span('old', late, 'wall')} s), "
+            f"{span('new', late, 'gap', 100)}% from the bound ({span('old', late, 'gap', 100)}"
+            f"%); in {span('new', {2.0}, 'wall')} s at 2 s ({span('old', {2.0}, 'wall')} s), "
+            f"{span('new', {2.0}, 'gap', 100)}% from the bound ({span('old', {2.0}, 'gap', 100)}"
+            f"%); in {span('new', {1.0}, 'wall')} s at 1 s ({span('old', {1.0}, 'wall')} s)"
+            ) in text

@@ -86,9 +86,10 @@ class ForestBound:
     def near_lp(self) -> bool:
         """Whether the bound is taken to be the LP's or stronger: every link kept, or at most
         a tenth of them left out (one closing each cycle: 1 of 10,000 on 20,000 x 50 at link
-        density 0.5). With more left out, the bound may fall below the LP relaxation's (a
-        small instance with 1 of 9 left out: 0.2% below), and the callers compute that one
-        too."""
+        density 0.5). Even one left out may leave the bound below the LP relaxation's (a
+        small instance with 1 of 9 left out: 0.2% below; 48 x 3 with 1 of 10: 0.007%); with
+        more left out the callers compute the LP-based one too, where their time allows
+        (:func:`placement.solution.anytime.prepare`)."""
         return self.left_out * 10 <= self.links
 
     @property
