@@ -190,10 +190,12 @@ def test_a_core_is_not_chosen_again_when_the_time_left_would_not_cover_it(
     assert f"{core_choice.CORE_PER_NONZERO * 1e6:g} µs per nonzero" in docs
 
 
+@pytest.mark.parametrize("late", ["before pricing", "after pricing"])
 def test_a_time_limited_solve_chooses_no_core_it_has_no_time_for(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """With less time left than choosing a core takes, the rounds stop: the answer is the
-    checked start and its bound, at the limit's status, well before the limit."""
+        monkeypatch: pytest.MonkeyPatch, late: str) -> None:
+    """With less time left than pricing the columns or choosing a core takes (a pass over
+    the whole form each), no round begins: the answer is the checked start and its bound,
+    at the limit's status, well before the limit."""
     import time
 
     from placement.solution import core_choice
@@ -201,10 +203,23 @@ def test_a_time_limited_solve_chooses_no_core_it_has_no_time_for(
     inst = generate(300, 5, seed=4, budget_tightness=0.8, link_density=0.1, cap_tightness=0.2)
     done = placement.solve(inst, structure=True)
     assert done.status is Status.OPTIMAL and _details(done)["rounds"]  # it takes a core
-    monkeypatch.setattr(core_choice, "CORE_PER_NONZERO", 1.0)  # choosing takes forever
+    if late == "before pricing":
+        monkeypatch.setattr(core_choice, "CORE_PER_NONZERO", 1.0)  # a pass takes forever
+    else:
+        real = structured._pricing
+
+        def pricing_then_late(*args, **kwargs):  # type: ignore[no-untyped-def]
+            out = real(*args, **kwargs)
+            monkeypatch.setattr(core_choice, "CORE_PER_NONZERO", 1.0)
+            return out
+
+        monkeypatch.setattr(structured, "_pricing", pricing_then_late)
     t0 = time.perf_counter()
     r = placement.solve(inst, structure=True, time_limit=30)
     assert time.perf_counter() - t0 < 15
     assert r.status is Status.TIME_LIMIT and r.check is not None and r.check.ok
-    assert not any("columns" in e for e in _details(r)["rounds"])
+    details = _details(r)
+    assert not any("columns" in e for e in details["rounds"])
+    assert ("too little was left to price" in r.message) == (late == "before pricing")
     assert r.bound is not None and r.bound >= done.objective - 1e-6
+    assert details["construction_objective"] is not None

@@ -17,7 +17,7 @@ from placement.solvers.base import RawSolution, Status, relative_gap
 if TYPE_CHECKING:
     from placement import solvers
 
-__all__ = ["forest_answer", "forest_message", "core_answer"]
+__all__ = ["forest_answer", "forest_message", "core_answer", "limit_answer"]
 
 
 def _details(prep: Prepared, lagrangian_bound: float | None,
@@ -45,6 +45,22 @@ def forest_answer(form: CanonicalForm, prep: Prepared, backend: solvers.Backend,
                        bound=bound, gap=relative_gap(prep.start_objective, bound), nodes=0,
                        seconds=seconds, message=forest_message(prep.forest),
                        extra={"structure": details}, solver_version=backend.version())
+
+
+def limit_answer(form: CanonicalForm, prep: Prepared, backend: solvers.Backend,
+                 seconds: float) -> RawSolution:
+    """No core round: too little of the time limit is left to price the columns and choose
+    a core (a pass over the whole form each). The start and its bound are the answer."""
+    fb = prep.forest
+    details = _details(prep, None if prep.bound is None else prep.bound.bound, [],
+                       None if fb is None else _prices("forest", form.sense.sign * fb.value,
+                                                       fb.full_multipliers(form)))
+    bound = prep.best_bound(form) if prep.start is not None else None
+    return RawSolution(status=Status.TIME_LIMIT, x=prep.start, objective=prep.start_objective,
+                       bound=bound, gap=relative_gap(prep.start_objective, bound), nodes=0,
+                       seconds=seconds, message="time limit: too little was left to price the "
+                       "columns and choose a core", extra={"structure": details},
+                       solver_version=backend.version())
 
 
 def forest_message(fb: ForestBound) -> str:
