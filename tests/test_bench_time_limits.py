@@ -183,10 +183,10 @@ def test_the_links_deadline_and_time_limits_cores_figures_are_the_committed_runs
     assert (f"from the bound {gap['old', 30.0]} -> {gap['new', 30.0]} at 30 s and as before "
             f"at 60 and 120 s ({gap['new', 60.0]}, {gap['new', 120.0]})") in text
     assert all(gap["old", lim] == gap["new", lim] for lim in (60.0, 120.0))
-    past = max(float(r["wall"]) - float(r["limit"]) for (code, _), r in rows.items()
+    assert all(float(r["wall"]) <= float(r["limit"]) for (code, _), r in rows.items()
                if code == "new")
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    assert f"within {past + 0.05:.1f} s of limits of 30-120 s" in readme
+    assert "20,000 links (26 million columns with their pairs) within limits of 30-120 s" in readme
 
     big = [r for r in _time_limit_rows("time-limits-cores") if "50000x5" not in r["name"]]
     assert len(big) == 24
