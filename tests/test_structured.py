@@ -221,5 +221,23 @@ def test_a_time_limited_solve_chooses_no_core_it_has_no_time_for(
     details = _details(r)
     assert not any("columns" in e for e in details["rounds"])
     assert ("too little was left to price" in r.message) == (late == "before pricing")
+    if late == "before pricing":  # the prices given are those of the bound given
+        assert details["pricing"]["kind"] == "forest"
+        assert details["pricing"]["bound"] == pytest.approx(r.bound, rel=1e-9)
     assert r.bound is not None and r.bound >= done.objective - 1e-6
     assert details["construction_objective"] is not None
+
+
+def test_an_answer_without_rounds_gives_the_prices_of_the_lagrangian_bound_it_rests_on(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A link to a geography (no bound with the links kept): with no time for a round, the
+    answer's bound is the Lagrangian bound, and its prices are the ones given."""
+    from placement.solution import core_choice
+
+    monkeypatch.setattr(core_choice, "CORE_PER_NONZERO", 1e6)
+    r = placement.solve(placement.load("instances/tiny-link-geography"), structure=True,
+                        time_limit=30)
+    assert r.status is Status.TIME_LIMIT and r.check is not None and r.check.ok
+    prices = _details(r)["pricing"]
+    assert prices["kind"] == "lagrangian" and prices["bound"] == pytest.approx(r.bound)
+    assert prices["rows"] and len(prices["rows"]) == len(prices["multipliers"])

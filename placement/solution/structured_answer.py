@@ -51,10 +51,14 @@ def limit_answer(form: CanonicalForm, prep: Prepared, backend: solvers.Backend,
                  seconds: float) -> RawSolution:
     """No core round: too little of the time limit is left to price the columns and choose
     a core (a pass over the whole form each). The start and its bound are the answer."""
-    fb = prep.forest
-    details = _details(prep, None if prep.bound is None else prep.bound.bound, [],
-                       None if fb is None else _prices("forest", form.sense.sign * fb.value,
-                                                       fb.full_multipliers(form)))
+    fb, lb = prep.forest, prep.bound
+    prices = None  # those of the bound given: the forest's or the Lagrangian's
+    if prep.best_bound(form) is not None and prep.bound_source(form) == "forest":
+        assert fb is not None
+        prices = _prices("forest", form.sense.sign * fb.value, fb.full_multipliers(form))
+    elif lb is not None:
+        prices = _prices("lagrangian", lb.bound, lb.multipliers)
+    details = _details(prep, None if lb is None else lb.bound, [], prices)
     bound = prep.best_bound(form) if prep.start is not None else None
     return RawSolution(status=Status.TIME_LIMIT, x=prep.start, objective=prep.start_objective,
                        bound=bound, gap=relative_gap(prep.start_objective, bound), nodes=0,
