@@ -19,7 +19,8 @@ import numpy as np
 from placement.milp import CanonicalForm
 from placement.milp.core import Core, Pricing, cheapest_core, core_of, thresholds
 
-__all__ = ["State", "next_core", "large", "wider", "core_seconds", "SIFT_PER_ROW",
+__all__ = ["State", "next_core", "large", "wider", "core_seconds", "no_time_for_core",
+           "SIFT_PER_ROW",
            "CHOSEN_PER_ROW", "SIFT_FIRST_GAP", "CORE_PER_NONZERO"]
 
 #: Sift for the LP bound before any core when the incumbent is further than this (relative)
@@ -38,6 +39,12 @@ CORE_PER_NONZERO = 7e-8
 def core_seconds(form: CanonicalForm) -> float:
     """About the time one core of ``form`` takes to choose, at most."""
     return CORE_PER_NONZERO * form.nnz
+
+
+def no_time_for_core(form: CanonicalForm, deadline: float | None) -> bool:
+    """Whether less is left before ``deadline`` (``time.perf_counter()``; None: no limit)
+    than choosing a core of ``form`` (or another pass over the whole form) may take."""
+    return deadline is not None and deadline - time.perf_counter() < core_seconds(form)
 
 
 @dataclass
@@ -87,7 +94,8 @@ def next_core(st: State, threshold: float, first: bool, chosen: bool,
     # (on 200,000 x 5 those made it half as large again and 5x slower to prove); later
     # cores hold it anyway (its columns' penalties are at most L - its value)
     core = core_of(form, st.pricing, threshold, include=None if first else st.x)
-    if st.x is None or not chosen or not large(core, st.pricing) or _late(form, deadline):
+    if (st.x is None or not chosen or not large(core, st.pricing)
+            or no_time_for_core(form, deadline)):
         return core, threshold
     if first:
         # the link rows its fixings break brought back (20,000 x 50 with caps and links:
@@ -95,7 +103,7 @@ def next_core(st: State, threshold: float, first: bool, chosen: bool,
         # 0.6 s to 4e-5 of the bound there; ties are equal only to rounding, 1e-10 there)
         tied = min(max(threshold, 1e-9 * max(1.0, abs(st.pricing.value))), st.safe_threshold())
         core = core_of(form, st.pricing, tied, include=st.x)
-        if not large(core, st.pricing) or _late(form, deadline):
+        if not large(core, st.pricing) or no_time_for_core(form, deadline):
             return core, tied
     # many tiers tied at the threshold (exact prices of several rows), or a later core this
     # large (5,000 x 20 with caps and links: 53,707 columns, 13 s): each row's few cheapest
@@ -103,10 +111,6 @@ def next_core(st: State, threshold: float, first: bool, chosen: bool,
     core = core_of(form, st.pricing, -1.0,
                    include=cheapest_core(form, st.pricing, CHOSEN_PER_ROW, st.x))
     return core, -1.0
-
-
-def _late(form: CanonicalForm, deadline: float | None) -> bool:
-    return deadline is not None and deadline - time.perf_counter() < core_seconds(form)
 
 
 def large(core: Core | None, pricing: Pricing) -> bool:

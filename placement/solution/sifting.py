@@ -108,7 +108,7 @@ def sift(form: CanonicalForm, pricing: Pricing, member: np.ndarray, deadline: fl
         t = time.perf_counter()
         sol = lp.solve(left)
         seconds = round(time.perf_counter() - t, 3)
-        t = time.perf_counter()
+        priced_from = time.perf_counter()
         if sol is None:
             stopped = "no LP optimum (time or numerics)"
             break
@@ -123,7 +123,7 @@ def sift(form: CanonicalForm, pricing: Pricing, member: np.ndarray, deadline: fl
         new = _entering(form, aux, p, sol.multipliers) & ~member & allowed
         trace.append({"lp": sol.value, "bound": p.bound(form), "added": int(new.sum()),
                       "seconds": seconds})
-        after = time.perf_counter() - t
+        after = time.perf_counter() - priced_from
         if not new.any() or best.value - sign * sol.value <= tol * max(1.0, abs(sol.value)):
             stopped = "converged"
             break

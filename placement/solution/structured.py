@@ -49,6 +49,7 @@ from placement.solution.core_choice import (
     State,
     core_seconds,
     next_core,
+    no_time_for_core,
     wider,
 )
 from placement.solution.sifting import Sifted, rounding_core, sift
@@ -138,7 +139,7 @@ def solve_structured(inst: Instance, form: CanonicalForm, backend: solvers.Backe
                 break
             threshold = max(st.safe_threshold(), threshold)
             continue
-        if left is not None and left < MIN_SOLVER_SECONDS + core_seconds(form):
+        if no_time_for_core(form, deadline):
             timed_out = True  # choosing a core alone would run past the limit
             break
         core, threshold = next_core(st, threshold, first=not rounds,
@@ -189,8 +190,7 @@ def _before_rounds(form: CanonicalForm, prep: Prepared, backend: solvers.Backend
     fb = prep.forest if prep.start is not None else None
     if fb is not None and meets(form, prep.start_objective, fb.bound, options):
         return forest_answer(form, prep, backend, time.perf_counter() - t_start)
-    if deadline is not None and (deadline - time.perf_counter()
-                                 < MIN_SOLVER_SECONDS + core_seconds(form)):
+    if no_time_for_core(form, deadline):  # pricing every column takes about as long
         return limit_answer(form, prep, backend, time.perf_counter() - t_start)
     return None
 
@@ -279,7 +279,7 @@ def _rounding(st: State, sifted: Sifted, backend: solvers.Backend, options: Solv
     entry.pop("rounding", None)
     entry.pop("rounding_with_incumbent", None)
     for key, incumbent in (("rounding", None), ("rounding_with_incumbent", st.x)):
-        if deadline is not None and deadline - time.perf_counter() < core_seconds(st.form):
+        if no_time_for_core(st.form, deadline):
             break  # its core alone would take the time left (20,000 x 50, 20,000 links: 3.6 s)
         core = rounding_core(st.form, sifted, incumbent)
         left = None if deadline is None else 0.5 * (deadline - time.perf_counter())

@@ -39,8 +39,7 @@ def forest_answer(form: CanonicalForm, prep: Prepared, backend: solvers.Backend,
     assert prep.forest is not None and prep.start is not None
     bound = prep.forest.bound
     details = _details(prep, None if prep.bound is None else prep.bound.bound, [],
-                       _prices("forest", form.sense.sign * prep.forest.value,
-                               prep.forest.full_multipliers(form)))
+                       _forest_prices(form, prep.forest))
     return RawSolution(status=Status.OPTIMAL, x=prep.start, objective=prep.start_objective,
                        bound=bound, gap=relative_gap(prep.start_objective, bound), nodes=0,
                        seconds=seconds, message=forest_message(prep.forest),
@@ -51,15 +50,14 @@ def limit_answer(form: CanonicalForm, prep: Prepared, backend: solvers.Backend,
                  seconds: float) -> RawSolution:
     """No core round: too little of the time limit is left to price the columns and choose
     a core (a pass over the whole form each). The start and its bound are the answer."""
-    fb, lb = prep.forest, prep.bound
+    lb, best = prep.bound, prep.best_bound(form)
     prices = None  # those of the bound given: the forest's or the Lagrangian's
-    if prep.best_bound(form) is not None and prep.bound_source(form) == "forest":
-        assert fb is not None
-        prices = _prices("forest", form.sense.sign * fb.value, fb.full_multipliers(form))
+    if best is not None and prep.forest is not None and best == prep.forest.bound:
+        prices = _forest_prices(form, prep.forest)
     elif lb is not None:
         prices = _prices("lagrangian", lb.bound, lb.multipliers)
     details = _details(prep, None if lb is None else lb.bound, [], prices)
-    bound = prep.best_bound(form) if prep.start is not None else None
+    bound = best if prep.start is not None else None
     return RawSolution(status=Status.TIME_LIMIT, x=prep.start, objective=prep.start_objective,
                        bound=bound, gap=relative_gap(prep.start_objective, bound), nodes=0,
                        seconds=seconds, message="time limit: too little was left to price the "
@@ -77,6 +75,10 @@ def forest_message(fb: ForestBound) -> str:
                 "rows (the LP bound): the placement meets it")
     return "proven optimal by the Lagrangian bound of the one budget (exact): the placement " \
            "meets it"
+
+
+def _forest_prices(form: CanonicalForm, fb: ForestBound) -> dict[str, Any]:
+    return _prices("forest", form.sense.sign * fb.value, fb.full_multipliers(form))
 
 
 def _prices(kind: str, bound: float, multipliers: np.ndarray) -> dict[str, Any]:
