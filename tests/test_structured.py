@@ -146,14 +146,17 @@ def test_a_gap_asked_for_is_a_gap_kept_through_the_core(seed: int) -> None:
 
 
 def test_a_first_core_without_the_incumbent_is_retried_with_it_then_chosen_columns() -> None:
-    """5,000 x 20 with caps and links at 1e-4: the first core (the rows closest to changing,
+    """5,000 x 20 with caps and links at 3e-5: the first core (the rows closest to changing,
     without the incumbent's columns) is infeasible; the same threshold with them is not, but
-    does not prove; each row's two cheapest columns and the incumbent's then do. Before, the
-    second core was the safe threshold's, 134,715 columns and 46 s."""
+    cannot prove (its best placement is 4e-5 below the bound outside it); each row's two
+    cheapest columns and the incumbent's then do. Before, the second core was the safe
+    threshold's, 134,715 columns and 46 s. (At 1e-4 whether the second core proves depends on
+    how close to the core's optimum HiGHS stops: it did not on 2026-12-04 and did in a fresh
+    environment of 2026-12-05, so the test asks for a gap the second core cannot reach.)"""
     inst = generate(5_000, 20, seed=1, budget_tightness=0.5, link_density=0.1,
                     cap_tightness=0.2)
-    r = placement.solve(inst, "highs", rel_gap=1e-4)
-    assert r.status is Status.OPTIMAL and r.gap is not None and r.gap <= 1e-4
+    r = placement.solve(inst, "highs", rel_gap=3e-5)
+    assert r.status is Status.OPTIMAL and r.gap is not None and r.gap <= 3e-5
     assert r.check is not None and r.check.ok
     rounds = _details(r)["rounds"]
     assert rounds[0]["status"] == "infeasible" and not rounds[0]["started"]
