@@ -121,8 +121,9 @@ def summary(rows: list[dict], machine: dict, data: Path) -> str:
     mine = [r for r in rows if r["solver"] == "portfolio"]
     if mine and "found_by" in mine[0]:
         out.write("\nThe portfolio's answer by the component that found it (`highs-placement`: "
-                  "HiGHS's own; `polish`: the local search on one of HiGHS's; `local-search`, "
-                  "`neighbourhoods`, `cp-sat`: the side's rounds), its exchanges with HiGHS, "
+                  "HiGHS's own; `polish`: the local search on one of HiGHS's; `core`, "
+                  "`local-search`, `neighbourhoods`, `cp-sat`: the side's rounds), its "
+                  "exchanges with HiGHS, "
                   "and the seconds HiGHS waited there for the side:\n\n"
                   "| instance | found by | exchanges | HiGHS waited (s) |\n|---|---|---|---|\n")
         for r in mine:

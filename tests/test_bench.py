@@ -339,6 +339,39 @@ def test_portfolio_summary_compares_with_the_best_single_backend() -> None:
     assert "| a | polish | 3 | 0.5 |" in text and "| b | highs-placement | 3 | 0.5 |" in text
 
 
+def test_the_readme_quotes_the_committed_portfolio_run() -> None:
+    """The README's sentence on OR-Library D/E is benchmarks/results/portfolio-core's rows:
+    wins against the better single backend, strict wins where neither single backend proved
+    the optimum, and the spread of the portfolio's gaps to the best known."""
+    import csv
+
+    from tests.conftest import ROOT
+
+    rows = list(csv.DictReader((ROOT / "benchmarks/results/portfolio-core/results.csv").open()))
+    assert all(r["checked"] == "True" for r in rows)
+    by = {(r["instance"], r["solver"]): r for r in rows}
+    names = sorted({r["instance"] for r in rows})
+    wins = strict = open_ = 0
+    for n in names:
+        singles = [by[n, s] for s in ("highs", "cp-sat")]
+        best = min(float(r["objective"]) for r in singles)
+        mine = float(by[n, "portfolio"]["objective"])
+        wins += mine <= best
+        if all(r["status"] != "optimal" for r in singles):
+            open_ += 1
+            strict += mine < best
+    gaps = {n: float(by[n, "portfolio"]["gap_best_known_pct"]) for n in names}
+    d = [g for n, g in gaps.items() if n.startswith("d")]
+    e = [g for n, g in gaps.items() if n.startswith("e")]
+    text = " ".join((ROOT / "README.md").read_text().split())
+    assert (wins, len(names), strict, open_) == (8, 8, 5, 5)
+    assert f"at least as good as the better of HiGHS and CP-SAT alone on {wins} of " \
+           f"{len(names)} and strictly better on the {strict} where neither proves" in text
+    assert max(e) < 0.1 and f"within 0.1% of the best known on the {len(e)} E instances" in text
+    assert f"{min(d):.2f}-{max(d):.2f}% from it on the D instances" in text
+    assert "benchmarks/results/portfolio-core/summary.md" in text
+
+
 def test_the_overhead_figures_are_the_committed_run() -> None:
     """benchmarks/results/README.md quotes benchmarks/results/overhead: England uniform's load,
     solve and CLI CPU, this code's and the older commit's measured beside it, and the summary is

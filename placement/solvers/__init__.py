@@ -57,7 +57,7 @@ REGISTRY: tuple[Entry, ...] = (
     Entry("scip", "SCIP (OR-Tools)", "placement.solvers.scip", "ScipBackend", ("ortools",)),
     Entry(
         "portfolio",
-        "Portfolio (HiGHS + CP-SAT + local and neighbourhood search)",
+        "Portfolio (HiGHS + core search + CP-SAT + local and neighbourhood search)",
         "placement.solvers.portfolio",
         "PortfolioBackend",
         ("highspy", "ortools"),

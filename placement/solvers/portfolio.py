@@ -1,19 +1,23 @@
-"""A portfolio: one uninterrupted HiGHS search, and beside it CP-SAT, a local search and a
-large-neighbourhood search in rounds, sharing placements at fixed points of HiGHS's tree.
+"""A portfolio: one uninterrupted HiGHS search, and beside it a core search, CP-SAT, a local
+search and a large-neighbourhood search in rounds, sharing placements at fixed points of
+HiGHS's tree.
 
 HiGHS runs a single branch-and-bound from start to end (``threads // 2`` threads), so its tree,
 cuts and bound are never thrown away. Every placement it finds is *polished* at once by the
-shift-and-swap local search of :mod:`placement.milp.local_search`, on HiGHS's thread. Beside it,
-on the other threads, the *side* (:mod:`placement.solvers.portfolio_side`) runs rounds from the
-best placement so far: CP-SAT, the local search, then the large-neighbourhood search of
-:mod:`placement.solvers.lns`. The two meet at *exchanges*: HiGHS asks for a user placement
-before every dive, and once its node count reaches the next exchange (after ``SYNC_NODES``
-nodes, then ``GROWTH`` times further each time, for ``STRETCH_DOUBLINGS`` exchanges) it waits
-for the side's round to end, takes the side's placements and bound into the shared best, and
-starts the side's next round from that (or keeps the one the side ran ahead from its own best,
-when the shared best is no better). The best bound either proved is the bound; at an exchange
-where the incumbent is within ``rel_gap`` of it, HiGHS is interrupted and the answer is
-proven. With one thread the side's rounds run inside HiGHS's callback, in turn with it.
+shift-and-swap local search of :mod:`placement.milp.local_search`, on HiGHS's thread. Beside
+it, on the other threads, the *side* (:mod:`placement.solvers.portfolio_side`) runs rounds from
+the best placement so far: the first begins with the core search of
+:mod:`placement.solvers.core_search` (HiGHS on each function's few columns of least reduced
+cost; HiGHS waits for it at the first exchange), then in every round CP-SAT, the local search,
+then the large-neighbourhood search of :mod:`placement.solvers.lns`. The two meet at
+*exchanges*: HiGHS asks for a user placement before every dive, and once its node count reaches
+the next exchange (after ``SYNC_NODES`` nodes, then ``GROWTH`` times further each time, for
+``STRETCH_DOUBLINGS`` exchanges) it waits for the side's round to end, takes the side's
+placements and bound into the shared best, and starts the side's next round from that (or keeps
+the one the side ran ahead from its own best, when the shared best is no better). The best
+bound either proved is the bound; at an exchange where the incumbent is within ``rel_gap`` of
+it, HiGHS is interrupted and the answer is proven. With one thread the side's rounds run inside
+HiGHS's callback, in turn with it.
 
 HiGHS's own search is left as it would run alone: a placement is handed to it
 (``setSolution``) only while it holds none. Handing it better placements changed its path in
@@ -31,7 +35,9 @@ wall-clock time limit is only an outer stop: the rounds it cuts short end where 
 so a run that ends at its time limit may differ there.
 
 Models with continuous columns (which CP-SAT cannot take) run HiGHS alone; forms outside the
-local search's scope run without it, and per-area forms without the large-neighbourhood search.
+local search's scope run without it, and per-area forms without the large-neighbourhood search
+and the core search (which also leaves out forms where its core would keep more than a fifth
+of the placement columns: there HiGHS would wait for it longer than it pays).
 """
 
 from __future__ import annotations
@@ -74,10 +80,11 @@ MAX_ROUNDS: int | None = None
 
 
 class PortfolioBackend:
-    """One HiGHS search with CP-SAT and two searches beside it, sharing placements."""
+    """One HiGHS search with a core search, CP-SAT and two local searches beside it,
+    sharing placements."""
 
     name: str = "portfolio"
-    label: str = "Portfolio (HiGHS + CP-SAT + local and neighbourhood search)"
+    label: str = "Portfolio (HiGHS + core search + CP-SAT + local and neighbourhood search)"
     requires: tuple[str, ...] = ("highspy", "ortools")
     capabilities: Capabilities = Capabilities(incremental=False)
 

@@ -1,15 +1,17 @@
-"""The portfolio's shared state, and its *side*: CP-SAT, the local search and the
-large-neighbourhood search in rounds beside the one HiGHS search
+"""The portfolio's shared state, and its *side*: a core search, CP-SAT, the local search and
+the large-neighbourhood search in rounds beside the one HiGHS search
 (:mod:`placement.solvers.portfolio`).
 
-Round ``k`` starts from the best placement so far: CP-SAT with it as its hint, to a
-deterministic time limit (``max_deterministic_time``, with ``interleave_search`` so that its
-workers are deterministic too); then the shift-and-swap local search of
-:mod:`placement.milp.local_search` (random kicks drawn from ``seed + k``) from the better of the
-two; then steps of the large-neighbourhood search of :mod:`placement.solvers.lns` from that.
-The searches' work grows ``GROWTH`` times a round for ``MAX_DOUBLINGS`` rounds, CP-SAT's for
-``CPSAT_DOUBLINGS``; every round ends at work limits, never at the clock, so a round's
-placements depend on its start and seed only.
+Round ``k`` starts from the best placement so far; the first begins with the core search of
+:mod:`placement.solvers.core_search` (HiGHS on each function's few columns of least reduced
+cost, to ``CORE_NODES`` nodes), where a core is small enough. Then CP-SAT with the best
+placement as its hint, to a deterministic time limit (``max_deterministic_time``, with
+``interleave_search`` so that its workers are deterministic too); then the shift-and-swap
+local search of :mod:`placement.milp.local_search` (random kicks drawn from ``seed + k``)
+from the better of the two; then steps of the large-neighbourhood search of
+:mod:`placement.solvers.lns` from that. The searches' work grows ``GROWTH`` times a round for
+``MAX_DOUBLINGS`` rounds, CP-SAT's for ``CPSAT_DOUBLINGS``; every round ends at work limits,
+never at the clock, so a round's placements depend on its start and seed only.
 """
 
 from __future__ import annotations
@@ -32,11 +34,13 @@ from placement.solvers.base import (
     relative_gap,
     time_left,
 )
+from placement.solvers.core_search import CORE_NODES, core_search
 from placement.solvers.cpsat import CpSatBackend
 
 if TYPE_CHECKING:
     from placement.milp import CanonicalForm
     from placement.milp.local_search import LocalSearch
+    from placement.solvers.core_search import CoreResult
     from placement.solvers.lns import Neighbourhoods
 
 __all__ = ["State", "Round", "Side", "take", "improve", "better", "CPSAT_DETERMINISTIC",
@@ -62,8 +66,8 @@ GROWTH = 2
 MAX_DOUBLINGS = 3
 #: Rounds the side may run ahead of the last exchange, each from its own best placement.
 AHEAD = 4
-#: Largest form (columns) the large-neighbourhood search is run on: each step hands HiGHS the
-#: whole model, the held columns fixed.
+#: Largest form (columns) the large-neighbourhood search and the core search are run on: each
+#: step hands HiGHS the whole model, the held columns fixed.
 LNS_MAX_COLUMNS = 200_000
 
 
@@ -121,6 +125,8 @@ class Round:
 
     k: int
     raw: RawSolution | None = None
+    core: CoreResult | None = None
+    core_seconds: float = 0.0
     searched: np.ndarray | None = None
     search_seconds: float = 0.0
     ran_search: bool = False
@@ -151,6 +157,7 @@ class Side:
         # the neighbourhood search's HiGHS asks for the main search's thread count: HiGHS
         # keeps one pool per process, resized (reset) whenever a model asks for another
         self.neighbourhoods = _neighbourhoods(form, replace(options, threads=highs_threads))
+        self.core = core_search(form, replace(options, threads=highs_threads), LNS_MAX_COLUMNS)
         self._pool = None if inline else ThreadPoolExecutor(max_workers=1)
         self._pending: tuple[int, np.ndarray | None] | None = None
         self._cond = threading.Condition()
@@ -237,6 +244,13 @@ class Side:
 
     def take(self, state: State, r: Round) -> None:
         """Offer round ``r``'s placements and bound to ``state``, in a fixed order."""
+        if r.core is not None:
+            c = r.core
+            objective = None if c.x is None else self.form.objective_of(c.x)
+            state.offer_bound(c.bound)
+            state.note(r.k, "core", c.status, objective, c.bound,
+                       improved=c.x is not None and state.offer(c.x, objective),
+                       columns=c.columns, nodes=c.nodes, seconds=round(r.core_seconds, 3))
         if r.raw is not None:
             take(state, "cp-sat", r.raw, r.k)
         for ran, name, x, seconds in ((r.ran_search, "local-search", r.searched,
@@ -279,6 +293,16 @@ class Side:
             return Round(k, best=x)
         grown = GROWTH ** min(k, MAX_DOUBLINGS)
         seed = int(self.options.seed) + k
+        core, core_seconds = None, 0.0
+        if self.core is not None and k == 0:
+            t1 = time.perf_counter()
+            core = self.core.search(x, nodes=CORE_NODES, stopped=ends,
+                                    deadline=None if left is None else t1 + left)
+            core_seconds = time.perf_counter() - t1
+            x = better(self.form, x, core.x)
+            left = time_left(self.options, self.t0)
+            if ends() or (left is not None and left < MIN_SOLVER_SECONDS):
+                return Round(k, None, core, core_seconds, best=x)
         opts = replace(self.options, threads=self.threads, seed=seed, log=False,
                        time_limit=left)
         limit = CPSAT_DETERMINISTIC * GROWTH ** min(k, CPSAT_DOUBLINGS)
@@ -288,7 +312,7 @@ class Side:
                                            "interleave_search": True})
         with self._cond:
             self._solver = None
-        r = Round(k, raw)
+        r = Round(k, raw, core, core_seconds)
         best = better(self.form, x, raw.x)
         if self.search is not None and best is not None and not ends():
             r.ran_search = True
