@@ -83,11 +83,13 @@ def run(data: Path, names: list[str], solvers: list[str], time_limit: float, thr
 def summary(rows: list[dict], machine: dict, data: Path) -> str:
     out = io.StringIO()
     tl, th = rows[0]["time_limit"], rows[0]["threads"]
+    seed = f" --seed {rows[0]['seed']}" if rows[0].get("seed") else ""
     out.write(f"# Portfolio against HiGHS and CP-SAT, OR-Library D/E 100-200, {tl:g} s, "
               f"{th} threads\n\n"
               f"Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, shared "
               "with other jobs (1-minute load average per solve in results.csv). Command: "
-              f"`python -m benchmarks.portfolio --time-limit {tl:g} --threads {th}` "
+              f"`python -m benchmarks.portfolio --time-limit {tl:g} --threads {th}"
+              f"{seed}` "
               f"(data: {data}). Every placement checked by the independent checker: "
               f"{all(r['checked'] for r in rows if r['objective'] is not None)}.\n\n"
               "Gap to the best known value of bounds.tsv (%, objective - best / best) "

@@ -370,6 +370,17 @@ def test_the_readme_quotes_the_committed_portfolio_run() -> None:
     assert max(e) < 0.1 and f"within 0.1% of the best known on the {len(e)} E instances" in text
     assert f"{min(d):.2f}-{max(d):.2f}% from it on the D instances" in text
     assert "benchmarks/results/portfolio-core/summary.md" in text
+    held = list(csv.DictReader(
+        (ROOT / "benchmarks/results/portfolio-core-seed1/results.csv").open()))
+    assert all(r["checked"] == "True" and r["seed"] == "1" for r in held)
+    by = {(r["instance"], r["solver"]): r for r in held}
+    lost = [n for n in names if float(by[n, "portfolio"]["objective"]) > min(
+        float(by[n, s]["objective"]) for s in ("highs", "cp-sat"))]
+    assert lost == ["d20200"] and f"at least as good on {len(names) - 1} of 8" in text
+    mine, alone = by["d20200", "portfolio"], by["d20200", "highs"]
+    diff = float(mine["objective"]) - float(alone["objective"])
+    assert f"HiGHS alone is better by {diff:g} in {float(alone['objective']):,.0f}" in text
+    assert f"waited {float(mine['highs_waited']):.0f} s of its 30" in text
 
 
 def test_the_overhead_figures_are_the_committed_run() -> None:
