@@ -116,6 +116,7 @@ def test_the_portfolio_takes_the_core_search_and_repeats_for_a_seed(
     monkeypatch.setattr(sides, "CPSAT_DETERMINISTIC", 0.02)
     monkeypatch.setattr(sides, "LNS_STEPS", 2)
     monkeypatch.setattr(pf, "SYNC_NODES", 1)
+    monkeypatch.setattr(pf, "CORE_SYNC_NODES", 5)
     monkeypatch.setattr(pf, "MAX_ROUNDS", 2)
     form = build(placement.load(GAP_DIR / "b05100", input_format="orlib-gap"))
     from placement.solvers import get
@@ -125,6 +126,8 @@ def test_the_portfolio_takes_the_core_search_and_repeats_for_a_seed(
     log = runs[0].extra["components"]
     core = [c for c in log if c["component"] == "core"]  # type: ignore[union-attr]
     assert len(core) == 1 and core[0]["round"] == 0 and core[0]["nodes"] <= 50
+    first = next(c for c in log if c["component"] == "highs")  # type: ignore[union-attr]
+    assert first["nodes"] >= 5  # the first exchange waits for HiGHS's CORE_SYNC_NODES
     assert core[0]["columns"] == 2 * form.n_functions
     assert runs[0].x is not None and form.max_violation(runs[0].x) <= 1e-6
     assert runs[0].bound is not None and runs[0].bound <= runs[0].objective + 1e-9

@@ -4,6 +4,7 @@ the large-neighbourhood search beside it in rounds, sharing placements) and its 
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -156,7 +157,8 @@ class _Event:
 def test_highs_is_handed_a_placement_only_while_it_holds_none() -> None:
     form = _form("c0515_1")
     state = sides.State(sign=float(form.sense.sign))
-    exchange = pf._Exchange(form, SolveOptions(), state, side=None)  # type: ignore[arg-type]
+    no_core = SimpleNamespace(core=None)  # a side without a core search
+    exchange = pf._Exchange(form, SolveOptions(), state, side=no_core)  # type: ignore[arg-type]
     empty = _Event(np.inf)
     exchange.hand(empty)
     assert empty.handed == []  # nothing to hand yet

@@ -8,11 +8,11 @@ shift-and-swap local search of :mod:`placement.milp.local_search`, on HiGHS's th
 it, on the other threads, the *side* (:mod:`placement.solvers.portfolio_side`) runs rounds from
 the best placement so far: the first begins with the core search of
 :mod:`placement.solvers.core_search` (HiGHS on each function's few columns of least reduced
-cost; HiGHS waits for it at the first exchange), then in every round CP-SAT, the local search,
-then the large-neighbourhood search of :mod:`placement.solvers.lns`. The two meet at
-*exchanges*: HiGHS asks for a user placement before every dive, and once its node count reaches
-the next exchange (after ``SYNC_NODES`` nodes, then ``GROWTH`` times further each time, for
-``STRETCH_DOUBLINGS`` exchanges) it waits for the side's round to end, takes the side's
+cost; HiGHS's first exchange is then at ``CORE_SYNC_NODES``), then in every round CP-SAT, the
+local search, then the large-neighbourhood search of :mod:`placement.solvers.lns`. The two meet
+at *exchanges*: HiGHS asks for a user placement before every dive, and once its node count
+reaches the next exchange (after ``SYNC_NODES`` nodes, then ``GROWTH`` times further each time,
+for ``STRETCH_DOUBLINGS`` exchanges) it waits for the side's round to end, takes the side's
 placements and bound into the shared best, and starts the side's next round from that (or keeps
 the one the side ran ahead from its own best, when the shared best is no better). The best
 bound either proved is the bound; at an exchange where the incumbent is within ``rel_gap`` of
@@ -67,10 +67,17 @@ from placement.solvers.portfolio_side import Side, State, improve, take
 if TYPE_CHECKING:
     from placement.milp import CanonicalForm
 
-__all__ = ["PortfolioBackend", "SYNC_NODES", "STRETCH_DOUBLINGS", "POLISH_SEED", "MAX_ROUNDS"]
+__all__ = ["PortfolioBackend", "SYNC_NODES", "CORE_SYNC_NODES", "STRETCH_DOUBLINGS",
+           "POLISH_SEED", "MAX_ROUNDS"]
 
 #: HiGHS's node count at the first exchange (then GROWTH times further after each one).
 SYNC_NODES = 100
+#: HiGHS's node count at the first exchange where the side's first round begins with a core
+#: search, which HiGHS waits for there. At SYNC_NODES it waited 13-25 s of 30 on OR-Library's
+#: 20-agent instances (portfolio-core). A core search's 5,000 nodes take about as long as
+#: 1,500 of HiGHS's on the whole form there (e20100: 130 and 40 nodes a second), so HiGHS now
+#: searches on while the core is searched.
+CORE_SYNC_NODES = 2_000
 #: Exchanges after which HiGHS's stretches between them stop growing.
 STRETCH_DOUBLINGS = 4
 #: Added to the seed of the polishes (the side's rounds use ``seed + round``).
@@ -160,7 +167,7 @@ class _Exchange:
     def __init__(self, form: CanonicalForm, options: SolveOptions, state: State,
                  side: Side) -> None:
         self.form, self.options, self.state, self.side = form, options, state, side
-        self.next_sync = SYNC_NODES
+        self.next_sync = SYNC_NODES if side.core is None else CORE_SYNC_NODES
         self.stop = False
         self.polished = 0  # HiGHS placements polished so far (the polish's seed)
         self.handed: float | None = None  # the objective last handed to HiGHS
