@@ -142,3 +142,16 @@ def test_the_readme_states_the_core_the_portfolio_searches() -> None:
     text = " ".join((ROOT / "README.md").read_text().split())
     assert cs.CORE_SHARE == 0.2 and "keeps a fifth of the columns or fewer" in text
     assert f"HiGHS on each function's {cs.CORE_COLUMNS} columns of least reduced cost" in text
+
+
+def test_a_form_it_cannot_price_is_not_searched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pricing needs assignment rows to keep: where it fails, every search is skipped."""
+    import placement.milp.core as core
+
+    def refuse(form, multipliers):  # type: ignore[no-untyped-def]
+        raise ValueError("the form has no assignment rows to keep: no core to find")
+
+    monkeypatch.setattr(core, "price", refuse)
+    search = cs.CoreSearch(_gap(0, 3.0), SolveOptions(threads=1))
+    assert search.pricing is None
+    assert search.search(None, nodes=10).status == "skipped"

@@ -51,7 +51,8 @@ CORE_COLUMNS = 4
 #: A core is searched only where it keeps at most this share of the placement columns. On
 #: the OR-Library's 10-agent instances a core keeps 40%; in a trial run with cores there too
 #: (issue 15's closing notes), HiGHS waited for the core search past the 18 s in which it
-#: proves e10100 alone, and the portfolio's d10100 and d10200 were no better.
+#: proves e10100 alone, and the portfolio's d10100 and d10200 were no better than without
+#: it (portfolio-ahead).
 CORE_SHARE = 0.2
 
 
@@ -103,7 +104,12 @@ class CoreSearch:
         # opening this model never resizes HiGHS's one thread pool per process
         self.options = replace(options, log=False, rel_gap=0.0, time_limit=None)
         lp = RestrictedLP(form, np.arange(form.n_cols), threads=options.threads).solve(None)
-        self.pricing: Pricing | None = None if lp is None else price(form, lp.multipliers)
+        self.pricing: Pricing | None = None
+        if lp is not None:
+            try:
+                self.pricing = price(form, lp.multipliers)
+            except ValueError:  # no assignment rows to keep, or one no column may take
+                self.pricing = None
 
     def search(self, x: np.ndarray | None, *, nodes: int, deadline: float | None = None,
                stopped: Callable[[], bool] | None = None) -> CoreResult:
