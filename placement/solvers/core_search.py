@@ -1,15 +1,17 @@
 """A core search beside the portfolio's HiGHS: HiGHS on the form cut down to each function's
-few columns of least reduced cost, started from the best placement so far.
+few columns of least reduced cost.
 
 The LP relaxation of the whole form is solved once; its row duals price every column
 (:func:`placement.milp.core.price`: a column's *penalty* is how far its reduced cost is from
-the best of its assignment row). Each search keeps every assignment row's
-:data:`CORE_COLUMNS` columns of least penalty and the start's own columns
-(:func:`placement.milp.core.cheapest_core`), fixes the rest at 0
+the best of its assignment row). A search keeps every assignment row's :data:`CORE_COLUMNS`
+columns of least penalty (:func:`placement.milp.core.cheapest_core`), fixes the rest at 0
 (:func:`placement.milp.core.core_of`), and lets HiGHS search that much smaller MIP to a node
-count. On OR-Library's e20100 and e20200 it reaches the best known values, e20100's in 2,634
-nodes where neither HiGHS nor CP-SAT on the whole form reaches it in 30 s; on the 20-agent D
-instances it reaches better placements than they do (benchmarks/results/portfolio-core).
+count, from the start it is given where the core holds it. The core is not widened to hold the
+start's columns: on e20100, a core around the incumbent (418 columns against 400) took 4,000
+nodes to reach 8450, where the plain one proves 8436 in 2,634. On OR-Library's e20100 and
+e20200 it reaches the best known values, e20100's in 2,634 nodes where neither HiGHS nor CP-SAT
+on the whole form reaches it in 30 s; on the 20-agent D instances it reaches better placements
+than they do (benchmarks/results/portfolio-core).
 
 What it proves is kept too. Every placement that uses an excluded column is worth at most the
 core's ``outside`` value (the LP duals' Lagrangian bound less the least excluded penalty), so
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["CoreSearch", "CoreResult", "CORE_COLUMNS", "CORE_SHARE", "CORE_NODES", "applies",
            "core_search"]
 
-#: Columns of least penalty each assignment row keeps in the core (besides the start's): on
+#: Columns of least penalty each assignment row keeps in the core: on
 #: the OR-Library's D and E instances 4 found better placements than 3 (too few to hold them)
 #: and than 6 or 8 (too many to search in the time).
 CORE_COLUMNS = 4
@@ -70,13 +72,13 @@ def applies(form: CanonicalForm) -> bool:
         CORE_COLUMNS * form.n_functions <= CORE_SHARE * form.n_x
 
 
-def core_search(form: CanonicalForm, options: SolveOptions, max_columns: int
-                ) -> CoreSearch | None:
+def core_search(form: CanonicalForm, options: SolveOptions, max_columns: int,
+                seconds: float | None = None) -> CoreSearch | None:
     """A core search of ``form`` (a single-area form of at most ``max_columns`` columns where
-    :func:`applies`), or None."""
+    :func:`applies`; its LP solved within ``seconds``), or None."""
     if form.per_area or form.n_cols > max_columns or not applies(form):
         return None
-    return CoreSearch(form, options)
+    return CoreSearch(form, options, seconds)
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,8 @@ class CoreResult:
 class CoreSearch:
     """Searches of the core around a start (see the module docstring)."""
 
-    def __init__(self, form: CanonicalForm, options: SolveOptions) -> None:
+    def __init__(self, form: CanonicalForm, options: SolveOptions,
+                 seconds: float | None = None) -> None:
         from placement.milp.core import price
         from placement.solvers.highs_lp import RestrictedLP
 
@@ -103,7 +106,8 @@ class CoreSearch:
         # ``options.threads``: the portfolio passes its main HiGHS search's count, so that
         # opening this model never resizes HiGHS's one thread pool per process
         self.options = replace(options, log=False, rel_gap=0.0, time_limit=None)
-        lp = RestrictedLP(form, np.arange(form.n_cols), threads=options.threads).solve(None)
+        # the LP within ``seconds`` (None: without limit); unsolved, no search runs
+        lp = RestrictedLP(form, np.arange(form.n_cols), threads=options.threads).solve(seconds)
         self.pricing: Pricing | None = None
         if lp is not None:
             try:

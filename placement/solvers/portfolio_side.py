@@ -157,7 +157,8 @@ class Side:
         # the neighbourhood search's HiGHS asks for the main search's thread count: HiGHS
         # keeps one pool per process, resized (reset) whenever a model asks for another
         self.neighbourhoods = _neighbourhoods(form, replace(options, threads=highs_threads))
-        self.core = core_search(form, replace(options, threads=highs_threads), LNS_MAX_COLUMNS)
+        self.core = core_search(form, replace(options, threads=highs_threads), LNS_MAX_COLUMNS,
+                                time_left(options, t0))
         self._pool = None if inline else ThreadPoolExecutor(max_workers=1)
         self._pending: tuple[int, np.ndarray | None] | None = None
         self._cond = threading.Condition()
