@@ -126,8 +126,6 @@ def test_the_portfolio_takes_the_core_search_and_repeats_for_a_seed(
     log = runs[0].extra["components"]
     core = [c for c in log if c["component"] == "core"]  # type: ignore[union-attr]
     assert len(core) == 1 and core[0]["round"] == 0 and core[0]["nodes"] <= 50
-    first = next(c for c in log if c["component"] == "highs")  # type: ignore[union-attr]
-    assert first["nodes"] >= 5  # the first exchange waits for HiGHS's CORE_SYNC_NODES
     assert core[0]["columns"] == 2 * form.n_functions
     assert runs[0].x is not None and form.max_violation(runs[0].x) <= 1e-6
     assert runs[0].bound is not None and runs[0].bound <= runs[0].objective + 1e-9
@@ -155,3 +153,21 @@ def test_a_form_it_cannot_price_is_not_searched(monkeypatch: pytest.MonkeyPatch)
     search = cs.CoreSearch(_gap(0, 3.0), SolveOptions(threads=1))
     assert search.pricing is None
     assert search.search(None, nodes=10).status == "skipped"
+
+
+def test_the_first_exchange_waits_for_core_sync_nodes_beside_a_core_search() -> None:
+    """Beside a side on its own thread that begins with a core search, HiGHS's first exchange
+    is at CORE_SYNC_NODES; without a core search, or with the side in HiGHS's callback (one
+    thread), at SYNC_NODES."""
+    from types import SimpleNamespace
+
+    from placement.solvers.portfolio_side import State
+
+    form = _gap(0, 3.0)
+    for core, inline, first in ((object(), False, pf.CORE_SYNC_NODES),
+                                (object(), True, pf.SYNC_NODES), (None, False, pf.SYNC_NODES)):
+        side = SimpleNamespace(core=core, inline=inline)
+        exchange = pf._Exchange(form, SolveOptions(), State(sign=-1.0),
+                                side=side)  # type: ignore[arg-type]
+        assert exchange.next_sync == first
+    assert pf.CORE_SYNC_NODES > pf.SYNC_NODES

@@ -157,7 +157,7 @@ class _Event:
 def test_highs_is_handed_a_placement_only_while_it_holds_none() -> None:
     form = _form("c0515_1")
     state = sides.State(sign=float(form.sense.sign))
-    no_core = SimpleNamespace(core=None)  # a side without a core search
+    no_core = SimpleNamespace(core=None, inline=False)  # a side without a core search
     exchange = pf._Exchange(form, SolveOptions(), state, side=no_core)  # type: ignore[arg-type]
     empty = _Event(np.inf)
     exchange.hand(empty)

@@ -76,7 +76,9 @@ SYNC_NODES = 100
 #: search, which HiGHS waits for there. At SYNC_NODES it waited 13-25 s of 30 on OR-Library's
 #: 20-agent instances (portfolio-core). A core search's 5,000 nodes take about as long as
 #: 1,500 of HiGHS's on the whole form there (e20100: 130 and 40 nodes a second), so HiGHS now
-#: searches on while the core is searched.
+#: searches on while the core is searched. With one thread the side's rounds run in HiGHS's
+#: callback, so the first exchange stays at SYNC_NODES: on e20100 at 30 s, 8436 against 8461
+#: at CORE_SYNC_NODES.
 CORE_SYNC_NODES = 2_000
 #: Exchanges after which HiGHS's stretches between them stop growing.
 STRETCH_DOUBLINGS = 4
@@ -167,7 +169,9 @@ class _Exchange:
     def __init__(self, form: CanonicalForm, options: SolveOptions, state: State,
                  side: Side) -> None:
         self.form, self.options, self.state, self.side = form, options, state, side
-        self.next_sync = SYNC_NODES if side.core is None else CORE_SYNC_NODES
+        # with one thread the core search runs in HiGHS's callback, in turn with it: early
+        self.next_sync = CORE_SYNC_NODES if side.core is not None and not side.inline \
+            else SYNC_NODES
         self.stop = False
         self.polished = 0  # HiGHS placements polished so far (the polish's seed)
         self.handed: float | None = None  # the objective last handed to HiGHS

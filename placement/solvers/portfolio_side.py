@@ -159,6 +159,7 @@ class Side:
         self.neighbourhoods = _neighbourhoods(form, replace(options, threads=highs_threads))
         self.core = core_search(form, replace(options, threads=highs_threads), LNS_MAX_COLUMNS,
                                 time_left(options, t0))
+        self.inline = inline
         self._pool = None if inline else ThreadPoolExecutor(max_workers=1)
         self._pending: tuple[int, np.ndarray | None] | None = None
         self._cond = threading.Condition()
