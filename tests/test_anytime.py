@@ -295,6 +295,7 @@ def test_docs_quote_the_time_limit_floors() -> None:
     assert f"(0.1 s plus {us(at._IMPROVE_PER_COLUMN)} column)" in text
     assert f"0.05 s plus {us(at._LEAST_IMPROVE_PER_COLUMN)} column at most" in text
     assert f"(about 0.25 s plus {us(at._REPAIR_PER_COLUMN)} placement column at most)" in text
+    assert f"(0.02 s plus {us(at._SETUP_PER_COLUMN)} placement column)" in text
     steps = {20: "a score"}[at._USEFUL_STEPS]
     assert f"{steps} of steps, at {us(at._STEP_PER_NONZERO)} nonzero each" in text
 
@@ -322,3 +323,35 @@ def test_the_lagrangian_bound_beside_a_forest_is_left_out_when_it_has_no_time_fo
     r = placement.solve(inst, structure=True)
     assert r.status is Status.OPTIMAL and r.check is not None and r.check.ok
     assert r.objective == pytest.approx(plain.objective, rel=1e-9)
+
+
+def test_a_checked_start_in_hand_keeps_the_construction_within_finish_by(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The forest's placement is checked: a construction beside it runs only when more than
+    construct_seconds is left before ``finish_by``, and then its repair and improvement end
+    there (no least improvement past it). Without a start in hand it would improve past
+    ``finish_by`` (test_prepare_past_its_deadline_still_answers_at_once)."""
+    from placement.solution import anytime
+
+    inst = generate(4000, 5, seed=3, budget_tightness=0.9, cap_tightness=0.2)
+    form = build(inst)
+    calls: list[dict[str, float]] = []
+    real = anytime.construct
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append({"seconds": args[1], **kwargs})
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(anytime, "construct", spy)
+    now = time.perf_counter()
+    prep = prepare(inst, form, 5.0, search_until=now + 1.0, finish_by=now + 1.0)
+    assert prep.forest is not None and prep.forest.meets and prep.start is not None
+    (call,) = calls
+    assert call["least_improve"] == 0.0
+    assert call["repair_seconds"] <= 1.0 and call["seconds"] <= 1.0
+    calls.clear()
+    monkeypatch.setattr(anytime, "_SETUP_PER_COLUMN", 1e-4)  # 2 s to set up, 1 s left
+    now = time.perf_counter()
+    prep = prepare(inst, form, 5.0, search_until=now + 1.0, finish_by=now + 1.0)
+    assert calls == [] and prep.construction is None and prep.start is not None
+    assert check(inst, form.assignment_of(prep.start)).ok

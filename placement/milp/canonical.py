@@ -278,24 +278,26 @@ class CanonicalForm:
         auxiliary columns it decides."""
         if self.n_cols == self.n_x:
             return np.zeros(0, dtype=bool)
-        Ax = self.A[:, : self.n_x].tocsr()
-        has_x = np.diff(Ax.indptr) > 0
-        covered = (abs(Ax) @ np.asarray(chosen, dtype=float)) > 0.5
-        bad_row = (has_x & ~covered).astype(float)
-        return np.asarray(abs(self.A[:, self.n_x:]).tocsc().T @ bad_row == 0)
+        from placement.milp.blocks import nonzeros
+
+        nz = nonzeros(self)  # made once per matrix
+        chosen = np.asarray(chosen) > 0.5
+        bad_row = np.zeros(self.n_rows, dtype=bool)
+        bad_row[nz.x_rows] = True  # a row holding placement columns ...
+        bad_row[nz.x_rows[chosen[nz.x_cols]]] = False  # ... none of them chosen
+        out = np.ones(self.n_cols - self.n_x, dtype=bool)
+        out[nz.aux_cols[bad_row[nz.aux_rows]]] = False
+        return out
 
     def max_violation(self, x: np.ndarray) -> float:
         """Largest absolute violation of any row or column bound (a solver sanity check)."""
         ax = self.A @ x
-        v = np.concatenate(
-            [
-                np.maximum(self.row_lower - ax, 0.0),
-                np.maximum(ax - self.row_upper, 0.0),
-                np.maximum(self.col_lower - x, 0.0),
-                np.maximum(x - self.col_upper, 0.0),
-            ]
-        )
-        return float(v.max(initial=0.0))
+        x = np.asarray(x, dtype=float)
+        buf = np.empty(max(ax.shape[0], x.shape[0]))  # one scratch array, not four and a join
+        worst = [np.max(np.subtract(a, b, out=buf[: a.shape[0]]), initial=0.0)
+                 for a, b in ((self.row_lower, ax), (ax, self.row_upper),
+                              (self.col_lower, x), (x, self.col_upper))]
+        return float(np.max(worst))  # NaN anywhere is NaN: no row is met
 
     def with_objective(self, c: np.ndarray, sense: Sense | str | None = None,
                        offset: float = 0.0) -> CanonicalForm:

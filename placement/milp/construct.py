@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from placement.milp.blocks import nonzeros
 from placement.milp.canonical import CanonicalForm
 from placement.util.lazy import lazy_module
 
@@ -94,9 +95,11 @@ def patterns_of(form: CanonicalForm, extra: sp.spmatrix | None = None) -> Patter
         Q = Q[:, order]
     else:
         Q, K = base, Kb
-    checked = np.nonzero(form.A[:, n_x:].getnnz(axis=1) == 0)[0] if form.n_cols > n_x else \
-        np.arange(form.n_rows)
-    Ax = form.A[checked][:, :n_x]
+    checked = np.arange(form.n_rows)
+    if form.n_cols > n_x:  # the rows without auxiliary columns
+        has_aux = np.bincount(nonzeros(form).aux_rows, minlength=form.n_rows) > 0
+        checked = np.nonzero(~has_aux)[0]
+    Ax = _x_rows(form, checked)
     AQ = sp.csc_matrix(Ax @ Q)
     sign = float(form.sense.sign)
     cQ = sign * (form.c[:n_x] @ Q)
@@ -105,6 +108,15 @@ def patterns_of(form: CanonicalForm, extra: sp.spmatrix | None = None) -> Patter
         np.ones(0)
     return Patterns(K, Q, AQ, np.asarray(cQ).ravel(), valid, checked,
                     form.row_lower[checked], form.row_upper[checked], scale)
+
+
+def _x_rows(form: CanonicalForm, rows: np.ndarray) -> sp.csr_matrix:
+    """``form.A[rows][:, :n_x]``; without the column slice (a copy) when those rows hold
+    placement columns only."""
+    sub = form.A[rows]
+    if sub.nnz and int(sub.indices.max()) >= form.n_x:
+        return sub[:, :form.n_x].tocsr()
+    return sp.csr_matrix((sub.data, sub.indices, sub.indptr), shape=(rows.shape[0], form.n_x))
 
 
 def _valid(form: CanonicalForm, Q: sp.csc_matrix, AQ: sp.csc_matrix, checked: np.ndarray,
@@ -218,7 +230,7 @@ def construct(form: CanonicalForm, seconds: float, *, multipliers: np.ndarray | 
                             time.perf_counter() - t0)
     reduced = P.cQ.copy()
     if multipliers is not None:
-        price_x = form.A[:, :form.n_x].T @ multipliers
+        price_x = (form.A.T @ multipliers)[:form.n_x]  # no copy of A's placement columns
         reduced = P.cQ - P.Q.T @ price_x
     red = reduced.reshape(F, K)
     best = np.argmax(np.where(P.valid, red, -np.inf), axis=1)

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from placement.milp.blocks import aux_block, x_block
 from placement.milp.canonical import Block, CanonicalForm
 from placement.milp.lagrangian import kept_rows
 from placement.util.lazy import lazy_module
@@ -271,9 +272,8 @@ def aux_penalties(form: CanonicalForm, pen_x: np.ndarray) -> np.ndarray:
     """Each auxiliary column's penalty: the largest penalty of a placement column it forces
     to 1 through a row ``sum of aux columns (positive coefficients) - x = 0`` (a soft link's
     transport row); 0 where no such row holds it."""
-    n_x = form.n_x
-    A = form.A.tocsr()
-    Ax, Aa = A[:, :n_x].tocsr(), A[:, n_x:].tocsr()
+    A = form.A
+    Ax, Aa = x_block(form), aux_block(form)
     one = np.diff(Ax.indptr) == 1
     first = np.minimum(Ax.indptr[:-1], max(Ax.nnz - 1, 0))
     xcol = Ax.indices[first] if Ax.nnz else np.zeros(A.shape[0], dtype=np.int64)

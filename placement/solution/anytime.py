@@ -35,6 +35,7 @@ import numpy as np
 
 from placement import solvers
 from placement.milp import CanonicalForm
+from placement.milp.blocks import aux_block, x_block
 from placement.milp.construct import Construction, construct
 from placement.milp.lagrangian import LagrangianBound, lagrangian_bound
 from placement.milp.link_forest import ForestBound, forest_bound
@@ -49,7 +50,7 @@ else:
     sp = lazy_module("scipy.sparse")
 
 __all__ = ["Prepared", "prepare", "merge", "reserve_seconds", "post_seconds",
-           "repair_seconds", "current_pattern"]
+           "repair_seconds", "construct_seconds", "current_pattern"]
 
 #: Seconds of post-solve work (checker, baselines) per placement column (0.27-0.35 s on the
 #: 10^6 columns of 20,000 x 50 and 200,000 x 5 with caps and links).
@@ -72,6 +73,9 @@ _USEFUL_STEPS = 20
 _IMPROVE_PER_COLUMN = 1e-6
 #: Seconds per placement column the construction may improve even past the deadline.
 _LEAST_IMPROVE_PER_COLUMN = 1e-7
+#: Seconds per placement column a construction takes to set itself up (see
+#: :func:`construct_seconds`).
+_SETUP_PER_COLUMN = 0.4e-6
 #: Seconds per placement column the construction may spend finding a feasible placement.
 _REPAIR_PER_COLUMN = 4e-6
 
@@ -143,6 +147,15 @@ def least_improve_seconds(form: CanonicalForm) -> float:
     return 0.05 + _LEAST_IMPROVE_PER_COLUMN * form.n_x
 
 
+def construct_seconds(form: CanonicalForm) -> float:
+    """What a construction takes to its first placement (pricing its patterns, scoring its
+    starts, a first repair): 0.15-0.3 s on the 10^6 placement columns of 20,000 x 50 and
+    200,000 x 5 with caps and links, more on a machine slow to fault memory in. With a
+    checked placement already in hand, a time-limited solve builds no other where less
+    than this is left."""
+    return 0.02 + _SETUP_PER_COLUMN * form.n_x
+
+
 def repair_seconds(form: CanonicalForm) -> float:
     """How long the construction may take to find a first feasible placement, whatever the
     time limit: about ten times what it takes on a form without hard rows to repair."""
@@ -180,8 +193,9 @@ def prepare(inst: Instance, form: CanonicalForm, seconds: float,
     given on large forms (a few dozen steps, a first improvement): past it the bound stops
     after its first step, the construction improves its first feasible placement only
     briefly (:func:`least_improve_seconds`), and a checked placement from the forest is kept
-    without a construction. Finding a first feasible placement is never cut short: without
-    one there is no answer at all."""
+    without a construction where less than :func:`construct_seconds` is left before it (a
+    construction begun beside that placement ends there). Finding a first feasible placement
+    is never cut short: without one there is no answer at all."""
     out = Prepared()
     t0 = time.perf_counter()
     out.forest = forest_bound(inst, form, search_until)
@@ -208,9 +222,12 @@ def prepare(inst: Instance, form: CanonicalForm, seconds: float,
             # prices, its broken rows are priced at their joint price; where none was found
             # (it never left the zero prices), its bound is the unpriced one: the
             # subgradient's instead
-            if out.start is None or _left(finish_by) > 0.0:
+            # with a checked start in hand, a construction runs only where it can end by
+            # ``finish_by``: its setup alone takes construct_seconds
+            if out.start is None or _left(finish_by) > construct_seconds(form):
                 _construct(inst, form, out, seconds, fb.full_multipliers(form),
-                           start=form.assignment_of(fb.x), finish_by=finish_by)
+                           start=form.assignment_of(fb.x), finish_by=finish_by,
+                           hard=out.start is not None)
             return out
         # without links the bound below is the same (exact with one row) and the
         # construction's moves to any tier improve on the forest's greedy (50,000 x 5:
@@ -246,16 +263,20 @@ def _left(finish_by: float | None) -> float:
 
 def _construct(inst: Instance, form: CanonicalForm, out: Prepared, seconds: float,
                multipliers: np.ndarray, start: np.ndarray | None = None,
-               finish_by: float | None = None) -> None:
+               finish_by: float | None = None, hard: bool = False) -> None:
     """A placement built from ``multipliers`` (and ``start``), checked, kept in ``out``
     when it is the better start; improved for ``seconds`` (at least improve_seconds, at most
     what is left before ``finish_by``; with a ``finish_by``, the first feasible placement is
-    improved for least_improve_seconds even when nothing is left)."""
+    improved for least_improve_seconds even when nothing is left). ``hard`` (a checked
+    placement is already in hand): ``finish_by`` ends the repair and the improvement."""
     t1 = time.perf_counter()
-    c = construct(form, min(max(seconds, improve_seconds(form)), _left(finish_by)),
+    left = _left(finish_by)
+    c = construct(form, min(max(seconds, improve_seconds(form)), left),
                   multipliers=multipliers, extra=current_pattern(inst),
-                  repair_seconds=repair_seconds(form), start=start,
-                  least_improve=0.0 if finish_by is None else least_improve_seconds(form))
+                  repair_seconds=min(repair_seconds(form), left) if hard else
+                  repair_seconds(form), start=start,
+                  least_improve=0.0 if finish_by is None or hard else
+                  least_improve_seconds(form))
     out.construction = c
     out.seconds["construction"] = time.perf_counter() - t1
     if c.x is None:
@@ -304,9 +325,9 @@ def _complete(form: CanonicalForm, xp: np.ndarray) -> np.ndarray | None:
         x[n_x:] = form.served(xp)
         if form.max_violation(x) <= tol:
             return x
-        aux = form.A[:, n_x:].tocsr()
+        aux = aux_block(form)
         rows = np.nonzero(aux.getnnz(axis=1) > 0)[0]
-        fixed = form.A[rows][:, :n_x] @ xp
+        fixed = x_block(form)[rows] @ xp
         sub = CanonicalForm(
             sense=form.sense, c=form.c[n_x:], A=sp.csr_matrix(aux[rows]),
             row_lower=form.row_lower[rows] - fixed, row_upper=form.row_upper[rows] - fixed,
