@@ -75,7 +75,7 @@ _IMPROVE_PER_COLUMN = 1e-6
 _LEAST_IMPROVE_PER_COLUMN = 1e-7
 #: Seconds per placement column a construction takes to set itself up (see
 #: :func:`construct_seconds`).
-_SETUP_PER_COLUMN = 0.4e-6
+_SETUP_PER_COLUMN = 0.2e-6
 #: Seconds per placement column the construction may spend finding a feasible placement.
 _REPAIR_PER_COLUMN = 4e-6
 
