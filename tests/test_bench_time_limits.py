@@ -113,8 +113,7 @@ def _time_limit_rows(run: str) -> list[dict[str, str]]:
 
 
 def test_the_time_limits_lazy_figures_are_the_committed_run() -> None:
-    """benchmarks/results/README.md quotes benchmarks/results/time-limits-lazy, and the project
-    README's time-limit sentence is the new code's rows of both time-limit runs."""
+    """benchmarks/results/README.md quotes benchmarks/results/time-limits-lazy."""
     rows = _time_limit_rows("time-limits-lazy")
     big = [r for r in rows if "50000x5" not in r["name"]]
     assert len(big) == 30
@@ -137,17 +136,6 @@ def test_the_time_limits_lazy_figures_are_the_committed_run() -> None:
         assert f"{past:.2f}" == "0.12"
     small = [r for r in rows if "50000x5" in r["name"] and r["code"] == "new"]
     assert len(small) == 5 and max(float(r["gap"]) for r in small) < 6e-5
-    # the project README, over the new code of both runs
-    new = [r for run in ("time-limits-deadline", "time-limits-lazy", "time-limits-cores")
-           for r in _time_limit_rows(run) if r["code"] == "new" and "50000x5" not in r["name"]]
-    past = max(float(r["wall"]) - float(r["limit"]) for r in new if float(r["limit"]) >= 4)
-    short = [r for r in new if float(r["limit"]) <= 2]
-    walls = [float(r["wall"]) for r in short]
-    assert 0.01 <= max(float(r["gap"]) for r in short) < 0.1  # "a few percent"
-    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    assert (f"ends within {past:.2f} s of limits of 4-8 s and in {min(walls):.1f}-"
-            f"{max(walls):.1f} s at limits of 1-2 s, its answer then a few percent from its "
-            "bound") in readme
 
 
 def test_the_links_strongest_figures_are_the_committed_run() -> None:
@@ -206,3 +194,43 @@ def test_the_links_deadline_and_time_limits_cores_figures_are_the_committed_runs
             f"{span('new', {2.0}, 'gap', 100)}% from the bound ({span('old', {2.0}, 'gap', 100)}"
             f"%); in {span('new', {1.0}, 'wall')} s at 1 s ({span('old', {1.0}, 'wall')} s)"
             ) in text
+
+
+def test_the_time_limits_blocks_figures_are_the_committed_run() -> None:
+    """benchmarks/results/README.md quotes benchmarks/results/time-limits-blocks, and the
+    project README's time-limit sentence is its new rows: within the limit from 2 s."""
+    rows = _time_limit_rows("time-limits-blocks")
+    big = [r for r in rows if "50000x5" not in r["name"]]
+    assert len(big) == 30
+
+    def span(code: str, limits: set[float], key: str, scale: float = 1.0) -> str:
+        return _span(big, code, limits, key, scale)
+
+    def past(code: str) -> list[float]:  # how far each row from 2 s ran past its limit
+        over = (float(r["wall"]) - float(r["limit"]) for r in big
+                if r["code"] == code and float(r["limit"]) >= 2)
+        return [p for p in over if p > 0]
+
+    text = " ".join((ROOT / "benchmarks" / "results" / "README.md").read_text().split())
+    late = {4.0, 6.0, 8.0}
+    one = {1.0}
+    assert (f"the call ends in {span('new', {2.0}, 'wall')} s at 2 s ({span('old', {2.0}, 'wall')}"
+            f" s before, in the same run), {span('new', {2.0}, 'gap', 100)}% from the bound "
+            f"({span('old', {2.0}, 'gap', 100)}%); in {span('new', one, 'wall')} s at 1 s "
+            f"({span('old', one, 'wall')} s), {span('new', one, 'gap', 100)}% from the bound as "
+            f"before; in {span('new', late, 'wall')} s at 4-8 s ({span('old', late, 'wall')} s), "
+            f"{span('new', late, 'gap', 100)}% from the bound ({span('old', late, 'gap', 100)}%)"
+            ) in text
+    assert span("new", one, "gap", 100) == span("old", one, "gap", 100)
+    old_past = past("old")
+    assert not past("new")
+    assert (f"every new row from 2 s within its limit ({len(old_past)} old row past it, by "
+            f"{max(old_past):.2f} s)") in text
+    small = [r for r in rows if "50000x5" in r["name"] and r["code"] == "new"]
+    assert len(small) == 5 and max(float(r["gap"]) for r in small) < 4e-6
+    short = [r for r in big if r["code"] == "new" and float(r["limit"]) == 1.0]
+    assert 0.01 <= min(float(r["gap"]) for r in short) < 0.1  # "a few percent"
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert (f"ends within limits of 2-8 s, its answer {span('new', {2.0}, 'gap', 100)}% from its"
+            f" bound at 2 s, and in {span('new', one, 'wall')} s at a limit of 1 s, a few "
+            "percent from its bound") in readme
