@@ -40,8 +40,8 @@ _CHILD = """
 import json, sys, time
 import placement
 from placement.io.synthetic import generate
-F, T, tight, links, caps, limit = json.loads(sys.argv[1])
-inst = generate(F, T, seed=1, budget_tightness=tight, link_density=links, cap_tightness=caps)
+F, T, tight, links, caps, limit, seed = json.loads(sys.argv[1])
+inst = generate(F, T, seed=seed, budget_tightness=tight, link_density=links, cap_tightness=caps)
 t0 = time.perf_counter()
 r = placement.solve(inst, "highs", time_limit=limit, threads=1)
 wall = time.perf_counter() - t0
@@ -52,8 +52,9 @@ print(json.dumps({"name": inst.name, "status": r.status.value, "objective": r.ob
 """
 
 
-def _run(code: Path, spec: tuple[int, int, float, float], limit: float) -> dict[str, Any]:
-    arg = json.dumps([*spec, CAPS, limit])
+def _run(code: Path, spec: tuple[int, int, float, float], limit: float,
+         seed: int = 1) -> dict[str, Any]:
+    arg = json.dumps([*spec, CAPS, limit, seed])
     proc = subprocess.run([sys.executable, "-c", _CHILD, arg], capture_output=True, text=True,
                           check=False, cwd=code, env={**os.environ, "PYTHONPATH": str(code)})
     if proc.returncode != 0:
@@ -66,16 +67,16 @@ def _pct(gap: float | None) -> str:
 
 
 def summary(rows: list[dict[str, Any]], old: str, machine: dict[str, Any],
-            options: str = "") -> str:
+            options: str = "", seed: int = 1) -> str:
     out = io.StringIO()
     out.write(
         f"# Time-limited solves on issue 15's largest instances: {old} and after\n\n"
         f"`python -m benchmarks.time_limits --output DIR --old {old}{options}`: "
         "`placement.solve(inst, "
         "\"highs\", time_limit=L, threads=1)` on the `scale` suite's instances (per-tier caps "
-        f"0.2, instance seed 1), each run in a fresh process, old and new interleaved. Machine: "
-        f"{machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, shared with other work "
-        "while this ran. Wall seconds are the whole call (building the model, bound, "
+        f"0.2, instance seed {seed}), each run in a fresh process, old and new interleaved. "
+        f"Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, shared with "
+        "other work while this ran. Wall seconds are the whole call (building the model, bound, "
         "placement, backend, checker and baselines); the gap is the answer's own (placement "
         "against its bound). "
         + ("Every placement passed the independent checker.\n\n" if all(
@@ -101,6 +102,8 @@ def main() -> None:
     ap.add_argument("--instances", default=None,
                     help="FUNCTIONSxTIERSxTIGHTNESSxLINKS,... (default: issue 15's four)")
     ap.add_argument("--limits", default=None, help="seconds,... (default: 2,4,6,8)")
+    ap.add_argument("--instance-seed", type=int, default=1,
+                    help="the instances' seed (default 1; another holds them out)")
     args = ap.parse_args()
     instances = INSTANCES if args.instances is None else tuple(
         (int(F), int(T), float(b), float(ln))
@@ -115,7 +118,8 @@ def main() -> None:
             for spec in instances:
                 for limit in limits:
                     for code_name, code in (("old", old), ("new", ROOT)):
-                        row = {"code": code_name, "limit": limit, **_run(code, spec, limit)}
+                        row = {"code": code_name, "limit": limit,
+                               **_run(code, spec, limit, args.instance_seed)}
                         rows.append(row)
                         print(row, flush=True)
         finally:
@@ -131,7 +135,9 @@ def main() -> None:
     write_text_atomic(args.output / "machine.json", json.dumps(machine, indent=2) + "\n")
     options = "".join(f" --{k} {v}" for k, v in (("instances", args.instances),
                                                   ("limits", args.limits)) if v)
-    text = summary(rows, args.old, machine, options)
+    if args.instance_seed != 1:
+        options += f" --instance-seed {args.instance_seed}"
+    text = summary(rows, args.old, machine, options, args.instance_seed)
     write_text_atomic(args.output / "summary.md", text)
     print(text)
     if not all(r["checked"] for r in rows):
