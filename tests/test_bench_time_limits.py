@@ -234,3 +234,29 @@ def test_the_time_limits_blocks_figures_are_the_committed_run() -> None:
     assert (f"ends within limits of 2-8 s, its answer {span('new', {2.0}, 'gap', 100)}% from its"
             f" bound at 2 s, and in {span('new', one, 'wall')} s at a limit of 1 s, a few "
             "percent from its bound") in readme
+
+
+def test_the_time_limits_blocks_heldout_figures_are_the_committed_run() -> None:
+    """benchmarks/results/README.md quotes benchmarks/results/time-limits-blocks-s2 (seed 2):
+    within the limit from 2 s, with its walls and gaps, old and new."""
+    rows = _time_limit_rows("time-limits-blocks-s2")
+    assert {r["name"].split("-")[2] for r in rows} == {"s2"}
+    big = [r for r in rows if "50000x5" not in r["name"]]
+    assert len(big) == 18
+
+    def span(code: str, limits: set[float], key: str, scale: float = 1.0) -> str:
+        return _span(big, code, limits, key, scale)
+
+    text = " ".join((ROOT / "benchmarks" / "results" / "README.md").read_text().split())
+    assert (f"ends in {span('new', {2.0}, 'wall')} s at 2 s ({span('old', {2.0}, 'wall')} s "
+            f"before, in the same run), {span('new', {2.0}, 'gap', 100)}% from the bound "
+            f"({span('old', {2.0}, 'gap', 100)}%: ") in text
+    assert (f"in {span('new', {1.0}, 'wall')} s at 1 s ({span('old', {1.0}, 'wall')} s), "
+            f"{span('new', {1.0}, 'gap', 100)}% from the bound as before; in "
+            f"{span('new', {4.0}, 'wall')} s at 4 s ({span('old', {4.0}, 'wall')} s), "
+            f"{span('new', {4.0}, 'gap', 100)}% from the bound ({span('old', {4.0}, 'gap', 100)}"
+            "%); every new row from 2 s within its limit") in text
+    assert span("new", {1.0}, "gap", 100) == span("old", {1.0}, "gap", 100)
+    late = [r for r in big if float(r["limit"]) >= 2]
+    assert all(float(r["wall"]) <= float(r["limit"]) for r in late if r["code"] == "new")
+    assert sum(float(r["wall"]) > float(r["limit"]) for r in late if r["code"] == "old") == 1
