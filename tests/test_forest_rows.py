@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import placement
 from placement.io.synthetic import generate
 from placement.milp import build
-from placement.milp.forest import Forest
+from placement.milp.forest import Forest, _differing
 from placement.milp.forest_rows import rows_search
 from placement.milp.link_forest import forest_bound, forest_pricing
 from placement.solution.anytime import _complete
@@ -350,3 +350,26 @@ def _budget_and_caps() -> tuple[Any, Any, Any, Forest, np.ndarray, sp.csr_matrix
     R = sp.csr_matrix(form.A[fb.rows][:, : form.n_x])
     return (inst, form, fb, Forest.singletons(F, T), c, R, form.row_lower[fb.rows],
             form.row_upper[fb.rows])
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 30), links=st.integers(0, 29))
+def test_differing_is_the_components_where_the_tiers_differ(seed: int, n: int,
+                                                            links: int) -> None:
+    """one_row_search's bisection keeps the functions of the components whose tiers differ
+    at its two ends: as a set comprehension over whole components, in increasing order."""
+    rng = np.random.default_rng(seed)
+    child = rng.permutation(n)[: min(links, n - 1)]
+    child = child[child > 0]
+    parent = np.array([rng.integers(0, c) for c in child], dtype=np.int64)  # a tree: no cycle
+    forest = Forest.from_links(n, 3, child, parent, np.zeros((child.size, 3, 3)))
+    assume(forest is not None)
+    assert forest is not None
+    comp = forest.component
+    kept = rng.random(forest.n_components) < 0.6  # nodes: whole components
+    nodes = np.flatnonzero(kept[comp])
+    t_lo = rng.integers(0, 3, n)
+    t_hi = np.where(rng.random(n) < 0.7, t_lo, rng.integers(0, 3, n))  # mostly the same
+    moved = {int(comp[v]) for v in nodes if t_lo[v] != t_hi[v]}
+    want = [v for v in range(n) if int(comp[v]) in moved]
+    assert _differing(forest, t_lo, t_hi, nodes).tolist() == want
