@@ -366,14 +366,16 @@ def _switch(sides: _Sides, y: np.ndarray, high: np.ndarray, low: np.ndarray,
     of the priced rows first, while every side keeps its room; and the room left."""
     forest, c = sides.forest, sides.c
     comp = forest.component
-    comps = np.unique(comp[high != low])
+    mark = np.zeros(forest.n_components, dtype=bool)  # marks, not np.unique and np.isin
+    mark[comp[high != low]] = True
+    comps = np.flatnonzero(mark)
     if comps.shape[0] == 0:
         return high, room
     gain = (worth(forest, c, low) - worth(forest, c, high))[comps]
-    members = np.nonzero(np.isin(comp, comps))[0]
+    members = np.flatnonzero(mark[comp])
     K = c.shape[1]
     delta = sides.GT[members * K + low[members]] - sides.GT[members * K + high[members]]
-    where = np.searchsorted(comps, comp[members])
+    where = (np.cumsum(mark) - 1)[comp[members]]  # each member's component among comps
     P = sp.csr_matrix((np.ones(members.shape[0]), (where, np.arange(members.shape[0]))),
                       shape=(comps.shape[0], members.shape[0]))
     D = np.asarray((P @ delta).todense())  # each component's change of every side's use
