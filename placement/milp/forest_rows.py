@@ -364,16 +364,14 @@ def _switch(sides: _Sides, y: np.ndarray, high: np.ndarray, low: np.ndarray,
     """``high`` (meeting every row, ``room`` left in each side) with the components whose
     tiers differ in ``low`` and are worth more there switched to them, best value per unit
     of the priced rows first, while every side keeps its room; and the room left."""
-    forest, c = sides.forest, sides.c
-    comp = forest.component
+    forest, c, comp = sides.forest, sides.c, sides.forest.component
     mark = np.zeros(forest.n_components, dtype=bool)  # marks, not np.unique and np.isin
     mark[comp[high != low]] = True
     comps = np.flatnonzero(mark)
     if comps.shape[0] == 0:
         return high, room
     gain = (worth(forest, c, low) - worth(forest, c, high))[comps]
-    members = np.flatnonzero(mark[comp])
-    K = c.shape[1]
+    members, K = np.flatnonzero(mark[comp]), c.shape[1]
     delta = sides.GT[members * K + low[members]] - sides.GT[members * K + high[members]]
     where = (np.cumsum(mark) - 1)[comp[members]]  # each member's component among comps
     P = sp.csr_matrix((np.ones(members.shape[0]), (where, np.arange(members.shape[0]))),
