@@ -2,7 +2,7 @@
 matrix.
 
 The construction, the completion of a placement's auxiliary columns (soft links' pair
-columns, geography copies), the core's penalties and :meth:`CanonicalForm.served` each read
+columns, geography copies), sifting, the core's penalties and :meth:`CanonicalForm.served` read
 one side of ``form.A`` split at ``n_x``, several times in one time-limited solve. Slicing
 columns out of a CSR matrix copies it whole, and on a large form the time is mostly the
 kernel zeroing the fresh memory: on the 10^6 placement columns (3.5 million columns, 8.8

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from placement.milp import CanonicalForm
+from placement.milp.blocks import aux_block
 from placement.milp.core import Core, Pricing, core_of, price
 from placement.solvers.highs_lp import RestrictedLP
 from placement.util.lazy import lazy_module
@@ -87,7 +88,7 @@ def sift(form: CanonicalForm, pricing: Pricing, member: np.ndarray, deadline: fl
     t0 = time.perf_counter()
     allowed = form.col_upper >= 0.5
     member = member & allowed
-    aux = form.A[:, form.n_x:].T.tocsr() if form.n_cols > form.n_x else None
+    aux = aux_block(form).T.tocsr() if form.n_cols > form.n_x else None
     if aux is not None:
         member[form.n_x:] |= _pays(form, aux, pricing.multipliers) & allowed[form.n_x:]
     best, lp_value, x = pricing, None, None
